@@ -1,0 +1,163 @@
+"""Answers with citations. The default `extractive` backend needs no LLM: it quotes the
+sentences of the retrieved passages that best cover the question, each with its [n] marker,
+and refuses when the evidence is too weak.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from .config import AnswerConfig
+from .retrieval import Passage, Query
+from .text import fold, syllables
+
+REFUSAL = "Xin lỗi, tôi không tìm thấy thông tin này trong tài liệu."
+EMPTY_QUESTION = "Vui lòng nhập câu hỏi."
+TOO_LONG = "Câu hỏi quá dài (tối đa {limit} ký tự). Vui lòng rút gọn câu hỏi."
+NO_DOCUMENTS = "Chưa có tài liệu nào được lập chỉ mục."
+
+# Syllables that carry no content in a question (compared without diacritics, so typed
+# either way they are ignored).
+STOPWORDS = {fold(w) for w in """
+    ai gì nào đâu sao bao nhiêu mấy khi lúc giờ thế nào như thì là có không được bị của và với các những
+    cái này đó kia ấy hãy cho tôi biết hỏi về trong ở tại từ đến theo một hai đã đang sẽ vậy hả nhỉ chứ à
+    ạ ơi nhé mà nên rằng bởi vì do để làm việc người ta nó họ chúng nhưng hay hoặc cũng rất nhiều ít
+    còn gồm những nhất thứ bằng ra vào lên xuống the a an of what who when where which how is are was
+    did do does in on to for and or
+""".split()}
+NUMBER_CUES = ("bao nhieu", "may ", "so luong", "ty le", "bao lau")
+TIME_CUES = ("khi nao", "nam nao", "ngay nao", "bao gio", "thoi gian nao", "luc nao", "thang nao")
+_DIGIT = re.compile(r"\d")
+
+
+@dataclass
+class Citation:
+    marker: int
+    doc_id: str
+    title: str
+    source: str
+    text: str  # the passage the cited sentence was taken from
+    start: int  # offsets of the cited sentence in the document's normalised text
+    end: int
+    score: float
+    sentence: str = ""
+
+    def to_dict(self) -> dict:
+        return {k: getattr(self, k) for k in
+                ("marker", "doc_id", "title", "source", "text", "start", "end", "score", "sentence")}
+
+
+@dataclass
+class Answer:
+    text: str
+    citations: list[Citation] = field(default_factory=list)
+    refused: bool = False
+    confidence: float = 0.0
+    passages: list[Passage] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "refused": self.refused, "confidence": round(self.confidence, 4),
+                "citations": [c.to_dict() for c in self.citations]}
+
+
+@dataclass
+class _Candidate:
+    passage: Passage
+    rank: int
+    start: int
+    end: int
+    text: str
+    coverage: float
+    score: float
+
+
+class ExtractiveAnswerer:
+    def __init__(self, config: AnswerConfig, idf: "IdfTable"):
+        self.config, self.idf = config, idf
+
+    def answer(self, question: str, passages: list[Passage], focus: str | None = None) -> Answer:
+        """`focus`, when given, is the part of a follow-up the answer should cover first."""
+        query = Query.of(question)
+        weights = self._term_weights(query)
+        if not weights or not passages:
+            return Answer(REFUSAL, refused=True, passages=passages)
+        if focus:
+            for term in Query.of(focus).tokens:
+                if term in weights:
+                    weights[term] *= 2.0
+        candidates = self._candidates(query, weights, passages)
+        if not candidates:
+            return Answer(REFUSAL, refused=True, passages=passages)
+        best = candidates[0]
+        confidence = self.confidence(best.coverage, passages[0].dense_score, query.accented)
+        if confidence < self.config.refusal_threshold:
+            return Answer(REFUSAL, refused=True, confidence=confidence, passages=passages)
+
+        chosen = [best]
+        for other in candidates[1:self.config.max_sentences + 3]:
+            if len(chosen) >= self.config.max_sentences:
+                break
+            if other.text != best.text and other.score >= 0.7 * best.score:
+                chosen.append(other)
+        chosen.sort(key=lambda c: (c.rank, c.start))
+        citations, parts = [], []
+        for marker, c in enumerate(chosen, 1):
+            sentence = c.text.rstrip(" .;:,")
+            parts.append(f"{sentence} [{marker}].")
+            p = c.passage
+            citations.append(Citation(marker, p.doc_id, p.title, p.source, p.text, c.start, c.end, p.score, c.text))
+        return Answer(" ".join(parts), citations, False, confidence, passages)
+
+    def confidence(self, coverage: float, dense: float, accented: bool) -> float:
+        """One number for refusal: how much of the question the best sentence covers, and how close
+        the best passage is in meaning (which only counts for questions typed with diacritics)."""
+        if not accented:
+            return coverage
+        dense_norm = min(max((dense - 0.75) / 0.15, 0.0), 1.0)
+        w = self.config.dense_confidence_weight
+        return (1 - w) * coverage + w * dense_norm
+
+    def _term_weights(self, query: Query) -> dict[str, float]:
+        weights: dict[str, float] = {}
+        for t in query.tokens:
+            if fold(t) not in STOPWORDS:
+                weights[t] = self.idf.weight(t, query.accented)
+        return weights
+
+    def _candidates(self, query: Query, weights: dict[str, float], passages: list[Passage]) -> list[_Candidate]:
+        total = sum(weights.values())
+        q_bigrams = set(zip(query.tokens, query.tokens[1:]))
+        folded_q = " ".join(fold(t) for t in query.tokens) + " "
+        wants_number = any(cue in folded_q for cue in NUMBER_CUES) or any(cue in folded_q for cue in TIME_CUES)
+        out: list[_Candidate] = []
+        seen: set[str] = set()
+        for rank, p in enumerate(passages):
+            for start, end in p.sentences:
+                text = p.text[start - p.start:end - p.start]
+                if text in seen or len(text) < 2:
+                    continue
+                seen.add(text)
+                tokens = syllables(text) if query.accented else [fold(t) for t in syllables(text)]
+                present = set(tokens)
+                coverage = sum(w for t, w in weights.items() if t in present) / total
+                bigrams = set(zip(tokens, tokens[1:]))
+                bigram = len(q_bigrams & bigrams) / len(q_bigrams) if q_bigrams else 0.0
+                score = coverage + 0.3 * bigram + 0.15 / (rank + 1)
+                if wants_number and _DIGIT.search(text):
+                    score += 0.1
+                out.append(_Candidate(p, rank, start, end, text, coverage, score))
+        out.sort(key=lambda c: c.score, reverse=True)
+        return out
+
+
+class IdfTable:
+    """Inverse document frequencies of syllables over the indexed chunks, for both fields."""
+
+    def __init__(self, n: int, df: dict[str, int], df_folded: dict[str, int]):
+        self.n, self.df, self.df_folded = max(n, 1), df, df_folded
+
+    def weight(self, term: str, accented: bool) -> float:
+        df = (self.df if accented else self.df_folded).get(term, 0)
+        return math.log(1 + (self.n - df + 0.5) / (df + 0.5))

@@ -1,0 +1,149 @@
+"""The Python API every front end (CLI, web chat, evaluation) is a thin layer over."""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+from . import store
+from .answering import EMPTY_QUESTION, NO_DOCUMENTS, STOPWORDS, TOO_LONG, Answer, ExtractiveAnswerer, IdfTable
+from .config import DEFAULT_INDEX_DIR, SEEDS_DIR, Config, load_config
+from .embeddings import get_embedder, model_id_for
+from .errors import ConfigError, IngestError
+from .ingest import Problem, load_documents
+from .retrieval import Passage, Retriever
+from .text import clean_question, fold, syllables
+
+History = Sequence[tuple[str, str]] | None
+FOLLOW_UP_CUES = ("con ", "the con", "thi sao", "the nao", "vay ", "nguoi do", "ong ay", "ba ay", "ho ", "cai do",
+                  "dieu do", "viec do", "no ")
+FOLLOW_UP_MAX_TERMS = 4
+
+
+@dataclass
+class IndexResult:
+    report: store.BuildReport
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class _Loaded:
+    store: store.IndexStore
+    retriever: Retriever
+    answerer: ExtractiveAnswerer
+
+
+class Assistant:
+    """Question answering over one index folder.
+
+    The default index folder with no index in it is built from the bundled seeds, so
+    `Assistant()` works on a fresh checkout.
+    """
+
+    def __init__(self, index_dir: str | os.PathLike | None = None, config: Config | str | os.PathLike | None = None):
+        self.config = config if isinstance(config, Config) else load_config(config)
+        if index_dir is not None:
+            self.config.index_dir = str(index_dir)
+        self.index_dir = Path(self.config.index_dir)
+        if self.config.answer.backend != "extractive":
+            raise ConfigError(f"Bộ trả lời không hợp lệ: «{self.config.answer.backend}». Hiện có: «extractive».")
+        self._loaded: _Loaded | None = None
+        self._lock = threading.Lock()
+        if store.exists(self.index_dir):
+            self._load()
+        elif self.index_dir.resolve() == DEFAULT_INDEX_DIR.resolve() and SEEDS_DIR.is_dir():
+            self.index([SEEDS_DIR])
+
+    @property
+    def embedder(self):
+        return get_embedder(self.config.embedding)
+
+    def _load(self) -> _Loaded:
+        opened = store.open_index(self.index_dir, expected_model=model_id_for(self.config.embedding))
+        idf = IdfTable(len(opened.chunks), opened.df, opened.df_folded)
+        loaded = _Loaded(opened, Retriever(opened, self.embedder, self.config.retrieval),
+                         ExtractiveAnswerer(self.config.answer, idf))
+        self._loaded = loaded
+        return loaded
+
+    def _current(self) -> _Loaded:
+        loaded = self._loaded
+        if loaded is None:
+            with self._lock:
+                loaded = self._loaded or self._load()
+        return loaded
+
+    # -- indexing -----------------------------------------------------------------------------
+    def index(self, paths: Sequence[str | os.PathLike], *, replace: bool = True, rebuild: bool = False,
+              progress: Callable[[int, int], None] | None = None) -> IndexResult:
+        """Index files and folders. With `replace` the index then holds exactly these documents;
+        otherwise they are added to it (a document with the same id is updated)."""
+        documents, problems = load_documents(list(paths))
+        if not documents:
+            details = "; ".join(str(p) for p in problems) or "không có tệp nào"
+            raise IngestError(f"Không có tài liệu nào lập chỉ mục được ({details}).")
+        with self._lock:
+            report = store.build(self.index_dir, documents, self.embedder, self.config.chunking,
+                                 replace=replace, rebuild=rebuild, progress=progress)
+            self._load()
+        return IndexResult(report, problems)
+
+    def remove(self, doc_ids: Sequence[str]) -> store.BuildReport:
+        with self._lock:
+            report = store.build(self.index_dir, [], self.embedder, self.config.chunking,
+                                 replace=False, remove=list(doc_ids))
+            self._load()
+        return report
+
+    def documents(self) -> dict[str, dict]:
+        """Indexed documents by id, with title, source, chunk count and time indexed."""
+        return dict(self._current().store.manifest["documents"])
+
+    # -- questions ----------------------------------------------------------------------------
+    def retrieve(self, question: str, k: int | None = None) -> list[Passage]:
+        question = clean_question(question)[: self.config.answer.max_question_chars]
+        if not question:
+            return []
+        return self._current().retriever.search(question, k or self.config.retrieval.k)
+
+    def ask(self, question: str, history: History = None) -> Answer:
+        question = clean_question(question)
+        if not question:
+            return Answer(EMPTY_QUESTION, refused=True)
+        limit = self.config.answer.max_question_chars
+        if len(question) > limit:
+            return Answer(TOO_LONG.format(limit=f"{limit:,}".replace(",", ".")), refused=True)
+        loaded = self._current()
+        if not loaded.store.chunks:
+            return Answer(NO_DOCUMENTS, refused=True)
+        search_text, focus = self._with_history(question, history)
+        passages = loaded.retriever.search(search_text, self.config.retrieval.k)
+        return loaded.answerer.answer(search_text, passages, focus=focus)
+
+    def _with_history(self, question: str, history: History) -> tuple[str, str | None]:
+        """Without an LLM to rewrite it, a follow-up is searched together with the previous question."""
+        if not history:
+            return question, None
+        previous = clean_question(str(history[-1][0]))
+        folded = fold(question.lower()) + " "
+        content = [t for t in syllables(question) if fold(t) not in STOPWORDS]
+        if previous and (folded.startswith(FOLLOW_UP_CUES) or any(" " + c in " " + folded for c in FOLLOW_UP_CUES)
+                         or len(content) <= FOLLOW_UP_MAX_TERMS):
+            return f"{previous} {question}", question
+        return question, None
+
+
+_default: Assistant | None = None
+_default_lock = threading.Lock()
+
+
+def answer(question: str, history: History = None) -> Answer:
+    """Ask the process-wide default assistant (the seeds, unless configured otherwise)."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = Assistant()
+    return _default.ask(question, history)

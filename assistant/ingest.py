@@ -1,0 +1,214 @@
+"""Documents in: files and folders become normalised `Document`s; what cannot be read is reported."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+from .text import normalize
+
+SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx", ".jsonl"}
+_DROP_HTML = "script, style, noscript, nav, header, footer, aside, form, svg, iframe, template, button, menu"
+_BLOCK_HTML = "p, div, br, li, tr, h1, h2, h3, h4, h5, h6, section, article, blockquote, pre, table, ul, ol, dd, dt"
+MAX_TITLE = 200
+
+
+@dataclass
+class Document:
+    doc_id: str
+    title: str
+    source: str
+    text: str  # normalised: citation offsets point into this string
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def content_hash(self) -> str:
+        payload = json.dumps([self.title, self.source, self.text, self.metadata], ensure_ascii=False, sort_keys=True)
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class Problem:
+    """A file (or JSONL line) that was skipped, with the reason in Vietnamese."""
+
+    name: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.reason}"
+
+
+def load_documents(paths: list[str | os.PathLike]) -> tuple[list[Document], list[Problem]]:
+    """Read every supported file under `paths`; ids are paths relative to the folder given."""
+    documents: list[Document] = []
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for raw in paths:
+        root = Path(raw)
+        if not root.exists():
+            problems.append(Problem(str(raw), "không tồn tại"))
+            continue
+        for path, rel_id in _walk(root):
+            try:
+                for doc in _read(path, rel_id):
+                    if doc.doc_id in seen:
+                        problems.append(Problem(doc.source, f"mã tài liệu trùng lặp «{doc.doc_id}», đã bỏ qua"))
+                        continue
+                    seen.add(doc.doc_id)
+                    documents.append(doc)
+            except _LineProblems as lp:
+                documents_ok = [d for d in lp.documents if d.doc_id not in seen]
+                seen.update(d.doc_id for d in documents_ok)
+                documents.extend(documents_ok)
+                problems.extend(lp.problems)
+            except Exception as exc:  # any parser failure becomes a reported, skipped file
+                problems.append(Problem(str(path), _describe(exc)))
+    return documents, problems
+
+
+def _walk(root: Path) -> Iterator[tuple[Path, str]]:
+    if root.is_file():
+        yield root, root.name
+        return
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith("."):
+                continue
+            path = Path(dirpath) / name
+            yield path, path.relative_to(root).as_posix()
+
+
+class _LineProblems(Exception):
+    def __init__(self, documents: list[Document], problems: list[Problem]):
+        self.documents, self.problems = documents, problems
+
+
+class _Unsupported(Exception):
+    pass
+
+
+class _Empty(Exception):
+    pass
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, _Unsupported):
+        return "định dạng không được hỗ trợ (chỉ nhận .txt, .md, .html, .pdf, .docx, .jsonl)"
+    if isinstance(exc, _Empty):
+        return "tệp rỗng, không có văn bản"
+    if isinstance(exc, UnicodeDecodeError):
+        return "không đọc được: tệp không phải văn bản UTF-8"
+    if isinstance(exc, PermissionError):
+        return "không có quyền đọc tệp"
+    return f"không đọc được tệp ({type(exc).__name__}: {exc})"
+
+
+def _read(path: Path, doc_id: str) -> list[Document]:
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED:
+        raise _Unsupported()
+    if suffix == ".jsonl":
+        return _read_jsonl(path, doc_id)
+    if suffix == ".pdf":
+        title, text = None, _pdf_text(path)
+    elif suffix == ".docx":
+        title, text = _docx(path)
+    elif suffix in {".html", ".htm"}:
+        title, text = _html(_decode(path.read_bytes()))
+    else:
+        text = _decode(path.read_bytes())
+        title = _markdown_title(text) if suffix in {".md", ".markdown"} else None
+    text = normalize(text)
+    if not text:
+        raise _Empty()
+    return [Document(doc_id, _title(title, text), str(path), text)]
+
+
+def _decode(data: bytes) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    return data.decode("utf-8-sig")
+
+
+def _title(explicit: str | None, text: str) -> str:
+    title = normalize(explicit or "")
+    if not title:
+        title = text.split("\n", 1)[0]
+    return " ".join(title.split())[:MAX_TITLE]
+
+
+def _markdown_title(text: str) -> str | None:
+    for line in text.splitlines():
+        if line.startswith("# "):
+            return line[2:].strip()
+    return None
+
+
+def _html(markup: str) -> tuple[str | None, str]:
+    from selectolax.lexbor import LexborHTMLParser
+
+    tree = LexborHTMLParser(markup)
+    title_node = tree.css_first("title")
+    title = title_node.text() if title_node else None
+    for node in tree.css(_DROP_HTML):
+        node.decompose()
+    for node in tree.css(_BLOCK_HTML):
+        node.insert_after("\n")
+    body = tree.body or tree.root
+    return title, body.text(separator="") if body else ""
+
+
+def _pdf_text(path: Path) -> str:
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(path))
+    if reader.is_encrypted:
+        raise ValueError("tệp PDF được mã hóa")
+    return "\n\n".join((page.extract_text() or "") for page in reader.pages)
+
+
+def _docx(path: Path) -> tuple[str | None, str]:
+    import docx
+
+    document = docx.Document(str(path))
+    parts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            parts.append(" | ".join(cell.text for cell in row.cells))
+    title = document.core_properties.title or None
+    return title, "\n".join(parts)
+
+
+def _read_jsonl(path: Path, rel_id: str) -> list[Document]:
+    documents: list[Document] = []
+    problems: list[Problem] = []
+    with path.open("rb") as handle:
+        for line_no, raw in enumerate(handle, 1):
+            name = f"{path}:{line_no}"
+            if not raw.strip():
+                continue
+            try:
+                record = json.loads(raw.decode("utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+                problems.append(Problem(name, f"dòng JSON không hợp lệ ({exc})"))
+                continue
+            if not isinstance(record, dict):
+                problems.append(Problem(name, "mỗi dòng phải là một đối tượng JSON"))
+                continue
+            text = normalize(str(record.get("text") or ""))
+            if not text:
+                problems.append(Problem(name, "thiếu trường «text» hoặc văn bản rỗng"))
+                continue
+            doc_id = normalize(str(record.get("id") or f"{rel_id}#{line_no}"))
+            metadata = {k: v for k, v in record.items() if k not in {"id", "title", "text"}}
+            documents.append(Document(doc_id, _title(record.get("title"), text), name, text, metadata))
+    if not documents and not problems:
+        raise _Empty()
+    if problems:
+        raise _LineProblems(documents, problems)
+    return documents

@@ -1,0 +1,329 @@
+"""The index on disk: FAISS vectors, chunk store, two BM25 fields and a manifest.
+
+Layout of an index folder:
+    CURRENT              name of the live generation (replaced atomically)
+    gen-<time>/          manifest.json, documents.jsonl, chunks.json, vectors.faiss,
+                         lexical/ and lexical_folded/ (bm25s)
+    .lock                held while a build runs
+
+A build writes a new generation beside the live one and then swaps CURRENT, so a crash
+or Ctrl-C mid-build leaves the previous index loadable. Vectors of unchanged chunk texts
+are read back from the previous generation instead of being embedded again.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import time
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterator
+
+import numpy as np
+
+from .chunking import chunk_document
+from .config import ChunkingConfig
+from .embeddings import Embedder
+from .errors import IndexStoreError, ModelMismatchError
+from .ingest import Document
+from .text import fold, syllables
+
+FORMAT = 1
+CURRENT = "CURRENT"
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class StoredChunk:
+    doc_id: str
+    start: int
+    end: int
+    sentences: list[tuple[int, int]]
+    text_hash: str
+
+
+@dataclass
+class BuildReport:
+    documents: int = 0
+    chunks: int = 0
+    embedded: int = 0  # chunk texts sent to the embedding model
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: bool = False
+    seconds_embedding: float = 0.0
+    seconds_total: float = 0.0
+
+
+def embed_text(title: str, text: str) -> str:
+    """What a chunk is embedded and lexically indexed as: its document title gives it context."""
+    return f"{title}\n{text}" if title and not text.startswith(title) else text
+
+
+def _hash(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+class IndexStore:
+    """A loaded, read-only generation of the index."""
+
+    def __init__(self, path: Path):
+        import bm25s
+        import faiss
+
+        self.path = path
+        try:
+            self.manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+            self.documents: dict[str, Document] = {}
+            with (path / "documents.jsonl").open(encoding="utf-8") as handle:
+                for line in handle:
+                    d = json.loads(line)
+                    self.documents[d["doc_id"]] = Document(**d)
+            self.chunks = [StoredChunk(**c) for c in json.loads((path / "chunks.json").read_text(encoding="utf-8"))]
+            self.vectors = faiss.read_index(str(path / "vectors.faiss"))
+            self.lexical = bm25s.BM25.load(str(path / "lexical"), show_progress=False, verbosity=0)
+            self.lexical_folded = bm25s.BM25.load(str(path / "lexical_folded"), show_progress=False, verbosity=0)
+            stats = json.loads((path / "stats.json").read_text(encoding="utf-8"))
+            self.df: dict[str, int] = stats["df"]
+            self.df_folded: dict[str, int] = stats["df_folded"]
+        except (OSError, ValueError, KeyError, RuntimeError) as exc:
+            raise IndexStoreError(f"Chỉ mục tại {path} bị hỏng hoặc không đọc được ({exc}). Hãy xây dựng lại.") from None
+        if self.vectors.ntotal != len(self.chunks):
+            raise IndexStoreError(f"Chỉ mục tại {path} không nhất quán. Hãy xây dựng lại.")
+
+    @property
+    def model_id(self) -> str:
+        return self.manifest["embedding"]["model"]
+
+    def chunk_text(self, i: int) -> str:
+        c = self.chunks[i]
+        return self.documents[c.doc_id].text[c.start:c.end]
+
+    def vectors_by_hash(self) -> dict[str, np.ndarray]:
+        if not self.chunks:
+            return {}
+        matrix = self.vectors.reconstruct_n(0, self.vectors.ntotal)
+        return {c.text_hash: matrix[i] for i, c in enumerate(self.chunks)}
+
+
+def current_generation(index_dir: Path) -> Path | None:
+    pointer = index_dir / CURRENT
+    if not pointer.exists():
+        return None
+    gen = index_dir / pointer.read_text(encoding="utf-8").strip()
+    return gen if gen.is_dir() else None
+
+
+def exists(index_dir: str | os.PathLike) -> bool:
+    return current_generation(Path(index_dir)) is not None
+
+
+def open_index(index_dir: str | os.PathLike, expected_model: str | None = None) -> IndexStore:
+    index_dir = Path(index_dir)
+    gen = current_generation(index_dir)
+    if gen is None:
+        raise IndexStoreError(
+            f"Chưa có chỉ mục tại {index_dir}. Hãy chạy: assistant index <thư mục tài liệu> --index-dir {index_dir}"
+        )
+    check_model(gen, expected_model, index_dir)
+    return IndexStore(gen)
+
+
+def check_model(gen: Path, expected_model: str | None, index_dir: Path) -> None:
+    if expected_model is None:
+        return
+    manifest = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
+    built_with = manifest["embedding"]["model"]
+    if built_with != expected_model:
+        raise ModelMismatchError(
+            f"Chỉ mục tại {index_dir} được xây dựng bằng mô hình nhúng «{built_with}», còn cấu hình hiện tại dùng "
+            f"«{expected_model}». Hãy dùng lại mô hình «{built_with}», hoặc xây dựng lại chỉ mục: "
+            f"assistant index <thư mục tài liệu> --index-dir {index_dir} --rebuild"
+        )
+
+
+@contextmanager
+def _build_lock(index_dir: Path) -> Iterator[None]:
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def build(index_dir: str | os.PathLike, documents: list[Document], embedder: Embedder,
+          chunking: ChunkingConfig, *, replace: bool = True, remove: list[str] | None = None,
+          rebuild: bool = False, progress: Progress | None = None) -> BuildReport:
+    """Make the index hold `documents`: with `replace`, exactly them (others are removed);
+    otherwise they are added to (or update) what is indexed, and `remove` ids are dropped."""
+    started = time.perf_counter()
+    index_dir = Path(index_dir)
+    with _build_lock(index_dir):
+        previous = None
+        gen = current_generation(index_dir)
+        if gen is not None and not rebuild:
+            check_model(gen, embedder.model_id, index_dir)
+            previous = IndexStore(gen)
+        old_docs = previous.documents if previous else {}
+        wanted: dict[str, Document] = {} if replace else dict(old_docs)
+        for doc_id in remove or []:
+            wanted.pop(doc_id, None)
+        for doc in documents:
+            wanted[doc.doc_id] = doc
+
+        report = BuildReport(documents=len(wanted))
+        old_hashes = previous.manifest["documents"] if previous else {}
+        for doc_id, doc in wanted.items():
+            if doc_id not in old_hashes:
+                report.added.append(doc_id)
+            elif old_hashes[doc_id]["hash"] != doc.content_hash:
+                report.changed.append(doc_id)
+        report.removed = sorted(set(old_docs) - set(wanted))
+        same_chunking = previous is not None and previous.manifest["chunking"] == asdict(chunking)
+        if previous and same_chunking and not (report.added or report.changed or report.removed):
+            report.unchanged = True
+            report.chunks = len(previous.chunks)
+            report.seconds_total = time.perf_counter() - started
+            return report
+
+        _remove_stale_builds(index_dir)
+        new_gen = index_dir / f"gen-{time.time_ns()}"
+        tmp = index_dir / f".building-{new_gen.name}"
+        tmp.mkdir(parents=True)
+        try:
+            _write_generation(tmp, list(wanted.values()), embedder, chunking, previous, report, progress)
+            tmp.rename(new_gen)
+            _atomic_write(index_dir / CURRENT, new_gen.name)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        for old in index_dir.glob("gen-*"):
+            if old != new_gen:
+                shutil.rmtree(old, ignore_errors=True)
+        report.seconds_total = time.perf_counter() - started
+        return report
+
+
+def _write_generation(out: Path, docs: list[Document], embedder: Embedder, chunking: ChunkingConfig,
+                      previous: IndexStore | None, report: BuildReport, progress: Progress | None) -> None:
+    import bm25s
+    import faiss
+
+    chunks: list[StoredChunk] = []
+    texts: list[str] = []
+    for doc in docs:
+        for c in chunk_document(doc.doc_id, doc.text, chunking.size, chunking.overlap):
+            text = embed_text(doc.title, doc.text[c.start:c.end])
+            texts.append(text)
+            chunks.append(StoredChunk(doc.doc_id, c.start, c.end, [(s.start, s.end) for s in c.sentences],
+                                      _hash(text)))
+    report.chunks = len(chunks)
+
+    cache = previous.vectors_by_hash() if previous else {}
+    missing = sorted({c.text_hash: i for i, c in enumerate(chunks) if c.text_hash not in cache}.values())
+    report.embedded = len(missing)
+    t0 = time.perf_counter()
+    _embed_into(cache, [texts[i] for i in missing], [chunks[i].text_hash for i in missing], embedder, progress)
+    report.seconds_embedding = time.perf_counter() - t0
+
+    matrix = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
+    for i, c in enumerate(chunks):
+        matrix[i] = cache[c.text_hash]
+    index = faiss.IndexFlatIP(embedder.dim)
+    index.add(matrix)
+    faiss.write_index(index, str(out / "vectors.faiss"))
+
+    tokens = [syllables(t) for t in texts]
+    folded = [[fold(t) for t in doc] for doc in tokens]
+    for name, corpus in (("lexical", tokens), ("lexical_folded", folded)):
+        bm25 = bm25s.BM25()
+        bm25.index(corpus or [[""]], show_progress=False)
+        bm25.save(str(out / name), show_progress=False)
+    stats = {"df": _document_frequencies(tokens), "df_folded": _document_frequencies(folded)}
+    (out / "stats.json").write_text(json.dumps(stats, ensure_ascii=False), encoding="utf-8")
+
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    old_docs = previous.manifest["documents"] if previous else {}
+    per_doc: dict[str, int] = {}
+    for c in chunks:
+        per_doc[c.doc_id] = per_doc.get(c.doc_id, 0) + 1
+    manifest = {
+        "format": FORMAT,
+        "embedding": {"model": embedder.model_id, "dim": embedder.dim},
+        "chunking": asdict(chunking),
+        "built_at": now,
+        "documents": {
+            d.doc_id: {
+                "hash": d.content_hash,
+                "title": d.title,
+                "source": d.source,
+                "chunks": per_doc.get(d.doc_id, 0),
+                "indexed_at": old_docs[d.doc_id]["indexed_at"]
+                if d.doc_id in old_docs and old_docs[d.doc_id]["hash"] == d.content_hash else now,
+            }
+            for d in docs
+        },
+    }
+    with (out / "documents.jsonl").open("w", encoding="utf-8") as handle:
+        for d in docs:
+            handle.write(json.dumps(asdict(d), ensure_ascii=False) + "\n")
+    (out / "chunks.json").write_text(json.dumps([asdict(c) for c in chunks], ensure_ascii=False), encoding="utf-8")
+    (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    _fsync_tree(out)
+
+
+def _document_frequencies(corpus: list[list[str]]) -> dict[str, int]:
+    df: dict[str, int] = {}
+    for tokens in corpus:
+        for t in set(tokens):
+            df[t] = df.get(t, 0) + 1
+    return df
+
+
+def _embed_into(cache: dict[str, np.ndarray], texts: list[str], hashes: list[str], embedder: Embedder,
+                progress: Progress | None, batch: int = 16) -> None:
+    from tqdm import tqdm
+
+    with tqdm(total=len(texts), desc="Đang nhúng các đoạn", unit="đoạn", disable=None) as bar:
+        for i in range(0, len(texts), batch):
+            vectors = embedder.embed_passages(texts[i:i + batch])
+            for h, v in zip(hashes[i:i + batch], vectors):
+                cache[h] = v
+            bar.update(len(vectors))
+            if progress:
+                progress(min(i + batch, len(texts)), len(texts))
+
+
+def _atomic_write(path: Path, content: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        handle.write(content)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def _fsync_tree(root: Path) -> None:
+    for path in root.rglob("*"):
+        if path.is_file():
+            with open(path, "rb") as handle:
+                os.fsync(handle.fileno())
+
+
+def _remove_stale_builds(index_dir: Path) -> None:
+    """Leftovers of interrupted builds; safe because the caller holds the build lock."""
+    for stale in index_dir.glob(".building-*"):
+        shutil.rmtree(stale, ignore_errors=True)

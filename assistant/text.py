@@ -1,0 +1,71 @@
+"""Vietnamese text primitives shared by every stage: normalisation, folding, syllables.
+
+Everything the index stores and every question it sees goes through `normalize`, so
+character offsets and token matches mean the same thing everywhere.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_MANY_NEWLINES = re.compile(r"\n{3,}")
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+# Old-style tone placement ("hòa", "thủy") is the canonical form; new-style ("hoà",
+# "thuỷ") is folded onto it so both spellings match in the lexical index.
+_TONED = {
+    "a": "àáảãạ", "e": "èéẻẽẹ", "y": "ỳýỷỹỵ",
+}
+_UNTONED_O = "o"
+_UNTONED_U = "u"
+_O_TONED = "òóỏõọ"
+_U_TONED = "ùúủũụ"
+_NEW_STYLE = {}
+for _i in range(5):
+    _NEW_STYLE["o" + _TONED["a"][_i]] = _O_TONED[_i] + "a"
+    _NEW_STYLE["o" + _TONED["e"][_i]] = _O_TONED[_i] + "e"
+    _NEW_STYLE["u" + _TONED["y"][_i]] = _U_TONED[_i] + "y"
+_NEW_STYLE_TAIL = re.compile("(?<!q)(" + "|".join(_NEW_STYLE) + ")$")
+
+
+def normalize(text: str) -> str:
+    """NFC, no control characters, tidy whitespace: the one form offsets refer to."""
+    text = unicodedata.normalize("NFC", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _CONTROL.sub(" ", text)
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    return _MANY_NEWLINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+def clean_question(text: str) -> str:
+    """A question on one line: NFC, control characters and runs of space removed."""
+    return " ".join(normalize(text).split())
+
+
+def fold(text: str) -> str:
+    """Strip tone and vowel marks (đ→d) the way people type without diacritics."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", stripped)
+
+
+def has_diacritics(text: str) -> bool:
+    return fold(text) != text
+
+
+def canonical_syllable(syllable: str) -> str:
+    """Lower-case syllable with old-style tone placement ("hoà" → "hòa")."""
+    syllable = syllable.lower()
+    return _NEW_STYLE_TAIL.sub(lambda m: _NEW_STYLE[m.group(1)], syllable)
+
+
+def syllables(text: str) -> list[str]:
+    """Lower-cased syllables of NFC text; one-letter syllables such as "ở" are kept."""
+    return [canonical_syllable(w) for w in _WORD.findall(unicodedata.normalize("NFC", text))]
+
+
+def folded_syllables(text: str) -> list[str]:
+    return [fold(s) for s in syllables(text)]
