@@ -1,5 +1,11 @@
 """Vietnamese document question answering with cited passages, offline by default."""
 
+import os as _os
+
+# Nothing here may call home: model hubs and UI analytics stay off unless the user says otherwise.
+for _key, _value in {"HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1", "GRADIO_ANALYTICS_ENABLED": "False"}.items():
+    _os.environ.setdefault(_key, _value)
+
 from .answering import Answer, Citation
 from .api import Assistant, IndexResult, answer
 from .config import Config, load_config

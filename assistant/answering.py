@@ -42,11 +42,12 @@ class Citation:
     start: int  # offsets of the cited sentence in the document's normalised text
     end: int
     score: float
-    sentence: str = ""
+    sentence: str = ""  # the cited sentence: document text[start:end]
+    passage_start: int = 0  # offset of `text` in the document
 
     def to_dict(self) -> dict:
         return {k: getattr(self, k) for k in
-                ("marker", "doc_id", "title", "source", "text", "start", "end", "score", "sentence")}
+                ("marker", "doc_id", "title", "source", "text", "start", "end", "score", "sentence", "passage_start")}
 
 
 @dataclass
@@ -99,7 +100,8 @@ class ExtractiveAnswerer:
         for other in candidates[1:self.config.max_sentences + 3]:
             if len(chosen) >= self.config.max_sentences:
                 break
-            if other.text != best.text and other.score >= 0.7 * best.score:
+            if (other.score >= 0.7 * best.score and other.coverage >= max(0.5, 0.75 * best.coverage)
+                    and not any(_near_duplicate(other.text, c.text) for c in chosen)):
                 chosen.append(other)
         chosen.sort(key=lambda c: (c.rank, c.start))
         citations, parts = [], []
@@ -107,7 +109,8 @@ class ExtractiveAnswerer:
             sentence = c.text.rstrip(" .;:,")
             parts.append(f"{sentence} [{marker}].")
             p = c.passage
-            citations.append(Citation(marker, p.doc_id, p.title, p.source, p.text, c.start, c.end, p.score, c.text))
+            citations.append(Citation(marker, p.doc_id, p.title, p.source, p.text, c.start, c.end, p.score, c.text,
+                                      p.start))
         return Answer(" ".join(parts), citations, False, confidence, passages)
 
     def confidence(self, coverage: float, dense: float, accented: bool) -> float:
@@ -150,6 +153,12 @@ class ExtractiveAnswerer:
                 out.append(_Candidate(p, rank, start, end, text, coverage, score))
         out.sort(key=lambda c: c.score, reverse=True)
         return out
+
+
+def _near_duplicate(a: str, b: str) -> bool:
+    """Sentences that say the same thing (a headline and its lead, say) are quoted once."""
+    ta, tb = set(syllables(a)), set(syllables(b))
+    return len(ta & tb) >= 0.6 * min(len(ta), len(tb), max(len(ta | tb), 1))
 
 
 class IdfTable:

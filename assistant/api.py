@@ -43,7 +43,10 @@ class Assistant:
     `Assistant()` works on a fresh checkout.
     """
 
-    def __init__(self, index_dir: str | os.PathLike | None = None, config: Config | str | os.PathLike | None = None):
+    def __init__(self, index_dir: str | os.PathLike | None = None, config: Config | str | os.PathLike | None = None,
+                 *, open_now: bool = True):
+        """`open_now=False` defers opening (and checking) the index to first use, for callers that
+        are about to (re)build it."""
         self.config = config if isinstance(config, Config) else load_config(config)
         if index_dir is not None:
             self.config.index_dir = str(index_dir)
@@ -52,6 +55,8 @@ class Assistant:
             raise ConfigError(f"Bộ trả lời không hợp lệ: «{self.config.answer.backend}». Hiện có: «extractive».")
         self._loaded: _Loaded | None = None
         self._lock = threading.Lock()
+        if not open_now:
+            return
         if store.exists(self.index_dir):
             self._load()
         elif self.index_dir.resolve() == DEFAULT_INDEX_DIR.resolve() and SEEDS_DIR.is_dir():
