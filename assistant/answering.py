@@ -18,18 +18,24 @@ EMPTY_QUESTION = "Vui lòng nhập câu hỏi."
 TOO_LONG = "Câu hỏi quá dài (tối đa {limit} ký tự). Vui lòng rút gọn câu hỏi."
 NO_DOCUMENTS = "Chưa có tài liệu nào được lập chỉ mục."
 
-# Syllables that carry no content in a question (compared without diacritics, so typed
-# either way they are ignored).
-STOPWORDS = {fold(w) for w in """
+# Syllables that carry no content in a question. Folded, several collide with content words
+# ("chứ"/"chủ", "đó"/"đô"), so the folded set is used only for questions typed without diacritics.
+STOPWORDS = {w for w in """
     ai gì nào đâu sao bao nhiêu mấy khi lúc giờ thế nào như thì là có không được bị của và với các những
     cái này đó kia ấy hãy cho tôi biết hỏi về trong ở tại từ đến theo một hai đã đang sẽ vậy hả nhỉ chứ à
     ạ ơi nhé mà nên rằng bởi vì do để làm việc người ta nó họ chúng nhưng hay hoặc cũng rất nhiều ít
     còn gồm những nhất thứ bằng ra vào lên xuống the a an of what who when where which how is are was
     did do does in on to for and or
 """.split()}
+FOLDED_STOPWORDS = {fold(w) for w in STOPWORDS}
 NUMBER_CUES = ("bao nhieu", "may ", "so luong", "ty le", "bao lau")
+PERSON_CUES = ("ai ", "nguoi nao", "vi nao", "ong nao", "ba nao", "dong chi nao")
+# Vietnamese personal names are mostly three or more capitalised syllables ("Phạm Tuấn Long").
+_NAME = re.compile(r"(?:\b[A-ZÀ-ỸĐ][a-zà-ỹđ]+(?:\s+|$)){3,}")
 TIME_CUES = ("khi nao", "nam nao", "ngay nao", "bao gio", "thoi gian nao", "luc nao", "thang nao")
 _DIGIT = re.compile(r"\d")
+_PRONOUN_START = re.compile(r"^(?:(?:anh|chị|cô|ông|bà|cậu) ấy|(?:ông|bà|anh|chị)(?= (?:cho|nói|đã|là|cũng|được|còn|sinh|mất))"
+                            r"|họ|nó|hắn|điều này|việc này)\b", re.IGNORECASE)
 
 
 @dataclass
@@ -93,10 +99,15 @@ class ExtractiveAnswerer:
             return Answer(REFUSAL, refused=True, passages=passages)
         best = candidates[0]
         confidence = self.confidence(best.coverage, passages[0].dense_score, query.accented)
+        if focus:  # a follow-up is answered only if the answer speaks to the follow-up itself
+            confidence = min(confidence, self._coverage(Query.of(focus), best.text))
         if confidence < self.config.refusal_threshold:
             return Answer(REFUSAL, refused=True, confidence=confidence, passages=passages)
 
         chosen = [best]
+        antecedent = self._antecedent(best) if self.config.max_sentences > 1 else None
+        if antecedent is not None:  # "Anh ấy ..." needs the sentence that says who he is
+            chosen.insert(0, antecedent)
         for other in candidates[1:self.config.max_sentences + 3]:
             if len(chosen) >= self.config.max_sentences:
                 break
@@ -122,18 +133,34 @@ class ExtractiveAnswerer:
         w = self.config.dense_confidence_weight
         return (1 - w) * coverage + w * dense_norm
 
+    def _antecedent(self, best: _Candidate) -> _Candidate | None:
+        if not _PRONOUN_START.match(best.text):
+            return None
+        spans = best.passage.sentences
+        i = spans.index((best.start, best.end)) if (best.start, best.end) in spans else -1
+        if i <= 0:
+            return None
+        start, end = spans[i - 1]
+        p = best.passage
+        return _Candidate(p, best.rank, start, end, p.text[start - p.start:end - p.start], 0.0, 0.0)
+
+    def _coverage(self, query: Query, sentence: str) -> float:
+        weights = self._term_weights(query)
+        return _coverage(weights, _tokens(sentence, query.accented)) if weights else 1.0
+
     def _term_weights(self, query: Query) -> dict[str, float]:
         weights: dict[str, float] = {}
         for t in query.tokens:
-            if fold(t) not in STOPWORDS:
+            if not is_stopword(t, query.accented):
                 weights[t] = self.idf.weight(t, query.accented)
         return weights
 
     def _candidates(self, query: Query, weights: dict[str, float], passages: list[Passage]) -> list[_Candidate]:
-        total = sum(weights.values())
         q_bigrams = set(zip(query.tokens, query.tokens[1:]))
         folded_q = " ".join(fold(t) for t in query.tokens) + " "
         wants_number = any(cue in folded_q for cue in NUMBER_CUES) or any(cue in folded_q for cue in TIME_CUES)
+        wants_person = any(folded_q.startswith(cue) or f" {cue}" in folded_q for cue in PERSON_CUES)
+        q_words = set(query.tokens)
         out: list[_Candidate] = []
         seen: set[str] = set()
         for rank, p in enumerate(passages):
@@ -142,17 +169,42 @@ class ExtractiveAnswerer:
                 if text in seen or len(text) < 2:
                     continue
                 seen.add(text)
-                tokens = syllables(text) if query.accented else [fold(t) for t in syllables(text)]
-                present = set(tokens)
-                coverage = sum(w for t, w in weights.items() if t in present) / total
+                tokens = _tokens(text, query.accented)
+                coverage = _coverage(weights, tokens)
                 bigrams = set(zip(tokens, tokens[1:]))
                 bigram = len(q_bigrams & bigrams) / len(q_bigrams) if q_bigrams else 0.0
-                score = coverage + 0.3 * bigram + 0.15 / (rank + 1)
+                # Long sentences cover question words by chance; prefer the focused one.
+                score = coverage + 0.3 * bigram + 0.15 / (rank + 1) - min(max(len(tokens) - 40, 0) * 0.002, 0.15)
                 if wants_number and _DIGIT.search(text):
+                    score += 0.1
+                if wants_person and _has_new_name(text, q_words, query.accented):
                     score += 0.1
                 out.append(_Candidate(p, rank, start, end, text, coverage, score))
         out.sort(key=lambda c: c.score, reverse=True)
         return out
+
+
+def is_stopword(token: str, accented: bool) -> bool:
+    return token in (STOPWORDS if accented else FOLDED_STOPWORDS)
+
+
+def _tokens(text: str, accented: bool) -> list[str]:
+    tokens = syllables(text)
+    return tokens if accented else [fold(t) for t in tokens]
+
+
+def _coverage(weights: dict[str, float], tokens: list[str]) -> float:
+    """IDF-weighted share of the question's content syllables found in `tokens`."""
+    present = set(tokens)
+    return sum(w for t, w in weights.items() if t in present) / sum(weights.values())
+
+
+def _has_new_name(text: str, question_words: set[str], accented: bool) -> bool:
+    """A personal name in the sentence that the question does not already contain."""
+    for match in _NAME.finditer(text):
+        if any(t not in question_words for t in _tokens(match.group(), accented)):
+            return True
+    return False
 
 
 def _near_duplicate(a: str, b: str) -> bool:

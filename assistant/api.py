@@ -9,13 +9,13 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from . import store
-from .answering import EMPTY_QUESTION, NO_DOCUMENTS, STOPWORDS, TOO_LONG, Answer, ExtractiveAnswerer, IdfTable
+from .answering import EMPTY_QUESTION, NO_DOCUMENTS, TOO_LONG, Answer, ExtractiveAnswerer, IdfTable, is_stopword
 from .config import DEFAULT_INDEX_DIR, SEEDS_DIR, Config, load_config
 from .embeddings import get_embedder, model_id_for
 from .errors import ConfigError, IngestError
 from .ingest import Problem, load_documents
 from .retrieval import Passage, Retriever
-from .text import clean_question, fold, syllables
+from .text import clean_question, fold, has_diacritics, syllables
 
 History = Sequence[tuple[str, str]] | None
 FOLLOW_UP_CUES = ("con ", "the con", "thi sao", "the nao", "vay ", "nguoi do", "ong ay", "ba ay", "ho ", "cai do",
@@ -134,7 +134,8 @@ class Assistant:
             return question, None
         previous = clean_question(str(history[-1][0]))
         folded = fold(question.lower()) + " "
-        content = [t for t in syllables(question) if fold(t) not in STOPWORDS]
+        accented = has_diacritics(question)
+        content = [t for t in syllables(question) if not is_stopword(t if accented else fold(t), accented)]
         if previous and (folded.startswith(FOLLOW_UP_CUES) or any(" " + c in " " + folded for c in FOLLOW_UP_CUES)
                          or len(content) <= FOLLOW_UP_MAX_TERMS):
             return f"{previous} {question}", question

@@ -73,7 +73,16 @@ class Config:
         fields = {f.name: f for f in dataclasses.fields(target)}
         if name not in fields or dataclasses.is_dataclass(getattr(target, name)):
             raise ConfigError(f"Khóa cấu hình không tồn tại: {dotted_key}")
-        setattr(target, name, _convert(dotted_key, raw, type(getattr(target, name))))
+        value = _convert(dotted_key, raw, type(getattr(target, name)))
+        low = _MINIMUM.get(".".join([*sections, name]))
+        if low is not None and value < low:
+            raise ConfigError(f"Giá trị không hợp lệ cho {dotted_key}: {raw!r} (tối thiểu {low})")
+        setattr(target, name, value)
+
+
+_MINIMUM = {"embedding.batch_size": 1, "chunking.size": 50, "chunking.overlap": 0, "retrieval.k": 1,
+            "retrieval.candidates": 1, "retrieval.rrf_k": 0, "retrieval.reranker_candidates": 1,
+            "answer.max_sentences": 1, "answer.max_question_chars": 1}
 
 
 def _convert(key: str, raw: Any, kind: type) -> Any:

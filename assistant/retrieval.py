@@ -1,7 +1,8 @@
 """Hybrid retrieval: dense (FAISS) and BM25 over Vietnamese syllables, fused by reciprocal rank.
 
-Questions typed without diacritics are matched against the diacritic-folded BM25 field;
-the dense arm, which barely understands such text, then counts for less.
+A question typed without diacritics is matched against the diacritic-folded BM25 field, and
+its diacritics are restored from the corpus's own vocabulary so that the dense arm and the
+accented BM25 field see real Vietnamese too.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import numpy as np
 
 from .config import RetrievalConfig
 from .embeddings import Embedder
+from .diacritics import DiacriticRestorer
 from .store import IndexStore
 from .text import fold, has_diacritics, syllables
 
@@ -44,11 +46,19 @@ class Query:
     accented: bool
     tokens: list[str]  # syllables in the field the lexical arm searches
 
+    restored: str | None = None  # the question with diacritics restored, when typed without
+
     @classmethod
-    def of(cls, text: str) -> "Query":
+    def of(cls, text: str, restorer: DiacriticRestorer | None = None) -> "Query":
         accented = has_diacritics(text)
         tokens = syllables(text)
-        return cls(text, accented, tokens if accented else [fold(t) for t in tokens])
+        if accented:
+            return cls(text, True, tokens)
+        return cls(text, False, [fold(t) for t in tokens], restorer.restore(text) if restorer else None)
+
+    @property
+    def dense_text(self) -> str:
+        return self.restored or self.text
 
 
 class Retriever:
@@ -56,11 +66,18 @@ class Retriever:
         self.store, self.embedder, self.config = store, embedder, config
         self._reranker = None
 
+    def query(self, question: str) -> Query:
+        return Query.of(question, self.store.restorer)
+
     def lexical_scores(self, query: Query) -> np.ndarray:
-        bm25 = self.store.lexical if query.accented else self.store.lexical_folded
         if not query.tokens or not self.store.chunks:
             return np.zeros(len(self.store.chunks), dtype=np.float32)
-        return bm25.get_scores(query.tokens)
+        if query.accented:
+            return self.store.lexical.get_scores(query.tokens)
+        scores = self.store.lexical_folded.get_scores(query.tokens)
+        if query.restored:
+            scores = scores + self.store.lexical.get_scores(syllables(query.restored))
+        return scores
 
     def dense_scores(self, vector: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
         scores, ids = self.store.vectors.search(vector.reshape(1, -1), n)
@@ -72,13 +89,13 @@ class Retriever:
         n_chunks = len(self.store.chunks)
         if n_chunks == 0 or not question.strip():
             return []
-        query = Query.of(question)
+        query = self.query(question)
         n = min(self.config.candidates, n_chunks)
 
         lexical = self.lexical_scores(query)
         lex_top = np.argsort(-lexical)[:n]
         lex_top = lex_top[lexical[lex_top] > 0]
-        vector = self.embedder.embed_queries([query.text])[0]
+        vector = self.embedder.embed_queries([query.dense_text])[0]
         dense_ids, dense_sims = self.dense_scores(vector, n)
         dense_of = dict(zip(dense_ids.tolist(), dense_sims.tolist()))
 

@@ -29,6 +29,7 @@ import numpy as np
 
 from .chunking import chunk_document
 from .config import ChunkingConfig
+from .diacritics import DiacriticRestorer
 from .embeddings import Embedder
 from .errors import IndexStoreError, ModelMismatchError
 from .ingest import Document
@@ -92,6 +93,8 @@ class IndexStore:
             stats = json.loads((path / "stats.json").read_text(encoding="utf-8"))
             self.df: dict[str, int] = stats["df"]
             self.df_folded: dict[str, int] = stats["df_folded"]
+            self.restorer = (DiacriticRestorer.from_dict(stats["restore"]) if "restore" in stats else
+                             DiacriticRestorer.from_corpus([syllables(self.chunk_text(i)) for i in range(len(self.chunks))]))
         except (OSError, ValueError, KeyError, RuntimeError) as exc:
             raise IndexStoreError(f"Chỉ mục tại {path} bị hỏng hoặc không đọc được ({exc}). Hãy xây dựng lại.") from None
         if self.vectors.ntotal != len(self.chunks):
@@ -138,8 +141,10 @@ def open_index(index_dir: str | os.PathLike, expected_model: str | None = None) 
 def check_model(gen: Path, expected_model: str | None, index_dir: Path) -> None:
     if expected_model is None:
         return
-    manifest = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
-    built_with = manifest["embedding"]["model"]
+    try:
+        built_with = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))["embedding"]["model"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return  # unreadable manifest: loading the index reports it as broken
     if built_with != expected_model:
         raise ModelMismatchError(
             f"Chỉ mục tại {index_dir} được xây dựng bằng mô hình nhúng «{built_with}», còn cấu hình hiện tại dùng "
@@ -167,11 +172,15 @@ def build(index_dir: str | os.PathLike, documents: list[Document], embedder: Emb
     started = time.perf_counter()
     index_dir = Path(index_dir)
     with _build_lock(index_dir):
+        _remove_stale_builds(index_dir)
         previous = None
         gen = current_generation(index_dir)
         if gen is not None and not rebuild:
             check_model(gen, embedder.model_id, index_dir)
-            previous = IndexStore(gen)
+            try:
+                previous = IndexStore(gen)
+            except IndexStoreError:
+                previous = None  # unreadable: build afresh rather than fail
         old_docs = previous.documents if previous else {}
         wanted: dict[str, Document] = {} if replace else dict(old_docs)
         for doc_id in remove or []:
@@ -194,7 +203,6 @@ def build(index_dir: str | os.PathLike, documents: list[Document], embedder: Emb
             report.seconds_total = time.perf_counter() - started
             return report
 
-        _remove_stale_builds(index_dir)
         new_gen = index_dir / f"gen-{time.time_ns()}"
         tmp = index_dir / f".building-{new_gen.name}"
         tmp.mkdir(parents=True)
@@ -247,7 +255,8 @@ def _write_generation(out: Path, docs: list[Document], embedder: Embedder, chunk
         bm25 = bm25s.BM25()
         bm25.index(corpus or [[""]], show_progress=False)
         bm25.save(str(out / name), show_progress=False)
-    stats = {"df": _document_frequencies(tokens), "df_folded": _document_frequencies(folded)}
+    stats = {"df": _document_frequencies(tokens), "df_folded": _document_frequencies(folded),
+             "restore": DiacriticRestorer.from_corpus(tokens).to_dict()}
     (out / "stats.json").write_text(json.dumps(stats, ensure_ascii=False), encoding="utf-8")
 
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")

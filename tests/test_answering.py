@@ -1,0 +1,160 @@
+"""Questions over the seeds, end to end through Assistant.ask: facts, citations, refusals, bad input."""
+
+import re
+import unicodedata
+
+import pytest
+
+from assistant import Answer
+from assistant.text import has_diacritics
+from helpers import DOC_000, DOC_004, EMPTY_QUESTION, REFUSAL
+
+FACTS = [
+    # (question, fact that must be in the answer, document that must be cited)
+    ("Quận Hoàn Kiếm bổ nhiệm bao nhiêu Chủ tịch UBND phường?", "16 Chủ tịch", DOC_000),
+    ("Quận Hoàn Kiếm bổ nhiệm bao nhiêu Phó Chủ tịch UBND phường?", "35 Phó Chủ tịch", DOC_000),
+    ("Bao nhiêu công chức phường được chuyển thành công chức do UBND quận quản lý?", "165 công chức", DOC_000),
+    ("Sau khi sắp xếp, UBND quận Hoàn Kiếm có bao nhiêu phòng chuyên môn?", "10 phòng chuyên môn", DOC_004),
+    ("HĐND quận Hoàn Kiếm tổ chức kỳ họp thứ 17 vào ngày nào?", "27/2/2025", DOC_004),
+    ("Từ ngày nào UBND các phường hoạt động theo mô hình chính quyền đô thị?", "1/7/2021", DOC_000),
+    ("Các phòng chuyên môn đi vào hoạt động từ ngày nào?", "01/3/2025", DOC_004),
+    ("Ai là Chủ tịch UBND phường Hàng Bài?", "Nguyễn Thị Ngọc Anh", DOC_000),
+    ("Ai là Phó Bí thư Thường trực quận ủy Hoàn Kiếm?", "Đinh Hồng Phong", DOC_000),
+    ("Ai là Chủ tịch UBND quận tham dự kỳ họp thứ 17?", "Phạm Tuấn Long", DOC_004),
+    ("Từ ngày 1/7/2021, chính quyền bao nhiêu phường sẽ hoạt động theo mô hình mới?", "18 phường", DOC_000),
+]
+
+FACTS_WITHOUT_DIACRITICS = [
+    ("quan hoan kiem bo nhiem bao nhieu chu tich phuong", "16 Chủ tịch", DOC_000),
+    ("quan hoan kiem bo nhiem bao nhieu pho chu tich phuong", "35 Phó Chủ tịch", DOC_000),
+    ("pho bi thu thuong truc quan uy hoan kiem la ai", "Đinh Hồng Phong", DOC_000),
+    ("chu tich ubnd phuong hang bai la ai", "Nguyễn Thị Ngọc Anh", DOC_000),
+    ("ky hop thu 17 hdnd quan hoan kiem dien ra ngay nao", "27/2/2025", DOC_004),
+    ("bao nhieu cong chuc phuong duoc chuyen thanh cong chuc do ubnd quan quan ly", "165 công chức", DOC_000),
+    ("ubnd quan hoan kiem co bao nhieu phong chuyen mon", "10 phòng chuyên môn", DOC_004),
+]
+
+OUT_OF_SCOPE = [
+    "Giá vàng SJC hôm nay là bao nhiêu?",
+    "Kết quả trận đấu bóng đá giữa Việt Nam và Thái Lan tối qua thế nào?",
+    "Thời tiết ở Đà Nẵng ngày mai thế nào?",
+    "Tỷ giá đô la Mỹ hôm nay là bao nhiêu?",
+    "gia vang hom nay bao nhieu",
+]
+
+
+def check_citations(answer: Answer, seed_docs) -> None:
+    """Markers 1..n, each shown as [n] in the text; each cited span slices its document exactly."""
+    assert answer.citations
+    assert [c.marker for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+    assert sorted(set(int(m) for m in re.findall(r"\[(\d+)\]", answer.text))) == [c.marker for c in answer.citations]
+    for c in answer.citations:
+        doc = seed_docs[c.doc_id]
+        assert doc.text[c.start:c.end] == c.sentence
+        assert c.sentence and c.sentence in c.text
+        assert c.title == doc.title and c.source == doc.source
+        assert c.text == doc.text[c.passage_start:c.passage_start + len(c.text)]
+
+
+@pytest.mark.parametrize("question, fact, doc_id", FACTS + FACTS_WITHOUT_DIACRITICS)
+def test_fact_is_answered_with_citation(seeds_assistant, seed_docs, question, fact, doc_id):
+    answer = seeds_assistant.ask(question)
+    assert not answer.refused, answer.text
+    assert fact in answer.text, answer.text
+    assert doc_id in [c.doc_id for c in answer.citations]
+    # the fact comes from a sentence cited from that document
+    assert any(fact in c.sentence for c in answer.citations if c.doc_id == doc_id)
+    assert len(answer.citations) <= seeds_assistant.config.answer.max_sentences
+    check_citations(answer, seed_docs)
+
+
+def test_there_are_enough_questions_without_diacritics():
+    assert len(FACTS_WITHOUT_DIACRITICS) >= 3
+    assert not any(has_diacritics(q) for q, _, _ in FACTS_WITHOUT_DIACRITICS)
+
+
+@pytest.mark.parametrize("question", OUT_OF_SCOPE)
+def test_out_of_scope_is_refused(seeds_assistant, question):
+    answer = seeds_assistant.ask(question)
+    assert answer.refused is True
+    assert answer.text == REFUSAL
+    assert answer.citations == []
+
+
+def test_follow_up_question_uses_history(seeds_assistant, seed_docs):
+    first_q = "Quận Hoàn Kiếm bổ nhiệm bao nhiêu Chủ tịch UBND phường?"
+    first = seeds_assistant.ask(first_q)
+    assert "16" in first.text
+    answer = seeds_assistant.ask("Còn Phó Chủ tịch thì sao?", history=[(first_q, first.text)])
+    assert not answer.refused, answer.text
+    assert "35" in answer.text
+    assert DOC_000 in [c.doc_id for c in answer.citations]
+    check_citations(answer, seed_docs)
+
+
+@pytest.mark.parametrize("question", OUT_OF_SCOPE)
+def test_out_of_scope_is_refused_after_history(seeds_assistant, question):
+    """A new, unrelated question in a conversation must not be answered with the previous topic."""
+    history = [("Quận Hoàn Kiếm bổ nhiệm bao nhiêu Chủ tịch UBND phường?",
+                "Quận Hoàn Kiếm công bố quyết định bổ nhiệm 16 Chủ tịch, 35 Phó Chủ tịch UBND phường [1].")]
+    answer = seeds_assistant.ask(question, history=history)
+    assert answer.refused is True, answer.text
+    assert answer.text == REFUSAL
+
+
+def test_answer_to_dict(seeds_assistant):
+    data = seeds_assistant.ask(FACTS[0][0]).to_dict()
+    assert data["refused"] is False and "16 Chủ tịch" in data["text"]
+    for key in ("marker", "doc_id", "title", "source", "text", "start", "end", "score", "sentence"):
+        assert key in data["citations"][0]
+
+
+# -- bad input, never a crash --------------------------------------------------------------------
+
+@pytest.mark.parametrize("question", ["", "   ", "\n\t  \n", "\x00\x1b"])
+def test_empty_question(seeds_assistant, question):
+    answer = seeds_assistant.ask(question)
+    assert answer.refused is True
+    assert answer.text == EMPTY_QUESTION
+    assert answer.citations == []
+
+
+def test_too_long_question(seeds_assistant):
+    answer = seeds_assistant.ask("Quận Hoàn Kiếm bổ nhiệm bao nhiêu Chủ tịch? " * 2300)  # > 100,000 characters
+    assert answer.refused is True
+    assert "quá dài" in answer.text
+    assert "2.000" in answer.text  # says what the limit is
+    assert answer.citations == []
+
+
+def test_control_characters_are_ignored(seeds_assistant, seed_docs):
+    answer = seeds_assistant.ask("Quận\x00 Hoàn\x1b Kiếm bổ nhiệm bao nhiêu Chủ tịch?")
+    assert not answer.refused
+    assert "16 Chủ tịch" in answer.text
+    assert DOC_000 in [c.doc_id for c in answer.citations]
+    check_citations(answer, seed_docs)
+
+
+@pytest.mark.parametrize("question", [FACTS[0][0], FACTS[7][0], FACTS[4][0]])
+def test_nfd_question_gets_the_nfc_answer(seeds_assistant, question):
+    nfc = seeds_assistant.ask(question)
+    nfd = seeds_assistant.ask(unicodedata.normalize("NFD", question))
+    assert nfd.text == nfc.text
+    assert [(c.doc_id, c.start, c.end) for c in nfd.citations] == [(c.doc_id, c.start, c.end) for c in nfc.citations]
+
+
+def test_english_question_does_not_crash(seeds_assistant):
+    answer = seeds_assistant.ask("How many ward chairmen did Hoan Kiem district appoint?")
+    assert isinstance(answer, Answer)
+    if answer.refused:
+        assert answer.text == REFUSAL
+    else:
+        assert answer.citations and has_diacritics(answer.text)
+
+
+@pytest.mark.parametrize("question", ["???", "!!! ... ---", "12345", "a", "[1] [2]", "<script>alert(1)</script>"])
+def test_odd_questions_do_not_crash(seeds_assistant, question):
+    answer = seeds_assistant.ask(question)
+    assert isinstance(answer, Answer) and answer.text
+    if answer.refused:
+        assert answer.citations == []

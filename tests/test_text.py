@@ -1,0 +1,52 @@
+"""Vietnamese text primitives: normalisation, folding, syllables."""
+
+import unicodedata
+
+from assistant.text import (canonical_syllable, clean_question, fold, folded_syllables, has_diacritics, normalize,
+                            syllables)
+
+
+def test_normalize_produces_nfc():
+    nfc = "Quận Hoàn Kiếm bổ nhiệm Chủ tịch phường"
+    nfd = unicodedata.normalize("NFD", nfc)
+    assert nfd != nfc
+    assert normalize(nfd) == nfc
+    assert unicodedata.is_normalized("NFC", normalize(nfd))
+
+
+def test_normalize_removes_control_characters_and_tidies_whitespace():
+    raw = "\ufeffDòng\x00 một\x1b\r\nDòng\t\u00a0 hai  \r\n\n\n\n\nDòng\u200b ba   "
+    assert normalize(raw) == "Dòng một\nDòng hai\n\nDòng ba"
+
+
+def test_clean_question_is_one_line():
+    assert clean_question("  Quận\x00 Hoàn\x1b Kiếm\n bổ nhiệm\t bao nhiêu?  ") == "Quận Hoàn Kiếm bổ nhiệm bao nhiêu?"
+
+
+def test_fold_strips_marks_and_d_bar():
+    assert fold("Đà Nẵng đẹp lắm") == "Da Nang dep lam"
+    assert fold("Phó Chủ tịch UBND phường Hàng Bài") == "Pho Chu tich UBND phuong Hang Bai"
+    assert fold(unicodedata.normalize("NFD", "Hoàn Kiếm")) == "Hoan Kiem"
+
+
+def test_has_diacritics():
+    assert has_diacritics("Hoàn Kiếm")
+    assert has_diacritics("đi")
+    assert not has_diacritics("quan hoan kiem bo nhiem bao nhieu chu tich phuong")
+
+
+def test_canonical_syllable_unifies_tone_placement():
+    assert canonical_syllable("hoà") == canonical_syllable("hòa") == "hòa"
+    assert canonical_syllable("Thuỷ") == "thủy"
+    assert canonical_syllable("khoẻ") == "khỏe"
+    assert canonical_syllable("quý") == "quý"  # "qu" is a consonant: nothing to move
+
+
+def test_syllables_keep_one_letter_words_and_lowercase():
+    assert syllables("Tôi ở Hà Nội, đi ô tô") == ["tôi", "ở", "hà", "nội", "đi", "ô", "tô"]
+    assert syllables(unicodedata.normalize("NFD", "Ở Hoà Bình")) == ["ở", "hòa", "bình"]
+    assert "ở" in syllables("Ông ấy ở đó")
+
+
+def test_folded_syllables():
+    assert folded_syllables("Ủy ban ở Hà Nội") == ["uy", "ban", "o", "ha", "noi"]
