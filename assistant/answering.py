@@ -101,7 +101,8 @@ class ExtractiveAnswerer:
         confidence = self.confidence(best.coverage, passages[0].dense_score, query.accented)
         if focus:  # a follow-up is answered only if the answer speaks to the follow-up itself
             confidence = min(confidence, self._coverage(Query.of(focus), best.text))
-        if confidence < self.config.refusal_threshold:
+        threshold = self.config.refusal_threshold if query.accented else self.config.refusal_threshold_unaccented
+        if confidence < threshold:
             return Answer(REFUSAL, refused=True, confidence=confidence, passages=passages)
 
         chosen = [best]

