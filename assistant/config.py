@@ -38,8 +38,8 @@ class ChunkingConfig:
 class RetrievalConfig:
     k: int = 5
     candidates: int = 50  # per arm, before fusion
-    rrf_k: int = 60
-    dense_weight: float = 1.0
+    rrf_k: int = 10  # fusion settings swept by benchmarks/retrieval.py --sweep-fusion (1,000 distractors)
+    dense_weight: float = 0.25
     lexical_weight: float = 1.0
     reranker: str = ""  # CrossEncoder name or path; empty = off
     reranker_candidates: int = 20
