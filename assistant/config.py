@@ -39,7 +39,7 @@ class RetrievalConfig:
     k: int = 5
     candidates: int = 50  # per arm, before fusion
     rrf_k: int = 10  # fusion settings swept by benchmarks/retrieval.py --sweep-fusion (1,000 distractors)
-    dense_weight: float = 0.25
+    dense_weight: float = 0.5
     lexical_weight: float = 1.0
     reranker: str = ""  # CrossEncoder name or path; empty = off
     reranker_candidates: int = 20
