@@ -212,8 +212,11 @@ def interrupted_setup(tmp_path):
 
 
 def start_build_and_wait_for_temp_folder(index_dir: Path, corpus: Path) -> subprocess.Popen:
+    # A shell that starts jobs in the background (CI may) leaves SIGINT ignored in its children,
+    # and Python then keeps it ignored: give the build the default disposition, as in a terminal.
     proc = subprocess.Popen([*CLI, "index", str(corpus), "--index-dir", str(index_dir)], env=clean_env(),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8")
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 300  # a guard against hanging, not a timing assertion
     while not building_dirs(index_dir):
         assert proc.poll() is None, f"build ended before it could be interrupted: {proc.communicate()}"
