@@ -31,7 +31,6 @@ FOLDED_STOPWORDS = {fold(w) for w in STOPWORDS}
 NUMBER_CUES = ("bao nhieu", "may ", "so luong", "ty le", "bao lau")
 PERSON_CUES = ("ai ", "nguoi nao", "vi nao", "ong nao", "ba nao", "dong chi nao")
 # Vietnamese personal names are mostly three or more capitalised syllables ("Phạm Tuấn Long").
-_NAME = re.compile(r"(?:\b[A-ZÀ-ỸĐ][a-zà-ỹđ]+(?:\s+|$)){3,}")
 TIME_CUES = ("khi nao", "nam nao", "ngay nao", "bao gio", "thoi gian nao", "luc nao", "thang nao")
 _DIGIT = re.compile(r"\d")
 _PRONOUN_START = re.compile(r"^(?:(?:anh|chị|cô|ông|bà|cậu) ấy|(?:ông|bà|anh|chị)(?= (?:cho|nói|đã|là|cũng|được|còn|sinh|mất))"
@@ -202,9 +201,15 @@ def _coverage(weights: dict[str, float], tokens: list[str]) -> float:
 
 def _has_new_name(text: str, question_words: set[str], accented: bool) -> bool:
     """A personal name in the sentence that the question does not already contain."""
-    for match in _NAME.finditer(text):
-        if any(t not in question_words for t in _tokens(match.group(), accented)):
+    run: list[str] = []
+    for word in text.split() + [""]:
+        word = word.strip(".,;:!?()\"“”'‘’-–")
+        if len(word) > 1 and word[0].isupper() and word[1:].islower():
+            run.append(word)
+            continue
+        if len(run) >= 3 and any(t not in question_words for t in _tokens(" ".join(run), accented)):
             return True
+        run = []
     return False
 
 
