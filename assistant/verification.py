@@ -26,14 +26,13 @@ claim that recombines words of its source into a different statement (negation, 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Sequence
 
 from .answering import FOLDED_STOPWORDS, STOPWORDS, Citation, IdfTable
 from .chunking import split_sentences
 from .retrieval import Passage
-from .text import canonical_syllable, fold, has_diacritics
+from .text import fold, has_diacritics, syllables
 
 # Share of a claim's content syllables that must be found in the cited passage(s); to be calibrated.
 MIN_OVERLAP = 0.5
@@ -117,34 +116,6 @@ class Verification:
     def to_dict(self) -> dict:
         return {"text": self.text, "verified": self.verified, "mode": self.mode,
                 "citations": [c.to_dict() for c in self.citations], "claims": [c.to_dict() for c in self.claims]}
-
-
-# ------------------------------------------------------------------------------ fast text primitives
-# The verifier runs on every answer: text.fold (per-character NFD) and text.syllables (a regex per word)
-# were 60% of its time. These give the same results on NFC text, by table and by memo.
-
-_FOLD_TABLE = {c: fold(chr(c)) for c in range(0xC0, 0x1F00) if fold(chr(c)) != chr(c) and len(fold(chr(c))) == 1}
-_FOLD_TABLE.update({c: None for c in range(0x300, 0x370)})  # stray combining marks
-_CANONICAL: dict[str, str] = {}
-
-
-def _fold(text: str) -> str:
-    """text.fold for NFC text."""
-    return text.translate(_FOLD_TABLE)
-
-
-def syllables(text: str) -> list[str]:
-    """text.syllables, memoised per word."""
-    out = []
-    cache = _CANONICAL
-    for w in _WORD.findall(unicodedata.normalize("NFC", text)):
-        c = cache.get(w)
-        if c is None:
-            if len(cache) > 200_000:
-                cache.clear()
-            c = cache[w] = canonical_syllable(w)
-        out.append(c)
-    return out
 
 
 # --------------------------------------------------------------------------------------------- markers
@@ -276,14 +247,14 @@ class _Sentence:
     def __init__(self, start: int, end: int, text: str):
         self.start, self.end = start, end
         self.tokens = syllables(text)
-        self.injected = bool(_INJECTION.search(_fold(" ".join(self.tokens))))
+        self.injected = bool(_INJECTION.search(fold(" ".join(self.tokens))))
         self._folded: list[str] | None = None
 
     def toks(self, folded: bool) -> list[str]:
         if not folded:
             return self.tokens
         if self._folded is None:
-            self._folded = _fold(" ".join(self.tokens)).split()
+            self._folded = fold(" ".join(self.tokens)).split()
         return self._folded
 
 
@@ -349,7 +320,7 @@ class _Claim:
         folded = not has_diacritics(text)
         tokens = syllables(text)
         if folded:
-            tokens = [_fold(t) for t in tokens]
+            tokens = [fold(t) for t in tokens]
         stop = FOLDED_STOPWORDS if folded else STOPWORDS
         weights = {t: (idf.weight(t, not folded) if idf else 1.0) for t in tokens if t not in stop and not t.isdigit()}
         numbers = []
@@ -359,7 +330,7 @@ class _Claim:
         names = []
         for name in _names(text):
             syl = syllables(name)
-            names.append((name, f" {' '.join(_fold(s) for s in syl) if folded else ' '.join(syl)} "))
+            names.append((name, f" {' '.join(fold(s) for s in syl) if folded else ' '.join(syl)} "))
         return cls(folded, weights, tokens, numbers, names)
 
     def overlap(self, present: set[str]) -> float:

@@ -1,6 +1,8 @@
 """Vietnamese text primitives: normalisation, folding, syllables."""
 
+import re
 import unicodedata
+from pathlib import Path
 
 from assistant.text import (canonical_syllable, clean_question, fold, folded_syllables, has_diacritics, normalize,
                             syllables)
@@ -50,3 +52,21 @@ def test_syllables_keep_one_letter_words_and_lowercase():
 
 def test_folded_syllables():
     assert folded_syllables("Ủy ban ở Hà Nội") == ["uy", "ban", "o", "ha", "noi"]
+
+
+def test_fast_fold_and_syllables_agree_with_their_definitions():
+    """fold() uses a translation table and syllables() a memo: both must equal the plain definitions."""
+    import unicodedata
+
+    from assistant.text import _fold_slow, canonical_syllable, fold, normalize, syllables
+
+    seeds = Path(__file__).resolve().parent.parent / "seeds"
+    for path in sorted(seeds.glob("*.txt")):
+        doc = normalize(path.read_text(encoding="utf-8"))
+        assert fold(doc) == _fold_slow(doc)
+        assert syllables(doc) == [canonical_syllable(w) for w in re.findall(r"\w+", doc)]
+    for letter in "aăâeêioôơuưyd" + "AĂÂEÊIOÔƠUƯYĐ":
+        for tone in ("", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323"):
+            for form in ("NFC", "NFD"):
+                c = unicodedata.normalize(form, letter + tone)
+                assert fold(c) == _fold_slow(c)

@@ -361,22 +361,6 @@ def test_verification_benchmark_runs_on_a_tiny_sample():
     assert "p95" in bench.format_report(result)
 
 
-def test_fast_text_primitives_agree_with_assistant_text():
-    from assistant import text as T
-    from assistant import verification as V
-
-    for path in sorted((ROOT / "seeds").glob("*.txt")):
-        doc = T.normalize(path.read_text(encoding="utf-8"))
-        assert V.syllables(doc) == T.syllables(doc)
-        assert V._fold(doc) == T.fold(doc)
-    import unicodedata
-
-    for letter in "aăâeêioôơuưyd" + "AĂÂEÊIOÔƠUƯYĐ":
-        for tone in ("", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323"):
-            c = unicodedata.normalize("NFC", letter + tone)
-            assert V._fold(c) == T.fold(c)
-
-
 def test_list_answer_keeps_its_lines(passages):
     answer = ("Theo tài liệu:\n- Quận Hoàn Kiếm bổ nhiệm 35 Phó Chủ tịch UBND phường [2]\n"
               "- Quận Hoàn Kiếm có 10 phòng chuyên môn [2]\n- Quận có 99 phường [1]")
