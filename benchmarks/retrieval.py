@@ -322,6 +322,7 @@ def _run(distractors, index_dir, json_path, limit_questions, chunk_size, overlap
         **figures,
     }
     result["targets"] = targets(result["retrieval"])
+    result["paired_R@1"] = paired(ranks)
     if sweep:
         result["fusion_sweep"] = sweep_fusion(probe, questions, progress)
     result["_ranks"] = ranks
@@ -362,6 +363,18 @@ def targets(table: dict) -> dict:
     return out
 
 
+def paired(ranks: dict) -> dict:
+    """Questions the hybrid gets right at rank 1 and an arm does not, and the reverse (a sign test's inputs)."""
+    out = {}
+    for form in FORMS:
+        h = [r == 1 for r in ranks["hybrid"][form]]
+        for arm in ("lexical", "dense"):
+            a = [r == 1 for r in ranks[arm][form]]
+            out[f"{form}_hybrid_vs_{arm}"] = {"hybrid_only": sum(x and not y for x, y in zip(h, a)),
+                                              f"{arm}_only": sum(y and not x for x, y in zip(h, a))}
+    return out
+
+
 def format_table(table: dict) -> str:
     lines = ["| method | accented R@1 | R@5 | MRR@10 | stripped R@1 | R@5 | MRR@10 |",
              "|---|---|---|---|---|---|---|"]
@@ -385,6 +398,11 @@ def format_report(r: dict) -> str:
     out.append(f"timing: build {t['index_build_seconds']} s this run ({t['chunks_embedded']} chunks embedded); "
                f"first build {first.get('index_build_seconds', '?')} s, embedding {first.get('embedding_seconds', '?')} s; "
                f"retrieve() mean {t['retrieve_mean_latency_s'] * 1000:.0f} ms, p95 {t['retrieve_p95_latency_s'] * 1000:.0f} ms")
+    pr = r.get("paired_R@1", {})
+    if pr:
+        out.append("R@1 wins/losses of hybrid vs lexical: accented +{}/-{}, stripped +{}/-{}".format(
+            pr["accented_hybrid_vs_lexical"]["hybrid_only"], pr["accented_hybrid_vs_lexical"]["lexical_only"],
+            pr["stripped_hybrid_vs_lexical"]["hybrid_only"], pr["stripped_hybrid_vs_lexical"]["lexical_only"]))
     tg = r["targets"]
     out.append(f"targets: hybrid R@1 > both arms: accented {tg['hybrid_beats_both_arms_R@1_accented']}, "
                f"stripped {tg['hybrid_beats_both_arms_R@1_stripped']}; stripped/accented hybrid R@1 = "
