@@ -230,7 +230,8 @@ def _run(distractors, index_dir, json_path, limit_questions, seed, progress, qui
     if not quiet:
         print(format_report(result))
     if json_path is not False:
-        path = Path(json_path) if json_path else RESULTS_DIR / "refusal.json"
+        tag = "".join(f"-{k.split('_')[0][:3]}{v}" for k, v in sorted(fusion.items()))  # as retrieval.py
+        path = Path(json_path) if json_path else RESULTS_DIR / f"refusal{tag}.json"
         write_json(path, {k: v for k, v in result.items() if not k.startswith("_")})
         if not quiet:
             print(f"\nwrote {path}")

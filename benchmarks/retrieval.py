@@ -13,15 +13,18 @@ and reports R@1, R@5 and MRR@10 of the gold passage, plus how often the default 
     .venv/bin/python benchmarks/retrieval.py --limit-questions 100 # quick look
     .venv/bin/python benchmarks/retrieval.py --distractors 200 --chunk-size 600 --overlap 0
     .venv/bin/python benchmarks/retrieval.py --sweep-fusion        # also grid-search the fusion settings
+    .venv/bin/python benchmarks/retrieval.py --dense-weight 0.75 --rrf-k 5 --unaccented-dense-weight 1.0
 
-Indexes are kept under benchmarks/.cache/ so re-runs embed nothing.
+Indexes are kept under benchmarks/.cache/ so re-runs embed nothing; a new index also reuses the
+vectors of identical chunk texts from the other cached indexes (--no-vector-reuse for honest timing).
+BENCH_PRODUCT_DIR=<folder with a frozen assistant/> measures that copy instead of the working tree.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import datetime as dt
+import json
 import random
 import statistics
 import sys
@@ -257,7 +260,7 @@ def default_index_dir(distractors: int, size: int, overlap: int, passages: int |
 def run(distractors: int = 1000, index_dir: str | Path | None = None, json_path: str | Path | None = None,
         limit_questions: int | None = None, chunk_size: int | None = None, overlap: int | None = None,
         passages_limit: int | None = None, with_answers: bool = True, sweep: bool = False,
-        progress: bool = True, quiet: bool = False, fusion: dict | None = None) -> dict:
+        progress: bool = True, quiet: bool = False, fusion: dict | None = None, reuse_vectors: bool = True) -> dict:
     """Build or reuse the index, evaluate, print the table, write JSON (when `json_path` is not False)
     and return the figures. A test can call e.g. run(3, tmp_path, False, 5, passages_limit=5).
 
@@ -270,13 +273,13 @@ def run(distractors: int = 1000, index_dir: str | Path | None = None, json_path:
         if "unaccented_dense_weight" in fusion:
             product_retrieval.UNACCENTED_DENSE_WEIGHT = fusion["unaccented_dense_weight"]
         return _run(distractors, index_dir, json_path, limit_questions, chunk_size, overlap, passages_limit,
-                    with_answers, sweep, progress, quiet, fusion)
+                    with_answers, sweep, progress, quiet, fusion, reuse_vectors)
     finally:
         product_retrieval.UNACCENTED_DENSE_WEIGHT = saved_unaccented
 
 
 def _run(distractors, index_dir, json_path, limit_questions, chunk_size, overlap, passages_limit, with_answers,
-         sweep, progress, quiet, fusion) -> dict:
+         sweep, progress, quiet, fusion, reuse_vectors) -> dict:
     overrides = {f"retrieval__{k}": v for k, v in fusion.items() if k != "unaccented_dense_weight"}
     config = make_config(chunk_size, overlap, **overrides)
     size, ov = config.chunking.size, config.chunking.overlap
@@ -285,7 +288,7 @@ def _run(distractors, index_dir, json_path, limit_questions, chunk_size, overlap
         passages = passages[:passages_limit]
     records = as_records(passages, load_distractors(distractors))
     target = Path(index_dir) if index_dir else default_index_dir(distractors, size, ov, passages_limit)
-    assistant, report, build_seconds = build_index(target, records, config)
+    assistant, report, build_seconds = build_index(target, records, config, share_vectors=reuse_vectors)
     questions = select_questions(load_questions(), {p["id"] for p in passages}, limit_questions)
 
     t0 = time.perf_counter()
@@ -439,6 +442,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--overlap", type=int, help="override [chunking] overlap (sentences)")
     parser.add_argument("--no-answers", action="store_true", help="skip the ask() answer rates")
     parser.add_argument("--sweep-fusion", action="store_true", help="also grid-search dense/lexical weight and rrf_k")
+    parser.add_argument("--no-vector-reuse", action="store_true",
+                        help="embed every chunk this index lacks (honest build timing; use with a new --index-dir)")
     parser.add_argument("--dense-weight", type=float, help="override [retrieval] dense_weight")
     parser.add_argument("--lexical-weight", type=float, help="override [retrieval] lexical_weight")
     parser.add_argument("--rrf-k", type=int, help="override [retrieval] rrf_k")
@@ -448,7 +453,8 @@ def main(argv: list[str] | None = None) -> int:
     fusion = {"dense_weight": args.dense_weight, "lexical_weight": args.lexical_weight, "rrf_k": args.rrf_k,
               "unaccented_dense_weight": args.unaccented_dense_weight}
     run(args.distractors, args.index_dir, args.json, args.limit_questions, args.chunk_size, args.overlap,
-        args.limit_passages, with_answers=not args.no_answers, sweep=args.sweep_fusion, fusion=fusion)
+        args.limit_passages, with_answers=not args.no_answers, sweep=args.sweep_fusion, fusion=fusion,
+        reuse_vectors=not args.no_vector_reuse)
     return 0
 
 
