@@ -4,6 +4,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 # The CPU build of torch (sentence-transformers needs it); any other spec pulls a multi-GB CUDA build.
 TORCH_SPEC ?= torch==2.13.0
+# llama-cpp-python compiles llama.cpp (~10 min on 2 cores); the multimodal library is not needed.
+export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
 
 .PHONY: install install-test chat index test bench clean-index
 

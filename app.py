@@ -38,6 +38,8 @@ def _plain(text: str) -> str:
 
 def render(answer: Answer) -> str:
     parts = [html.escape(answer.text, quote=False)]
+    if answer.notice:
+        parts.append(f"\n_{_plain(answer.notice)}_")
     if answer.citations:
         parts.append("\n**Nguồn:**")
     for c in answer.citations:
@@ -68,8 +70,15 @@ def history_pairs(history: list) -> list[tuple[str, str]]:
 
 
 def build_app(assistant: Assistant) -> gr.Blocks:
-    def respond(message: str, history: list) -> str:
-        return render(assistant.ask(message, history_pairs(history)))
+    def respond(message: str, history: list):
+        """Stream verified text as it comes, then the final answer with its sources."""
+        shown = ""
+        for item in assistant.ask_stream(message, history_pairs(history)):
+            if isinstance(item, str):
+                shown += item
+                yield html.escape(shown, quote=False)
+            else:
+                yield render(item)
 
     with gr.Blocks(title=TITLE) as demo:
         gr.ChatInterface(
@@ -98,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=TITLE)
     parser.add_argument("--index-dir")
     parser.add_argument("--config")
+    parser.add_argument("--backend", help="extractive, openai:<model> or llamacpp:<path.gguf>")
     parser.add_argument("--host", default=os.environ.get("ASSISTANT_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("ASSISTANT_PORT", "7860")))
     args = parser.parse_args(argv)
@@ -109,7 +119,8 @@ def main(argv: list[str] | None = None) -> int:
                   "(đặt ASSISTANT_AUTH_USER và ASSISTANT_AUTH_PASSWORD).", file=sys.stderr)
             return 2
         auth = (user, password)
-    assistant = Assistant(config=load_config(args.config, {"index_dir": args.index_dir}))
+    assistant = Assistant(config=load_config(args.config, {"index_dir": args.index_dir,
+                                                              "answer.backend": args.backend}))
     build_app(assistant).launch(server_name=args.host, server_port=args.port, auth=auth, share=False)
     return 0
 

@@ -62,10 +62,15 @@ class Answer:
     refused: bool = False
     confidence: float = 0.0
     passages: list[Passage] = field(default_factory=list)
+    backend: str = "extractive"  # what wrote `text`
+    notice: str = ""  # why an LLM answer was replaced or changed, for the user
+    claims: list = field(default_factory=list)  # verification.ClaimSupport per sentence of the LLM's answer
+    question: str = ""  # the question answered (a follow-up rewritten by the LLM, when it was)
 
     def to_dict(self) -> dict:
         return {"text": self.text, "refused": self.refused, "confidence": round(self.confidence, 4),
-                "citations": [c.to_dict() for c in self.citations]}
+                "backend": self.backend, "notice": self.notice, "question": self.question,
+                "citations": [c.to_dict() for c in self.citations], "claims": [c.to_dict() for c in self.claims]}
 
 
 @dataclass

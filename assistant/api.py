@@ -6,14 +6,17 @@ import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 from . import store
 from .answering import EMPTY_QUESTION, NO_DOCUMENTS, TOO_LONG, Answer, ExtractiveAnswerer, IdfTable, is_stopword
 from .config import DEFAULT_INDEX_DIR, SEEDS_DIR, Config, load_config
 from .embeddings import get_embedder, model_id_for
-from .errors import ConfigError, IngestError
+from .errors import IngestError
+from .generation import LLMAnswerer
 from .ingest import Problem, load_documents
+from .llms import LLM, get_llm
+from .prompts import Prompts
 from .retrieval import Passage, Retriever
 from .text import clean_question, fold, has_diacritics, syllables
 
@@ -34,6 +37,7 @@ class _Loaded:
     store: store.IndexStore
     retriever: Retriever
     answerer: ExtractiveAnswerer
+    generator: LLMAnswerer | None  # None: extractive answers only
 
 
 class Assistant:
@@ -51,8 +55,8 @@ class Assistant:
         if index_dir is not None:
             self.config.index_dir = str(index_dir)
         self.index_dir = Path(self.config.index_dir)
-        if self.config.answer.backend != "extractive":
-            raise ConfigError(f"Bộ trả lời không hợp lệ: «{self.config.answer.backend}». Hiện có: «extractive».")
+        self.llm: LLM | None = get_llm(self.config)  # bad backend strings fail here, before any work
+        self.prompts = Prompts(self.config.answer.prompts_dir) if self.llm else None
         self._loaded: _Loaded | None = None
         self._lock = threading.Lock()
         if not open_now:
@@ -69,8 +73,9 @@ class Assistant:
     def _load(self) -> _Loaded:
         opened = store.open_index(self.index_dir, expected_model=model_id_for(self.config.embedding))
         idf = IdfTable(len(opened.chunks), opened.df, opened.df_folded)
-        loaded = _Loaded(opened, Retriever(opened, self.embedder, self.config.retrieval),
-                         ExtractiveAnswerer(self.config.answer, idf))
+        extractive = ExtractiveAnswerer(self.config.answer, idf)
+        generator = LLMAnswerer(self.llm, self.config.answer, idf, extractive, self.prompts) if self.llm else None
+        loaded = _Loaded(opened, Retriever(opened, self.embedder, self.config.retrieval), extractive, generator)
         self._loaded = loaded
         return loaded
 
@@ -115,23 +120,47 @@ class Assistant:
         return self._current().retriever.search(question, k or self.config.retrieval.k)
 
     def ask(self, question: str, history: History = None) -> Answer:
+        """The answer with its citations; `history` holds earlier (question, answer) pairs."""
+        answer = None
+        for item in self.ask_stream(question, history):
+            answer = item
+        assert isinstance(answer, Answer)
+        return answer
+
+    def ask_stream(self, question: str, history: History = None) -> Iterator[str | Answer]:
+        """Text pieces as they are verified, then the final Answer, whose text is authoritative
+        (an LLM answer that fails verification is replaced by the extractive one)."""
         question = clean_question(question)
-        if not question:
-            return Answer(EMPTY_QUESTION, refused=True)
         limit = self.config.answer.max_question_chars
+        if not question:
+            yield from _just(Answer(EMPTY_QUESTION, refused=True))
+            return
         if len(question) > limit:
-            return Answer(TOO_LONG.format(limit=f"{limit:,}".replace(",", ".")), refused=True)
+            yield from _just(Answer(TOO_LONG.format(limit=f"{limit:,}".replace(",", ".")), refused=True))
+            return
         loaded = self._current()
         if not loaded.store.chunks:
-            return Answer(NO_DOCUMENTS, refused=True)
-        search_text, focus = self._with_history(question, history)
+            yield from _just(Answer(NO_DOCUMENTS, refused=True))
+            return
+        history = [(clean_question(str(q)), str(a or "")) for q, a in (history or [])][-6:]
+        search_text, focus = self._with_history(question, history, loaded.generator)
         passages = loaded.retriever.search(search_text, self.config.retrieval.k)
-        return loaded.answerer.answer(search_text, passages, focus=focus)
+        if loaded.generator is not None:
+            yield from loaded.generator.stream(search_text, passages, focus)
+            return
+        answer = loaded.answerer.answer(search_text, passages, focus=focus)
+        answer.question = search_text
+        yield from _just(answer)
 
-    def _with_history(self, question: str, history: History) -> tuple[str, str | None]:
-        """Without an LLM to rewrite it, a follow-up is searched together with the previous question."""
+    def _with_history(self, question: str, history: History, generator: LLMAnswerer | None) -> tuple[str, str | None]:
+        """A follow-up is rewritten by the LLM when there is one; otherwise (or when the rewrite is
+        unusable) it is searched together with the previous question."""
         if not history:
             return question, None
+        if generator is not None and self.config.answer.condense:
+            condensed = generator.condense(question, history)
+            if condensed:
+                return condensed, None
         previous = clean_question(str(history[-1][0]))
         folded = fold(question.lower()) + " "
         accented = has_diacritics(question)
@@ -140,6 +169,12 @@ class Assistant:
                          or len(content) <= FOLLOW_UP_MAX_TERMS):
             return f"{previous} {question}", question
         return question, None
+
+
+def _just(answer: Answer) -> Iterator[str | Answer]:
+    if answer.text:
+        yield answer.text
+    yield answer
 
 
 _default: Assistant | None = None

@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", help="đặt câu hỏi")
     p.add_argument("question")
     p.add_argument("--json", action="store_true", help="in kết quả dạng JSON")
+    p.add_argument("--backend", help="bộ trả lời: extractive, openai:<mô hình>, llamacpp:<tệp .gguf>")
     _common(p)
 
     p = sub.add_parser("retrieve", help="tìm các đoạn văn liên quan")
@@ -60,7 +61,7 @@ def _run(args: argparse.Namespace) -> int:
     from .api import Assistant
     from .config import load_config
 
-    overrides = {"index_dir": args.index_dir}
+    overrides = {"index_dir": args.index_dir, "answer.backend": getattr(args, "backend", None)}
     config = load_config(args.config, overrides)
     if args.command == "index":
         assistant = Assistant(config=config, open_now=False)
@@ -78,13 +79,23 @@ def _run(args: argparse.Namespace) -> int:
 
     assistant = Assistant(config=config)
     if args.command == "ask":
-        answer = assistant.ask(args.question)
         if args.json:
-            _print_json(answer.to_dict())
-        else:
-            print(answer.text)
-            for c in answer.citations:
-                print(f"\n[{c.marker}] {c.title} — {c.source} (ký tự {c.start}–{c.end})\n    {c.sentence}")
+            _print_json(assistant.ask(args.question).to_dict())
+            return 0
+        shown = ""
+        for item in assistant.ask_stream(args.question):
+            if isinstance(item, str):
+                print(item, end="", flush=True)
+                shown += item
+                continue
+            answer = item
+        if answer.text != shown:  # the verified answer differs from what was streamed: show it whole
+            print(("\n\n" if shown else "") + answer.text, end="")
+        print()
+        if answer.notice:
+            print(f"\n({answer.notice})")
+        for c in answer.citations:
+            print(f"\n[{c.marker}] {c.title} — {c.source} (ký tự {c.start}–{c.end})\n    {c.sentence}")
         return 0
     passages = assistant.retrieve(args.question, k=args.k)
     if args.json:

@@ -16,6 +16,7 @@ from .errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SEEDS_DIR = PROJECT_ROOT / "seeds"
+PROMPTS_DIR = PROJECT_ROOT / "prompts"
 DEFAULT_INDEX_DIR = PROJECT_ROOT / "index"
 ENV_PREFIX = "ASSISTANT_"
 
@@ -47,12 +48,30 @@ class RetrievalConfig:
 
 @dataclass
 class AnswerConfig:
-    backend: str = "extractive"
+    backend: str = "extractive"  # or "openai:<model>", "llamacpp:<path to .gguf>" (see llms.py)
     max_sentences: int = 2
     refusal_threshold: float = 0.62  # calibrated by benchmarks/calibrate_refusal.py
     dense_confidence_weight: float = 0.5  # share of the dense score in the refusal confidence
     refusal_threshold_unaccented: float = 0.55  # questions typed without diacritics (coverage only)
     max_question_chars: int = 2000
+    verify: str = "remove"  # LLM claims no cited passage supports: "remove" them or "flag" them
+    verify_threshold: float = 0.65  # IDF-weighted overlap, calibrated by benchmarks/calibrate_verification.py
+    condense: bool = True  # with an LLM, rewrite follow-ups into standalone questions
+    prompts_dir: str = str(PROMPTS_DIR)
+
+
+@dataclass
+class LLMConfig:
+    """Settings of the LLM backends; unused by the extractive backend."""
+    base_url: str = ""  # openai: defaults to $OPENAI_BASE_URL, then https://api.openai.com/v1
+    api_key: str = field(default="", repr=False)  # openai: defaults to $OPENAI_API_KEY
+    temperature: float = 0.1
+    max_tokens: int = 512
+    context_window: int = 8192  # tokens the model accepts; passages are trimmed to fit
+    timeout: float = 60.0  # seconds
+    max_retries: int = 1
+    gpu_layers: int = 0  # llamacpp: layers offloaded to the GPU (-1 = all)
+    threads: int = 0  # llamacpp: CPU threads (0 = llama.cpp's choice)
 
 
 @dataclass
@@ -62,6 +81,7 @@ class Config:
     chunking: ChunkingConfig = field(default_factory=ChunkingConfig)
     retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
     answer: AnswerConfig = field(default_factory=AnswerConfig)
+    llm: LLMConfig = field(default_factory=LLMConfig)
 
     def set(self, dotted_key: str, raw: Any) -> None:
         """Set `section.key` (or a top-level key), converting `raw` to the field's type."""
@@ -78,12 +98,18 @@ class Config:
         low = _MINIMUM.get(".".join([*sections, name]))
         if low is not None and value < low:
             raise ConfigError(f"Giá trị không hợp lệ cho {dotted_key}: {raw!r} (tối thiểu {low})")
+        choices = _CHOICES.get(".".join([*sections, name]))
+        if choices and value not in choices:
+            raise ConfigError(f"Giá trị không hợp lệ cho {dotted_key}: {raw!r} (chọn một trong: {', '.join(choices)})")
         setattr(target, name, value)
 
 
+_CHOICES = {"answer.verify": ("remove", "flag")}
 _MINIMUM = {"embedding.batch_size": 1, "chunking.size": 50, "chunking.overlap": 0, "retrieval.k": 1,
             "retrieval.candidates": 1, "retrieval.rrf_k": 0, "retrieval.reranker_candidates": 1,
-            "answer.max_sentences": 1, "answer.max_question_chars": 1}
+            "answer.max_sentences": 1, "answer.max_question_chars": 1,
+            "answer.verify_threshold": 0.0, "llm.temperature": 0.0, "llm.max_tokens": 1, "llm.context_window": 256,
+            "llm.timeout": 0.1, "llm.max_retries": 0, "llm.threads": 0}
 
 
 def _convert(key: str, raw: Any, kind: type) -> Any:

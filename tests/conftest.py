@@ -14,7 +14,7 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 # Settings of the developer's shell must not change what the tests see.
-for _key in [k for k in os.environ if k.startswith("ASSISTANT_")]:
+for _key in [k for k in os.environ if k.startswith(("ASSISTANT_", "OPENAI_"))]:
     del os.environ[_key]
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -49,3 +49,35 @@ def seed_docs():
     documents, problems = load_documents([SEEDS])
     assert not problems
     return {d.doc_id: d for d in documents}
+
+
+# -- LLM backends ---------------------------------------------------------------------------------
+LLAMA_API_KEY = "sk-test-0123456789-SECRET"
+
+
+@pytest.fixture(scope="session")
+def tiny_gguf(tmp_path_factory) -> Path:
+    """A tiny random-weight GGUF model (nonsense output, real llama.cpp inference)."""
+    from tiny_gguf import write_tiny_gguf
+
+    return write_tiny_gguf(tmp_path_factory.mktemp("gguf") / "tiny.gguf")
+
+
+@pytest.fixture(scope="session")
+def llama_server(tiny_gguf):
+    """`python -m llama_cpp.server` serving the tiny model on 127.0.0.1, with an API key."""
+    from llm_servers import LlamaServer
+
+    server = LlamaServer(tiny_gguf, n_ctx=2048, api_key=LLAMA_API_KEY)
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def llama_proxy(llama_server):
+    """A recording proxy in front of the llama.cpp server: `.requests` holds what was sent."""
+    from llm_servers import RecordingProxy
+
+    proxy = RecordingProxy(llama_server.port)
+    yield proxy
+    proxy.close()

@@ -115,3 +115,128 @@ def test_assistant_is_reusable_across_threads(seeds_assistant):
         answers = list(pool.map(seeds_assistant.ask, questions))
     assert all("16 Chủ tịch" in a.text for a in answers[0::2])
     assert all("Nguyễn Thị Ngọc Anh" in a.text for a in answers[1::2])
+
+
+# -- with an LLM backend: real llama.cpp (in-process and served over HTTP) and scripted servers -----
+QUESTION = "Quận Hoàn Kiếm bổ nhiệm bao nhiêu Chủ tịch UBND phường?"
+
+
+def llm_assistant(index_dir, backend: str, **llm) -> Assistant:
+    overrides = {"answer.backend": backend, "llm.max_tokens": 24, "llm.max_retries": 0, "llm.timeout": 30}
+    overrides.update({f"llm.{k}": v for k, v in llm.items()})
+    return Assistant(index_dir=index_dir, config=load_config(overrides=overrides, environ={}))
+
+
+def quoting_model(request: dict):
+    """A scripted model that answers with the longest sentence of its first source, cited [1]."""
+    from assistant.chunking import split_sentences
+    from llm_servers import Reply, sources_of
+
+    text = sources_of(request)[1]
+    best = max((text[s.start:s.end] for s in split_sentences(text) if "*" not in text[s.start:s.end]), key=len)
+    return Reply(text=best.rstrip(".") + " [1].")
+
+
+def test_nonsense_from_a_real_llama_cpp_server_falls_back_to_the_extractive_answer(seeds_index, seeds_assistant,
+                                                                                    llama_server, llama_proxy):
+    from conftest import LLAMA_API_KEY
+
+    bot = llm_assistant(seeds_index, f"openai:{llama_server.alias}", base_url=llama_proxy.url, api_key=LLAMA_API_KEY)
+    items = list(bot.ask_stream(QUESTION))
+    answer, expected = items[-1], seeds_assistant.ask(QUESTION)
+    assert isinstance(answer, Answer) and all(isinstance(i, str) for i in items[:-1])
+    assert answer.backend == "extractive" and answer.notice.startswith("Câu trả lời của mô hình ngôn ngữ không")
+    assert answer.text == expected.text and answer.citations == expected.citations and answer.citations
+    assert answer.claims and not any(c.supported for c in answer.claims)  # what the model said, rejected
+    # The request carried the system prompt and the retrieved passages, numbered, then the question.
+    request = llama_proxy.chat_requests()[0]
+    system, user = request["messages"]
+    assert system["role"] == "system" and "Chỉ dùng số của các nguồn đã cho" in system["content"]
+    for n, p in enumerate(answer.passages, 1):
+        assert f'<nguon so="{n}" tieu_de="{p.title}">\n{p.text}\n</nguon>' in user["content"]
+    assert user["content"].rstrip().endswith(f"Câu hỏi: {QUESTION}")
+    assert request["stream"] is True and request["model"] == "tiny"
+
+
+def test_nonsense_from_llama_cpp_in_process_falls_back(seeds_index, seeds_assistant, tiny_gguf):
+    bot = llm_assistant(seeds_index, f"llamacpp:{tiny_gguf}", context_window=4096)
+    answer = bot.ask(QUESTION)
+    assert answer.backend == "extractive" and answer.notice and answer.text == seeds_assistant.ask(QUESTION).text
+
+
+def test_a_verified_llm_answer_over_http_streams_and_cites_exact_sentences(seeds_index, seed_docs):
+    from llm_servers import ScriptedServer
+
+    server = ScriptedServer(quoting_model)
+    try:
+        bot = llm_assistant(seeds_index, "openai:scripted", base_url=server.url, api_key="sk-x")
+        *pieces, answer = list(bot.ask_stream(QUESTION))
+        assert answer.backend == "openai:scripted" and not answer.refused and answer.notice == ""
+        assert "".join(pieces) == answer.text and answer.text.endswith("[1].")
+        (c,) = answer.citations
+        assert seed_docs[c.doc_id].text[c.start:c.end] == c.sentence and c.sentence.rstrip(".") in answer.text
+        assert bot.ask(QUESTION).to_dict()["claims"][0]["supported"] is True
+    finally:
+        server.close()
+
+
+def test_follow_ups_are_condensed_by_the_llm(seeds_index):
+    from llm_servers import Reply, ScriptedServer
+
+    standalone = "Chủ tịch UBND phường Hàng Bạc là ai?"
+
+    def reply(request):
+        if "Câu hỏi đầy đủ" in request["messages"][-1]["content"]:
+            return Reply(text=standalone)
+        return quoting_model(request)
+
+    server = ScriptedServer(reply)
+    try:
+        bot = llm_assistant(seeds_index, "openai:scripted", base_url=server.url, api_key="sk-x")
+        answer = bot.ask("Còn phường Hàng Bạc?", history=[("Chủ tịch UBND phường Hàng Bài là ai?", "Ông A [1].")])
+        condense, ask = server.chat_requests()
+        assert "Người dùng: Chủ tịch UBND phường Hàng Bài là ai?" in condense["messages"][0]["content"]
+        assert answer.question == standalone and ask["messages"][1]["content"].rstrip().endswith(standalone)
+    finally:
+        server.close()
+
+
+@pytest.mark.parametrize("failure", ["refused", "wrong_key", "http_500", "http_429", "timeout", "malformed",
+                                     "too_long"])
+def test_llm_failures_still_give_a_cited_answer_and_never_show_the_key(failure, seeds_index, seeds_assistant,
+                                                                       llama_server, llama_proxy, caplog):
+    import logging
+
+    from llm_servers import Reply, ScriptedServer, free_port
+
+    secret = "sk-live-DO-NOT-LEAK-42"
+    server = None
+    settings = {"api_key": secret, "timeout": 1.0}
+    if failure == "refused":
+        settings["base_url"] = f"http://127.0.0.1:{free_port()}/v1"
+    elif failure in ("wrong_key", "too_long"):
+        settings["base_url"] = llama_server.url
+        if failure == "too_long":
+            settings["base_url"] = llama_proxy.url  # the server has 2,048 tokens of context; the config claims 8,192
+            from conftest import LLAMA_API_KEY
+            settings.update(api_key=LLAMA_API_KEY, context_window=8192, timeout=60)
+    else:
+        reply = {"http_500": Reply(status=500), "http_429": Reply(status=429, headers={"Retry-After": "0"}),
+                 "timeout": Reply(delay=3, text="muộn [1]."), "malformed": Reply(raw=b"<html>oops")}[failure]
+        server = ScriptedServer(lambda request: reply)
+        settings["base_url"] = server.url
+    try:
+        bot = llm_assistant(seeds_index, f"openai:{llama_server.alias}", **settings)
+        with caplog.at_level(logging.DEBUG):
+            answer = bot.ask(QUESTION)
+        expected = seeds_assistant.ask(QUESTION)
+        assert answer.backend == "extractive" and answer.text == expected.text and answer.citations
+        assert answer.notice, failure
+        shown = json.dumps(answer.to_dict(), ensure_ascii=False)
+        assert secret not in shown and secret not in caplog.text
+        if failure == "too_long":  # the server said "too long": retried with fewer passages
+            sent = [r["messages"][1]["content"].count("<nguon so=") for r in llama_proxy.chat_requests()]
+            assert len(sent) >= 2 and sent[0] == len(answer.passages) and sent[-1] < sent[0]
+    finally:
+        if server:
+            server.close()

@@ -25,3 +25,20 @@ def test_retrieval_benchmark_on_a_tiny_sample(tmp_path):
     assert 0.0 <= result["answers"]["accented"]["contains_gold_answer"] <= 1.0
     table = retrieval.format_report(result)
     assert "hybrid" in table and "R@1" in table
+
+
+def test_verification_calibration_on_a_tiny_sample(tmp_path):
+    import calibrate_verification
+
+    result = calibrate_verification.run(limit_questions=20, json_path=tmp_path / "cal.json", quiet=True)
+    assert (tmp_path / "cal.json").exists()
+    rec = result["recommended"]
+    assert 0.3 <= rec["threshold"] <= 0.9 and rec["setting"] in ("uniform", "idf")
+    for form in ("accented", "unaccented"):
+        figures = rec["all"][form]
+        assert figures["n_positive"] > 0 and figures["n_wrong_source"] > 0
+        # true claims pass more often than claims cited to the wrong passage or with a changed number
+        assert figures["recall"] > figures["false_acceptance"]
+        assert figures["recall"] > figures["changed_number_accepted"]
+    assert result["spot_check"]["mismatches"] == 0
+    assert "Recommended" in calibrate_verification.format_report(result)

@@ -187,3 +187,35 @@ def test_cli_english_question(seeds_index):
 
 def test_cli_retrieve_empty_question(seeds_index):
     assert ok_json(run_cli("retrieve", "  ", "--json", "--index-dir", str(seeds_index))) == []
+
+
+def test_ask_with_an_llm_backend_streams_the_verified_answer(seeds_index, seed_docs):
+    from test_api import quoting_model
+    from llm_servers import ScriptedServer
+
+    server = ScriptedServer(quoting_model)
+    try:
+        env = clean_env(ASSISTANT_LLM_BASE_URL=server.url, ASSISTANT_LLM_API_KEY="sk-cli")
+        proc = run_cli("ask", QUESTION, "--backend", "openai:scripted", "--index-dir", str(seeds_index), env=env)
+        assert proc.returncode == 0, proc.stderr
+        first_line = proc.stdout.splitlines()[0]
+        assert first_line.endswith("[1].") and "\n[1] " in proc.stdout and "(" not in first_line[:1]
+        data = ok_json(run_cli("ask", QUESTION, "--json", "--backend", "openai:scripted", "--index-dir",
+                               str(seeds_index), env=env))
+        assert data["backend"] == "openai:scripted" and data["notice"] == "" and data["claims"][0]["supported"]
+    finally:
+        server.close()
+
+
+def test_ask_with_a_rejected_key_answers_extractively_and_hides_the_key(seeds_index, llama_server):
+    secret = "sk-cli-SECRET-987654"
+    env = clean_env(ASSISTANT_LLM_BASE_URL=llama_server.url, OPENAI_API_KEY=secret)
+    proc = run_cli("ask", QUESTION, "--backend", "openai:tiny", "--index-dir", str(seeds_index), env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "16 Chủ tịch" in proc.stdout and "khóa API" in proc.stdout  # the notice says what went wrong
+    assert secret not in proc.stdout and secret not in proc.stderr
+
+
+def test_ask_with_an_unknown_backend_is_a_clear_error(seeds_index):
+    proc = run_cli("ask", QUESTION, "--backend", "gpt4", "--index-dir", str(seeds_index))
+    assert proc.returncode == 2 and "Bộ trả lời không hợp lệ" in proc.stderr and "Traceback" not in proc.stderr
