@@ -50,7 +50,7 @@ class LLMAnswerer:
             return
         budget: int | None = None
         for _attempt in range(CONTEXT_ATTEMPTS):
-            raw, emitted, used = "", "", passages[:1]
+            raw, emitted, used, prepared = "", "", passages[:1], {}
             try:
                 used = self._fit(question, passages, budget)
                 messages = self.prompts.answer(question, used, REFUSAL)
@@ -60,7 +60,7 @@ class LLMAnswerer:
                     ends = len(_SENTENCE_END.findall(raw))
                     if ends <= checked_ends or not any(ch.isalnum() for ch in piece):
                         continue
-                    delta, complete = self._verified_delta(raw, used, emitted)
+                    delta, complete = self._verified_delta(raw, used, emitted, prepared)
                     if complete:
                         checked_ends = ends
                     if delta:
@@ -77,27 +77,27 @@ class LLMAnswerer:
                 answer = self._fallback(question, passages, focus, str(error))
                 yield from _done(answer, emitted)
                 return
-            yield from _done(self._finish(question, raw, used, passages, focus), emitted)
+            yield from _done(self._finish(question, raw, used, passages, focus, prepared), emitted)
             return
 
     # -- steps --------------------------------------------------------------------------------
-    def _verified_delta(self, raw: str, used: list[Passage], emitted: str) -> tuple[str, bool]:
+    def _verified_delta(self, raw: str, used: list[Passage], emitted: str, prepared: dict) -> tuple[str, bool]:
         """New verified text once a sentence is complete (the next one has begun), and whether one was."""
         prefix = _complete_prefix(_THINK.sub("", raw))
         if not prefix:
             return "", False
-        checked = verify(prefix, used, self.config.verify, self.config.verify_threshold, self.idf)
+        checked = verify(prefix, used, self.config.verify, self.config.verify_threshold, self.idf, prepared)
         text = checked.text
         if not checked.verified or not text.startswith(emitted) or len(text) <= len(emitted):
             return "", True
         return text[len(emitted):], True
 
     def _finish(self, question: str, raw: str, used: list[Passage], passages: list[Passage],
-                focus: str | None) -> Answer:
+                focus: str | None, prepared: dict | None = None) -> Answer:
         text = _THINK.sub("", raw).strip()
         if not text:
             return self._fallback(question, passages, focus, str(LLMError("empty")))
-        checked = verify(text, used, self.config.verify, self.config.verify_threshold, self.idf)
+        checked = verify(text, used, self.config.verify, self.config.verify_threshold, self.idf, prepared)
         claims = [c for c in checked.claims if not _is_refusal(c.text)]
         if not checked.verified:
             if _is_refusal(text):

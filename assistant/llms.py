@@ -107,6 +107,13 @@ def to_llama_index(messages: Sequence[Message]):
     return [ChatMessage(role=roles[m.role], content=m.content) for m in messages]
 
 
+def _set_default(llm) -> None:
+    """llama-index falls back to OpenAI wherever Settings.llm is left unset; name ours explicitly."""
+    from llama_index.core import Settings
+
+    Settings.llm = llm
+
+
 def redact(text: str, secrets: Sequence[str]) -> str:
     for secret in secrets:
         if secret and len(secret) >= 4:
@@ -189,6 +196,7 @@ def _openai(model: str, config: LLMConfig) -> LLM:
     llm = OpenAILike(model=model, api_base=base_url.rstrip("/"), api_key=api_key or "không-cần-khóa",
                      is_chat_model=True, context_window=config.context_window, max_tokens=config.max_tokens,
                      temperature=config.temperature, timeout=config.timeout, max_retries=config.max_retries)
+    _set_default(llm)
     return OpenAIBackend(f"openai:{model}", config.context_window, config.max_tokens, llm, api_key)
 
 
@@ -245,6 +253,7 @@ def _llamacpp(path: str, config: LLMConfig) -> LLM:
     formatter, stop = _chat_format(llm._model)
     llm.messages_to_prompt = formatter
     llm.generate_kwargs.update({"stop": stop, "max_tokens": config.max_tokens, "temperature": config.temperature})
+    _set_default(llm)
     n_ctx = llm._model.n_ctx()
     return LlamaCppBackend(f"llamacpp:{model_path}", n_ctx, config.max_tokens, llm, threading.Lock())
 

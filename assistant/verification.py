@@ -34,8 +34,9 @@ from .chunking import split_sentences
 from .retrieval import Passage
 from .text import fold, has_diacritics, syllables
 
-# Share of a claim's content syllables that must be found in the cited passage(s); to be calibrated.
-MIN_OVERLAP = 0.5
+# Share of a claim's content syllables (IDF-weighted when an IdfTable is given) that must be found in the
+# cited passage(s): calibrated by benchmarks/calibrate_verification.py ([answer] verify_threshold).
+MIN_OVERLAP = 0.65
 # A claim without markers and without content (at most this many syllables) is kept as a connective.
 MAX_CONNECTIVE_SYLLABLES = 8
 # Appended (before the end punctuation) to claims that fail verification in mode="flag".
@@ -420,19 +421,21 @@ def _follows_injection(claim: _Claim, check: _Check, evidence: list[_Evidence], 
 # ------------------------------------------------------------------------------------------- verify
 
 def verify(answer: str, passages: Sequence[Passage], mode: str = "remove", threshold: float | None = None,
-           idf: IdfTable | None = None) -> Verification:
+           idf: IdfTable | None = None, prepared: dict | None = None) -> Verification:
     """Check every claim of an LLM `answer` against the passages its `[n]` markers cite.
 
     `passages` are those the model saw, [1] being passages[0]. mode="remove" drops unsupported claims
     from the text, mode="flag" keeps them marked with FLAG and without markers. `threshold` defaults to
-    MIN_OVERLAP; `idf` weights content syllables (uniform weights without it).
+    MIN_OVERLAP; `idf` weights content syllables (uniform weights without it). `prepared`: a dict kept
+    by the caller across calls on the same passages (a streamed answer checked sentence by sentence),
+    so each passage is split and tokenised once.
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
     threshold = MIN_OVERLAP if threshold is None else threshold
     stripped, groups = strip_markers(answer)
     spans = split_sentences(stripped)
-    evidence: dict[int, _Evidence] = {}
+    evidence: dict[int, _Evidence] = {} if prepared is None else prepared
 
     def ev(i: int) -> _Evidence:
         if i not in evidence:

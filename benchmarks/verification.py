@@ -116,15 +116,58 @@ def seeds_idf() -> IdfTable:
     return IdfTable(len(pool), df, df_folded)
 
 
+class _ReplayLLM:
+    """A zero-latency backend replaying a written answer in small pieces, as a model streams."""
+
+    name, context_window, max_tokens = "replay", 32768, 512
+
+    def __init__(self):
+        self.text = ""
+
+    def stream(self, messages):
+        for i in range(0, len(self.text), 4):
+            yield self.text[i:i + 4]
+
+    def complete(self, messages):
+        return self.text
+
+    def count_tokens(self, text_: str) -> int:
+        return len(text_.encode("utf-8")) // 2 + 1
+
+
+def _streamed_answerer(mode: str, threshold: float | None, table: IdfTable | None):
+    from assistant.answering import ExtractiveAnswerer
+    from assistant.config import PROMPTS_DIR, load_config
+    from assistant.generation import LLMAnswerer
+    from assistant.prompts import Prompts
+
+    overrides = {"answer.verify": mode}
+    if threshold is not None:
+        overrides["answer.verify_threshold"] = threshold
+    config = load_config(overrides=overrides, environ={})
+    table = table or IdfTable(1, {}, {})
+    llm = _ReplayLLM()
+    return llm, LLMAnswerer(llm, config.answer, table, ExtractiveAnswerer(config.answer, table), Prompts(PROMPTS_DIR))
+
+
 def run(answers: int = 2000, seed: int = 0, mode: str = "remove", warmup: int = 20, threshold: float | None = None,
-        idf: bool = False) -> dict:
+        idf: bool = True) -> dict:
     """Time verify() per answer twice: with the syllable memo warm (a running server) and emptied
-    before every call (the first answer after start-up)."""
+    before every call (the first answer after start-up); then the whole streamed LLM path
+    (generation.LLMAnswerer over a zero-latency model: prompt, per-sentence checks, final check)."""
     cases = synthetic_answers(answers, seed)
     table = seeds_idf() if idf else None
     kw = {"mode": mode, "threshold": threshold, "idf": table}
     for answer, passages, _ in cases[:warmup]:
         verify(answer, passages, **kw)
+    replay, answerer = _streamed_answerer(mode, threshold, table)
+    streamed: list[float] = []
+    for answer, passages, _ in cases:
+        replay.text = answer
+        t0 = time.perf_counter()
+        for _ in answerer.stream("Câu hỏi?", passages):
+            pass
+        streamed.append((time.perf_counter() - t0) * 1000)
     warm, cold, verified, claims = [], [], 0, 0
     by_kind: dict[str, list[int]] = {}
     for answer, passages, kinds in cases:
@@ -147,7 +190,7 @@ def run(answers: int = 2000, seed: int = 0, mode: str = "remove", warmup: int = 
         "mean_passage_chars": round(statistics.mean(chars), 1),
         "mean_answer_chars": round(statistics.mean(len(a) for a, _, _ in cases), 1),
         "claims_per_answer": round(claims / answers, 2), "answers_verified": round(verified / answers, 3),
-        **_stats(warm), "cold": _stats(cold),
+        **_stats(warm), "cold": _stats(cold), "streamed": _stats(streamed),
         "supported_by_kind": {k: {"claims": len(v), "supported": round(sum(v) / len(v), 3)}
                               for k, v in sorted(by_kind.items())},
     }
@@ -161,7 +204,7 @@ def format_report(r: dict) -> str:
         f"weights={'idf' if r['idf'] else 'uniform'}",
         f"{'ms per answer':<14} {'mean':>7} {'p50':>7} {'p95':>7} {'max':>7}",
     ]
-    for label, t in (("warm memo", r), ("cold memo", r["cold"])):
+    for label, t in (("warm memo", r), ("cold memo", r["cold"]), ("streamed path", r["streamed"])):
         rows.append(f"{label:<14} {t['mean_ms']:>7.2f} {t['p50_ms']:>7.2f} {t['p95_ms']:>7.2f} {t['max_ms']:>7.2f}")
     rows.append(f"{'claim kind':<16} {'claims':>7} {'supported':>10}")
     for kind, v in r["supported_by_kind"].items():
@@ -176,10 +219,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--mode", choices=("remove", "flag"), default="remove")
     ap.add_argument("--threshold", type=float, default=None, help="default: assistant.verification.MIN_OVERLAP")
-    ap.add_argument("--idf", action="store_true", help="weight syllables by IDF over the seed passages")
+    ap.add_argument("--uniform", action="store_true", help="uniform syllable weights (the product uses IDF)")
     ap.add_argument("--show", type=int, default=0, help="print this many answers with their verdicts")
     args = ap.parse_args(argv)
-    print(format_report(run(args.answers, args.seed, args.mode, threshold=args.threshold, idf=args.idf)))
+    print(format_report(run(args.answers, args.seed, args.mode, threshold=args.threshold, idf=not args.uniform)))
     for answer, passages, kinds in synthetic_answers(args.show, args.seed):
         result = verify(answer, passages, mode=args.mode, threshold=args.threshold)
         print("\n" + answer + "\n→ " + result.text)

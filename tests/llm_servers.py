@@ -15,6 +15,7 @@ import json
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -37,11 +38,13 @@ class LlamaServer:
                "--port", str(self.port), "--n_ctx", str(n_ctx), "--model_alias", alias]
         if api_key:
             cmd += ["--api_key", api_key]
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        # The server logs every request: to a file, since an undrained pipe would fill up and block it.
+        self.log = tempfile.NamedTemporaryFile("w+", prefix="llama-server-", suffix=".log", delete=False)
+        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, text=True)
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"llama_cpp.server exited: {self.proc.stderr.read()[-2000:]}")
+                raise RuntimeError(f"llama_cpp.server exited: {Path(self.log.name).read_text()[-2000:]}")
             try:
                 conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
                 conn.request("GET", "/v1/models", headers={"Authorization": f"Bearer {api_key or 'x'}"})
@@ -62,6 +65,8 @@ class LlamaServer:
             self.proc.wait(10)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+        self.log.close()
+        Path(self.log.name).unlink(missing_ok=True)
 
 
 class _Server(ThreadingHTTPServer):

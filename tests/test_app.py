@@ -80,3 +80,30 @@ def test_refuses_public_address_without_credentials():
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode != 0
     assert "ASSISTANT_AUTH_USER" in proc.stderr and "mật khẩu" in proc.stderr
+
+
+def test_chat_streams_a_verified_llm_answer(seeds_index):
+    from gradio_client import Client
+    from llm_servers import ScriptedServer
+    from test_api import quoting_model
+
+    server = ScriptedServer(quoting_model)
+    port = _free_port()
+    env = {**os.environ, "ASSISTANT_LLM_BASE_URL": server.url, "ASSISTANT_LLM_API_KEY": "sk-app-SECRET"}
+    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--index-dir", str(seeds_index), "--port", str(port),
+                             "--backend", "openai:scripted"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    try:
+        _wait_for(port, proc)
+        job = Client(f"http://127.0.0.1:{port}/", verbose=False).submit(
+            "Quận Hoàn Kiếm bổ nhiệm bao nhiêu Chủ tịch UBND phường?", api_name="/ask")
+        final = job.result(timeout=120)
+        outputs = job.outputs()
+        assert len(outputs) >= 2 and outputs[-1] == final  # text first, then the answer with its sources
+        assert "[1]" in outputs[0] and "Nguồn" not in outputs[0]
+        assert "Nguồn" in final and "000_1f2b7184f6891828.txt" in final and "sk-app-SECRET" not in final
+        assert len(server.chat_requests()) == 1
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        server.close()

@@ -1,5 +1,7 @@
 """Settings: defaults < TOML file < ASSISTANT_* environment < explicit overrides."""
 
+import re
+
 import pytest
 
 from assistant import Config, ConfigError, load_config
@@ -131,3 +133,28 @@ def test_broken_toml_file(tmp_path):
     path = _toml(tmp_path, "[retrieval\nk = 2\n")
     with pytest.raises(ConfigError, match="không hợp lệ"):
         load_config(path, environ={})
+
+
+def test_example_file_documents_every_key_with_its_default():
+    from assistant.config import PROJECT_ROOT, _all_keys
+
+    example = PROJECT_ROOT / "assistant.example.toml"
+    text = example.read_text(encoding="utf-8")
+    for key in _all_keys(Config()):
+        name = key.rsplit(".", 1)[-1]
+        assert re.search(rf"^#? ?{name} = ", text, re.M), key
+    assert load_config(example, environ={}) == Config()
+
+
+def test_llm_settings_and_the_calibrated_verifier_threshold():
+    from assistant import verification
+
+    assert Config().answer.verify_threshold == verification.MIN_OVERLAP
+    config = load_config(environ={"ASSISTANT_ANSWER_VERIFY": "flag", "ASSISTANT_LLM_API_KEY": "sk-env",
+                                  "ASSISTANT_LLM_CONTEXT_WINDOW": "4096"})
+    assert config.answer.verify == "flag" and config.llm.api_key == "sk-env" and config.llm.context_window == 4096
+    assert "sk-env" not in repr(config)
+    with pytest.raises(ConfigError, match="remove, flag"):
+        load_config(environ={"ASSISTANT_ANSWER_VERIFY": "xoá"})
+    with pytest.raises(ConfigError, match="tối thiểu"):
+        load_config(overrides={"llm.max_tokens": 0}, environ={})

@@ -369,3 +369,12 @@ def test_list_answer_keeps_its_lines(passages):
     assert result.claims[1].reasons[:1] == ["missing_number:35"] and "found_in:1" in result.claims[1].reasons
     assert result.text == "Theo tài liệu:\n- Quận Hoàn Kiếm có 10 phòng chuyên môn [1]"
     check_citations(result)
+
+
+def test_prepared_passages_are_reused_with_the_same_verdicts(passages):
+    answer = "Câu một không có nguồn. " + " ".join(f"{p.text.split('.')[0]} [{i}]." for i, p in enumerate(passages, 1))
+    prepared: dict = {}
+    first = verify(answer, passages, prepared=prepared)
+    assert prepared and all(isinstance(k, int) for k in prepared)
+    again = verify(answer, passages, prepared=prepared)
+    assert again.to_dict() == first.to_dict() == verify(answer, passages).to_dict()
