@@ -64,7 +64,7 @@ def history_pairs(history: list) -> list[tuple[str, str]]:
         if role == "user":
             question = str(content)
         elif role == "assistant" and question is not None:
-            pairs.append((question, str(content)))
+            pairs.append((question, str(content).split("\n**Nguồn:**")[0].strip()))  # the answer, not its sources
             question = None
     return pairs
 
