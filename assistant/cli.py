@@ -6,8 +6,11 @@ import argparse
 import json
 import os
 import sys
+from pathlib import Path
 
 from .errors import AssistantError
+
+LLM_CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "assistant" / "llm"
 
 EPILOG = "Cấu hình: tệp TOML (--config hoặc $ASSISTANT_CONFIG), ghi đè bởi biến môi trường ASSISTANT_*, rồi bởi các cờ."
 
@@ -34,12 +37,38 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--backend", help="bộ trả lời: extractive, openai:<mô hình>, llamacpp:<tệp .gguf>")
     _common(p)
 
+    p = sub.add_parser("eval", help="chạy bộ câu hỏi kiểm thử và so với kết quả gốc")
+    p.add_argument("files", nargs="+", help="tệp câu hỏi .yaml hoặc .jsonl")
+    p.add_argument("--report", action="append", default=[], help="ghi báo cáo (.md, .json, .html); dùng nhiều lần được")
+    p.add_argument("--baseline", help="báo cáo JSON của một lần chạy trước để so sánh")
+    p.add_argument("--fail-under", type=_rate, help="trả mã lỗi 1 khi tỉ lệ đạt thấp hơn (vd. 0.9 hoặc 90)")
+    p.add_argument("--backend", help="bộ trả lời: extractive, openai:<mô hình>, llamacpp:<tệp .gguf>")
+    p.add_argument("--no-cache", action="store_true", help="không dùng bộ nhớ đệm câu trả lời của LLM")
+    p.add_argument("--judge", action="store_true", help="LLM chấm độ trung thành của từng câu trả lời")
+    _common(p)
+
+    p = sub.add_parser("eval-import", help="chuyển tệp JSONL kiểu SQuAD thành bộ câu hỏi")
+    p.add_argument("source", help="JSONL có question, answers/answer, passage_id (vd. xquad_vi.questions.jsonl)")
+    p.add_argument("-o", "--output", required=True, help="tệp bộ câu hỏi (.yaml hoặc .jsonl)")
+    p.add_argument("--limit", type=int, help="chỉ lấy N câu đầu")
+
     p = sub.add_parser("retrieve", help="tìm các đoạn văn liên quan")
     p.add_argument("question")
     p.add_argument("-k", type=int, default=None, help="số đoạn trả về")
     p.add_argument("--json", action="store_true", help="in kết quả dạng JSON")
     _common(p)
     return parser
+
+
+def _rate(text: str) -> float:
+    try:
+        value = float(text.rstrip("%"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"không phải tỉ lệ: {text!r}") from None
+    value = value / 100 if value > 1 else value
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"tỉ lệ phải trong khoảng 0–1 hoặc 0–100: {text!r}")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,7 +90,16 @@ def _run(args: argparse.Namespace) -> int:
     from .api import Assistant
     from .config import load_config
 
+    if args.command == "eval-import":
+        from .evaluation import import_squad, write_question_set
+
+        entries = import_squad(args.source, args.limit)
+        path = write_question_set(entries, args.output)
+        print(f"Đã ghi {len(entries)} câu hỏi vào {path}.")
+        return 0
     overrides = {"index_dir": args.index_dir, "answer.backend": getattr(args, "backend", None)}
+    if args.command == "eval" and not args.no_cache:
+        overrides["llm.cache_dir"] = str(LLM_CACHE_DIR)
     config = load_config(args.config, overrides)
     if args.command == "index":
         assistant = Assistant(config=config, open_now=False)
@@ -78,6 +116,8 @@ def _run(args: argparse.Namespace) -> int:
         return 0
 
     assistant = Assistant(config=config)
+    if args.command == "eval":
+        return _eval(assistant, args)
     if args.command == "ask":
         if args.json:
             _print_json(assistant.ask(args.question).to_dict())
@@ -107,6 +147,47 @@ def _run(args: argparse.Namespace) -> int:
         if not passages:
             print("Không tìm thấy đoạn văn nào.")
     return 0
+
+
+def _eval(assistant, args: argparse.Namespace) -> int:
+    from .evaluation import (QuestionSetError, compare, evaluate, format_table, llm_judge, load_baseline,
+                             load_question_set, run_meta, write_report)
+
+    cases = [case for path in args.files for case in load_question_set(path)]
+    seen: dict[str, str] = {}
+    for case in cases:
+        if case.id in seen:
+            raise QuestionSetError(f"{case.where}: mã câu hỏi «{case.id}» trùng với {seen[case.id]}.")
+        seen[case.id] = case.where
+    baseline = load_baseline(args.baseline) if args.baseline else None
+    judge = None
+    if args.judge:
+        if assistant.llm is None:
+            raise QuestionSetError("--judge cần một LLM: chọn --backend openai:<mô hình> hoặc llamacpp:<tệp .gguf>.")
+        judge = llm_judge(assistant)
+    bar = None
+    if sys.stderr.isatty():
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(cases), unit="câu", desc="Đánh giá", file=sys.stderr)
+    report = evaluate(assistant, cases, progress=(lambda n, total: bar.update(1)) if bar else None, judge=judge)
+    if bar:
+        bar.close()
+    report.meta = run_meta(assistant, args.files)
+    if baseline is not None:
+        compare(report, baseline)
+        report.meta["baseline"] = args.baseline
+    print(format_table(report))
+    for path in args.report:
+        print(f"Đã ghi báo cáo: {write_report(report, path)}")
+    failed = bool(report.flips["regressed"])
+    if args.fail_under is not None and (report.summary["pass_rate"] or 0) < args.fail_under:
+        print(f"Tỉ lệ đạt {report.summary['pass_rate']:.1%} thấp hơn ngưỡng {args.fail_under:.1%}.", file=sys.stderr)
+        failed = True
+    if report.flips["regressed"]:
+        print(f"{len(report.flips['regressed'])} câu đạt ở kết quả gốc nay trượt: "
+              + ", ".join(report.flips["regressed"]), file=sys.stderr)
+    return 1 if failed else 0
 
 
 def _print_json(data) -> None:

@@ -72,6 +72,7 @@ class LLMConfig:
     max_retries: int = 1
     gpu_layers: int = 0  # llamacpp: layers offloaded to the GPU (-1 = all)
     threads: int = 0  # llamacpp: CPU threads (0 = llama.cpp's choice)
+    cache_dir: str = ""  # replies cached on disk by model and prompt ("" = off; `assistant eval` turns it on)
 
 
 @dataclass

@@ -11,6 +11,8 @@ answerer acts on ("context" means: send fewer passages). Messages never contain 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 import re
@@ -97,7 +99,69 @@ def get_llm(config: Config) -> LLM | None:
     if not sep or factory is None or not argument.strip():
         raise ConfigError(f"Bộ trả lời không hợp lệ: «{spec}». Hiện có: {', '.join(backend_names())} "
                           "(ví dụ: openai:gpt-4o-mini, llamacpp:/đường/dẫn/model.gguf).")
-    return factory(argument.strip(), config.llm)
+    llm = factory(argument.strip(), config.llm)
+    return CachedLLM(llm, Path(config.llm.cache_dir), config.llm) if config.llm.cache_dir else llm
+
+
+class CachedLLM:
+    """Replies stored on disk by model, settings and prompt, so re-runs (evaluation) are deterministic
+    and free. Failures are not cached."""
+
+    def __init__(self, inner: LLM, folder: Path, config: LLMConfig):
+        self.inner, self.folder = inner, folder
+        self.name, self.context_window, self.max_tokens = inner.name, inner.context_window, inner.max_tokens
+        self._settings = {"temperature": config.temperature, "max_tokens": config.max_tokens,
+                          "base_url": config.base_url}
+        self.hits = self.misses = 0
+
+    def _path(self, messages: Sequence[Message]) -> Path:
+        key = json.dumps({"model": self.name, **self._settings, "messages": [[m.role, m.content] for m in messages]},
+                         ensure_ascii=False, sort_keys=True)
+        return self.folder / (hashlib.sha256(key.encode("utf-8")).hexdigest() + ".json")
+
+    def _get(self, messages: Sequence[Message]) -> str | None:
+        try:
+            reply = json.loads(self._path(messages).read_text(encoding="utf-8"))["reply"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        self.hits += 1
+        return reply if isinstance(reply, str) else None
+
+    def _put(self, messages: Sequence[Message], reply: str) -> None:
+        path = self._path(messages)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps({"model": self.name, "reply": reply}, ensure_ascii=False), encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError as exc:  # a read-only or full disk must not break answering
+            log.warning("LLM cache not written: %s", exc)
+
+    def stream(self, messages: Sequence[Message]) -> Iterator[str]:
+        cached = self._get(messages)
+        if cached is not None:
+            yield cached
+            return
+        self.misses += 1
+        pieces = []
+        for piece in self.inner.stream(messages):
+            pieces.append(piece)
+            yield piece
+        if "".join(pieces).strip():
+            self._put(messages, "".join(pieces))
+
+    def complete(self, messages: Sequence[Message]) -> str:
+        cached = self._get(messages)
+        if cached is not None:
+            return cached
+        self.misses += 1
+        reply = self.inner.complete(messages)
+        if reply.strip():
+            self._put(messages, reply)
+        return reply
+
+    def count_tokens(self, text: str) -> int:
+        return self.inner.count_tokens(text)
 
 
 def to_llama_index(messages: Sequence[Message]):

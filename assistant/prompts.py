@@ -20,6 +20,7 @@ TEMPLATES = {
     "answer_system.txt": ("{refusal}",),
     "answer_user.txt": ("{sources}", "{question}"),
     "condense.txt": ("{history}", "{question}"),
+    "judge.txt": ("{sources}", "{question}", "{answer}"),
 }
 _DELIMITER = re.compile(r"<\s*(/?)\s*nguon", re.IGNORECASE)
 
@@ -57,6 +58,11 @@ class Prompts:
             if answered:
                 lines.append(f"Trợ lý: {answered}")
         return [Message("user", _fill(self.templates["condense.txt"], history="\n".join(lines), question=question))]
+
+
+    def judge(self, question: str, answer: str, passages: Sequence[Passage]) -> list[Message]:
+        text = _fill(self.templates["judge.txt"], sources=format_sources(passages), question=question, answer=answer)
+        return [Message("user", text)]
 
 
 def format_sources(passages: Sequence[Passage]) -> str:

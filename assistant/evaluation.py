@@ -1,0 +1,478 @@
+"""Regression runs of a question set: which answers are right, which got worse since a baseline.
+
+A question set is YAML (`questions: [...]`) or JSONL (one question per line) with the keys shown in
+the README. Every check is deterministic; with an LLM backend an optional faithfulness score judged
+by the LLM is reported beside them. Messages and reports are in Vietnamese.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import html
+import json
+import re
+import statistics
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+from .answering import Answer
+from .errors import AssistantError
+from .text import fold, normalize
+
+EXPECT_KEYS = ("contains_any", "contains_all", "regex", "fold", "cites", "refuse")
+CASE_KEYS = ("id", "question", "history", "expect", "tags")
+
+
+class QuestionSetError(AssistantError):
+    pass
+
+
+@dataclass
+class Expectation:
+    contains_any: list[str] = field(default_factory=list)
+    contains_all: list[str] = field(default_factory=list)
+    regex: str | None = None
+    fold: bool = False
+    cites: list[str] = field(default_factory=list)
+    refuse: bool = False
+
+
+@dataclass
+class Case:
+    id: str
+    question: str
+    expect: Expectation
+    history: list[tuple[str, str]] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    where: str = ""  # "file:line", for messages
+
+
+# ------------------------------------------------------------------------------------------ loading
+
+def load_question_set(path: str | Path) -> list[Case]:
+    """Read a .yaml/.yml or .jsonl question set; a malformed one raises QuestionSetError naming the line."""
+    path = Path(path)
+    if path.suffix.lower() not in (".jsonl", ".yaml", ".yml"):
+        raise QuestionSetError(f"Tệp câu hỏi phải là .yaml, .yml hoặc .jsonl: {path}")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise QuestionSetError(f"Không tìm thấy tệp câu hỏi: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise QuestionSetError(f"Không đọc được tệp câu hỏi {path}: {exc}") from None
+    if path.suffix.lower() == ".jsonl":
+        items = []
+        for number, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                items.append((json.loads(line), f"{path}:{number}"))
+            except json.JSONDecodeError as exc:
+                raise QuestionSetError(f"{path}:{number}: dòng JSON không hợp lệ ({exc.msg}).") from None
+    else:
+        items = _yaml_items(path, text)
+    cases = [_case(raw, where) for raw, where in items]
+    seen: dict[str, str] = {}
+    for case in cases:
+        if case.id in seen:
+            raise QuestionSetError(f"{case.where}: mã câu hỏi «{case.id}» trùng với {seen[case.id]}.")
+        seen[case.id] = case.where
+    if not cases:
+        raise QuestionSetError(f"Tệp câu hỏi {path} không có câu hỏi nào.")
+    return cases
+
+
+def _yaml_items(path: Path, text: str) -> list[tuple[Any, str]]:
+    import yaml
+
+    try:
+        root = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        raise QuestionSetError(f"{where}: YAML không hợp lệ ({getattr(exc, 'problem', None) or exc}).") from None
+    if not isinstance(data, dict) or not isinstance(data.get("questions"), list):
+        raise QuestionSetError(f"{path}:1: cần khóa «questions» chứa danh sách câu hỏi.")
+    nodes = next(v for k, v in root.value if k.value == "questions").value
+    return [(item, f"{path}:{node.start_mark.line + 1}") for item, node in zip(data["questions"], nodes)]
+
+
+def _strings(value: Any, key: str, where: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) for v in value):
+        raise QuestionSetError(f"{where}: «{key}» phải là một chuỗi hoặc danh sách chuỗi.")
+    return [normalize(str(v)) for v in value]
+
+
+def _case(raw: Any, where: str) -> Case:
+    if not isinstance(raw, dict):
+        raise QuestionSetError(f"{where}: mỗi câu hỏi phải là một bảng khóa–giá trị.")
+    unknown = [k for k in raw if k not in CASE_KEYS]
+    if unknown:
+        raise QuestionSetError(f"{where}: khóa không hợp lệ: {', '.join(map(str, unknown))} "
+                               f"(dùng: {', '.join(CASE_KEYS)}).")
+    qid, question = raw.get("id"), raw.get("question")
+    if not isinstance(qid, (str, int)) or not str(qid).strip():
+        raise QuestionSetError(f"{where}: thiếu «id».")
+    if not isinstance(question, str) or not question.strip():
+        raise QuestionSetError(f"{where}: câu hỏi «{qid}» thiếu «question».")
+    expect_raw = raw.get("expect") or {}
+    if not isinstance(expect_raw, dict):
+        raise QuestionSetError(f"{where}: «expect» phải là một bảng khóa–giá trị.")
+    unknown = [k for k in expect_raw if k not in EXPECT_KEYS]
+    if unknown:
+        raise QuestionSetError(f"{where}: khóa «expect» không hợp lệ: {', '.join(map(str, unknown))} "
+                               f"(dùng: {', '.join(EXPECT_KEYS)}).")
+    regex = expect_raw.get("regex")
+    if regex is not None:
+        try:
+            re.compile(str(regex))
+        except re.error as exc:
+            raise QuestionSetError(f"{where}: biểu thức chính quy không hợp lệ «{regex}» ({exc}).") from None
+    expect = Expectation(_strings(expect_raw.get("contains_any"), "contains_any", where),
+                         _strings(expect_raw.get("contains_all"), "contains_all", where),
+                         None if regex is None else normalize(str(regex)), bool(expect_raw.get("fold", False)),
+                         _strings(expect_raw.get("cites"), "cites", where), bool(expect_raw.get("refuse", False)))
+    if not expect.refuse and not (expect.contains_any or expect.contains_all or expect.regex or expect.cites):
+        raise QuestionSetError(f"{where}: câu hỏi «{qid}» không có điều kiện nào trong «expect».")
+    history = []
+    for pair in raw.get("history") or []:
+        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+            raise QuestionSetError(f"{where}: «history» là danh sách các cặp [câu hỏi, câu trả lời].")
+        history.append((normalize(str(pair[0])), normalize(str(pair[1] or ""))))
+    tags = raw.get("tags") or []
+    if not isinstance(tags, list):
+        raise QuestionSetError(f"{where}: «tags» phải là một danh sách.")
+    return Case(str(qid), normalize(question), expect, history, [str(t) for t in tags], where)
+
+
+# ------------------------------------------------------------------------------------------ checking
+
+def check(answer: Answer, expect: Expectation) -> list[str]:
+    """Why `answer` fails `expect` (Vietnamese reasons); empty when it passes."""
+    if expect.refuse:
+        return [] if answer.refused else ["lẽ ra phải từ chối"]
+    if answer.refused:
+        return ["từ chối sai"]
+    reasons = []
+    text = answer.text
+
+    def prep(s: str) -> str:
+        return fold(s.lower()) if expect.fold else s
+
+    body = prep(text)
+    if expect.contains_any and not any(prep(s) in body for s in expect.contains_any):
+        reasons.append("thiếu " + " hoặc ".join(f"«{s}»" for s in expect.contains_any))
+    missing = [s for s in expect.contains_all if prep(s) not in body]
+    if missing:
+        reasons.append("thiếu " + ", ".join(f"«{s}»" for s in missing))
+    if expect.regex and not re.search(prep(expect.regex), body, re.IGNORECASE if expect.fold else 0):
+        reasons.append(f"không khớp «{expect.regex}»")
+    if expect.cites and not any(c.doc_id in expect.cites for c in answer.citations):
+        cited = ", ".join(sorted({c.doc_id for c in answer.citations})) or "không có"
+        reasons.append(f"không trích dẫn {' hoặc '.join(expect.cites)} (đã dẫn: {cited})")
+    return reasons
+
+
+@dataclass
+class CaseResult:
+    id: str
+    question: str
+    passed: bool
+    reasons: list[str]
+    answer: dict  # Answer.to_dict()
+    latency_ms: float
+    retrieved: list[str]  # doc ids of the passages the answer was drawn from, best first
+    refuse_expected: bool
+    tags: list[str] = field(default_factory=list)
+    cites: list[str] = field(default_factory=list)
+    faithfulness: float | None = None  # 0..1, judged by the LLM (--judge)
+
+    @property
+    def hit(self) -> bool | None:
+        return None if not self.cites else any(d in self.cites for d in self.retrieved)
+
+
+@dataclass
+class Report:
+    results: list[CaseResult]
+    summary: dict
+    meta: dict = field(default_factory=dict)
+    flips: dict = field(default_factory=lambda: {"regressed": [], "fixed": []})
+
+    def to_dict(self) -> dict:
+        return {"meta": self.meta, "summary": self.summary, "flips": self.flips,
+                "results": [dataclasses.asdict(r) | {"hit": r.hit} for r in self.results]}
+
+
+def evaluate(assistant, cases: Sequence[Case], progress: Callable[[int, int], None] | None = None,
+             judge: Callable[[str, Answer], float | None] | None = None) -> Report:
+    """Ask every question of `cases` through `assistant` (an api.Assistant) and check the answers."""
+    results = []
+    for n, case in enumerate(cases, 1):
+        t0 = time.perf_counter()
+        answer = assistant.ask(case.question, history=case.history or None)
+        latency = (time.perf_counter() - t0) * 1000
+        reasons = check(answer, case.expect)
+        score = judge(case.question, answer) if judge and not answer.refused else None
+        results.append(CaseResult(case.id, case.question, not reasons, reasons, answer.to_dict(), round(latency, 1),
+                                  [p.doc_id for p in answer.passages], case.expect.refuse, case.tags,
+                                  case.expect.cites, score))
+        if progress:
+            progress(n, len(cases))
+    return Report(results, summarize(results, cases))
+
+
+def summarize(results: Sequence[CaseResult], cases: Sequence[Case]) -> dict:
+    by_id = {c.id: c for c in cases}
+    answerable = [r for r in results if not r.refuse_expected]
+    content = [r for r in answerable if _has_content_check(by_id[r.id].expect)]
+    cited = [r for r in answerable if r.cites]
+    refused = [r for r in results if r.answer["refused"]]
+    must_refuse = [r for r in results if r.refuse_expected]
+    hits = [r.hit for r in results if r.hit is not None]
+    latencies = sorted(r.latency_ms for r in results)
+    judged = [r.faithfulness for r in results if r.faithfulness is not None]
+
+    def rate(good: int, total: int) -> float | None:
+        return round(good / total, 4) if total else None
+
+    return {
+        "questions": len(results),
+        "passed": sum(r.passed for r in results),
+        "pass_rate": rate(sum(r.passed for r in results), len(results)),
+        "answer_accuracy": rate(sum(not r.answer["refused"] and not _content_reasons(r.reasons) for r in content),
+                                len(content)),
+        "citation_accuracy": rate(sum(not r.answer["refused"] and not any(x.startswith("không trích dẫn")
+                                                                           for x in r.reasons) for r in cited),
+                                  len(cited)),
+        "refusal_precision": rate(sum(r.refuse_expected for r in refused), len(refused)),
+        "refusal_recall": rate(sum(r.answer["refused"] for r in must_refuse), len(must_refuse)),
+        "retrieval_hit": rate(sum(hits), len(hits)),
+        "latency_p50_ms": round(_percentile(latencies, 0.5), 1) if latencies else None,
+        "latency_p95_ms": round(_percentile(latencies, 0.95), 1) if latencies else None,
+        "faithfulness": round(statistics.mean(judged), 4) if judged else None,
+    }
+
+
+def _has_content_check(expect: Expectation) -> bool:
+    return bool(expect.contains_any or expect.contains_all or expect.regex)
+
+
+def _content_reasons(reasons: Iterable[str]) -> list[str]:
+    return [r for r in reasons if r.startswith(("thiếu", "không khớp"))]
+
+
+def _percentile(values: Sequence[float], q: float) -> float:
+    return values[min(len(values) - 1, int(q * len(values)))]
+
+
+def llm_judge(assistant) -> Callable[[str, Answer], float | None]:
+    """Faithfulness 0..1 of an answer to the passages it cites, scored by the assistant's LLM."""
+    from .llms import LLMError
+    from .retrieval import Passage
+
+    def judge(question: str, answer: Answer) -> float | None:
+        passages = [Passage(c.doc_id, c.title, c.source, c.text, c.passage_start, c.passage_start + len(c.text), c.score)
+                    for c in answer.citations]
+        if not passages:
+            return None
+        try:
+            reply = assistant.llm.complete(assistant.prompts.judge(question, answer.text, passages))
+        except LLMError:
+            return None
+        match = re.search(r"\d+(?:[.,]\d+)?", reply)
+        if not match:
+            return None
+        score = float(match.group().replace(",", "."))
+        return round(min(score / 10 if score > 1 else score, 1.0), 3)
+
+    return judge
+
+
+# ------------------------------------------------------------------------------------------ baseline
+
+def load_baseline(path: str | Path) -> dict[str, bool]:
+    """id -> passed, from a JSON report written by `assistant eval --report X.json`."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        return {str(r["id"]): bool(r["passed"]) for r in data["results"]}
+    except FileNotFoundError:
+        raise QuestionSetError(f"Không tìm thấy tệp kết quả gốc: {path}") from None
+    except (ValueError, KeyError, TypeError):
+        raise QuestionSetError(f"Tệp kết quả gốc không hợp lệ (cần báo cáo JSON của «assistant eval»): {path}") from None
+
+
+def compare(report: Report, baseline: dict[str, bool]) -> dict:
+    """Questions that passed in the baseline and fail now (regressed), and the reverse (fixed)."""
+    flips = {"regressed": [r.id for r in report.results if baseline.get(r.id) is True and not r.passed],
+             "fixed": [r.id for r in report.results if baseline.get(r.id) is False and r.passed]}
+    report.flips = flips
+    return flips
+
+
+# ------------------------------------------------------------------------------------------ reports
+
+SUMMARY_LABELS = {
+    "pass_rate": "Tỉ lệ đạt", "answer_accuracy": "Độ đúng câu trả lời", "citation_accuracy": "Độ đúng trích dẫn",
+    "refusal_precision": "Độ chính xác từ chối", "refusal_recall": "Độ phủ từ chối",
+    "retrieval_hit": "Tìm thấy tài liệu mong đợi (hit@k)", "latency_p50_ms": "Độ trễ p50 (ms)",
+    "latency_p95_ms": "Độ trễ p95 (ms)", "faithfulness": "Độ trung thành (LLM chấm)",
+}
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float) and value <= 1.0:
+        return f"{value:.1%}"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def format_table(report: Report, width: int = 60) -> str:
+    judged = any(r.faithfulness is not None for r in report.results)
+    rows = [f"{'mã câu hỏi':<28} {'kết quả':<8} {'ms':>7}  " + ("trung thành  " if judged else "") + "lý do"]
+    for r in report.results:
+        reason = "; ".join(r.reasons)
+        if len(reason) > width:
+            reason = reason[: width - 1] + "…"
+        score = ("—" if r.faithfulness is None else f"{r.faithfulness:.2f}").rjust(11) + "  " if judged else ""
+        rows.append(f"{r.id[:28]:<28} {'ĐẠT' if r.passed else 'TRƯỢT':<8} {r.latency_ms:>7.0f}  {score}{reason}")
+    s = report.summary
+    rows.append("")
+    rows.append(f"{s['passed']}/{s['questions']} câu đạt.")
+    for key, label in SUMMARY_LABELS.items():
+        if s.get(key) is not None:
+            rows.append(f"  {label}: {_fmt(s[key])}")
+    rows += _flip_lines(report)
+    return "\n".join(rows)
+
+
+def _flip_lines(report: Report) -> list[str]:
+    lines = []
+    if report.flips["regressed"]:
+        lines.append("Tệ đi so với kết quả gốc: " + ", ".join(report.flips["regressed"]))
+    if report.flips["fixed"]:
+        lines.append("Tốt lên so với kết quả gốc: " + ", ".join(report.flips["fixed"]))
+    return lines
+
+
+def write_report(report: Report, path: str | Path) -> Path:
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        text = json.dumps(report.to_dict(), ensure_ascii=False, indent=1)
+    elif suffix == ".md":
+        text = _markdown(report)
+    elif suffix in (".html", ".htm"):
+        text = _html(report)
+    else:
+        raise QuestionSetError(f"Báo cáo phải là .md, .json hoặc .html: {path}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _markdown(report: Report) -> str:
+    lines = [f"# Kết quả đánh giá — {report.meta.get('date', '')}", ""]
+    for key, value in report.meta.items():
+        if key != "date":
+            lines.append(f"- {key}: {value}")
+    lines += ["", "| chỉ số | giá trị |", "|---|---|"]
+    lines += [f"| {label} | {_fmt(report.summary.get(k))} |" for k, label in SUMMARY_LABELS.items()]
+    lines += [""] + [f"**{line}**" for line in _flip_lines(report)]
+    lines += ["", "| mã | kết quả | lý do | ms | câu hỏi | câu trả lời |", "|---|---|---|---|---|---|"]
+    for r in report.results:
+        lines.append(f"| {_md_cell(r.id)} | {'đạt' if r.passed else '**trượt**'} | {_md_cell('; '.join(r.reasons))} "
+                     f"| {r.latency_ms:.0f} | {_md_cell(r.question)} | {_md_cell(r.answer['text'])} |")
+    return "\n".join(lines) + "\n"
+
+
+def _html(report: Report) -> str:
+    e = html.escape
+    rows = "".join(
+        f"<tr class=\"{'ok' if r.passed else 'fail'}\"><td>{e(r.id)}</td><td>{'đạt' if r.passed else 'trượt'}</td>"
+        f"<td>{e('; '.join(r.reasons))}</td><td>{r.latency_ms:.0f}</td><td>{e(r.question)}</td>"
+        f"<td>{e(r.answer['text'])}</td></tr>" for r in report.results)
+    summary = "".join(f"<tr><th>{e(label)}</th><td>{e(_fmt(report.summary.get(k)))}</td></tr>"
+                      for k, label in SUMMARY_LABELS.items())
+    flips = "".join(f"<p><strong>{e(line)}</strong></p>" for line in _flip_lines(report))
+    return ("<!doctype html><html lang=\"vi\"><head><meta charset=\"utf-8\"><title>Kết quả đánh giá</title>"
+            "<style>body{font-family:sans-serif}table{border-collapse:collapse}td,th{border:1px solid #ccc;"
+            "padding:4px;vertical-align:top}.fail{background:#fee}</style></head><body>"
+            f"<h1>Kết quả đánh giá</h1><table>{summary}</table>{flips}<table><tr><th>mã</th><th>kết quả</th>"
+            f"<th>lý do</th><th>ms</th><th>câu hỏi</th><th>câu trả lời</th></tr>{rows}</table></body></html>\n")
+
+
+def run_meta(assistant, files: Sequence[str | Path]) -> dict:
+    return {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "files": [str(f) for f in files], "backend": assistant.config.answer.backend,
+            "embedding": assistant.config.embedding.model, "index_dir": str(assistant.index_dir)}
+
+
+# ------------------------------------------------------------------------------------------ import
+
+def import_squad(path: str | Path, limit: int | None = None) -> list[dict]:
+    """SQuAD-style JSONL (question, answers/answer, passage_id) → question-set entries."""
+    out = []
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            answers = row.get("answers") or [row["answer"]]
+            entry = {"id": str(row.get("id", number)), "question": normalize(row["question"]),
+                     "expect": {"contains_any": sorted({normalize(str(a)) for a in answers if str(a).strip()}),
+                                "cites": [str(row["passage_id"])] if row.get("passage_id") else []},
+                     "tags": ["squad"]}
+        except (json.JSONDecodeError, KeyError, TypeError):
+            raise QuestionSetError(f"{path}:{number}: cần một dòng JSON có «question» và «answers» hoặc «answer».") from None
+        out.append(entry)
+        if limit and len(out) >= limit:
+            break
+    return out
+
+
+def write_question_set(entries: list[dict], path: str | Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() == ".jsonl":
+        path.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in entries), encoding="utf-8")
+    else:
+        import yaml
+
+        path.write_text(yaml.safe_dump({"questions": entries}, allow_unicode=True, sort_keys=False, width=120),
+                        encoding="utf-8")
+    return path
+
+
+# ------------------------------------------------------------------------------------------ pytest
+
+def pytest_params(path: str | Path) -> dict:
+    """`@pytest.mark.parametrize("case", **pytest_params("questions.yaml"))`: one test per question."""
+    cases = load_question_set(path)
+    return {"argvalues": cases, "ids": [c.id for c in cases]}
+
+
+def assert_case(assistant, case: Case) -> Answer:
+    """Ask `case` and fail with a readable message: question, expectation, answer, citations."""
+    answer = assistant.ask(case.question, history=case.history or None)
+    reasons = check(answer, case.expect)
+    if reasons:
+        expect = {k: v for k, v in dataclasses.asdict(case.expect).items() if v not in (None, [], False)}
+        cites = "\n".join(f"    [{c.marker}] {c.doc_id}: {c.sentence}" for c in answer.citations) or "    (không có)"
+        raise AssertionError(f"{case.where} «{case.id}»: {'; '.join(reasons)}\n"
+                             f"  câu hỏi:   {case.question}\n  mong đợi:  {expect}\n"
+                             f"  trả lời:   {answer.text}\n  trích dẫn:\n{cites}")
+    return answer

@@ -1,0 +1,251 @@
+"""The regression runner: loading question sets, checks, summary figures, baseline flips, exit codes,
+reports, the SQuAD importer and the LLM answer cache."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from assistant.answering import REFUSAL, Answer, Citation
+from assistant.evaluation import (Expectation, QuestionSetError, check, compare, evaluate, format_table,
+                                  import_squad, load_baseline, load_question_set, write_report)
+from helpers import DOC_000, DOC_004, clean_env, run_cli
+
+SET = """questions:
+  - id: chu-tich
+    question: "Quận Hoàn Kiếm đã bổ nhiệm bao nhiêu Chủ tịch UBND phường?"
+    expect:
+      contains_any: ["16 Chủ tịch"]
+      cites: ["000_1f2b7184f6891828.txt"]
+    tags: [number]
+  - id: pho-chu-tich
+    question: "Quận Hoàn Kiếm bổ nhiệm bao nhiêu Phó Chủ tịch UBND phường?"
+    expect:
+      contains_all: ["35", "Phó Chủ tịch"]
+      cites: ["000_1f2b7184f6891828.txt"]
+  - id: khong-dau
+    question: "chu tich ubnd phuong hang bai la ai"
+    expect:
+      contains_any: ["nguyen thi ngoc anh"]
+      fold: true
+  - id: tiep-theo
+    question: "Còn Phó Chủ tịch thì sao?"
+    history: [["Quận Hoàn Kiếm bổ nhiệm bao nhiêu Chủ tịch UBND phường?", "16 Chủ tịch [1]."]]
+    expect:
+      regex: "35\\\\s+Phó"
+  - id: thoi-tiet
+    question: "Thời tiết ở Đà Nẵng ngày mai thế nào?"
+    expect:
+      refuse: true
+"""
+
+
+@pytest.fixture
+def qset(tmp_path):
+    path = tmp_path / "set.yaml"
+    path.write_text(SET, encoding="utf-8")
+    return path
+
+
+def answer(text: str, docs=(DOC_000,), refused: bool = False) -> Answer:
+    cites = [Citation(n, d, "t", d, "x", 0, 1, 1.0, "x", 0) for n, d in enumerate(docs, 1)]
+    return Answer(text, [] if refused else cites, refused)
+
+
+# -- loading ------------------------------------------------------------------------------------
+def test_yaml_and_jsonl_load_the_same_cases(qset, tmp_path):
+    cases = load_question_set(qset)
+    assert [c.id for c in cases] == ["chu-tich", "pho-chu-tich", "khong-dau", "tiep-theo", "thoi-tiet"]
+    assert cases[0].where == f"{qset}:2" and cases[3].where == f"{qset}:18"
+    assert cases[3].history == [("Quận Hoàn Kiếm bổ nhiệm bao nhiêu Chủ tịch UBND phường?", "16 Chủ tịch [1].")]
+    assert cases[4].expect == Expectation(refuse=True) and cases[0].tags == ["number"]
+    import yaml
+
+    jsonl = tmp_path / "set.jsonl"
+    jsonl.write_text("".join(json.dumps(q, ensure_ascii=False) + "\n\n" for q in yaml.safe_load(SET)["questions"]),
+                     encoding="utf-8")
+    again = load_question_set(jsonl)
+    assert [(c.id, c.question, c.expect, c.history) for c in again] == [(c.id, c.question, c.expect, c.history)
+                                                                        for c in cases]
+    assert again[1].where == f"{jsonl}:3"
+
+
+@pytest.mark.parametrize("text, message", [
+    ("questions:\n  - id: a\n    question: 'x'\n    expect: {contains_any: [a]\n", r":5: YAML không hợp lệ"),
+    ("questions:\n  - id: a\n    question: x\n    expect: {contains_any: [a]}\n  - id: b\n    question: y\n"
+     "    expect: {cointains: [b]}\n", r"set\.yaml:5: khóa «expect» không hợp lệ: cointains"),
+    ("questions:\n  - id: a\n    question: x\n    expect: {contains_any: [a]}\n  - id: a\n    question: y\n"
+     "    expect: {refuse: true}\n", r"set\.yaml:5: mã câu hỏi «a» trùng với .*set\.yaml:2"),
+    ("questions:\n  - id: a\n    expect: {refuse: true}\n", r"set\.yaml:2: câu hỏi «a» thiếu «question»"),
+    ("questions:\n  - id: a\n    question: x\n    expect: {}\n", r"không có điều kiện nào"),
+    ("questions:\n  - id: a\n    question: x\n    expect: {regex: '(('}\n", r"biểu thức chính quy không hợp lệ"),
+    ("questions:\n  - id: a\n    question: x\n    answer: y\n", r"set\.yaml:2: khóa không hợp lệ: answer"),
+    ("items: []\n", r"set\.yaml:1: cần khóa «questions»"),
+    ("questions:\n  - id: a\n    question: x\n    history: [q]\n    expect: {refuse: true}\n", r"«history»"),
+])
+def test_malformed_question_sets_name_the_line(tmp_path, text, message):
+    path = tmp_path / "set.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(QuestionSetError, match=message):
+        load_question_set(path)
+
+
+def test_malformed_jsonl_names_the_line_and_other_files_are_refused(tmp_path):
+    path = tmp_path / "set.jsonl"
+    path.write_text('{"id": "a", "question": "x", "expect": {"refuse": true}}\n{"id": "b", question}\n',
+                    encoding="utf-8")
+    with pytest.raises(QuestionSetError, match=r"set\.jsonl:2: dòng JSON không hợp lệ"):
+        load_question_set(path)
+    with pytest.raises(QuestionSetError, match=r"\.yaml, \.yml hoặc \.jsonl"):
+        load_question_set(tmp_path / "set.csv")
+    with pytest.raises(QuestionSetError, match="Không tìm thấy tệp câu hỏi"):
+        load_question_set(tmp_path / "missing.yaml")
+
+
+# -- checks -------------------------------------------------------------------------------------
+def test_checks_and_their_reasons():
+    assert check(answer("Bổ nhiệm 16 Chủ tịch [1]."), Expectation(contains_any=["16 Chủ tịch"], cites=[DOC_000])) == []
+    assert check(answer("Bổ nhiệm 61 Chủ tịch [1]."), Expectation(contains_any=["16 Chủ tịch", "mười sáu"])) == \
+        ["thiếu «16 Chủ tịch» hoặc «mười sáu»"]
+    assert check(answer("35 Phó [1]."), Expectation(contains_all=["35", "Phó Chủ tịch"])) == ["thiếu «Phó Chủ tịch»"]
+    assert check(answer("Bà Nguyễn Thị Ngọc Anh [1]."), Expectation(contains_any=["nguyen thi ngoc anh"], fold=True)) == []
+    assert check(answer("Bà Nguyễn Thị Ngọc Anh [1]."), Expectation(contains_any=["nguyen thi ngoc anh"])) != []
+    assert check(answer("x [1].", docs=[DOC_004]), Expectation(cites=[DOC_000])) == \
+        [f"không trích dẫn {DOC_000} (đã dẫn: {DOC_004})"]
+    assert check(answer(REFUSAL, refused=True), Expectation(refuse=True)) == []
+    assert check(answer("Có [1]."), Expectation(refuse=True)) == ["lẽ ra phải từ chối"]
+    assert check(answer(REFUSAL, refused=True), Expectation(contains_any=["16"])) == ["từ chối sai"]
+    assert check(answer("ngày 27/2/2025 [1]."), Expectation(regex=r"\d+/2/2025")) == []
+
+
+# -- running --------------------------------------------------------------------------------------
+class BrokenAssistant:
+    """The real assistant, except that it garbles numbers in some answers and drops citations in others."""
+
+    def __init__(self, real, garble: set[str], uncite: set[str]):
+        self.real, self.garble, self.uncite = real, garble, uncite
+
+    def ask(self, question, history=None):
+        result = self.real.ask(question, history)
+        if question in self.garble:
+            result.text = re.sub(r"\d+", "99", result.text)
+        if question in self.uncite:
+            result.citations = [c for c in result.citations if c.doc_id != DOC_000]
+        return result
+
+
+def test_a_broken_answerer_fails_exactly_the_right_questions(qset, seeds_assistant):
+    cases = load_question_set(qset)
+    good = evaluate(seeds_assistant, cases)
+    assert [r.id for r in good.results if not r.passed] == [], format_table(good)
+    assert good.summary | {"latency_p50_ms": 0, "latency_p95_ms": 0} == {
+        "questions": 5, "passed": 5, "pass_rate": 1.0, "answer_accuracy": 1.0, "citation_accuracy": 1.0,
+        "refusal_precision": 1.0, "refusal_recall": 1.0, "retrieval_hit": 1.0, "latency_p50_ms": 0,
+        "latency_p95_ms": 0, "faithfulness": None}
+
+    broken = BrokenAssistant(seeds_assistant, garble={cases[0].question, cases[3].question},
+                             uncite={cases[1].question})
+    bad = evaluate(broken, cases, progress=lambda n, total: None)
+    reasons = {r.id: r.reasons for r in bad.results if not r.passed}
+    assert set(reasons) == {"chu-tich", "pho-chu-tich", "tiep-theo"}
+    assert reasons["chu-tich"] == ["thiếu «16 Chủ tịch»"]
+    assert reasons["pho-chu-tich"][0].startswith(f"không trích dẫn {DOC_000}")
+    assert reasons["tiep-theo"] == [r"không khớp «35\s+Phó»"]
+    assert bad.summary["pass_rate"] == 0.4 and bad.summary["citation_accuracy"] == 0.5
+    assert bad.summary["answer_accuracy"] == 0.5  # 2 of the 4 answerable questions have the right content
+
+    flips = compare(bad, {r.id: r.passed for r in good.results} | {"khong-dau": False})
+    assert flips == {"regressed": ["chu-tich", "pho-chu-tich", "tiep-theo"], "fixed": ["khong-dau"]}
+    table = format_table(bad)
+    assert "TRƯỢT" in table and "Tệ đi so với kết quả gốc: chu-tich, pho-chu-tich, tiep-theo" in table
+
+
+def test_reports_round_trip_and_escape(qset, seeds_assistant, tmp_path):
+    report = evaluate(seeds_assistant, load_question_set(qset))
+    report.results[0].answer["text"] = "<script>alert(1)</script> | ô"
+    write_report(report, tmp_path / "r.json")
+    assert load_baseline(tmp_path / "r.json") == {r.id: r.passed for r in report.results}
+    data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert data["results"][0]["hit"] is True and data["summary"]["questions"] == 5
+    html_text = write_report(report, tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "<script>" not in html_text and "&lt;script&gt;" in html_text
+    md = write_report(report, tmp_path / "r.md").read_text(encoding="utf-8")
+    assert "\\| ô" in md and "Tỉ lệ đạt | 100.0%" in md
+    with pytest.raises(QuestionSetError):
+        write_report(report, tmp_path / "r.txt")
+    (tmp_path / "bad.json").write_text("{}", encoding="utf-8")
+    with pytest.raises(QuestionSetError, match="không hợp lệ"):
+        load_baseline(tmp_path / "bad.json")
+
+
+# -- the command ----------------------------------------------------------------------------------
+def test_eval_command_baseline_and_exit_codes(qset, seeds_index, tmp_path):
+    base = tmp_path / "base.json"
+    proc = run_cli("eval", str(qset), "--index-dir", str(seeds_index), "--report", str(base),
+                   "--report", str(tmp_path / "r.md"))
+    assert proc.returncode == 0, proc.stderr
+    assert "5/5 câu đạt" in proc.stdout and "Độ phủ từ chối: 100.0%" in proc.stdout and base.exists()
+    # A worse configuration: everything answerable is now refused.
+    env = clean_env(ASSISTANT_ANSWER_REFUSAL_THRESHOLD="1.5", ASSISTANT_ANSWER_REFUSAL_THRESHOLD_UNACCENTED="1.5")
+    proc = run_cli("eval", str(qset), "--index-dir", str(seeds_index), "--baseline", str(base), env=env)
+    assert proc.returncode == 1
+    assert "chu-tich" in proc.stderr and "từ chối sai" in proc.stdout and "Tệ đi so với kết quả gốc" in proc.stdout
+    proc = run_cli("eval", str(qset), "--index-dir", str(seeds_index), "--fail-under", "0.5", env=env)
+    assert proc.returncode == 1 and "thấp hơn ngưỡng 50.0%" in proc.stderr
+    proc = run_cli("eval", str(qset), "--index-dir", str(seeds_index), "--fail-under", "90")
+    assert proc.returncode == 0
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("questions:\n  - id: a\n    question: x\n    expect: {refuse: maybe, oops: 1}\n", encoding="utf-8")
+    proc = run_cli("eval", str(broken), "--index-dir", str(seeds_index))
+    assert proc.returncode == 2 and f"{broken}:2" in proc.stderr and "oops" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_squad_import_feeds_the_same_runner(tmp_path):
+    from helpers import ROOT
+
+    source = ROOT.parent / "shared" / "data" / "xquad_vi.questions.jsonl"
+    out = tmp_path / "xquad.yaml"
+    proc = run_cli("eval-import", str(source), "-o", str(out), "--limit", "25")
+    assert proc.returncode == 0 and "25 câu hỏi" in proc.stdout
+    cases = load_question_set(out)
+    rows = [json.loads(line) for line in source.read_text(encoding="utf-8").splitlines()[:25]]
+    assert [c.id for c in cases] == [r["id"] for r in rows]
+    for case, row in zip(cases, rows):
+        assert row["answer"] in case.expect.contains_any and case.expect.cites == [row["passage_id"]]
+    assert len(import_squad(source, limit=3)) == 3
+
+
+def test_llm_answers_are_cached_by_model_and_prompt(seeds_index, tmp_path):
+    from llm_servers import ScriptedServer
+    from test_api import quoting_model
+
+    qpath = tmp_path / "q.yaml"
+    qpath.write_text(SET.split("  - id: khong-dau")[0], encoding="utf-8")  # the first two questions
+    server = ScriptedServer(lambda request: quoting_model(request) if "Điểm:" not in request["messages"][-1]["content"]
+                            else __import__("llm_servers").Reply(text="8"))
+    try:
+        env = clean_env(ASSISTANT_LLM_BASE_URL=server.url, ASSISTANT_LLM_API_KEY="sk-eval", XDG_CACHE_HOME=str(tmp_path))
+        args = ["eval", str(qpath), "--index-dir", str(seeds_index), "--backend", "openai:scripted", "--judge",
+                "--report", str(tmp_path / "r.json")]
+        first = run_cli(*args, env=env)
+        assert first.returncode == 0, first.stdout + first.stderr
+        asked = len(server.chat_requests())
+        assert asked == 4  # two answers, two judgements
+        report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+        assert report["summary"]["faithfulness"] == 0.8 and report["meta"]["backend"] == "openai:scripted"
+        assert all(r["answer"]["backend"] == "openai:scripted" for r in report["results"])
+        assert len(list((tmp_path / "assistant" / "llm").glob("*.json"))) == 4
+        second = run_cli(*args[:-1], str(tmp_path / "r2.json"), env=env)
+        assert second.returncode == 0 and len(server.chat_requests()) == asked  # all from the cache
+        again = json.loads((tmp_path / "r2.json").read_text(encoding="utf-8"))
+        assert [(r["id"], r["passed"], r["answer"]["text"], r["faithfulness"]) for r in again["results"]] == \
+            [(r["id"], r["passed"], r["answer"]["text"], r["faithfulness"]) for r in report["results"]]
+        third = run_cli(*args, "--no-cache", env=env)
+        assert third.returncode == 0 and len(server.chat_requests()) == 2 * asked
+    finally:
+        server.close()
+    proc = run_cli("eval", str(qpath), "--index-dir", str(seeds_index), "--judge")
+    assert proc.returncode == 2 and "--judge cần một LLM" in proc.stderr

@@ -1,0 +1,23 @@
+"""The seeds question set, one test per question, through the package's pytest helper."""
+
+import pytest
+
+from assistant.evaluation import assert_case, pytest_params
+from helpers import ROOT
+
+SEEDS_QUESTIONS = ROOT / "tests" / "questions" / "seeds.yaml"
+
+
+@pytest.mark.parametrize("case", **pytest_params(SEEDS_QUESTIONS))
+def test_seeds_question(case, seeds_assistant):
+    assert_case(seeds_assistant, case)
+
+
+def test_the_set_covers_what_users_ask():
+    cases = pytest_params(SEEDS_QUESTIONS)["argvalues"]
+    tags = [t for c in cases for t in c.tags]
+    assert len(cases) >= 40
+    assert sum(c.expect.refuse for c in cases) >= 8
+    assert sum(bool(c.history) for c in cases) >= 3
+    assert tags.count("unaccented") >= 6 and tags.count("english") >= 2
+    assert {"number", "date", "name", "list", "paraphrase"} <= set(tags)
