@@ -7,6 +7,10 @@ TORCH_SPEC ?= torch==2.13.0
 # llama-cpp-python compiles llama.cpp (~10 min on 2 cores); the multimodal library is not needed.
 export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
 
+# The browser tests drive Debian's chromium through Playwright (never `playwright install`).
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
 .PHONY: install install-test chat index test bench clean-index
 
 $(BIN)/python:
@@ -28,7 +32,11 @@ install-test: $(VENV)/.installed-test
 chat: install
 	$(BIN)/python app.py
 
-test: install-test
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
+
+test: install-test $(CHROMIUM)
 	$(BIN)/python -m pytest
 
 bench: install

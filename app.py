@@ -1,96 +1,280 @@
 """Web chat over the Python API (Gradio), bound to 127.0.0.1 by default.
 
-    python app.py [--index-dir index] [--config assistant.toml] [--port 7860]
+    python app.py [--index-dir index] [--config assistant.toml] [--backend …] [--host …] [--port 7860]
+
+Two tabs: the chat (streamed answers whose [n] markers link to a sources panel with the cited
+sentence highlighted; thumbs up/down and comments) and the documents (list, upload, delete).
+Everything shown from documents or from an LLM is escaped: HTML in them shows as text.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import html
 import ipaddress
 import os
 import re
 import sys
+from pathlib import Path
 
 for _key, _value in {"GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1"}.items():
     os.environ.setdefault(_key, _value)
 
 import gradio as gr  # noqa: E402
 
-from assistant import Answer, Assistant  # noqa: E402
+from assistant import Answer, Assistant, AssistantError  # noqa: E402
+from assistant import feedback  # noqa: E402
 from assistant.config import load_config  # noqa: E402
+from assistant.uploads import UPLOAD_TYPES, save_upload  # noqa: E402
 
 TITLE = "Trợ lý hỏi đáp tài liệu"
-DESCRIPTION = "Đặt câu hỏi bằng tiếng Việt về các tài liệu đã lập chỉ mục; mỗi câu trả lời kèm trích dẫn nguồn."
+DESCRIPTION = "Đặt câu hỏi bằng tiếng Việt về các tài liệu đã lập chỉ mục; mỗi ý trong câu trả lời dẫn tới đoạn nguồn."
 EXAMPLES = [
     "Quận Hoàn Kiếm bổ nhiệm bao nhiêu Chủ tịch UBND phường?",
     "Sau khi sắp xếp, UBND quận Hoàn Kiếm có bao nhiêu phòng chuyên môn?",
     "Kỳ họp thứ 17 HĐND quận Hoàn Kiếm diễn ra khi nào?",
     "chu tich ubnd phuong hang bai la ai",
 ]
+DOC_HEADERS = ["Tiêu đề", "Mã tài liệu", "Số đoạn", "Lập chỉ mục lúc"]
+NO_SOURCES = "<p class='empty'>Các đoạn nguồn được trích dẫn sẽ hiện ở đây.</p>"
+CSS = """
+#sources .source { border-left: 3px solid #999; padding: 4px 8px; margin: 6px 0; }
+#sources .source:target { border-left-color: #e67e00; background: #fff4e0; }
+#sources mark { background: #ffe58a; color: inherit; }
+#sources h4 { margin: 12px 0 4px; }
+.notice { color: #8a5a00; font-style: italic; }
+"""
+_MARKER = re.compile(r"\[(\d{1,3})\]")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~])")
 
 
 def _plain(text: str) -> str:
-    """Document text shown as text: HTML escaped, Markdown syntax neutralised."""
+    """Text shown as text: HTML escaped, Markdown syntax neutralised."""
     return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
 
 
-def render(answer: Answer) -> str:
-    parts = [html.escape(answer.text, quote=False)]
-    if answer.notice:
-        parts.append(f"\n_{_plain(answer.notice)}_")
-    if answer.citations:
-        parts.append("\n**Nguồn:**")
-    for c in answer.citations:
-        rel_start, rel_end = c.start - c.passage_start, c.end - c.passage_start
-        quote = c.text
-        if 0 <= rel_start <= rel_end <= len(quote):
-            quote_md = _plain(quote[:rel_start]) + "**" + _plain(quote[rel_start:rel_end]) + "**" + _plain(quote[rel_end:])
+def _anchor(turn: int, marker: int) -> str:
+    return f"nguon-{turn}-{marker}"
+
+
+def render_answer(text: str, turn: int, answer: Answer | None = None) -> str:
+    """An answer for the chat: escaped, each [n] a link to its source in the panel."""
+    markers = {c.marker for c in answer.citations} if answer else None
+    parts, last = [], 0
+    for m in _MARKER.finditer(text):
+        parts.append(_plain(text[last:m.start()]))
+        n = int(m.group(1))
+        if markers is None or n in markers:
+            parts.append(f'<a class="cite" href="#{_anchor(turn, n)}">[{n}]</a>')
         else:
-            quote_md = _plain(quote)
-        parts.append(f"\n[{c.marker}] **{_plain(c.title)}** — `{html.escape(c.source)}`\n\n> {quote_md.replace(chr(10), ' ')}")
-    return "\n".join(parts)
+            parts.append(_plain(m.group()))
+        last = m.end()
+    parts.append(_plain(text[last:]))
+    body = "".join(parts)
+    if answer is not None and answer.notice:
+        body += f'\n\n<span class="notice">{html.escape(answer.notice)}</span>'
+    return body
 
 
-def history_pairs(history: list) -> list[tuple[str, str]]:
-    """Gradio's message list → (question, answer) pairs for follow-up questions."""
-    pairs, question = [], None
-    for message in history or []:
-        role = message.get("role") if isinstance(message, dict) else getattr(message, "role", None)
-        content = message.get("content") if isinstance(message, dict) else getattr(message, "content", "")
-        if isinstance(content, list):
-            content = " ".join(str(part.get("text", "")) if isinstance(part, dict) else str(part) for part in content)
-        if role == "user":
-            question = str(content)
-        elif role == "assistant" and question is not None:
-            pairs.append((question, str(content).split("\n**Nguồn:**")[0].strip()))  # the answer, not its sources
-            question = None
-    return pairs
+def render_sources(turns: list[dict]) -> str:
+    """Every cited passage of the conversation, newest answer first, cited sentence highlighted."""
+    blocks = []
+    for turn in reversed(turns):
+        citations = turn["answer"]["citations"]
+        if not citations:
+            continue
+        items = []
+        for c in citations:
+            quote = c["text"]
+            lo, hi = c["start"] - c["passage_start"], c["end"] - c["passage_start"]
+            if 0 <= lo <= hi <= len(quote):
+                body = (html.escape(quote[:lo]) + "<mark>" + html.escape(quote[lo:hi]) + "</mark>"
+                        + html.escape(quote[hi:]))
+            else:
+                body = html.escape(quote)
+            items.append(f'<div class="source" id="{_anchor(turn["n"], c["marker"])}">'
+                         f'<b>[{c["marker"]}] {html.escape(c["title"] or c["doc_id"])}</b> — '
+                         f'<code>{html.escape(c["doc_id"])}</code> '
+                         f'<small>(ký tự {c["start"]}–{c["end"]})</small><p>{body}</p></div>')
+        blocks.append(f"<h4>Câu hỏi: {html.escape(turn['question'])}</h4>" + "".join(items))
+    return "".join(blocks) or NO_SOURCES
+
+
+def document_rows(assistant: Assistant) -> list[list]:
+    rows = []
+    for doc_id, info in sorted(assistant.documents().items(), key=lambda kv: kv[1].get("title", "")):
+        when = info.get("indexed_at", "")
+        try:
+            when = dt.datetime.fromisoformat(str(when)).astimezone().strftime("%d/%m/%Y %H:%M")
+        except ValueError:
+            pass
+        rows.append([info.get("title", ""), doc_id, info.get("chunks", 0), when])
+    return rows
 
 
 def build_app(assistant: Assistant) -> gr.Blocks:
-    def respond(message: str, history: list):
-        """Stream verified text as it comes, then the final answer with its sources."""
-        shown = ""
-        for item in assistant.ask_stream(message, history_pairs(history)):
-            if isinstance(item, str):
-                shown += item
-                yield html.escape(shown, quote=False)
-            else:
-                yield render(item)
+    settings = assistant.config.app
+    data_dir = Path(settings.data_dir)
+    uploads_dir, feedback_file = data_dir / "uploads", data_dir / "feedback.jsonl"
+    max_bytes = int(settings.max_upload_mb * 1_000_000)
 
-    with gr.Blocks(title=TITLE) as demo:
-        gr.ChatInterface(
-            respond,
-            title=TITLE,
-            description=DESCRIPTION,
-            examples=EXAMPLES,
-            examples_label="Câu hỏi mẫu",
-            chatbot=gr.Chatbot(label="Hội thoại", height=520, sanitize_html=True),
-            textbox=gr.Textbox(placeholder="Nhập câu hỏi…", show_label=False, submit_btn="Gửi", stop_btn="Dừng"),
-            api_name="ask",
-        )
+    def respond(message: str, chat: list, turns: list):
+        """Stream verified text into the last chat bubble, then the answer with its linked sources."""
+        message = (message or "").strip()
+        if not message:
+            yield chat, gr.skip(), "", turns
+            return
+        n = len(turns) + 1
+        history = [(t["question"], t["answer"]["text"]) for t in turns]
+        chat = [*chat, {"role": "user", "content": html.escape(message)}, {"role": "assistant", "content": "…"}]
+        yield chat, gr.skip(), "", turns
+        shown, answer = "", None
+        try:
+            for item in assistant.ask_stream(message, history):
+                if isinstance(item, str):
+                    shown += item
+                    chat[-1] = {"role": "assistant", "content": render_answer(shown, n)}
+                    yield chat, gr.skip(), "", turns
+                else:
+                    answer = item
+        except AssistantError as exc:
+            chat[-1] = {"role": "assistant", "content": _plain(f"Lỗi: {exc}")}
+            yield chat, gr.skip(), "", turns
+            return
+        turns = [*turns, {"n": n, "question": message, "history": history, "answer": answer.to_dict(),
+                          "rating": None}]
+        chat[-1] = {"role": "assistant", "content": render_answer(answer.text, n, answer)}
+        yield chat, render_sources(turns), "", turns
+
+    def new_conversation():
+        return [], NO_SOURCES, "", [], ""
+
+    def on_like(turns: list, data: gr.LikeData):
+        index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
+        turn = index // 2  # user, assistant, user, assistant, …
+        if not 0 <= turn < len(turns):
+            return turns, ""
+        rating = "up" if data.liked is True or data.liked == "Like" else "down"
+        t = turns[turn]
+        feedback.record(feedback_file, question=t["question"], history=t["history"], answer=t["answer"],
+                        rating=rating)
+        turns = [dict(x, rating=rating) if i == turn else x for i, x in enumerate(turns)]
+        return turns, "Đã ghi nhận đánh giá. Cảm ơn bạn!"
+
+    def on_comment(comment: str, turns: list):
+        comment = (comment or "").strip()
+        if not comment:
+            return comment, "Vui lòng nhập góp ý."
+        if not turns:
+            return comment, "Chưa có câu trả lời nào để góp ý."
+        t = turns[-1]
+        feedback.record(feedback_file, question=t["question"], history=t["history"], answer=t["answer"],
+                        rating=t.get("rating"), comment=comment)
+        return "", "Đã gửi góp ý cho câu trả lời gần nhất. Cảm ơn bạn!"
+
+    def refresh():
+        rows = document_rows(assistant)
+        return rows, gr.update(choices=[r[1] for r in rows], value=None)
+
+    def upload(files, progress=gr.Progress()):
+        files = files or []
+        if not files:
+            rows, choices = refresh()
+            return rows, choices, "Chưa chọn tệp nào.", None
+        saved, messages = [], []
+        for f in files:
+            path = getattr(f, "name", None) or str(f)
+            original = getattr(f, "orig_name", None) or Path(path).name
+            try:
+                saved.append(save_upload(path, original, uploads_dir, max_bytes))
+            except (AssistantError, OSError) as exc:
+                messages.append(f"Bỏ qua {exc}")
+        if saved:
+            progress(0, desc="Đang lập chỉ mục…")
+
+            def step(done: int, total: int) -> None:
+                progress(done / max(total, 1), desc=f"Đang nhúng {done}/{total} đoạn")
+
+            try:
+                result = assistant.index(saved, replace=False, progress=step)
+                r = result.report
+                messages.insert(0, f"Đã thêm {len(r.added)}, cập nhật {len(r.changed)} tài liệu "
+                                   f"({r.embedded} đoạn mới được nhúng). Có thể hỏi ngay.")
+                messages += [f"Bỏ qua {p}" for p in result.problems]
+            except AssistantError as exc:
+                messages.append(f"Không lập chỉ mục được: {exc}")
+        rows, choices = refresh()
+        return rows, choices, "\n\n".join(_plain(m) for m in messages), None
+
+    def delete(doc_id: str | None):
+        if not doc_id:
+            rows, choices = refresh()
+            return rows, choices, "Chọn một tài liệu để xóa."
+        try:
+            assistant.remove([doc_id])
+            stored = uploads_dir / doc_id
+            if stored.resolve().parent == uploads_dir.resolve() and stored.is_file():
+                stored.unlink()
+            message = f"Đã xóa «{doc_id}»."
+        except AssistantError as exc:
+            message = f"Không xóa được: {exc}"
+        rows, choices = refresh()
+        return rows, choices, _plain(message)
+
+    def api_ask(question: str, history: list | None = None) -> dict:
+        """For programs (gradio_client): the answer as JSON; `history` is a list of [question, answer]."""
+        pairs = [(str(q), str(a)) for q, a in (history or [])]
+        return assistant.ask(question, pairs).to_dict()
+
+    with gr.Blocks(title=TITLE, fill_height=True) as demo:
+        gr.Markdown(f"## {TITLE}\n{DESCRIPTION}")
+        turns = gr.State([])
+        with gr.Tabs():
+            with gr.Tab("Hỏi đáp", id="chat"):
+                with gr.Row():
+                    with gr.Column(scale=3):
+                        chat = gr.Chatbot(label="Hội thoại", height=480, sanitize_html=True, elem_id="chat",
+                                          feedback_options=("Like", "Dislike"),
+                                          placeholder="Hỏi gì đó về các tài liệu, ví dụ các câu mẫu bên dưới.")
+                        with gr.Row():
+                            box = gr.Textbox(placeholder="Nhập câu hỏi…", show_label=False, scale=5,
+                                             elem_id="question", max_lines=4)
+                            send = gr.Button("Gửi", variant="primary", scale=1, elem_id="send")
+                        new = gr.Button("Cuộc trò chuyện mới", elem_id="new-conversation", size="sm")
+                        gr.Examples(EXAMPLES, inputs=box, label="Câu hỏi mẫu")
+                        with gr.Accordion("Góp ý cho câu trả lời gần nhất", open=False):
+                            comment = gr.Textbox(show_label=False, placeholder="Câu trả lời sai ở đâu? Đáp án đúng là gì?",
+                                                 elem_id="comment")
+                            send_comment = gr.Button("Gửi góp ý", size="sm", elem_id="send-comment")
+                        status = gr.Markdown(elem_id="status")
+                    with gr.Column(scale=2):
+                        gr.Markdown("### Nguồn")
+                        sources = gr.HTML(NO_SOURCES, elem_id="sources")
+            with gr.Tab("Tài liệu", id="documents"):
+                docs = gr.Dataframe(headers=DOC_HEADERS, value=lambda: document_rows(assistant), interactive=False,
+                                    elem_id="documents", wrap=True)
+                uploader = gr.File(label=f"Tải lên ({', '.join(UPLOAD_TYPES)}; tối đa {settings.max_upload_mb:g} MB)",
+                                   file_count="multiple", file_types=list(UPLOAD_TYPES), elem_id="upload")
+                upload_btn = gr.Button("Lập chỉ mục các tệp đã chọn", variant="primary", elem_id="index-upload")
+                upload_status = gr.Markdown(elem_id="upload-status")
+                with gr.Row():
+                    chosen = gr.Dropdown(label="Tài liệu cần xóa", choices=[], elem_id="delete-choice")
+                    delete_btn = gr.Button("Xóa tài liệu", variant="stop", elem_id="delete")
+                delete_status = gr.Markdown(elem_id="delete-status")
+
+        outputs = [chat, sources, box, turns]
+        limit = settings.concurrency
+        box.submit(respond, [box, chat, turns], outputs, concurrency_limit=limit, api_name=False)
+        send.click(respond, [box, chat, turns], outputs, concurrency_limit=limit, api_name=False)
+        new.click(new_conversation, None, [chat, sources, box, turns, status], api_name=False)
+        chat.like(on_like, [turns], [turns, status], api_name=False)
+        send_comment.click(on_comment, [comment, turns], [comment, status], api_name=False)
+        upload_btn.click(upload, [uploader], [docs, chosen, upload_status, uploader], concurrency_limit=1,
+                         api_name=False)
+        delete_btn.click(delete, [chosen], [docs, chosen, delete_status], concurrency_limit=1, api_name=False)
+        demo.load(refresh, None, [docs, chosen], api_name=False)
+        gr.api(api_ask, api_name="ask", concurrency_limit=limit)
     return demo
 
 
@@ -108,20 +292,37 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--index-dir")
     parser.add_argument("--config")
     parser.add_argument("--backend", help="extractive, openai:<model> or llamacpp:<path.gguf>")
-    parser.add_argument("--host", default=os.environ.get("ASSISTANT_HOST", "127.0.0.1"))
-    parser.add_argument("--port", type=int, default=int(os.environ.get("ASSISTANT_PORT", "7860")))
+    parser.add_argument("--host")
+    parser.add_argument("--port", type=int)
     args = parser.parse_args(argv)
+    env = os.environ
+    try:
+        config = load_config(args.config, {"index_dir": args.index_dir, "answer.backend": args.backend,
+                                           "app.host": args.host or env.get("ASSISTANT_HOST"),
+                                           "app.port": args.port or env.get("ASSISTANT_PORT"),
+                                           "app.auth_user": env.get("ASSISTANT_AUTH_USER"),
+                                           "app.auth_password": env.get("ASSISTANT_AUTH_PASSWORD")})
+    except AssistantError as exc:
+        print(f"Lỗi: {exc}", file=sys.stderr)
+        return 2
+    settings = config.app
     auth = None
-    if not _is_loopback(args.host):
-        user, password = os.environ.get("ASSISTANT_AUTH_USER"), os.environ.get("ASSISTANT_AUTH_PASSWORD")
-        if not (user and password):
-            print(f"Lỗi: mở cổng trên địa chỉ {args.host} cần tên đăng nhập và mật khẩu "
-                  "(đặt ASSISTANT_AUTH_USER và ASSISTANT_AUTH_PASSWORD).", file=sys.stderr)
+    if not _is_loopback(settings.host):
+        if not (settings.auth_user and settings.auth_password):
+            print(f"Lỗi: mở cổng trên địa chỉ {settings.host} cần tên đăng nhập và mật khẩu "
+                  "(đặt ASSISTANT_AUTH_USER và ASSISTANT_AUTH_PASSWORD, hoặc [app] auth_user/auth_password).",
+                  file=sys.stderr)
             return 2
-        auth = (user, password)
-    assistant = Assistant(config=load_config(args.config, {"index_dir": args.index_dir,
-                                                              "answer.backend": args.backend}))
-    build_app(assistant).launch(server_name=args.host, server_port=args.port, auth=auth, share=False)
+        auth = (settings.auth_user, settings.auth_password)
+    try:
+        assistant = Assistant(config=config)
+    except AssistantError as exc:
+        print(f"Lỗi: {exc}", file=sys.stderr)
+        return 2
+    demo = build_app(assistant)
+    demo.queue(default_concurrency_limit=settings.concurrency)
+    demo.launch(server_name=settings.host, server_port=settings.port, auth=auth, share=False,
+                max_file_size=int(settings.max_upload_mb * 1_000_000), css=CSS, show_error=False)
     return 0
 
 

@@ -52,6 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, help="tệp bộ câu hỏi (.yaml hoặc .jsonl)")
     p.add_argument("--limit", type=int, help="chỉ lấy N câu đầu")
 
+    p = sub.add_parser("feedback-export", help="xuất các câu trả lời bị chê thành bộ câu hỏi kiểm thử")
+    p.add_argument("-o", "--output", required=True, help="tệp bộ câu hỏi (.yaml hoặc .jsonl)")
+    p.add_argument("--feedback", help="tệp góp ý JSONL (mặc định: <[app] data_dir>/feedback.jsonl)")
+    p.add_argument("--config", help="tệp cấu hình TOML")
+
     p = sub.add_parser("retrieve", help="tìm các đoạn văn liên quan")
     p.add_argument("question")
     p.add_argument("-k", type=int, default=None, help="số đoạn trả về")
@@ -96,6 +101,15 @@ def _run(args: argparse.Namespace) -> int:
         entries = import_squad(args.source, args.limit)
         path = write_question_set(entries, args.output)
         print(f"Đã ghi {len(entries)} câu hỏi vào {path}.")
+        return 0
+    if args.command == "feedback-export":
+        from . import feedback
+        from .evaluation import write_question_set
+
+        source = args.feedback or Path(load_config(args.config).app.data_dir) / "feedback.jsonl"
+        entries = feedback.to_question_set(feedback.load(source))
+        path = write_question_set(entries, args.output)
+        print(f"Đã ghi {len(entries)} câu trả lời bị chê vào {path}: thay «{feedback.TODO}» bằng đáp án đúng.")
         return 0
     overrides = {"index_dir": args.index_dir, "answer.backend": getattr(args, "backend", None)}
     if args.command == "eval" and not args.no_cache:

@@ -18,6 +18,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SEEDS_DIR = PROJECT_ROOT / "seeds"
 PROMPTS_DIR = PROJECT_ROOT / "prompts"
 DEFAULT_INDEX_DIR = PROJECT_ROOT / "index"
+DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
 ENV_PREFIX = "ASSISTANT_"
 
 
@@ -76,6 +77,18 @@ class LLMConfig:
 
 
 @dataclass
+class AppConfig:
+    """The web chat (app.py)."""
+    host: str = "127.0.0.1"  # any other address needs auth_user and auth_password
+    port: int = 7860
+    auth_user: str = ""
+    auth_password: str = field(default="", repr=False)
+    data_dir: str = str(DEFAULT_DATA_DIR)  # uploads/ and feedback.jsonl live here
+    max_upload_mb: float = 20.0
+    concurrency: int = 8  # conversations answered at the same time
+
+
+@dataclass
 class Config:
     index_dir: str = str(DEFAULT_INDEX_DIR)
     embedding: EmbeddingConfig = field(default_factory=EmbeddingConfig)
@@ -83,6 +96,7 @@ class Config:
     retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
     answer: AnswerConfig = field(default_factory=AnswerConfig)
     llm: LLMConfig = field(default_factory=LLMConfig)
+    app: AppConfig = field(default_factory=AppConfig)
 
     def set(self, dotted_key: str, raw: Any) -> None:
         """Set `section.key` (or a top-level key), converting `raw` to the field's type."""
@@ -110,7 +124,8 @@ _MINIMUM = {"embedding.batch_size": 1, "chunking.size": 50, "chunking.overlap": 
             "retrieval.candidates": 1, "retrieval.rrf_k": 0, "retrieval.reranker_candidates": 1,
             "answer.max_sentences": 1, "answer.max_question_chars": 1,
             "answer.verify_threshold": 0.0, "llm.temperature": 0.0, "llm.max_tokens": 1, "llm.context_window": 256,
-            "llm.timeout": 0.1, "llm.max_retries": 0, "llm.threads": 0}
+            "llm.timeout": 0.1, "llm.max_retries": 0, "llm.threads": 0, "app.port": 0, "app.max_upload_mb": 0.001,
+            "app.concurrency": 1}
 
 
 def _convert(key: str, raw: Any, kind: type) -> Any:

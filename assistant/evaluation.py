@@ -23,7 +23,7 @@ from .errors import AssistantError
 from .text import fold, normalize
 
 EXPECT_KEYS = ("contains_any", "contains_all", "regex", "fold", "cites", "refuse")
-CASE_KEYS = ("id", "question", "history", "expect", "tags")
+CASE_KEYS = ("id", "question", "history", "expect", "tags", "note")  # note: free text, not checked
 
 
 class QuestionSetError(AssistantError):

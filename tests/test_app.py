@@ -1,17 +1,31 @@
-"""The basic web chat: a real Gradio server on 127.0.0.1, asked through gradio_client."""
+"""The web chat, as people use it: a real Gradio server on 127.0.0.1 driven by a real browser
+(Playwright with Debian's chromium) and by gradio_client. Screenshots go to test-artifacts/."""
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from helpers import DOC_000, ROOT, run_cli
+
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+QUESTION = "Quận Hoàn Kiếm bổ nhiệm bao nhiêu Chủ tịch UBND phường?"
+LIBRARY = ("Thư viện phường Tràng Tiền mở cửa từ 7 giờ 30 đến 21 giờ mỗi ngày. "
+           "Thư viện phường Tràng Tiền hiện có 12.500 đầu sách tiếng Việt và 800 đầu sách ngoại văn.\n")
+SCRIPTED = ("Thông báo của câu lạc bộ cờ tướng phường Lý Thái Tổ <script>alert('xss')</script> "
+            "<img src=x onerror=alert(2)> họp định kỳ vào ngày 15/3/2025 tại nhà văn hóa phường.\n")
 
 
 def _free_port() -> int:
@@ -20,11 +34,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait_for(port: int, proc: subprocess.Popen, timeout: float = 120) -> None:
+def _wait_for(port: int, proc: subprocess.Popen, log: Path, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise AssertionError(f"app exited early: {proc.stdout.read() if proc.stdout else ''}")
+            raise AssertionError(f"app exited early: {log.read_text(errors='replace')[-3000:]}")
         with socket.socket() as s:
             if s.connect_ex(("127.0.0.1", port)) == 0:
                 return
@@ -32,34 +46,249 @@ def _wait_for(port: int, proc: subprocess.Popen, timeout: float = 120) -> None:
     raise AssertionError("app did not start listening")
 
 
-@pytest.fixture(scope="module")
-def chat_server(seeds_index):
+def start_app(index_dir: Path, data_dir: Path, *args: str, env: dict | None = None):
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--index-dir", str(seeds_index), "--port", str(port)],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    log = data_dir.parent / f"app-{port}.log"
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    full_env = {**os.environ, "ASSISTANT_APP_DATA_DIR": str(data_dir), **(env or {})}
+    with open(log, "w") as out:
+        proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--index-dir", str(index_dir), "--port",
+                                 str(port), *args], cwd=ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT)
+    _wait_for(port, proc, log)
+    return SimpleNamespace(url=f"http://127.0.0.1:{port}/", proc=proc, data=data_dir, index=index_dir, log=log)
+
+
+def stop(server) -> None:
+    server.proc.terminate()
     try:
-        _wait_for(port, proc)
-        yield f"http://127.0.0.1:{port}/"
+        server.proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.proc.kill()
+
+
+@pytest.fixture(scope="module")
+def app_server(seeds_index, tmp_path_factory):
+    """The app over its own copy of the seeds index (uploads change it)."""
+    base = tmp_path_factory.mktemp("app")
+    shutil.copytree(seeds_index, base / "index")
+    server = start_app(base / "index", base / "data")
+    yield server
+    stop(server)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, app_server):
+    context = browser.new_context(viewport={"width": 1400, "height": 1100}, locale="vi-VN")
+    pg = context.new_page()
+    pg.dialogs = []
+    pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
+    pg.goto(app_server.url)
+    pg.wait_for_selector("#question textarea", timeout=60_000)
+    yield pg
+    context.close()
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def ask(page, question: str, expect_sources: bool = True) -> str:
+    """Type a question, press Enter, wait for the final answer; returns the chat's last answer text."""
+    bubbles = page.locator("#chat .message.bot")
+    before = bubbles.count()
+    page.fill("#question textarea", question)
+    page.press("#question textarea", "Enter")
+    if expect_sources:
+        page.wait_for_function("q => document.querySelector('#sources').innerText.includes(q)", arg=question,
+                               timeout=60_000)
+    else:
+        page.wait_for_function("n => document.querySelectorAll('#chat .message.bot').length > n && "
+                               "!document.querySelector('#chat .message.bot:last-of-type')?.innerText.includes('…')",
+                               arg=before, timeout=60_000)
+    return bubbles.last.inner_text()
+
+
+def upload(page, *files: Path) -> str:
+    page.get_by_role("tab", name="Tài liệu").click()
+    page.set_input_files("#upload input[type=file]", [str(f) for f in files])
+    page.wait_for_timeout(500)
+    page.click("#index-upload")
+    page.wait_for_function("() => /Đã thêm|Bỏ qua|Không lập|Chưa chọn/.test("
+                           "document.querySelector('#upload-status').innerText)", timeout=180_000)
+    status = page.inner_text("#upload-status")
+    page.get_by_role("tab", name="Hỏi đáp").click()
+    return status
+
+
+# -- the browser --------------------------------------------------------------------------------
+def test_question_gets_a_cited_answer_with_the_source_highlighted(page):
+    answer = ask(page, QUESTION)
+    assert "16 Chủ tịch" in answer and "[1]" in answer
+    link = page.locator("#chat a.cite").first
+    assert link.get_attribute("href") == "#nguon-1-1"
+    link.click()
+    assert page.url.endswith("#nguon-1-1")
+    source = page.locator("#nguon-1-1")
+    assert DOC_000 in source.inner_text()
+    assert "16 Chủ tịch, 35 Phó Chủ tịch" in source.locator("mark").inner_text()
+    assert page.evaluate("() => document.querySelector('#nguon-1-1').matches(':target')")
+    shot(page, "chat-cited-answer")
+
+    follow = ask(page, "Còn Phó Chủ tịch thì sao?")  # a follow-up uses the conversation
+    assert "35 Phó Chủ tịch" in follow
+    page.click("#new-conversation")
+    page.wait_for_function("() => document.querySelectorAll('#chat .message').length === 0")
+    assert "sẽ hiện ở đây" in page.inner_text("#sources")
+
+
+def test_upload_a_document_and_ask_about_it_then_delete_it(page, app_server, tmp_path):
+    doc = tmp_path / "thu-vien-trang-tien.txt"
+    doc.write_text("Thư viện phường\n" + LIBRARY, encoding="utf-8")
+    status = upload(page, doc)
+    assert "Đã thêm 1" in status, status
+    page.get_by_role("tab", name="Tài liệu").click()
+    assert "thu-vien-trang-tien.txt" in page.inner_text("#documents")
+    shot(page, "documents-after-upload")
+    assert (app_server.data / "uploads" / "thu-vien-trang-tien.txt").is_file()
+    page.get_by_role("tab", name="Hỏi đáp").click()
+    answer = ask(page, "Thư viện phường Tràng Tiền có bao nhiêu đầu sách tiếng Việt?")
+    assert "12.500" in answer
+    assert "thu-vien-trang-tien.txt" in page.inner_text("#sources")
+    shot(page, "chat-about-upload")
+
+    page.get_by_role("tab", name="Tài liệu").click()
+    page.click("#delete-choice input")
+    page.fill("#delete-choice input", "thu-vien-trang")
+    page.get_by_role("option", name="thu-vien-trang-tien.txt").click()
+    page.click("#delete")
+    page.wait_for_function("() => document.querySelector('#delete-status').innerText.includes('Đã xóa')")
+    assert "thu-vien-trang-tien.txt" not in page.inner_text("#documents")
+    assert not (app_server.data / "uploads" / "thu-vien-trang-tien.txt").exists()
+
+
+def test_unsupported_upload_is_refused_with_a_message(page, tmp_path):
+    bad = tmp_path / "bang.csv"
+    bad.write_text("a,b\n1,2\n", encoding="utf-8")
+    page.get_by_role("tab", name="Tài liệu").click()
+    page.set_input_files("#upload input[type=file]", str(bad))
+    page.wait_for_timeout(500)
+    page.click("#index-upload")
+    page.wait_for_function("() => /không hỗ trợ|Invalid file type|không hợp lệ|Chưa chọn/i.test("
+                           "document.body.innerText)", timeout=30_000)
+    assert "bang.csv" not in page.inner_text("#documents")
+
+
+def test_a_document_carrying_markup_renders_inert(page, tmp_path):
+    doc = tmp_path / "co-tuong.txt"
+    doc.write_text("Câu lạc bộ cờ tướng\n" + SCRIPTED, encoding="utf-8")
+    assert "Đã thêm 1" in upload(page, doc)
+    answer = ask(page, "Câu lạc bộ cờ tướng phường Lý Thái Tổ họp định kỳ vào ngày nào?")
+    assert "15/3/2025" in answer
+    assert "<script>alert('xss')</script>" in page.inner_text("#sources")
+    assert page.locator("#sources script, #chat script").count() == 0
+    assert page.locator("#sources img, #chat img[src='x']").count() == 0
+    page.wait_for_timeout(500)
+    assert page.dialogs == []
+    shot(page, "markup-inert")
+
+
+def test_thumbs_and_comments_are_recorded_and_exported(page, app_server, tmp_path):
+    ask(page, QUESTION)
+    page.locator("#chat button[aria-label='Dislike']").last.click()
+    page.wait_for_function("() => document.querySelector('#status').innerText.includes('Đã ghi nhận')")
+    page.get_by_text("Góp ý cho câu trả lời gần nhất").click()
+    page.fill("#comment textarea", "Thiếu số Phó Chủ tịch")
+    page.click("#send-comment")
+    page.wait_for_function("() => document.querySelector('#status').innerText.includes('Đã gửi góp ý')")
+    entries = [json.loads(line) for line in (app_server.data / "feedback.jsonl").read_text(encoding="utf-8").splitlines()]
+    down = [e for e in entries if e["question"] == QUESTION and e["rating"] == "down"]
+    assert down and down[-1]["citations"][0]["doc_id"] == DOC_000 and down[-1]["backend"] == "extractive"
+    assert any(e["comment"] == "Thiếu số Phó Chủ tịch" for e in entries)
+    out = tmp_path / "from-feedback.yaml"
+    proc = run_cli("feedback-export", "--feedback", str(app_server.data / "feedback.jsonl"), "-o", str(out))
+    assert proc.returncode == 0 and QUESTION in out.read_text(encoding="utf-8")
+
+
+# -- gradio_client ------------------------------------------------------------------------------
+CONVERSATIONS = [
+    (QUESTION, [], "16 Chủ tịch"),
+    ("Quận Hoàn Kiếm bổ nhiệm bao nhiêu Phó Chủ tịch UBND phường?", [], "35 Phó Chủ tịch"),
+    ("Còn Phó Chủ tịch thì sao?", [[QUESTION, "16 Chủ tịch [1]."]], "35 Phó Chủ tịch"),
+    ("Kỳ họp thứ 17 HĐND quận Hoàn Kiếm diễn ra khi nào?", [], "27/2/2025"),
+    ("chu tich ubnd phuong hang bai la ai", [], "Nguyễn Thị Ngọc Anh"),
+    ("Sau khi sắp xếp, UBND quận Hoàn Kiếm có bao nhiêu phòng chuyên môn?", [], "10"),
+    ("Bao nhiêu công chức phường được chuyển đổi thành công chức do UBND quận quản lý?", [], "165"),
+    ("Giá vàng SJC hôm nay là bao nhiêu?", [], None),
+]
+
+
+def test_api_endpoint_answers_with_citations(app_server):
+    from gradio_client import Client
+
+    data = Client(app_server.url, verbose=False).predict(QUESTION, [], api_name="/ask")
+    assert "16 Chủ tịch" in data["text"] and data["citations"][0]["doc_id"] == DOC_000 and not data["refused"]
+
+
+def test_eight_conversations_at_once_while_a_document_is_indexed(app_server, page, tmp_path):
+    from gradio_client import Client
+
+    def converse(case):
+        question, history, expected = case
+        client = Client(app_server.url, verbose=False)
+        results = []
+        for _ in range(3):
+            data = client.predict(question, history, api_name="/ask")
+            results.append(data["refused"] if expected is None else expected in data["text"])
+        return results
+
+    big = tmp_path / "so-tay-phuong.txt"
+    big.write_text("Sổ tay phường\n" + "".join(f"Mục {i}: phường tổ chức {i} buổi sinh hoạt cộng đồng trong "
+                                                f"tháng {i % 12 + 1} năm 2024 tại nhà văn hóa số {i}. "
+                                                for i in range(1, 60)), encoding="utf-8")
+    with ThreadPoolExecutor(8) as pool:
+        futures = [pool.submit(converse, case) for case in CONVERSATIONS]
+        status = upload(page, big)  # indexing runs while the eight conversations are answered
+        outcomes = [f.result(timeout=300) for f in futures]
+    assert "Đã thêm 1" in status
+    assert outcomes == [[True] * 3] * 8
+
+
+def test_refuses_public_address_without_credentials(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    proc = subprocess.run([sys.executable, str(ROOT / "app.py"), "--host", "0.0.0.0", "--port", str(_free_port())],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert "ASSISTANT_AUTH_USER" in proc.stderr and "mật khẩu" in proc.stderr
+
+
+def test_public_address_with_credentials_asks_for_them(seeds_index, tmp_path):
+    import urllib.request
+
+    server = start_app(seeds_index, tmp_path / "data", "--host", "0.0.0.0",
+                       env={"ASSISTANT_AUTH_USER": "admin", "ASSISTANT_AUTH_PASSWORD": "mat-khau-dai"})
+    try:
+        with urllib.request.urlopen(server.url) as resp:
+            body = resp.read().decode("utf-8", "replace")
+        assert "login" in body.lower() or "auth" in body.lower()
+        from gradio_client import Client
+
+        with pytest.raises(Exception):
+            Client(server.url, verbose=False).predict(QUESTION, [], api_name="/ask")
+        data = Client(server.url, auth=("admin", "mat-khau-dai"), verbose=False).predict(QUESTION, [], api_name="/ask")
+        assert "16 Chủ tịch" in data["text"]
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-
-
-def test_chat_answers_with_cited_passage(chat_server):
-    from gradio_client import Client
-
-    client = Client(chat_server, verbose=False)
-    reply = client.predict("Quận Hoàn Kiếm bổ nhiệm bao nhiêu Chủ tịch UBND phường?", api_name="/ask")
-    assert "16" in reply and "[1]" in reply
-    assert "Nguồn" in reply
-    assert "000_1f2b7184f6891828.txt" in reply  # the source file of the cited passage
-
-
-def test_chat_refuses_out_of_scope(chat_server):
-    from gradio_client import Client
-
-    reply = Client(chat_server, verbose=False).predict("Giá vàng SJC hôm nay là bao nhiêu?", api_name="/ask")
-    assert reply.startswith("Xin lỗi, tôi không tìm thấy thông tin này trong tài liệu.")
+        stop(server)
 
 
 def test_render_shows_document_markup_as_text():
@@ -69,41 +298,29 @@ def test_render_shows_document_markup_as_text():
 
     text = "Trước <script>alert(1)</script> câu <img src=x onerror=alert(2)> trích dẫn."
     citation = Citation(1, "d", "<b>Tiêu đề</b>", "a.html", text, 0, len(text), 1.0, text, 0)
-    rendered = app.render(Answer("Trả lời [1].", [citation]))
-    assert "<script>" not in rendered and "<img" not in rendered and "<b>" not in rendered
-    assert "&lt;script&gt;" in rendered
+    answer = Answer("Trả lời <b>đậm</b> [1] và [7].", [citation])
+    rendered = app.render_answer(answer.text, 3, answer)
+    assert '<a class="cite" href="#nguon-3-1">[1]</a>' in rendered and "nguon-3-7" not in rendered
+    assert "<b>" not in rendered and "&lt;b&gt;" in rendered
+    panel = app.render_sources([{"n": 3, "question": "<i>q</i>", "answer": answer.to_dict()}])
+    assert "<script>" not in panel and "<img" not in panel and "<b>Tiêu" not in panel and "<i>q" not in panel
+    assert 'id="nguon-3-1"' in panel and "<mark>" in panel and "&lt;script&gt;" in panel
 
 
-def test_refuses_public_address_without_credentials():
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_AUTH_")}
-    proc = subprocess.run([sys.executable, str(ROOT / "app.py"), "--host", "0.0.0.0", "--port", str(_free_port())],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
-    assert proc.returncode != 0
-    assert "ASSISTANT_AUTH_USER" in proc.stderr and "mật khẩu" in proc.stderr
-
-
-def test_chat_streams_a_verified_llm_answer(seeds_index):
-    from gradio_client import Client
+def test_chat_streams_a_verified_llm_answer(seeds_index, tmp_path, page):
     from llm_servers import ScriptedServer
     from test_api import quoting_model
 
-    server = ScriptedServer(quoting_model)
-    port = _free_port()
-    env = {**os.environ, "ASSISTANT_LLM_BASE_URL": server.url, "ASSISTANT_LLM_API_KEY": "sk-app-SECRET"}
-    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--index-dir", str(seeds_index), "--port", str(port),
-                             "--backend", "openai:scripted"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    llm = ScriptedServer(quoting_model)
+    server = start_app(seeds_index, tmp_path / "data", "--backend", "openai:scripted",
+                       env={"ASSISTANT_LLM_BASE_URL": llm.url, "ASSISTANT_LLM_API_KEY": "sk-app-SECRET"})
     try:
-        _wait_for(port, proc)
-        job = Client(f"http://127.0.0.1:{port}/", verbose=False).submit(
-            "Quận Hoàn Kiếm bổ nhiệm bao nhiêu Chủ tịch UBND phường?", api_name="/ask")
-        final = job.result(timeout=120)
-        outputs = job.outputs()
-        assert len(outputs) >= 2 and outputs[-1] == final  # text first, then the answer with its sources
-        assert "[1]" in outputs[0] and "Nguồn" not in outputs[0]
-        assert "Nguồn" in final and "000_1f2b7184f6891828.txt" in final and "sk-app-SECRET" not in final
-        assert len(server.chat_requests()) == 1
+        page.goto(server.url)
+        page.wait_for_selector("#question textarea", timeout=60_000)
+        answer = ask(page, QUESTION)
+        assert answer.rstrip().endswith("[1].") and "sk-app-SECRET" not in page.content()
+        assert len(llm.chat_requests()) == 1 and page.locator("#sources mark").count() == 1
+        shot(page, "chat-llm-answer")
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        server.close()
+        stop(server)
+        llm.close()

@@ -42,3 +42,12 @@ def test_verification_calibration_on_a_tiny_sample(tmp_path):
         assert figures["recall"] > figures["changed_number_accepted"]
     assert result["spot_check"]["mismatches"] == 0
     assert "Recommended" in calibrate_verification.format_report(result)
+
+
+def test_startup_benchmark_serves_the_app(seeds_index):
+    import startup
+
+    result = startup.run(runs=1, index_dir=seeds_index, json_path=False, quiet=True)
+    (start,) = result["runs"]
+    assert 0 < start["served_s"] <= start["first_answer_s"] and start["refused"] is False
+    assert "target ≤ 10 s" in startup.format_report(result)
