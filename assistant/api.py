@@ -97,14 +97,16 @@ class Assistant:
             raise IngestError(f"Không có tài liệu nào lập chỉ mục được ({details}).")
         with self._lock:
             report = store.build(self.index_dir, documents, self.embedder, self.config.chunking,
-                                 replace=replace, rebuild=rebuild, progress=progress)
+                                 replace=replace, rebuild=rebuild, progress=progress,
+                                 approximate_above=self.config.retrieval.approximate_above)
             self._load()
         return IndexResult(report, problems)
 
     def remove(self, doc_ids: Sequence[str]) -> store.BuildReport:
         with self._lock:
             report = store.build(self.index_dir, [], self.embedder, self.config.chunking,
-                                 replace=False, remove=list(doc_ids))
+                                 replace=False, remove=list(doc_ids),
+                                 approximate_above=self.config.retrieval.approximate_above)
             self._load()
         return report
 

@@ -45,6 +45,7 @@ class RetrievalConfig:
     lexical_weight: float = 1.0
     reranker: str = ""  # CrossEncoder name or path; empty = off
     reranker_candidates: int = 20
+    approximate_above: int = 50_000  # chunks above which vectors go into HNSW (store.APPROXIMATE_ABOVE); 0 = never
 
 
 @dataclass

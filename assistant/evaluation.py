@@ -433,7 +433,7 @@ def import_squad(path: str | Path, limit: int | None = None) -> list[dict]:
             row = json.loads(line)
             answers = row.get("answers") or [row["answer"]]
             entry = {"id": str(row.get("id", number)), "question": normalize(row["question"]),
-                     "expect": {"contains_any": sorted({normalize(str(a)) for a in answers if str(a).strip()}),
+                     "expect": {"contains_any": sorted({_answer_text(a) for a in answers if _answer_text(a)}),
                                 "cites": [str(row["passage_id"])] if row.get("passage_id") else []},
                      "tags": ["squad"]}
         except (json.JSONDecodeError, KeyError, TypeError):
@@ -442,6 +442,12 @@ def import_squad(path: str | Path, limit: int | None = None) -> list[dict]:
         if limit and len(out) >= limit:
             break
     return out
+
+
+def _answer_text(answer) -> str:
+    """A gold span as the answer must contain it: a sentence-final full stop in the span ("… bằng
+    nước.") would otherwise fail against "… bằng nước [1]."."""
+    return normalize(str(answer)).strip().rstrip(".,;:!?").strip()
 
 
 def write_question_set(entries: list[dict], path: str | Path) -> Path:

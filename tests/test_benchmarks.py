@@ -51,3 +51,24 @@ def test_startup_benchmark_serves_the_app(seeds_index):
     (start,) = result["runs"]
     assert 0 < start["served_s"] <= start["first_answer_s"] and start["refused"] is False
     assert "target ≤ 10 s" in startup.format_report(result)
+
+
+def test_speed_benchmark_on_a_tiny_sample(seeds_index):
+    import speed
+
+    result = speed.run(build_docs=2, json_path=False, quiet=True, limit_questions=3, seeds_dir=seeds_index)
+    seeds = result["latency"]["seeds"]
+    assert seeds["documents"] == 2 and seeds["questions"] == 6 and seeds["ask"]["p50_ms"] > 0
+    i = result["indexing"]
+    assert i["documents"] == 2 and i["chunks"] > 0 and i["unchanged"] is True
+    assert 0 < i["embedding_share"] <= 1 and i["peak_rss_mb"] > 0
+    assert "re-index unchanged" in speed.format_report(result)
+
+
+def test_ann_benchmark_on_a_tiny_sample(seeds_index):
+    import ann
+
+    result = ann.run(sizes=(30, 120), questions=4, index_dir=seeds_index, json_path=False, quiet=True)
+    assert [r["vectors"] for r in result["rows"]] == [30, 120]
+    assert all(0.0 <= r["hnsw_recall_at_10"] <= 1.0 and r["flat_p50_ms"] > 0 for r in result["rows"])
+    assert "recall@10" in ann.format_report(result)

@@ -214,8 +214,13 @@ def test_squad_import_feeds_the_same_runner(tmp_path):
     rows = [json.loads(line) for line in source.read_text(encoding="utf-8").splitlines()[:25]]
     assert [c.id for c in cases] == [r["id"] for r in rows]
     for case, row in zip(cases, rows):
-        assert row["answer"] in case.expect.contains_any and case.expect.cites == [row["passage_id"]]
+        assert row["answer"].rstrip(".,;:!?").strip() in case.expect.contains_any
+        assert case.expect.cites == [row["passage_id"]]
     assert len(import_squad(source, limit=3)) == 3
+    span = tmp_path / "span.jsonl"
+    span.write_text(json.dumps({"id": "x", "question": "Q?", "answers": ["bằng nước.", "nước"], "passage_id": "p"},
+                               ensure_ascii=False) + "\n", encoding="utf-8")
+    assert import_squad(span)[0]["expect"]["contains_any"] == ["bằng nước", "nước"]
 
 
 def test_llm_answers_are_cached_by_model_and_prompt(seeds_index, tmp_path):

@@ -278,3 +278,25 @@ def test_ctrl_c_mid_build_keeps_previous_index(interrupted_setup):
     assert "Traceback" not in stderr
     assert building_dirs(index_dir) == []  # cleaned up on the way out
     assert_previous_index_answers(index_dir, before)
+
+
+def test_large_indexes_switch_to_hnsw_and_keep_working(tmp_path):
+    """A tiny switch-over size makes the small corpus use the approximate index for real."""
+    import faiss
+    import numpy as np
+
+    from assistant import store
+
+    config = load_config(overrides={"retrieval.approximate_above": 2}, environ={})
+    bot = Assistant(index_dir=tmp_path / "index", config=config, open_now=False)
+    bot.index([make_corpus(tmp_path / "docs")])
+    vectors = bot._current().store.vectors
+    assert isinstance(vectors, faiss.IndexHNSWFlat) and vectors.hnsw.efSearch >= store.HNSW_EF_SEARCH
+    answer = bot.ask("Khu phố cổ Hà Nội có bao nhiêu phố phường?")
+    assert "36 phố phường" in answer.text and answer.citations[0].doc_id == "pho_co.txt"
+    # Incremental updates reuse the stored vectors out of the graph.
+    write(tmp_path / "docs" / "den_ngoc_son.txt", "Đền Ngọc Sơn\nĐền Ngọc Sơn nằm trên đảo Ngọc giữa Hồ Gươm.")
+    assert bot.index([tmp_path / "docs"]).report.embedded == 1
+    flat = store.vector_index(np.eye(4, dtype=np.float32), approximate_above=10)
+    assert isinstance(flat, faiss.IndexFlatIP) and load_config(environ={}).retrieval.approximate_above == \
+        store.APPROXIMATE_ABOVE
