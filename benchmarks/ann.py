@@ -23,9 +23,9 @@ import numpy as np
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from common import CACHE_DIR, RESULTS_DIR, git_commit, load_questions, write_json  # noqa: E402
+    from common import publish, CACHE_DIR, git_commit, load_questions  # noqa: E402
 else:
-    from .common import CACHE_DIR, RESULTS_DIR, git_commit, load_questions, write_json
+    from .common import publish, CACHE_DIR, git_commit, load_questions
 
 DEFAULT_SIZES = (3_000, 25_000, 50_000, 100_000, 200_000)
 
@@ -95,11 +95,7 @@ def run(sizes=DEFAULT_SIZES, questions: int = 200, index_dir: Path | None = None
               "hnsw": {"M": store.HNSW_M, "efConstruction": store.HNSW_EF_CONSTRUCTION,
                        "efSearch": store.HNSW_EF_SEARCH},
               "approximate_above": store.APPROXIMATE_ABOVE, "rows": rows}
-    if not quiet:
-        print(format_report(result))
-    if json_path is not False:
-        write_json(Path(json_path) if json_path else RESULTS_DIR / "ann.json", result)
-    return result
+    return publish(result, json_path, "ann.json", quiet, format_report)
 
 
 def format_report(r: dict) -> str:

@@ -204,6 +204,15 @@ def write_json(path: Path, data: dict) -> None:
     os.replace(tmp, path)
 
 
+def publish(result: dict, json_path, default_name: str, quiet: bool, formatter) -> dict:
+    """Print the table (unless `quiet`) and write the JSON (unless `json_path` is False)."""
+    if not quiet:
+        print(formatter(result))
+    if json_path is not False:
+        write_json(Path(json_path) if json_path else RESULTS_DIR / default_name, result)
+    return result
+
+
 def git_commit() -> str:
     """HEAD of the product repository, with "+dirty" when assistant/ has uncommitted changes."""
     import subprocess

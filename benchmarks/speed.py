@@ -27,9 +27,9 @@ os.environ.setdefault("BENCH_PRODUCT_OMP", "1")  # latency as users get it (comm
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from common import CACHE_DIR, RESULTS_DIR, ROOT, git_commit, load_distractors, load_questions, write_json  # noqa
+    from common import publish, CACHE_DIR, ROOT, git_commit, load_distractors, load_questions  # noqa
 else:
-    from .common import CACHE_DIR, RESULTS_DIR, ROOT, git_commit, load_distractors, load_questions, write_json
+    from .common import publish, CACHE_DIR, ROOT, git_commit, load_distractors, load_questions
 
 SEED_QUESTIONS = ROOT / "tests" / "questions" / "seeds.yaml"
 
@@ -124,11 +124,7 @@ def run(index_dirs: list[tuple[str, Path]] | None = None, build_docs: int = 200,
     result = {"benchmark": "speed", "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
               "product_commit": git_commit(), "latency": rows,
               "indexing": indexing(build_docs) if build_docs else None}
-    if not quiet:
-        print(format_report(result))
-    if json_path is not False:
-        write_json(Path(json_path) if json_path else RESULTS_DIR / "speed.json", result)
-    return result
+    return publish(result, json_path, "speed.json", quiet, format_report)
 
 
 def format_report(r: dict) -> str:

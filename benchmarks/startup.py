@@ -20,9 +20,9 @@ from pathlib import Path
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from common import CACHE_DIR, RESULTS_DIR, ROOT, git_commit, write_json  # noqa: E402
+    from common import publish, CACHE_DIR, ROOT, git_commit  # noqa: E402
 else:
-    from .common import CACHE_DIR, RESULTS_DIR, ROOT, git_commit, write_json
+    from .common import publish, CACHE_DIR, ROOT, git_commit
 
 QUESTION = "Quận Hoàn Kiếm bổ nhiệm bao nhiêu Chủ tịch UBND phường?"
 
@@ -82,11 +82,7 @@ def run(runs: int = 3, index_dir: str | Path | None = None, json_path: str | Pat
               "served_s_median": statistics.median(s["served_s"] for s in starts),
               "served_s_max": max(s["served_s"] for s in starts),
               "first_answer_s_median": statistics.median(s["first_answer_s"] for s in starts)}
-    if not quiet:
-        print(format_report(result))
-    if json_path is not False:
-        write_json(Path(json_path) if json_path else RESULTS_DIR / "startup.json", result)
-    return result
+    return publish(result, json_path, "startup.json", quiet, format_report)
 
 
 def format_report(r: dict) -> str:
