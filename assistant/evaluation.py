@@ -111,13 +111,17 @@ def _strings(value: Any, key: str, where: str) -> list[str]:
     return [normalize(str(v)) for v in value]
 
 
+def _known_keys(mapping: dict, allowed: Sequence[str], where: str, label: str) -> None:
+    unknown = [k for k in mapping if k not in allowed]
+    if unknown:
+        raise QuestionSetError(f"{where}: {label} không hợp lệ: {', '.join(map(str, unknown))} "
+                               f"(dùng: {', '.join(allowed)}).")
+
+
 def _case(raw: Any, where: str) -> Case:
     if not isinstance(raw, dict):
         raise QuestionSetError(f"{where}: mỗi câu hỏi phải là một bảng khóa–giá trị.")
-    unknown = [k for k in raw if k not in CASE_KEYS]
-    if unknown:
-        raise QuestionSetError(f"{where}: khóa không hợp lệ: {', '.join(map(str, unknown))} "
-                               f"(dùng: {', '.join(CASE_KEYS)}).")
+    _known_keys(raw, CASE_KEYS, where, "khóa")
     qid, question = raw.get("id"), raw.get("question")
     if not isinstance(qid, (str, int)) or not str(qid).strip():
         raise QuestionSetError(f"{where}: thiếu «id».")
@@ -126,10 +130,7 @@ def _case(raw: Any, where: str) -> Case:
     expect_raw = raw.get("expect") or {}
     if not isinstance(expect_raw, dict):
         raise QuestionSetError(f"{where}: «expect» phải là một bảng khóa–giá trị.")
-    unknown = [k for k in expect_raw if k not in EXPECT_KEYS]
-    if unknown:
-        raise QuestionSetError(f"{where}: khóa «expect» không hợp lệ: {', '.join(map(str, unknown))} "
-                               f"(dùng: {', '.join(EXPECT_KEYS)}).")
+    _known_keys(expect_raw, EXPECT_KEYS, where, "khóa «expect»")
     regex = expect_raw.get("regex")
     if regex is not None:
         try:
