@@ -40,7 +40,7 @@ test: install-test $(CHROMIUM)
 	$(BIN)/python -m pytest
 
 bench: install
-	$(BIN)/python benchmarks/retrieval.py
+	$(BIN)/python benchmarks/suite.py
 
 clean-index:
 	find index -mindepth 1 ! -name .gitignore -exec rm -rf {} +
