@@ -26,11 +26,11 @@ from pathlib import Path
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from common import (CACHE_DIR, RESULTS_DIR, CachingEmbedder, as_records, build_index, contains_answer,  # noqa: E402
-                        git_commit, load_distractors, load_passages, load_questions, make_config, write_json)
+    from common import (CACHE_DIR, RESULTS_DIR, CachingEmbedder, add_fusion_args, as_records, build_index, contains_answer,  # noqa: E402
+                        fusion_of, fusion_tag, git_commit, load_distractors, load_passages, load_questions, make_config, write_json)
 else:
-    from .common import (CACHE_DIR, RESULTS_DIR, CachingEmbedder, as_records, build_index, contains_answer,
-                         git_commit, load_distractors, load_passages, load_questions, make_config, write_json)
+    from .common import (CACHE_DIR, RESULTS_DIR, CachingEmbedder, add_fusion_args, as_records, build_index, contains_answer,
+                         fusion_of, fusion_tag, git_commit, load_distractors, load_passages, load_questions, make_config, write_json)
 
 from assistant.text import clean_question, fold  # noqa: E402
 
@@ -230,7 +230,7 @@ def _run(distractors, index_dir, json_path, limit_questions, seed, progress, qui
     if not quiet:
         print(format_report(result))
     if json_path is not False:
-        tag = "".join(f"-{k.split('_')[0][:3]}{v}" for k, v in sorted(fusion.items()))  # as retrieval.py
+        tag = fusion_tag(fusion)
         path = Path(json_path) if json_path else RESULTS_DIR / f"refusal{tag}.json"
         write_json(path, {k: v for k, v in result.items() if not k.startswith("_")})
         if not quiet:
@@ -324,14 +324,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", help="result file (default benchmarks/results/refusal.json)")
     parser.add_argument("--limit-questions", type=int, help="a fixed random subset of M questions")
     parser.add_argument("--seed", type=int, default=SEED, help="which half of the articles is indexed")
-    parser.add_argument("--dense-weight", type=float, help="override [retrieval] dense_weight")
-    parser.add_argument("--lexical-weight", type=float, help="override [retrieval] lexical_weight")
-    parser.add_argument("--rrf-k", type=int, help="override [retrieval] rrf_k")
-    parser.add_argument("--unaccented-dense-weight", type=float,
-                        help="patch assistant.retrieval.UNACCENTED_DENSE_WEIGHT for this run")
+    add_fusion_args(parser)
     args = parser.parse_args(argv)
-    fusion = {"dense_weight": args.dense_weight, "lexical_weight": args.lexical_weight, "rrf_k": args.rrf_k,
-              "unaccented_dense_weight": args.unaccented_dense_weight}
+    fusion = fusion_of(args)
     run(args.distractors, args.index_dir, args.json, args.limit_questions, args.seed, fusion=fusion)
     return 0
 

@@ -204,6 +204,25 @@ def write_json(path: Path, data: dict) -> None:
     os.replace(tmp, path)
 
 
+def add_fusion_args(parser) -> None:
+    """The retrieval-fusion overrides that retrieval.py and calibrate_refusal.py both take."""
+    parser.add_argument("--dense-weight", type=float, help="override [retrieval] dense_weight")
+    parser.add_argument("--lexical-weight", type=float, help="override [retrieval] lexical_weight")
+    parser.add_argument("--rrf-k", type=int, help="override [retrieval] rrf_k")
+    parser.add_argument("--unaccented-dense-weight", type=float,
+                        help="patch assistant.retrieval.UNACCENTED_DENSE_WEIGHT for this run")
+
+
+def fusion_of(args) -> dict:
+    return {"dense_weight": args.dense_weight, "lexical_weight": args.lexical_weight, "rrf_k": args.rrf_k,
+            "unaccented_dense_weight": args.unaccented_dense_weight}
+
+
+def fusion_tag(fusion: dict) -> str:
+    """Suffix of a result file run with non-default fusion, e.g. "-den0.25-rrf10"."""
+    return "".join(f"-{k.split('_')[0][:3]}{v}" for k, v in sorted(fusion.items()))
+
+
 def publish(result: dict, json_path, default_name: str, quiet: bool, formatter) -> dict:
     """Print the table (unless `quiet`) and write the JSON (unless `json_path` is False)."""
     if not quiet:

@@ -33,11 +33,11 @@ from pathlib import Path
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from common import (CACHE_DIR, RESULTS_DIR, CachingEmbedder, as_records, build_index, contains_answer,  # noqa: E402
-                        git_commit, load_distractors, load_passages, load_questions, make_config, write_json)
+    from common import (CACHE_DIR, RESULTS_DIR, CachingEmbedder, add_fusion_args, as_records, build_index, contains_answer,  # noqa: E402
+                        fusion_of, fusion_tag, git_commit, load_distractors, load_passages, load_questions, make_config, write_json)
 else:
-    from .common import (CACHE_DIR, RESULTS_DIR, CachingEmbedder, as_records, build_index, contains_answer,
-                         git_commit, load_distractors, load_passages, load_questions, make_config, write_json)
+    from .common import (CACHE_DIR, RESULTS_DIR, CachingEmbedder, add_fusion_args, as_records, build_index, contains_answer,
+                         fusion_of, fusion_tag, git_commit, load_distractors, load_passages, load_questions, make_config, write_json)
 
 import numpy as np  # noqa: E402
 
@@ -332,7 +332,7 @@ def _run(distractors, index_dir, json_path, limit_questions, chunk_size, overlap
     if not quiet:
         print(format_report(result))
     if json_path is not False:
-        tag = "".join(f"-{k.split('_')[0][:3]}{v}" for k, v in sorted(fusion.items()))  # e.g. -den0.25-rrf10
+        tag = fusion_tag(fusion)
         path = Path(json_path) if json_path else RESULTS_DIR / f"retrieval-n{distractors}-c{size}-o{ov}{tag}.json"
         write_json(path, {k: v for k, v in result.items() if not k.startswith("_")})
         if not quiet:
@@ -444,14 +444,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sweep-fusion", action="store_true", help="also grid-search dense/lexical weight and rrf_k")
     parser.add_argument("--no-vector-reuse", action="store_true",
                         help="embed every chunk this index lacks (honest build timing; use with a new --index-dir)")
-    parser.add_argument("--dense-weight", type=float, help="override [retrieval] dense_weight")
-    parser.add_argument("--lexical-weight", type=float, help="override [retrieval] lexical_weight")
-    parser.add_argument("--rrf-k", type=int, help="override [retrieval] rrf_k")
-    parser.add_argument("--unaccented-dense-weight", type=float,
-                        help="patch assistant.retrieval.UNACCENTED_DENSE_WEIGHT for this run")
+    add_fusion_args(parser)
     args = parser.parse_args(argv)
-    fusion = {"dense_weight": args.dense_weight, "lexical_weight": args.lexical_weight, "rrf_k": args.rrf_k,
-              "unaccented_dense_weight": args.unaccented_dense_weight}
+    fusion = fusion_of(args)
     run(args.distractors, args.index_dir, args.json, args.limit_questions, args.chunk_size, args.overlap,
         args.limit_passages, with_answers=not args.no_answers, sweep=args.sweep_fusion, fusion=fusion,
         reuse_vectors=not args.no_vector_reuse)
