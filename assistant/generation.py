@@ -40,9 +40,6 @@ class LLMAnswerer:
                  prompts: Prompts):
         self.llm, self.config, self.idf, self.extractive, self.prompts = llm, config, idf, extractive, prompts
 
-    def answer(self, question: str, passages: list[Passage], focus: str | None = None) -> Answer:
-        return _last(self.stream(question, passages, focus))
-
     def stream(self, question: str, passages: list[Passage], focus: str | None = None) -> Iterator[str | Answer]:
         """Verified text pieces, then the final Answer (whose text is authoritative)."""
         if not passages:
@@ -193,10 +190,3 @@ def _done(answer: Answer, emitted: str = "") -> Iterator[str | Answer]:
         yield answer.text[len(emitted):]
     yield answer
 
-
-def _last(stream: Iterator[str | Answer]) -> Answer:
-    result = None
-    for item in stream:
-        result = item
-    assert isinstance(result, Answer)
-    return result
