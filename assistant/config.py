@@ -40,9 +40,13 @@ class ChunkingConfig:
 class RetrievalConfig:
     k: int = 5
     candidates: int = 50  # per arm, before fusion
-    rrf_k: int = 10  # fusion settings swept by benchmarks/retrieval.py --sweep-fusion (1,000 distractors)
-    dense_weight: float = 0.5
+    # Fusion of the arms, swept by benchmarks/retrieval.py --sweep-fusion (1,000 distractors): "score" adds
+    # each arm's min-max normalised scores with these weights; "rrf" is reciprocal-rank fusion with rrf_k.
+    fusion: str = "score"
+    dense_weight: float = 1.0
     lexical_weight: float = 1.0
+    bigram_weight: float = 0.5  # BM25 over syllable pairs (words, names)
+    rrf_k: int = 10
     reranker: str = ""  # CrossEncoder name or path; empty = off
     reranker_candidates: int = 20
     approximate_above: int = 50_000  # chunks above which vectors go into HNSW (store.APPROXIMATE_ABOVE); 0 = never
@@ -54,7 +58,7 @@ class AnswerConfig:
     max_sentences: int = 2
     refusal_threshold: float = 0.62  # calibrated by benchmarks/calibrate_refusal.py
     dense_confidence_weight: float = 0.5  # share of the dense score in the refusal confidence
-    refusal_threshold_unaccented: float = 0.55  # questions typed without diacritics (coverage only)
+    refusal_threshold_unaccented: float = 0.62  # questions typed without diacritics
     max_question_chars: int = 2000
     verify: str = "remove"  # LLM claims no cited passage supports: "remove" them or "flag" them
     verify_threshold: float = 0.65  # IDF-weighted overlap, calibrated by benchmarks/calibrate_verification.py
@@ -120,9 +124,10 @@ class Config:
         setattr(target, name, value)
 
 
-_CHOICES = {"answer.verify": ("remove", "flag")}
+_CHOICES = {"answer.verify": ("remove", "flag"), "retrieval.fusion": ("score", "rrf")}
 _MINIMUM = {"embedding.batch_size": 1, "chunking.size": 50, "chunking.overlap": 0, "retrieval.k": 1,
             "retrieval.candidates": 1, "retrieval.rrf_k": 0, "retrieval.reranker_candidates": 1,
+            "retrieval.dense_weight": 0.0, "retrieval.lexical_weight": 0.0, "retrieval.bigram_weight": 0.0,
             "answer.max_sentences": 1, "answer.max_question_chars": 1,
             "answer.verify_threshold": 0.0, "llm.temperature": 0.0, "llm.max_tokens": 1, "llm.context_window": 256,
             "llm.timeout": 0.1, "llm.max_retries": 0, "llm.threads": 0, "app.port": 0, "app.max_upload_mb": 0.001,

@@ -1,8 +1,10 @@
-"""Hybrid retrieval: dense (FAISS) and BM25 over Vietnamese syllables, fused by reciprocal rank.
+"""Hybrid retrieval: dense (FAISS) and BM25 over Vietnamese syllables and syllable pairs, fused.
 
-A question typed without diacritics is matched against the diacritic-folded BM25 field, and
+A question typed without diacritics is matched against the diacritic-folded BM25 fields, and
 its diacritics are restored from the corpus's own vocabulary so that the dense arm and the
-accented BM25 field see real Vietnamese too.
+accented BM25 fields see real Vietnamese too. Fusion adds each arm's scores scaled to [0, 1]
+over its own candidates: unlike reciprocal ranks it keeps how far ahead an arm's best passage is
+(benchmarks/retrieval.py --sweep-fusion; README "Benchmarks").
 """
 
 from __future__ import annotations
@@ -15,11 +17,11 @@ from .config import RetrievalConfig
 from .embeddings import Embedder
 from .diacritics import DiacriticRestorer
 from .store import IndexStore
-from .text import fold, has_diacritics, syllables
+from .text import bigrams, fold, has_diacritics, syllables
 
 # Multiplies dense_weight for questions typed without diacritics (restoration is not perfect);
-# an effective 0.3 (0.5 x 0.6) beat both arms for them in the fusion sweep.
-UNACCENTED_DENSE_WEIGHT = 0.6
+# chosen by the fusion sweep on 1,000 distractors.
+UNACCENTED_DENSE_WEIGHT = 0.8
 
 
 @dataclass
@@ -72,13 +74,21 @@ class Retriever:
         return Query.of(question, self.store.restorer)
 
     def lexical_scores(self, query: Query) -> np.ndarray:
-        if not query.tokens or not self.store.chunks:
+        return self._bm25(query, self.store.lexical, self.store.lexical_folded, lambda tokens: tokens)
+
+    def bigram_scores(self, query: Query) -> np.ndarray:
+        return self._bm25(query, self.store.bigrams, self.store.bigrams_folded, bigrams)
+
+    def _bm25(self, query: Query, accented_field, folded_field, terms) -> np.ndarray:
+        """Scores of the field the question was typed for; a question typed without diacritics adds
+        its restored form's scores in the accented field."""
+        if accented_field is None or not query.tokens or not self.store.chunks:
             return np.zeros(len(self.store.chunks), dtype=np.float32)
         if query.accented:
-            return self.store.lexical.get_scores(query.tokens)
-        scores = self.store.lexical_folded.get_scores(query.tokens)
+            return _get_scores(accented_field, terms(query.tokens), len(self.store.chunks))
+        scores = _get_scores(folded_field, terms(query.tokens), len(self.store.chunks))
         if query.restored:
-            scores = scores + self.store.lexical.get_scores(syllables(query.restored))
+            scores = scores + _get_scores(accented_field, terms(syllables(query.restored)), len(self.store.chunks))
         return scores
 
     def dense_scores(self, vector: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -95,18 +105,22 @@ class Retriever:
         n = min(self.config.candidates, n_chunks)
 
         lexical = self.lexical_scores(query)
-        lex_top = np.argsort(-lexical)[:n]
-        lex_top = lex_top[lexical[lex_top] > 0]
         vector = self.embedder.embed_queries([query.dense_text])[0]
         dense_ids, dense_sims = self.dense_scores(vector, n)
         dense_of = dict(zip(dense_ids.tolist(), dense_sims.tolist()))
 
         dense_weight = self.config.dense_weight * (1.0 if query.accented else UNACCENTED_DENSE_WEIGHT)
+        # (ids, scores, weight, whether the floor is the arm's own n-th score): a cosine similarity has no
+        # natural zero, while BM25 returning fewer than n chunks means the rest scored 0.
+        arms = [(dense_ids, dense_sims, dense_weight, True), (*_top(lexical, n), self.config.lexical_weight, None)]
+        if self.config.bigram_weight > 0 and self.store.bigrams is not None:
+            arms.append((*_top(self.bigram_scores(query), n), self.config.bigram_weight, None))
         fused: dict[int, float] = {}
-        for rank, i in enumerate(dense_ids.tolist()):
-            fused[i] = fused.get(i, 0.0) + dense_weight / (self.config.rrf_k + rank + 1)
-        for rank, i in enumerate(lex_top.tolist()):
-            fused[i] = fused.get(i, 0.0) + self.config.lexical_weight / (self.config.rrf_k + rank + 1)
+        for ids, scores, weight, full in arms:
+            contributions = (_min_max(scores, full=full or len(ids) == n) if self.config.fusion == "score" else
+                             1.0 / (self.config.rrf_k + 1 + np.arange(len(ids))))
+            for i, c in zip(ids.tolist(), contributions.tolist()):
+                fused[i] = fused.get(i, 0.0) + weight * c
 
         ranked = sorted(fused, key=fused.get, reverse=True)
         passages: list[Passage] = []
@@ -140,3 +154,25 @@ class Retriever:
         for p, s in zip(passages, scores):
             p.score = float(s)
         return sorted(passages, key=lambda p: p.score, reverse=True)
+
+
+def _get_scores(bm25, terms: list[str], n_chunks: int) -> np.ndarray:
+    return bm25.get_scores(terms) if terms else np.zeros(n_chunks, dtype=np.float32)
+
+
+def _top(scores: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """An arm's n best chunks with a positive score, best first."""
+    order = np.argsort(-scores, kind="stable")[:n]
+    order = order[scores[order] > 0]
+    return order, scores[order]
+
+
+def _min_max(scores: np.ndarray, full: bool) -> np.ndarray:
+    """An arm's candidate scores (best first) scaled so its best is 1 and its n-th best 0. When the arm
+    found fewer than n candidates (BM25 matching few chunks) the floor is 0, the score of a non-match."""
+    if len(scores) == 0:
+        return scores
+    top, floor = float(scores[0]), float(scores[-1]) if full else 0.0
+    if top - floor <= 1e-9:
+        return np.ones_like(scores, dtype=np.float64)
+    return (scores - floor) / (top - floor)

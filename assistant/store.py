@@ -1,9 +1,10 @@
-"""The index on disk: FAISS vectors, chunk store, two BM25 fields and a manifest.
+"""The index on disk: FAISS vectors, chunk store, four BM25 fields and a manifest.
 
 Layout of an index folder:
     CURRENT              name of the live generation (replaced atomically)
     gen-<time>/          manifest.json, documents.jsonl, chunks.json, vectors.faiss,
-                         lexical/ and lexical_folded/ (bm25s)
+                         BM25 (bm25s) over syllables and syllable bigrams, accented and folded:
+                         lexical/, lexical_folded/, lexical_bigrams/, lexical_bigrams_folded/
     .lock                held while a build runs
 
 A build writes a new generation beside the live one and then swaps CURRENT, so a crash
@@ -33,9 +34,9 @@ from .diacritics import DiacriticRestorer
 from .embeddings import Embedder
 from .errors import IndexStoreError, ModelMismatchError
 from .ingest import Document
-from .text import fold, syllables
+from .text import bigrams, fold, syllables
 
-FORMAT = 1
+FORMAT = 2  # 2: syllable-bigram BM25 indexes (lexical_bigrams, lexical_bigrams_folded)
 CURRENT = "CURRENT"
 Progress = Callable[[int, int], None]
 
@@ -114,6 +115,12 @@ class IndexStore:
                 self.vectors.hnsw.efSearch = max(self.vectors.hnsw.efSearch, HNSW_EF_SEARCH)
             self.lexical = bm25s.BM25.load(str(path / "lexical"), show_progress=False, verbosity=0)
             self.lexical_folded = bm25s.BM25.load(str(path / "lexical_folded"), show_progress=False, verbosity=0)
+            # Format 1 indexes have no bigram fields: retrieval runs without that arm until re-indexed.
+            self.bigrams = self.bigrams_folded = None
+            if (path / "lexical_bigrams").is_dir():
+                self.bigrams = bm25s.BM25.load(str(path / "lexical_bigrams"), show_progress=False, verbosity=0)
+                self.bigrams_folded = bm25s.BM25.load(str(path / "lexical_bigrams_folded"), show_progress=False,
+                                                      verbosity=0)
             stats = json.loads((path / "stats.json").read_text(encoding="utf-8"))
             self.df: dict[str, int] = stats["df"]
             self.df_folded: dict[str, int] = stats["df_folded"]
@@ -222,7 +229,8 @@ def build(index_dir: str | os.PathLike, documents: list[Document], embedder: Emb
                 report.changed.append(doc_id)
         report.removed = sorted(set(old_docs) - set(wanted))
         same_chunking = previous is not None and previous.manifest["chunking"] == asdict(chunking)
-        if previous and same_chunking and not (report.added or report.changed or report.removed):
+        same_format = previous is not None and previous.manifest.get("format") == FORMAT
+        if previous and same_chunking and same_format and not (report.added or report.changed or report.removed):
             report.unchanged = True
             report.chunks = len(previous.chunks)
             report.seconds_total = time.perf_counter() - started
@@ -276,9 +284,12 @@ def _write_generation(out: Path, docs: list[Document], embedder: Embedder, chunk
 
     tokens = [syllables(t) for t in texts]
     folded = [[fold(t) for t in doc] for doc in tokens]
-    for name, corpus in (("lexical", tokens), ("lexical_folded", folded)):
+    fields = (("lexical", tokens), ("lexical_folded", folded), ("lexical_bigrams", [bigrams(t) for t in tokens]),
+              ("lexical_bigrams_folded", [bigrams(t) for t in folded]))
+    for name, corpus in fields:
         bm25 = bm25s.BM25()
-        bm25.index(corpus or [[""]], show_progress=False)
+        # bm25s needs one token somewhere: chunks of one syllable have no bigrams, an empty index no chunks.
+        bm25.index([doc or [""] for doc in corpus] or [[""]], show_progress=False)
         bm25.save(str(out / name), show_progress=False)
     stats = {"df": _document_frequencies(tokens), "df_folded": _document_frequencies(folded),
              "restore": DiacriticRestorer.from_corpus(tokens).to_dict()}

@@ -91,3 +91,9 @@ def syllables(text: str) -> list[str]:
 
 def folded_syllables(text: str) -> list[str]:
     return [fold(s) for s in syllables(text)]
+
+
+def bigrams(tokens: list[str]) -> list[str]:
+    """Adjacent syllable pairs ("hoàn_kiếm"): most Vietnamese words are two syllables, so pairs
+    match words and names where single syllables match by chance."""
+    return [f"{a}_{b}" for a, b in zip(tokens, tokens[1:])]

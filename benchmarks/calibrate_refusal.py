@@ -8,8 +8,8 @@ and `ExtractiveAnswerer.confidence` recombines them for each weight of the grid.
 
 Articles (not questions) are split in two halves, A and B, each with answerable and unanswerable
 articles: the weight and threshold maximising the F1 of refusal (positive class = refuse) are chosen
-on A and reported on B, then the other way round. Stripped questions (no diacritics) have
-confidence = coverage only and are calibrated on their own.
+on A and reported on B, then the other way round. Stripped questions (no diacritics) are
+calibrated on their own (the product has `refusal_threshold_unaccented`).
 
     .venv/bin/python benchmarks/calibrate_refusal.py                 # 1000 distractors, as retrieval.py
     .venv/bin/python benchmarks/calibrate_refusal.py --distractors 0 --limit-questions 200
@@ -87,7 +87,7 @@ def confidences(assistant, rows: list[dict], weight: float) -> list[float]:
     answerer.config.dense_confidence_weight = weight
     try:
         return [float("-inf") if r["forced_refusal"] else
-                answerer.confidence(r["coverage"], r["dense"], r["form"] == "accented") for r in rows]
+                answerer.confidence(r["coverage"], r["dense"]) for r in rows]
     finally:
         answerer.config.dense_confidence_weight = saved
 
@@ -202,6 +202,7 @@ def _run(distractors, index_dir, json_path, limit_questions, seed, progress, qui
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "product_commit": git_commit(), "seed": seed,
         "fusion": {"dense_weight": config.retrieval.dense_weight, "lexical_weight": config.retrieval.lexical_weight,
+                   "fusion": config.retrieval.fusion, "bigram_weight": config.retrieval.bigram_weight,
                    "rrf_k": config.retrieval.rrf_k, "unaccented_dense_weight": product_retrieval.UNACCENTED_DENSE_WEIGHT}, "distractors": distractors, "chunking": {"size": size, "overlap": ov},
         "articles_indexed": sorted(t for t, g in groups.items() if g.startswith("indexed")),
         "passages_indexed": len(indexed), "chunks": report.chunks,
@@ -211,20 +212,18 @@ def _run(distractors, index_dir, json_path, limit_questions, seed, progress, qui
     }
     for form in FORMS:
         form_rows = [r for r in rows if r["form"] == form]
-        weights = WEIGHTS if form == "accented" else (0.0,)  # stripped: confidence = coverage only
-        folds = calibrate(assistant, form_rows, weights)
+        folds = calibrate(assistant, form_rows, WEIGHTS)
         result[form] = {
             "folds": folds,
             "gold_top1_retrieved_answerable": round(
                 sum(r["gold_retrieved"] for r in form_rows if r["answerable"]) / max(1, sum(r["answerable"] for r in form_rows)), 4),
             "current_defaults": {"dense_confidence_weight": default_w, "refusal_threshold": default_t[form],
                                  **evaluate_fixed(assistant, form_rows, default_w, default_t[form])},
-            "best_f1_by_weight_all": weight_table(assistant, form_rows) if form == "accented" else None,
+            "best_f1_by_weight_all": weight_table(assistant, form_rows),
         }
     # One threshold serves both forms in the product: fit it on all rows of half A+B jointly, per weight.
     fit = _recommend(assistant, rows, result)
     result["recommended"] = fit
-    result["prototype_stripped_with_dense"] = _stripped_with_dense(assistant, rows)
     write_json(CACHE_DIR / f"refusal-rows-n{distractors}-s{seed}.json", {"rows": rows})  # for re-analysis
     result["_rows"] = rows
     if not quiet:
@@ -261,15 +260,6 @@ def _recommend(assistant, rows: list[dict], result: dict) -> dict:
     return out
 
 
-def _stripped_with_dense(assistant, rows: list[dict]) -> dict:
-    """Prototype of a product change: give stripped questions the accented formula, i.e. count the dense
-    score of the top passage (the product embeds the diacritic-restored question) in their confidence."""
-    stripped = [dict(r, form="accented") for r in rows if r["form"] == "stripped"]
-    folds = calibrate(assistant, stripped, WEIGHTS)
-    table = weight_table(assistant, stripped)
-    return {"folds": folds, "best_f1_by_weight_all": table}
-
-
 def _row(label: str, s: dict, w="", t="") -> str:
     return (f"| {label} | {w} | {t if t != '' else s['threshold']} | {s['f1']:.3f} | {s['precision']:.3f} | "
             f"{s['recall']:.3f} | {s['answered_of_answerable']:.3f} | {s['correct_of_answerable']:.3f} |")
@@ -293,22 +283,12 @@ def format_report(r: dict) -> str:
                         rec["single_threshold"]))
         s = rec[f"{form}_only_threshold"]
         out.append(_row(f"{form}: threshold for this form alone (all)", s, rec["dense_confidence_weight"]))
-    out += ["", "Best F1 by dense_confidence_weight (accented, all questions, best threshold each):", "",
-            "| weight | threshold | F1 | precision | recall | answered/answerable |", "|---|---|---|---|---|---|"]
-    for s in r["accented"]["best_f1_by_weight_all"]:
-        out.append(f"| {s['dense_confidence_weight']} | {s['threshold']} | {s['f1']:.3f} | {s['precision']:.3f} | "
-                   f"{s['recall']:.3f} | {s['answered_of_answerable']:.3f} |")
-    proto = r.get("prototype_stripped_with_dense")
-    if proto:
-        out += ["", "Prototype (product change): stripped questions also use the dense score (of the restored "
-                "question), best threshold per weight, all stripped questions:", "",
+    for form in FORMS:
+        out += ["", f"Best F1 by dense_confidence_weight ({form}, all questions, best threshold each):", "",
                 "| weight | threshold | F1 | precision | recall | answered/answerable |", "|---|---|---|---|---|---|"]
-        for s in proto["best_f1_by_weight_all"]:
+        for s in r[form]["best_f1_by_weight_all"]:
             out.append(f"| {s['dense_confidence_weight']} | {s['threshold']} | {s['f1']:.3f} | {s['precision']:.3f} | "
                        f"{s['recall']:.3f} | {s['answered_of_answerable']:.3f} |")
-        for name, f in proto["folds"].items():
-            out.append(f"held-out {name}: w={f['dense_confidence_weight']} t={f['refusal_threshold']} "
-                       f"F1={f['held_out']['f1']:.3f} answered/answerable={f['held_out']['answered_of_answerable']:.3f}")
     out += ["", "Recommended (assistant.toml):", "", "[answer]",
             f"refusal_threshold = {rec['refusal_threshold']}",
             *([f"refusal_threshold_unaccented = {rec['refusal_threshold_unaccented']}"]

@@ -206,15 +206,18 @@ def write_json(path: Path, data: dict) -> None:
 
 def add_fusion_args(parser) -> None:
     """The retrieval-fusion overrides that retrieval.py and calibrate_refusal.py both take."""
+    parser.add_argument("--fusion", choices=("score", "rrf"), help="override [retrieval] fusion")
     parser.add_argument("--dense-weight", type=float, help="override [retrieval] dense_weight")
     parser.add_argument("--lexical-weight", type=float, help="override [retrieval] lexical_weight")
+    parser.add_argument("--bigram-weight", type=float, help="override [retrieval] bigram_weight")
     parser.add_argument("--rrf-k", type=int, help="override [retrieval] rrf_k")
     parser.add_argument("--unaccented-dense-weight", type=float,
                         help="patch assistant.retrieval.UNACCENTED_DENSE_WEIGHT for this run")
 
 
 def fusion_of(args) -> dict:
-    return {"dense_weight": args.dense_weight, "lexical_weight": args.lexical_weight, "rrf_k": args.rrf_k,
+    return {"fusion": args.fusion, "dense_weight": args.dense_weight, "lexical_weight": args.lexical_weight,
+            "bigram_weight": args.bigram_weight, "rrf_k": args.rrf_k,
             "unaccented_dense_weight": args.unaccented_dense_weight}
 
 

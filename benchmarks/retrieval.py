@@ -45,7 +45,8 @@ import assistant.retrieval as product_retrieval  # noqa: E402
 from assistant.retrieval import Query  # noqa: E402
 from assistant.text import clean_question, fold  # noqa: E402
 
-METHODS = ("lexical", "dense", "hybrid")
+METHODS = ("lexical", "bigram", "dense", "hybrid")  # bigram: BM25 over syllable pairs
+ARMS = ("lexical", "bigram", "dense")
 FORMS = ("accented", "stripped")
 DEPTH = 10  # documents ranked per method (MRR@10)
 DENSE_CHUNKS = 200  # chunks fetched from FAISS to rank DEPTH distinct documents
@@ -104,8 +105,12 @@ class Probe:
         return self.retriever.embedder.embed_queries([getattr(query, "dense_text", query.text)])[0]
 
     def lexical(self, text: str) -> list[str]:
-        query = self.query(text)
-        scores = self.retriever.lexical_scores(query)
+        return self._bm25_ranking(self.retriever.lexical_scores(self.query(text)))
+
+    def bigram(self, text: str) -> list[str]:
+        return self._bm25_ranking(self.retriever.bigram_scores(self.query(text)))
+
+    def _bm25_ranking(self, scores: np.ndarray) -> list[str]:
         order = np.argsort(-scores, kind="stable")
         order = order[scores[order] > 0]
         return _doc_ranking(order, self.store.chunks)
@@ -122,13 +127,17 @@ class Probe:
     def memoize_arms(self) -> None:
         """For fusion sweeps: the arms' scores depend only on the question, so compute them once."""
         retriever, lexical_cache, dense_cache = self.retriever, self._lexical, self._dense
-        lexical_scores, dense_scores = retriever.lexical_scores, retriever.dense_scores
+        lexical_scores, bigram_scores, dense_scores = (retriever.lexical_scores, retriever.bigram_scores,
+                                                       retriever.dense_scores)
 
-        def cached_lexical(query):
-            key = (query.text, query.accented)
+        def cached_lexical(query, field="syllables", score=lexical_scores):
+            key = (field, query.text, query.accented)
             if key not in lexical_cache:
-                lexical_cache[key] = lexical_scores(query)
+                lexical_cache[key] = score(query)
             return lexical_cache[key]
+
+        def cached_bigrams(query):
+            return cached_lexical(query, "bigrams", bigram_scores)
 
         def cached_dense(vector, n):
             key = (vector.tobytes(), n)
@@ -136,7 +145,8 @@ class Probe:
                 dense_cache[key] = dense_scores(vector, n)
             return dense_cache[key]
 
-        retriever.lexical_scores, retriever.dense_scores = cached_lexical, cached_dense
+        retriever.lexical_scores, retriever.bigram_scores, retriever.dense_scores = (cached_lexical, cached_bigrams,
+                                                                                     cached_dense)
 
 
 def question_forms(q: dict) -> dict[str, str]:
@@ -160,6 +170,7 @@ def evaluate(assistant, questions: list[dict], *, with_answers: bool = True, pro
             if probe.retriever.embedder.misses > misses:  # not when a restored question equals the accented one
                 latencies.append(time.perf_counter() - t0)
             ranks["lexical"][form].append(_rank_of(gold, probe.lexical(text)))
+            ranks["bigram"][form].append(_rank_of(gold, probe.bigram(text)))
             ranks["dense"][form].append(_rank_of(gold, probe.dense(text)))
             ranks["hybrid"][form].append(_rank_of(gold, probe.hybrid(text)))
             if with_answers:
@@ -186,9 +197,9 @@ def hybrid_ranks(probe: Probe, questions: list[dict], forms=FORMS) -> dict[str, 
     return {f: [_rank_of(q["passage_id"], probe.hybrid(question_forms(q)[f])) for q in questions] for f in forms}
 
 
-DENSE_WEIGHTS = (0.1, 0.15, 0.25, 0.35, 0.5, 0.75, 1.0, 1.5, 2.0)
-UNACCENTED_WEIGHTS = (0.0, 0.05, 0.1, 0.15, 0.25, 0.35, 0.5, 0.75, 1.0)
-RRF_KS = (5, 10, 20, 30, 60, 100)
+DENSE_WEIGHTS = (0.25, 0.5, 0.75, 1.0, 1.25, 1.5)
+UNACCENTED_WEIGHTS = (0.2, 0.4, 0.6, 0.8, 1.0)
+BIGRAM_WEIGHTS = (0.0, 0.25, 0.5, 1.0)
 
 
 def article_halves(questions: list[dict]) -> list[str]:
@@ -199,48 +210,51 @@ def article_halves(questions: list[dict]) -> list[str]:
 
 
 def sweep_fusion(probe: Probe, questions: list[dict], progress: bool = True) -> dict:
-    """Hybrid R@1/R@5/MRR for fusion settings, by monkeypatching the product's retrieval config.
+    """Hybrid R@1/R@5/MRR for score-fusion weights, by monkeypatching the product's retrieval config,
+    plus reciprocal-rank fusion (the earlier default) for comparison.
 
-    Only the ratio of the two weights matters, so lexical_weight stays 1. Accented questions depend on
-    (dense_weight, rrf_k); stripped ones on dense_weight x UNACCENTED_DENSE_WEIGHT and rrf_k, swept
-    here as UNACCENTED_DENSE_WEIGHT with dense_weight = 1. Each setting is also scored on two halves of
-    the articles; the best setting on one half is reported on the other ("cross_check").
+    lexical_weight stays 1. Accented questions depend on (dense_weight, bigram_weight); stripped ones
+    on dense_weight x UNACCENTED_DENSE_WEIGHT, swept here as UNACCENTED_DENSE_WEIGHT with dense_weight = 1.
+    Each setting is also scored on two halves of the articles; the best setting on one half is
+    reported on the other ("cross_check").
     """
     config = probe.retriever.config
-    saved = (config.dense_weight, config.lexical_weight, config.rrf_k, product_retrieval.UNACCENTED_DENSE_WEIGHT)
+    saved = (config.fusion, config.dense_weight, config.lexical_weight, config.bigram_weight, config.rrf_k,
+             product_retrieval.UNACCENTED_DENSE_WEIGHT)
     probe.memoize_arms()
     halves = article_halves(questions)
     rows = []
-    settings = [("accented", w, rk) for rk in RRF_KS for w in DENSE_WEIGHTS]
-    settings += [("stripped", w, rk) for rk in RRF_KS for w in UNACCENTED_WEIGHTS]
+    settings = [("accented", "score", w, b, 0) for b in BIGRAM_WEIGHTS for w in DENSE_WEIGHTS]
+    settings += [("stripped", "score", w, b, 0) for b in BIGRAM_WEIGHTS for w in UNACCENTED_WEIGHTS]
+    settings += [(form, "rrf", w, 0.0, 10) for form in FORMS for w in (0.5, 1.0)]
     try:
         config.lexical_weight = 1.0
-        for form, w, rk in _progress(settings, len(settings), "fusion settings", progress):
-            config.rrf_k = rk
+        for form, fusion, w, b, rk in _progress(settings, len(settings), "fusion settings", progress):
+            config.fusion, config.bigram_weight, config.rrf_k = fusion, b, rk
             if form == "accented":
-                config.dense_weight = w
+                config.dense_weight, product_retrieval.UNACCENTED_DENSE_WEIGHT = w, saved[-1]
             else:
                 config.dense_weight, product_retrieval.UNACCENTED_DENSE_WEIGHT = 1.0, w
             r = hybrid_ranks(probe, questions, (form,))[form]
-            row = {"form": form, "dense_weight": config.dense_weight, "lexical_weight": 1.0, "rrf_k": rk,
+            row = {"form": form, "fusion": fusion, "dense_weight": config.dense_weight, "lexical_weight": 1.0,
+                   "bigram_weight": b, **({"rrf_k": rk} if fusion == "rrf" else {}),
                    **({"unaccented_dense_weight": w} if form == "stripped" else {}), **metrics(r)}
             for h in "AB":
                 row[f"R@1_{h}"] = metrics([x for x, hh in zip(r, halves) if hh == h])["R@1"]
             rows.append(row)
     finally:
-        config.dense_weight, config.lexical_weight, config.rrf_k, product_retrieval.UNACCENTED_DENSE_WEIGHT = saved
+        (config.fusion, config.dense_weight, config.lexical_weight, config.bigram_weight, config.rrf_k,
+         product_retrieval.UNACCENTED_DENSE_WEIGHT) = saved
     cross = {}
     for form in FORMS:
-        sub = [row for row in rows if row["form"] == form]
+        sub = [row for row in rows if row["form"] == form and row["fusion"] == "score"]
+        key = "unaccented_dense_weight" if form == "stripped" else "dense_weight"
         for fit, test in (("A", "B"), ("B", "A")):
             best = max(sub, key=lambda row: (row[f"R@1_{fit}"], row["MRR@10"]))
-            key = "unaccented_dense_weight" if form == "stripped" else "dense_weight"
-            cross[f"{form}_fit_{fit}"] = {key: best[key], "rrf_k": best["rrf_k"], f"R@1_{fit}": best[f"R@1_{fit}"],
-                                          f"R@1_{test}_held_out": best[f"R@1_{test}"]}
+            cross[f"{form}_fit_{fit}"] = {key: best[key], "bigram_weight": best["bigram_weight"],
+                                          f"R@1_{fit}": best[f"R@1_{fit}"], f"R@1_{test}_held_out": best[f"R@1_{test}"]}
         best = max(sub, key=lambda row: (row["R@1"], row["MRR@10"]))
-        cross[f"{form}_best_all"] = {k: best[k] for k in ("dense_weight", "rrf_k", "R@1", "R@5", "MRR@10")
-                                     if k in best} | ({"unaccented_dense_weight": best["unaccented_dense_weight"]}
-                                                      if form == "stripped" else {})
+        cross[f"{form}_best_all"] = {k: best[k] for k in (key, "bigram_weight", "R@1", "R@5", "MRR@10")}
     return {"rows": rows, "cross_check": cross}
 
 
@@ -305,7 +319,8 @@ def _run(distractors, index_dir, json_path, limit_questions, chunk_size, overlap
         "chunks": report.chunks,
         "questions": len(questions),
         "chunking": {"size": size, "overlap": ov},
-        "fusion": {"dense_weight": config.retrieval.dense_weight, "lexical_weight": config.retrieval.lexical_weight,
+        "fusion": {"fusion": config.retrieval.fusion, "dense_weight": config.retrieval.dense_weight,
+                   "lexical_weight": config.retrieval.lexical_weight, "bigram_weight": config.retrieval.bigram_weight,
                    "rrf_k": config.retrieval.rrf_k, "candidates": config.retrieval.candidates,
                    "unaccented_dense_weight": product_retrieval.UNACCENTED_DENSE_WEIGHT,
                    "reranker": config.retrieval.reranker},
@@ -358,8 +373,8 @@ def _first_build(index_dir: Path, report, seconds: float) -> dict | None:
 def targets(table: dict) -> dict:
     out = {}
     for form in FORMS:
-        lexical, dense, hybrid = (table[m][form]["R@1"] for m in METHODS)
-        out[f"hybrid_beats_both_arms_R@1_{form}"] = bool(hybrid > lexical and hybrid > dense)
+        hybrid = table["hybrid"][form]["R@1"]
+        out[f"hybrid_beats_every_arm_R@1_{form}"] = all(hybrid > table[arm][form]["R@1"] for arm in ARMS)
     acc, strip = table["hybrid"]["accented"]["R@1"], table["hybrid"]["stripped"]["R@1"]
     out["stripped_over_accented_hybrid_R@1"] = round(strip / acc, 4) if acc else None
     out["stripped_ge_0.9_accented"] = bool(acc and strip >= 0.9 * acc)
@@ -407,8 +422,8 @@ def format_report(r: dict) -> str:
             pr["accented_hybrid_vs_lexical"]["hybrid_only"], pr["accented_hybrid_vs_lexical"]["lexical_only"],
             pr["stripped_hybrid_vs_lexical"]["hybrid_only"], pr["stripped_hybrid_vs_lexical"]["lexical_only"]))
     tg = r["targets"]
-    out.append(f"targets: hybrid R@1 > both arms: accented {tg['hybrid_beats_both_arms_R@1_accented']}, "
-               f"stripped {tg['hybrid_beats_both_arms_R@1_stripped']}; stripped/accented hybrid R@1 = "
+    out.append(f"targets: hybrid R@1 > every arm: accented {tg['hybrid_beats_every_arm_R@1_accented']}, "
+               f"stripped {tg['hybrid_beats_every_arm_R@1_stripped']}; stripped/accented hybrid R@1 = "
                f"{tg['stripped_over_accented_hybrid_R@1']} (>= 0.9: {tg['stripped_ge_0.9_accented']})")
     if r.get("fusion_sweep"):
         out += ["", format_sweep(r["fusion_sweep"]["rows"]), "", "cross-check (tuned on one half of the articles, "
@@ -417,17 +432,21 @@ def format_report(r: dict) -> str:
 
 
 def format_sweep(rows: list[dict]) -> str:
-    """Hybrid R@1 (MRR@10) by weight x rrf_k; lexical_weight = 1 throughout."""
-    out = ["### Fusion sweep: hybrid R@1 (MRR@10), lexical_weight = 1"]
+    """Hybrid R@1 (MRR@10) by weight x bigram_weight (score fusion); lexical_weight = 1 throughout."""
+    out = ["### Fusion sweep: hybrid R@1 (MRR@10), score fusion, lexical_weight = 1"]
     for form, key, label in (("accented", "dense_weight", "dense_weight"),
                              ("stripped", "unaccented_dense_weight", "UNACCENTED_DENSE_WEIGHT (dense_weight = 1)")):
-        sub = [row for row in rows if row["form"] == form]
-        ks = sorted({row["rrf_k"] for row in sub})
+        sub = [row for row in rows if row["form"] == form and row["fusion"] == "score"]
+        bs = sorted({row["bigram_weight"] for row in sub})
         out += ["", f"{form} questions, rows = {label}:", "",
-                "| weight | " + " | ".join(f"rrf_k={k}" for k in ks) + " |", "|---" * (len(ks) + 1) + "|"]
+                "| weight | " + " | ".join(f"bigram_weight={b}" for b in bs) + " |", "|---" * (len(bs) + 1) + "|"]
         for w in sorted({row[key] for row in sub}):
-            cells = {row["rrf_k"]: f"{row['R@1']:.3f} ({row['MRR@10']:.3f})" for row in sub if row[key] == w}
-            out.append(f"| {w} | " + " | ".join(cells[k] for k in ks) + " |")
+            cells = {row["bigram_weight"]: f"{row['R@1']:.3f} ({row['MRR@10']:.3f})" for row in sub if row[key] == w}
+            out.append(f"| {w} | " + " | ".join(cells[b] for b in bs) + " |")
+        for row in rows:
+            if row["form"] == form and row["fusion"] == "rrf":
+                out.append(f"reciprocal-rank fusion (no bigrams), {label.split()[0]} {row[key]}, "
+                           f"rrf_k {row['rrf_k']}: {row['R@1']:.3f} ({row['MRR@10']:.3f})")
     return "\n".join(out)
 
 
@@ -441,7 +460,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chunk-size", type=int, help="override [chunking] size")
     parser.add_argument("--overlap", type=int, help="override [chunking] overlap (sentences)")
     parser.add_argument("--no-answers", action="store_true", help="skip the ask() answer rates")
-    parser.add_argument("--sweep-fusion", action="store_true", help="also grid-search dense/lexical weight and rrf_k")
+    parser.add_argument("--sweep-fusion", action="store_true", help="also grid-search the fusion weights")
     parser.add_argument("--no-vector-reuse", action="store_true",
                         help="embed every chunk this index lacks (honest build timing; use with a new --index-dir)")
     add_fusion_args(parser)

@@ -1,5 +1,7 @@
 """How long the web chat takes to start with an index already built: from `python app.py` to the
 page being served, and to the first answer through the API. Target: served within 10 s.
+Then a few more questions through the API, and the server process's peak resident memory (VmHWM):
+target ≤ 1 GB on the seeds.
 
     .venv/bin/python benchmarks/startup.py                 # 3 starts over the seeds index
     .venv/bin/python benchmarks/startup.py --runs 5 --index-dir benchmarks/.cache/retrieval-n1000-c600-o1
@@ -25,6 +27,16 @@ else:
     from .common import publish, CACHE_DIR, ROOT, git_commit
 
 QUESTION = "Quận Hoàn Kiếm bổ nhiệm bao nhiêu Chủ tịch UBND phường?"
+MORE_QUESTIONS = ("Ai được bổ nhiệm làm Chủ tịch UBND phường Hàng Bạc?", "quan hoan kiem sap xep bao nhieu phuong",
+                  "Hồ Gươm có bao nhiêu du khách?", "Giá vàng hôm nay là bao nhiêu?")
+
+
+def peak_rss_mb(pid: int) -> float:
+    """Peak resident set size of a running process (Linux /proc), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def _free_port() -> int:
@@ -65,9 +77,13 @@ def one_start(index_dir: Path, timeout: float = 120) -> dict:
             raise RuntimeError(f"app.py did not serve within {timeout} s")
         from gradio_client import Client
 
-        data = Client(f"http://127.0.0.1:{port}/", verbose=False).predict(QUESTION, [], api_name="/ask")
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        data = client.predict(QUESTION, [], api_name="/ask")
         first_answer = time.perf_counter() - t0
-        return {"served_s": round(served, 2), "first_answer_s": round(first_answer, 2), "refused": data["refused"]}
+        for question in MORE_QUESTIONS:
+            client.predict(question, [], api_name="/ask")
+        return {"served_s": round(served, 2), "first_answer_s": round(first_answer, 2), "refused": data["refused"],
+                "peak_rss_mb": round(peak_rss_mb(proc.pid), 1)}
     finally:
         proc.terminate()
         proc.wait(30)
@@ -81,16 +97,19 @@ def run(runs: int = 3, index_dir: str | Path | None = None, json_path: str | Pat
               "product_commit": git_commit(), "index_dir": str(index), "runs": starts,
               "served_s_median": statistics.median(s["served_s"] for s in starts),
               "served_s_max": max(s["served_s"] for s in starts),
-              "first_answer_s_median": statistics.median(s["first_answer_s"] for s in starts)}
+              "first_answer_s_median": statistics.median(s["first_answer_s"] for s in starts),
+              "peak_rss_mb_max": max(s["peak_rss_mb"] for s in starts)}
     return publish(result, json_path, "startup.json", quiet, format_report)
 
 
 def format_report(r: dict) -> str:
-    rows = [f"app.py start-up over {r['index_dir']}", f"{'run':>4} {'served (s)':>11} {'first answer (s)':>17}"]
+    rows = [f"app.py start-up over {r['index_dir']}",
+            f"{'run':>4} {'served (s)':>11} {'first answer (s)':>17} {'peak RSS (MB)':>14}"]
     for i, s in enumerate(r["runs"], 1):
-        rows.append(f"{i:>4} {s['served_s']:>11.2f} {s['first_answer_s']:>17.2f}")
+        rows.append(f"{i:>4} {s['served_s']:>11.2f} {s['first_answer_s']:>17.2f} {s['peak_rss_mb']:>14.0f}")
     rows.append(f"median served {r['served_s_median']:.2f} s (max {r['served_s_max']:.2f} s; target ≤ 10 s), "
-                f"first answer {r['first_answer_s_median']:.2f} s")
+                f"first answer {r['first_answer_s_median']:.2f} s; "
+                f"peak RSS {r['peak_rss_mb_max']:.0f} MB (target ≤ 1024 MB)")
     return "\n".join(rows)
 
 

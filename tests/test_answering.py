@@ -158,3 +158,13 @@ def test_odd_questions_do_not_crash(seeds_assistant, question):
     assert isinstance(answer, Answer) and answer.text
     if answer.refused:
         assert answer.citations == []
+
+
+def test_refusal_confidence_counts_the_dense_score_for_every_question(seeds_assistant):
+    """Questions typed without diacritics are embedded restored: their dense score counts as well."""
+    answerer = seeds_assistant._current().answerer
+    low, high = answerer.confidence(0.6, 0.70), answerer.confidence(0.6, 0.88)
+    assert low < high and low == pytest.approx(0.5 * 0.6)
+    assert answerer.confidence(1.0, 0.95) == pytest.approx(1.0)
+    answer = seeds_assistant.ask("gia vang hom nay bao nhieu mot luong")
+    assert answer.refused is True and answer.text == REFUSAL

@@ -16,7 +16,7 @@ def test_retrieval_benchmark_on_a_tiny_sample(tmp_path):
                            progress=False, quiet=True)
     assert (tmp_path / "out.json").exists()
     assert result["passages"] == 5 and result["documents"] == 8 and result["questions"] == 6
-    for method in ("lexical", "dense", "hybrid"):
+    for method in ("lexical", "bigram", "dense", "hybrid"):
         for form in ("accented", "stripped"):
             figures = result["retrieval"][method][form]
             assert 0.0 <= figures["R@1"] <= figures["R@5"] <= 1.0
@@ -50,7 +50,8 @@ def test_startup_benchmark_serves_the_app(seeds_index):
     result = startup.run(runs=1, index_dir=seeds_index, json_path=False, quiet=True)
     (start,) = result["runs"]
     assert 0 < start["served_s"] <= start["first_answer_s"] and start["refused"] is False
-    assert "target ≤ 10 s" in startup.format_report(result)
+    assert 50 < start["peak_rss_mb"] == result["peak_rss_mb_max"]  # read from the server process, not ours
+    assert "target ≤ 10 s" in startup.format_report(result) and "peak RSS" in startup.format_report(result)
 
 
 def test_speed_benchmark_on_a_tiny_sample(seeds_index):
@@ -72,3 +73,20 @@ def test_ann_benchmark_on_a_tiny_sample(seeds_index):
     assert [r["vectors"] for r in result["rows"]] == [30, 120]
     assert all(0.0 <= r["hnsw_recall_at_10"] <= 1.0 and r["flat_p50_ms"] > 0 for r in result["rows"])
     assert "recall@10" in ann.format_report(result)
+
+
+def test_long_documents_benchmark_on_a_tiny_sample(tmp_path):
+    import long_documents
+
+    docs, where = long_documents.long_documents([{"id": f"p{i}", "title": "T" if i < 4 else "U", "text": f"Câu {i}."}
+                                                 for i in range(6)])
+    assert [d["text"] for d in docs] == ["Câu 0.\n\nCâu 1.\n\nCâu 2.", "Câu 3.", "Câu 4.\n\nCâu 5."]
+    assert where["p4"] == (docs[2]["id"], 1) and where["p2"] == (docs[0]["id"], 3)
+    result = long_documents.run(3, passages_limit=6, limit_questions=4, index_dir=tmp_path / "long",
+                                short_index_dir=tmp_path / "short", json_path=False, quiet=True)
+    assert result["questions"] == 4 and result["long_documents"] >= 2
+    overall = result["table"][0]
+    assert overall["part"] == "all" and overall["questions"] == 4
+    for key in ("short_R@1", "long_max_R@1", "long_sum2_R@1", "long_sum_R@1"):
+        assert 0.0 <= overall[key] <= 1.0
+    assert "long: max" in long_documents.format_report(result)

