@@ -1,15 +1,19 @@
-"""Calibrate the extractive answerer's refusal threshold on data anyone can rerun.
+"""Fit and check the extractive answerer's refusal on data anyone can rerun.
 
 A fixed random half of the XQuAD-vi article titles is indexed (plus VNTC distractors); questions
 about those articles are answerable, questions about the other half are not. Every question is
-asked once with refusal disabled (`refusal_threshold = -1`) and `dense_confidence_weight = 0`, which
-makes `Answer.confidence` the sentence coverage; the dense score of the top passage is recorded too,
-and `ExtractiveAnswerer.confidence` recombines them for each weight of the grid.
+asked once with refusal disabled (thresholds -1), and the signals the answerer decides from
+(`Answer.signals`: coverage of the question by the best sentence and the best passage, dense
+similarity, shared syllable pairs, question words missing from the passage or from the corpus) are
+recorded.
 
-Articles (not questions) are split in two halves, A and B, each with answerable and unanswerable
-articles: the weight and threshold maximising the F1 of refusal (positive class = refuse) are chosen
-on A and reported on B, then the other way round. Stripped questions (no diacritics) are
-calibrated on their own (the product has `refusal_threshold_unaccented`).
+Per way of typing (with or without diacritics), a logistic regression over those signals is the
+confidence. Articles (not questions) are split in two halves, A and B, each with answerable and
+unanswerable articles: the model and threshold fitted on A are scored on B, and the other way round.
+The recommended model is then fitted on all questions, with the threshold that maximises refusal F1
+(positive class = refuse) while answering at least 92 % of the answerable questions; paste it into
+assistant/answering.py REFUSAL_MODEL and [answer] refusal_threshold(_unaccented). For comparison the
+previous confidence (0.5 × coverage + 0.5 × scaled dense similarity) is scored at its best threshold.
 
     .venv/bin/python benchmarks/calibrate_refusal.py                 # 1000 distractors, as retrieval.py
     .venv/bin/python benchmarks/calibrate_refusal.py --distractors 0 --limit-questions 200
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import math
 import random
 import sys
 import time
@@ -32,12 +37,16 @@ else:
     from .common import (CACHE_DIR, RESULTS_DIR, CachingEmbedder, add_fusion_args, as_records, build_index, contains_answer,
                          fusion_of, fusion_tag, git_commit, load_distractors, load_passages, load_questions, make_config, write_json)
 
+from assistant.answering import REFUSAL_MODEL  # noqa: E402
 from assistant.text import clean_question, fold  # noqa: E402
 
 SEED = 13
-WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
-THRESHOLDS = [round(i * 0.01, 2) for i in range(0, 101)]
+THRESHOLDS = [round(i * 0.005, 3) for i in range(0, 201)]
 FORMS = ("accented", "stripped")
+MODEL_KEY = {"accented": "accented", "stripped": "unaccented"}
+SIGNALS = [k for k in REFUSAL_MODEL["accented"] if k != "bias"]
+MIN_ANSWERED = 0.92  # of the answerable questions, for the recommended threshold
+C = 10.0  # inverse L2 strength of the logistic regression
 
 
 def split_titles(titles: list[str], seed: int = SEED) -> dict[str, str]:
@@ -53,16 +62,13 @@ def split_titles(titles: list[str], seed: int = SEED) -> dict[str, str]:
 
 
 def collect(assistant, questions: list[dict], progress: bool = True) -> list[dict]:
-    """One row per question and form: coverage, dense score of the top passage, forced refusal, correctness."""
+    """One row per question and form: the answerer's signals, forced refusal, correctness."""
     from tqdm import tqdm
 
     loaded = assistant._current()
     loaded.retriever.embedder = CachingEmbedder(loaded.retriever.embedder)
     cfg = assistant.config.answer
-    for name in vars(cfg):  # refusal_threshold, and refusal_threshold_unaccented where the product has it
-        if name.startswith("refusal_threshold"):
-            setattr(cfg, name, -1.0)
-    cfg.dense_confidence_weight = 0.0
+    cfg.refusal_threshold = cfg.refusal_threshold_unaccented = -1.0
     rows = []
     for q in tqdm(questions, desc="questions", unit="q", disable=not progress, mininterval=5, file=sys.stderr):
         text = clean_question(q["question"])
@@ -71,8 +77,7 @@ def collect(assistant, questions: list[dict], progress: bool = True) -> list[dic
             top = answer.passages[0] if answer.passages else None
             rows.append({
                 "id": q["id"], "form": form, "answerable": q["answerable"], "half": q["half"],
-                "coverage": answer.confidence,  # = coverage, since dense_confidence_weight = 0
-                "dense": top.dense_score if top else 0.0,
+                "signals": answer.signals,
                 "forced_refusal": answer.refused,  # no content terms or no candidates: refused at any threshold
                 "gold_retrieved": bool(top) and top.doc_id == q["passage_id"],
                 "correct": (not answer.refused) and contains_answer(answer.text, q["answers"]),
@@ -80,16 +85,30 @@ def collect(assistant, questions: list[dict], progress: bool = True) -> list[dic
     return rows
 
 
-def confidences(assistant, rows: list[dict], weight: float) -> list[float]:
-    """The product's own combination (ExtractiveAnswerer.confidence) at `weight`."""
-    answerer = assistant._current().answerer
-    saved = answerer.config.dense_confidence_weight
-    answerer.config.dense_confidence_weight = weight
-    try:
-        return [float("-inf") if r["forced_refusal"] else
-                answerer.confidence(r["coverage"], r["dense"]) for r in rows]
-    finally:
-        answerer.config.dense_confidence_weight = saved
+def probability(model: dict, signals: dict) -> float:
+    z = model["bias"] + sum(model[name] * signals[name] for name in SIGNALS)
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+def previous_confidence(signals: dict) -> float:
+    """The confidence before the model: 0.5 × sentence coverage + 0.5 × scaled dense similarity."""
+    return 0.5 * signals["coverage"] + 0.5 * signals["dense"]
+
+
+def confidences(rows: list[dict], score) -> list[float]:
+    return [float("-inf") if r["forced_refusal"] else score(r["signals"]) for r in rows]
+
+
+def fit(rows: list[dict]) -> dict:
+    """Logistic regression answerable ~ signals over the rows the answerer could answer at all."""
+    from sklearn.linear_model import LogisticRegression
+
+    usable = [r for r in rows if not r["forced_refusal"]]
+    labels = [r["answerable"] for r in usable]
+    if len(set(labels)) < 2:  # a tiny sample with one class: keep the product's model
+        return dict(REFUSAL_MODEL[MODEL_KEY[rows[0]["form"]]])
+    lr = LogisticRegression(C=C, max_iter=5000).fit([[r["signals"][k] for k in SIGNALS] for r in usable], labels)
+    return {"bias": round(float(lr.intercept_[0]), 3), **{k: round(float(w), 3) for k, w in zip(SIGNALS, lr.coef_[0])}}
 
 
 def scores(rows: list[dict], conf: list[float], threshold: float) -> dict:
@@ -117,45 +136,33 @@ def scores(rows: list[dict], conf: list[float], threshold: float) -> dict:
             "n": len(rows), "n_unanswerable": tp + fn}
 
 
-def calibrate(assistant, rows: list[dict], weights=WEIGHTS) -> dict:
-    """Best (weight, threshold) on one half, scored on the other; both directions."""
+def best_threshold(rows: list[dict], conf: list[float], min_answered: float = 0.0) -> dict:
+    """The threshold with the best F1 among those answering at least `min_answered` (any, if none does)."""
+    table = [scores(rows, conf, t) for t in THRESHOLDS]
+    allowed = [s for s in table if s["answered_of_answerable"] >= min_answered] or table
+    return max(allowed, key=lambda s: (s["f1"], s["answered_of_answerable"]))
+
+
+def calibrate(rows: list[dict]) -> dict:
+    """Model and threshold fitted on one half of the articles, scored on the other; both ways."""
     folds = {}
-    for fit, test in (("A", "B"), ("B", "A")):
-        fit_rows = [r for r in rows if r["half"] == fit]
-        test_rows = [r for r in rows if r["half"] == test]
-        best = None
-        for w in weights:
-            conf = confidences(assistant, fit_rows, w)
-            for t in THRESHOLDS:
-                s = scores(fit_rows, conf, t)
-                key = (s["f1"], s["answered_of_answerable"], -abs(w - 0.5))
-                if best is None or key > best[0]:
-                    best = (key, w, t, s)
-        _, w, t, fit_scores = best
-        held = scores(test_rows, confidences(assistant, test_rows, w), t)
-        folds[f"fit_{fit}_test_{test}"] = {"dense_confidence_weight": w, "refusal_threshold": t,
-                                           "fit": fit_scores, "held_out": held}
+    for fit_half, test_half in (("A", "B"), ("B", "A")):
+        fit_rows = [r for r in rows if r["half"] == fit_half]
+        test_rows = [r for r in rows if r["half"] == test_half]
+        if not fit_rows or not test_rows:
+            continue
+        model = fit(fit_rows)
+        fitted = best_threshold(fit_rows, confidences(fit_rows, lambda s: probability(model, s)))
+        held = scores(test_rows, confidences(test_rows, lambda s: probability(model, s)), fitted["threshold"])
+        folds[f"fit_{fit_half}_test_{test_half}"] = {"model": model, "fit": fitted, "held_out": held}
     return folds
-
-
-def evaluate_fixed(assistant, rows: list[dict], weight: float, threshold: float) -> dict:
-    return scores(rows, confidences(assistant, rows, weight), threshold)
-
-
-def weight_table(assistant, rows: list[dict]) -> list[dict]:
-    """Best F1 over thresholds for each weight, on all rows (accented): how much the dense score helps."""
-    out = []
-    for w in WEIGHTS:
-        conf = confidences(assistant, rows, w)
-        best = max((scores(rows, conf, t) for t in THRESHOLDS), key=lambda s: (s["f1"], s["answered_of_answerable"]))
-        out.append({"dense_confidence_weight": w, **best})
-    return out
 
 
 def run(distractors: int = 1000, index_dir: str | Path | None = None, json_path: str | Path | None = None,
         limit_questions: int | None = None, seed: int = SEED, progress: bool = True, quiet: bool = False,
-        fusion: dict | None = None) -> dict:
-    """`fusion`: retrieval settings to calibrate under (dense_weight, lexical_weight, rrf_k on the config;
+        fusion: dict | None = None, sample: tuple[int, int] | None = None) -> dict:
+    """`sample` = (articles, passages per article) keeps a small corpus for tests.
+    `fusion`: retrieval settings to calibrate under (dense_weight, lexical_weight, rrf_k on the config;
     unaccented_dense_weight patches assistant.retrieval.UNACCENTED_DENSE_WEIGHT for this run)."""
     import assistant.retrieval as product_retrieval
 
@@ -164,17 +171,21 @@ def run(distractors: int = 1000, index_dir: str | Path | None = None, json_path:
     try:
         if "unaccented_dense_weight" in fusion:
             product_retrieval.UNACCENTED_DENSE_WEIGHT = fusion["unaccented_dense_weight"]
-        return _run(distractors, index_dir, json_path, limit_questions, seed, progress, quiet, fusion)
+        return _run(distractors, index_dir, json_path, limit_questions, seed, progress, quiet, fusion, sample)
     finally:
         product_retrieval.UNACCENTED_DENSE_WEIGHT = saved
 
 
-def _run(distractors, index_dir, json_path, limit_questions, seed, progress, quiet, fusion) -> dict:
+def _run(distractors, index_dir, json_path, limit_questions, seed, progress, quiet, fusion, sample=None) -> dict:
     import assistant.retrieval as product_retrieval
 
     config = make_config(**{f"retrieval__{k}": v for k, v in fusion.items() if k != "unaccented_dense_weight"})
     size, ov = config.chunking.size, config.chunking.overlap
     passages = load_passages()
+    if sample:
+        articles, per_article = sample
+        titles = sorted({p["title"] for p in passages})[:articles]
+        passages = [p for t in titles for p in [q for q in passages if q["title"] == t][:per_article]]
     groups = split_titles(sorted({p["title"] for p in passages}), seed)
     indexed = [p for p in passages if groups[p["title"]].startswith("indexed")]
     records = as_records(indexed, load_distractors(distractors))
@@ -184,16 +195,15 @@ def _run(distractors, index_dir, json_path, limit_questions, seed, progress, qui
     title_of = {p["id"]: p["title"] for p in passages}
     questions = []
     for q in load_questions():
+        if q["passage_id"] not in title_of:
+            continue
         kind, half = groups[title_of[q["passage_id"]]].split("/")
         questions.append({**q, "answerable": kind == "indexed", "half": half})
     if limit_questions and limit_questions < len(questions):
         keep = set(random.Random(0).sample(range(len(questions)), limit_questions))
         questions = [q for i, q in enumerate(questions) if i in keep]
 
-    answer_cfg = config.answer  # the product's settings, before collect() disables refusal
-    default_w = answer_cfg.dense_confidence_weight
-    default_t = {"accented": answer_cfg.refusal_threshold,
-                 "stripped": getattr(answer_cfg, "refusal_threshold_unaccented", answer_cfg.refusal_threshold)}
+    thresholds = {"accented": config.answer.refusal_threshold, "stripped": config.answer.refusal_threshold_unaccented}
     t0 = time.perf_counter()
     rows = collect(assistant, questions, progress)
     collect_seconds = time.perf_counter() - t0
@@ -201,9 +211,10 @@ def _run(distractors, index_dir, json_path, limit_questions, seed, progress, qui
         "benchmark": "calibrate_refusal",
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "product_commit": git_commit(), "seed": seed,
-        "fusion": {"dense_weight": config.retrieval.dense_weight, "lexical_weight": config.retrieval.lexical_weight,
-                   "fusion": config.retrieval.fusion, "bigram_weight": config.retrieval.bigram_weight,
-                   "rrf_k": config.retrieval.rrf_k, "unaccented_dense_weight": product_retrieval.UNACCENTED_DENSE_WEIGHT}, "distractors": distractors, "chunking": {"size": size, "overlap": ov},
+        "fusion": {"fusion": config.retrieval.fusion, "dense_weight": config.retrieval.dense_weight,
+                   "lexical_weight": config.retrieval.lexical_weight, "bigram_weight": config.retrieval.bigram_weight,
+                   "unaccented_dense_weight": product_retrieval.UNACCENTED_DENSE_WEIGHT},
+        "distractors": distractors, "chunking": {"size": size, "overlap": ov},
         "articles_indexed": sorted(t for t, g in groups.items() if g.startswith("indexed")),
         "passages_indexed": len(indexed), "chunks": report.chunks,
         "questions": len(questions), "answerable": sum(q["answerable"] for q in questions),
@@ -212,19 +223,19 @@ def _run(distractors, index_dir, json_path, limit_questions, seed, progress, qui
     }
     for form in FORMS:
         form_rows = [r for r in rows if r["form"] == form]
-        folds = calibrate(assistant, form_rows, WEIGHTS)
+        product_model = REFUSAL_MODEL[MODEL_KEY[form]]
+        model = fit(form_rows)
         result[form] = {
-            "folds": folds,
+            "folds": calibrate(form_rows),
             "gold_top1_retrieved_answerable": round(
                 sum(r["gold_retrieved"] for r in form_rows if r["answerable"]) / max(1, sum(r["answerable"] for r in form_rows)), 4),
-            "current_defaults": {"dense_confidence_weight": default_w, "refusal_threshold": default_t[form],
-                                 **evaluate_fixed(assistant, form_rows, default_w, default_t[form])},
-            "best_f1_by_weight_all": weight_table(assistant, form_rows),
+            "product_now": scores(form_rows, confidences(form_rows, lambda s: probability(product_model, s)),
+                                  thresholds[form]),
+            "previous_confidence_best": best_threshold(form_rows, confidences(form_rows, previous_confidence)),
+            "recommended": {"model": model, **best_threshold(
+                form_rows, confidences(form_rows, lambda s: probability(model, s)), MIN_ANSWERED)},
         }
-    # One threshold serves both forms in the product: fit it on all rows of half A+B jointly, per weight.
-    fit = _recommend(assistant, rows, result)
-    result["recommended"] = fit
-    write_json(CACHE_DIR / f"refusal-rows-n{distractors}-s{seed}.json", {"rows": rows})  # for re-analysis
+    write_json(target / "rows.json", {"rows": rows})  # beside the index, for re-analysis
     result["_rows"] = rows
     if not quiet:
         print(format_report(result))
@@ -237,63 +248,28 @@ def _run(distractors, index_dir, json_path, limit_questions, seed, progress, qui
     return result
 
 
-def _recommend(assistant, rows: list[dict], result: dict) -> dict:
-    """The weight comes from the accented folds (the mean of their choices, snapped to the grid). Then
-    both ways the product may work: one threshold for both forms (maximising F1 over accented and
-    stripped questions together), and separate thresholds (`refusal_threshold_unaccented`), each
-    maximising F1 on its own form; all on all articles, each form reported at each setting."""
-    acc = result["accented"]["folds"]
-    w_mean = sum(f["dense_confidence_weight"] for f in acc.values()) / len(acc)
-    w = min(WEIGHTS, key=lambda x: abs(x - w_mean))
-    best = lambda rs: max((scores(rs, confidences(assistant, rs, w), t) for t in THRESHOLDS),  # noqa: E731
-                          key=lambda s: (s["f1"], s["answered_of_answerable"]))
-    joint = best(rows)
-    out = {"dense_confidence_weight": w, "single_threshold": joint["threshold"], "joint_all": joint}
-    for form in FORMS:
-        form_rows = [r for r in rows if r["form"] == form]
-        out[form] = scores(form_rows, confidences(assistant, form_rows, w), joint["threshold"])
-        out[f"{form}_only_threshold"] = best(form_rows)
-    separate = hasattr(assistant.config.answer, "refusal_threshold_unaccented")
-    out["product_has_unaccented_threshold"] = separate
-    out["refusal_threshold"] = out["accented_only_threshold"]["threshold"] if separate else joint["threshold"]
-    out["refusal_threshold_unaccented"] = out["stripped_only_threshold"]["threshold"] if separate else None
-    return out
-
-
-def _row(label: str, s: dict, w="", t="") -> str:
-    return (f"| {label} | {w} | {t if t != '' else s['threshold']} | {s['f1']:.3f} | {s['precision']:.3f} | "
-            f"{s['recall']:.3f} | {s['answered_of_answerable']:.3f} | {s['correct_of_answerable']:.3f} |")
+def _row(label: str, s: dict) -> str:
+    return (f"| {label} | {s['threshold']} | {s['f1']:.3f} | {s['precision']:.3f} | {s['recall']:.3f} | "
+            f"{s['answered_of_answerable']:.3f} | {s['correct_of_answerable']:.3f} |")
 
 
 def format_report(r: dict) -> str:
     out = [f"## Refusal calibration: {r['passages_indexed']} passages of {len(r['articles_indexed'])} articles "
            f"indexed + {r['distractors']} distractors ({r['chunks']} chunks); {r['questions']} questions, "
            f"{r['answerable']} answerable; seed {r['seed']}", "",
-           "| setting (held-out unless noted) | dense_confidence_weight | refusal_threshold | F1(refuse) | precision "
-           "| recall | answered/answerable | correct/answerable |", "|---|---|---|---|---|---|---|---|"]
+           "| setting | threshold | F1(refuse) | precision | recall | answered/answerable | correct/answerable |",
+           "|---|---|---|---|---|---|---|"]
     for form in FORMS:
-        for name, fold_ in r[form]["folds"].items():
-            out.append(_row(f"{form}: {name}", fold_["held_out"], fold_["dense_confidence_weight"],
-                            fold_["refusal_threshold"]))
-        d = r[form]["current_defaults"]
-        out.append(_row(f"{form}: product config now (all)", d, d["dense_confidence_weight"], d["refusal_threshold"]))
-    rec = r["recommended"]
-    for form in FORMS:
-        out.append(_row(f"{form}: one threshold for both forms (all)", rec[form], rec["dense_confidence_weight"],
-                        rec["single_threshold"]))
-        s = rec[f"{form}_only_threshold"]
-        out.append(_row(f"{form}: threshold for this form alone (all)", s, rec["dense_confidence_weight"]))
-    for form in FORMS:
-        out += ["", f"Best F1 by dense_confidence_weight ({form}, all questions, best threshold each):", "",
-                "| weight | threshold | F1 | precision | recall | answered/answerable |", "|---|---|---|---|---|---|"]
-        for s in r[form]["best_f1_by_weight_all"]:
-            out.append(f"| {s['dense_confidence_weight']} | {s['threshold']} | {s['f1']:.3f} | {s['precision']:.3f} | "
-                       f"{s['recall']:.3f} | {s['answered_of_answerable']:.3f} |")
-    out += ["", "Recommended (assistant.toml):", "", "[answer]",
-            f"refusal_threshold = {rec['refusal_threshold']}",
-            *([f"refusal_threshold_unaccented = {rec['refusal_threshold_unaccented']}"]
-              if rec["product_has_unaccented_threshold"] else []),
-            f"dense_confidence_weight = {rec['dense_confidence_weight']}"]
+        f = r[form]
+        for name, fold_ in f["folds"].items():
+            out.append(_row(f"{form}: model {name} (held out)", fold_["held_out"]))
+        out.append(_row(f"{form}: product now (all)", f["product_now"]))
+        out.append(_row(f"{form}: previous confidence, best threshold (all)", f["previous_confidence_best"]))
+        out.append(_row(f"{form}: recommended, answering ≥ {MIN_ANSWERED:.0%} (all)", f["recommended"]))
+    models = {MODEL_KEY[form]: r[form]["recommended"]["model"] for form in FORMS}
+    out += ["", "Recommended: assistant/answering.py", "", f"REFUSAL_MODEL = {models!r}", "",
+            "assistant.toml:", "", "[answer]", f"refusal_threshold = {r['accented']['recommended']['threshold']}",
+            f"refusal_threshold_unaccented = {r['stripped']['recommended']['threshold']}"]
     return "\n".join(out)
 
 

@@ -160,11 +160,22 @@ def test_odd_questions_do_not_crash(seeds_assistant, question):
         assert answer.citations == []
 
 
-def test_refusal_confidence_counts_the_dense_score_for_every_question(seeds_assistant):
+def test_refusal_confidence_is_the_refusal_model_over_the_signals(seeds_assistant):
     """Questions typed without diacritics are embedded restored: their dense score counts as well."""
+    from assistant.answering import REFUSAL_MODEL
+
     answerer = seeds_assistant._current().answerer
-    low, high = answerer.confidence(0.6, 0.70), answerer.confidence(0.6, 0.88)
-    assert low < high and low == pytest.approx(0.5 * 0.6)
-    assert answerer.confidence(1.0, 0.95) == pytest.approx(1.0)
-    answer = seeds_assistant.ask("gia vang hom nay bao nhieu mot luong")
-    assert answer.refused is True and answer.text == REFUSAL
+    weak = {"coverage": 0.6, "dense": 0.2, "passage_pairs": 0.5, "missing_weight": 1.0}
+    strong = dict(weak, dense=1.0)
+    for accented in (True, False):
+        low, high = answerer.confidence(weak, accented), answerer.confidence(strong, accented)
+        assert 0.0 < low < 0.5 < high < 1.0
+    model = REFUSAL_MODEL["accented"]
+    z = model["bias"] + sum(model[k] * v for k, v in strong.items())
+    assert answerer.confidence(strong, True) == pytest.approx(1 / (1 + 2.718281828459045 ** -z))
+
+    answer = seeds_assistant.ask("Quận Hoàn Kiếm bổ nhiệm bao nhiêu Chủ tịch UBND phường?")
+    assert set(answer.signals) == set(model) - {"bias"} and all(0.0 <= v <= 1.0 for v in answer.signals.values())
+    assert answer.confidence == pytest.approx(answerer.confidence(answer.signals, True))
+    refused = seeds_assistant.ask("gia vang hom nay bao nhieu mot luong")
+    assert refused.refused is True and refused.text == REFUSAL and refused.signals["missing_weight"] == 1.0

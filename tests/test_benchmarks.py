@@ -90,3 +90,21 @@ def test_long_documents_benchmark_on_a_tiny_sample(tmp_path):
     for key in ("short_R@1", "long_max_R@1", "long_sum2_R@1", "long_sum_R@1"):
         assert 0.0 <= overall[key] <= 1.0
     assert "long: max" in long_documents.format_report(result)
+
+
+def test_refusal_calibration_on_a_tiny_sample(tmp_path):
+    import calibrate_refusal
+
+    result = calibrate_refusal.run(2, tmp_path / "idx", False, limit_questions=16, sample=(4, 2), progress=False,
+                                   quiet=True)
+    assert result["passages_indexed"] == 4 and result["questions"] == 16
+    assert 0 < result["answerable"] < 16
+    for form in ("accented", "stripped"):
+        f = result[form]
+        assert set(f["recommended"]["model"]) == {"bias", *calibrate_refusal.SIGNALS}
+        for s in (f["product_now"], f["previous_confidence_best"], f["recommended"]):
+            assert 0.0 <= s["f1"] <= 1.0 and 0.0 <= s["answered_of_answerable"] <= 1.0
+    rows = result["_rows"]
+    assert {r["form"] for r in rows} == {"accented", "stripped"}
+    assert all(set(r["signals"]) == set(calibrate_refusal.SIGNALS) for r in rows if not r["forced_refusal"])
+    assert "REFUSAL_MODEL" in calibrate_refusal.format_report(result)
