@@ -99,7 +99,10 @@ class Assistant:
             report = store.build(self.index_dir, documents, self.embedder, self.config.chunking,
                                  replace=replace, rebuild=rebuild, progress=progress,
                                  approximate_above=self.config.retrieval.approximate_above)
-            self._load()
+            loaded = self._loaded
+            if not report.unchanged or (loaded is not None
+                                        and loaded.store.path != store.current_generation(self.index_dir)):
+                self._load()  # unchanged and not loaded yet: loaded on first use
         return IndexResult(report, problems)
 
     def remove(self, doc_ids: Sequence[str]) -> store.BuildReport:

@@ -209,6 +209,10 @@ def build(index_dir: str | os.PathLike, documents: list[Document], embedder: Emb
         gen = current_generation(index_dir)
         if gen is not None and not rebuild:
             check_model(gen, embedder.model_id, index_dir)
+            same = _unchanged(gen, documents, chunking, replace, remove or [])
+            if same is not None:
+                same.seconds_total = time.perf_counter() - started
+                return same
             try:
                 previous = IndexStore(gen)
             except IndexStoreError:
@@ -252,6 +256,25 @@ def build(index_dir: str | os.PathLike, documents: list[Document], embedder: Emb
                 shutil.rmtree(old, ignore_errors=True)
         report.seconds_total = time.perf_counter() - started
         return report
+
+
+def _unchanged(gen: Path, documents: list[Document], chunking: ChunkingConfig, replace: bool,
+               remove: list[str]) -> BuildReport | None:
+    """The report of a build that would change nothing, decided from the manifest alone (loading the
+    whole index only to find that out cost most of an unchanged re-index); None when it would change."""
+    try:
+        manifest = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
+        old = manifest["documents"]
+        if manifest.get("format") != FORMAT or manifest["chunking"] != asdict(chunking):
+            return None
+        new = {d.doc_id: d.content_hash for d in documents}
+        if any(old.get(doc_id, {}).get("hash") != h for doc_id, h in new.items()):
+            return None
+        if (set(old) != set(new)) if replace else bool(set(remove) & set(old)):
+            return None
+        return BuildReport(documents=len(old), chunks=sum(d["chunks"] for d in old.values()), unchanged=True)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # unreadable: the full path decides (and rebuilds a broken index)
 
 
 def _write_generation(out: Path, docs: list[Document], embedder: Embedder, chunking: ChunkingConfig,

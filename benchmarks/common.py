@@ -74,7 +74,7 @@ def make_config(chunk_size: int | None = None, overlap: int | None = None, **ove
     return load_config(overrides=keys)
 
 
-def _vector_pool(model_id: str, exclude: Path) -> dict:
+def vector_pool(model_id: str, exclude: Path) -> dict:
     """Vectors by chunk-text hash from every other cached benchmark index built with `model_id`."""
     import faiss
 
@@ -113,7 +113,7 @@ class _SharedVectors:
         self._store, self._original = store, store._embed_into
 
         def embed_into(cache, texts, hashes, embedder, progress, batch=16):
-            pool = _vector_pool(self.model_id, self.index_dir)
+            pool = vector_pool(self.model_id, self.index_dir)
             todo = [(t, h) for t, h in zip(texts, hashes) if h not in pool]
             for h in hashes:
                 if h in pool:

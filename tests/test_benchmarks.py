@@ -66,6 +66,20 @@ def test_speed_benchmark_on_a_tiny_sample(seeds_index):
     assert "re-index unchanged" in speed.format_report(result)
 
 
+def test_speed_at_scale_borrows_vectors_and_says_so(tmp_path, seeds_index, monkeypatch):
+    import speed
+
+    monkeypatch.setattr(speed, "vector_pool", lambda model_id, exclude: {})  # nothing cached: every vector borrowed
+    result = speed.run(build_docs=0, json_path=False, quiet=True, limit_questions=2, seeds_dir=seeds_index,
+                       scale_docs=3, scale_dir=tmp_path / "scale")
+    row = result["latency"]["n3*"]
+    assert row["documents"] == 243 and row["borrowed_vectors"] == row["chunks"] > 240
+    assert row["questions"] == 4 and row["ask"]["p50_ms"] > 0
+    assert "latency only" in speed.format_report(result)
+    again, borrowed = speed.scale_index(3, tmp_path / "scale")  # unchanged: nothing rebuilt, count remembered
+    assert borrowed == row["borrowed_vectors"]
+
+
 def test_ann_benchmark_on_a_tiny_sample(seeds_index):
     import ann
 

@@ -66,6 +66,27 @@ def test_unchanged_corpus_is_not_embedded_again(small):
     assert again.unchanged and again.embedded == 0
 
 
+def test_unchanged_is_decided_from_the_manifest_without_loading_the_index(small, monkeypatch):
+    assistant, docs, index_dir = small
+    loaded = assistant._current()
+
+    def no_loading(*args, **kwargs):
+        raise AssertionError("an unchanged re-index loaded the index")
+
+    monkeypatch.setattr(store, "IndexStore", no_loading)
+    monkeypatch.setattr(store, "open_index", no_loading)
+    report = assistant.index([docs]).report
+    assert report.unchanged and report.documents == 3 and report.chunks == 3
+    assert assistant._current() is loaded  # the loaded generation is still the current one
+    extra = Assistant(index_dir=index_dir, open_now=False)
+    assert extra.index([docs], replace=False).report.unchanged  # adding nothing new
+    monkeypatch.undo()
+    write(docs / "pho_co.txt", DOCS["pho_co.txt"] + " Phố Hàng Bạc bán đồ bạc.")
+    changed = assistant.index([docs]).report
+    assert not changed.unchanged and changed.changed == ["pho_co.txt"]
+    assert assistant.remove(["pho_co.txt"]).removed == ["pho_co.txt"]
+
+
 def test_changed_document_alone_is_re_embedded(small):
     assistant, docs, _ = small
     write(docs / "pho_co.txt", "Phố cổ\nKhu phố cổ Hà Nội nổi tiếng với phố Hàng Mã bán đồ chơi Trung thu.")
