@@ -1,10 +1,11 @@
 """Every benchmark in one command: each prints its table and writes its JSON to benchmarks/results/.
 
-    .venv/bin/python benchmarks/suite.py            # retrieval (N = 0 and 1,000), refusal, verification,
-                                                    # speed, approximate search, start-up
+    .venv/bin/python benchmarks/suite.py            # retrieval (N = 0 and 1,000), long documents, refusal,
+                                                    # verification, speed (also at 10,000 documents),
+                                                    # approximate search, start-up
     .venv/bin/python benchmarks/suite.py --quick    # a few questions each: checks that all of it runs
     .venv/bin/python benchmarks/suite.py --large    # also retrieval at all 9,994 VNTC articles (slow: the
-                                                    # first run embeds ~35,000 chunks)
+                                                    # first run embeds ~44,000 chunks)
 
 Indexes are cached under benchmarks/.cache/, so only the first run embeds.
 """
@@ -24,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import ann  # noqa: E402
 import calibrate_refusal  # noqa: E402
 import calibrate_verification  # noqa: E402
+import long_documents  # noqa: E402
 import retrieval  # noqa: E402
 import speed  # noqa: E402
 import startup  # noqa: E402
@@ -37,11 +39,13 @@ def run(quick: bool = False, large: bool = False) -> dict:
     steps = [
         ("retrieval, no distractors", lambda: retrieval.run(0, json_path=out, limit_questions=questions)),
         ("retrieval, 1,000 distractors", lambda: retrieval.run(1000, json_path=out, limit_questions=questions)),
+        ("long documents", lambda: long_documents.run(1000, limit_questions=questions, json_path=out)),
         ("refusal", lambda: calibrate_refusal.run(json_path=out, limit_questions=questions)),
         ("verification threshold", lambda: calibrate_verification.run(limit_questions=questions, json_path=out)),
         ("verification cost", lambda: print(verification.format_report(verification.run(200 if quick else 2000)))),
         ("speed", lambda: speed.run([("n1000", retrieval.default_index_dir(1000, 600, 1, None))],
-                                    build_docs=5 if quick else 200, json_path=out, limit_questions=questions)),
+                                    build_docs=5 if quick else 200, json_path=out, limit_questions=questions,
+                                    scale_docs=None if quick else 9994)),
         ("approximate search", lambda: ann.run(sizes=(3_000, 25_000) if quick else ann.DEFAULT_SIZES,
                                                questions=20 if quick else 200, json_path=out)),
         ("start-up", lambda: startup.run(runs=1 if quick else 3, json_path=out)),
