@@ -36,7 +36,7 @@ _DIGIT = re.compile(r"\d")
 # Refusal: a logistic model over signals of how well the retrieved text answers the question (see
 # `signals`); its output is the answer's confidence. benchmarks/calibrate_refusal.py fits such models
 # on XQuAD-vi with half of the articles removed. A model fitted there on all four signals refuses
-# better on XQuAD-vi (F1 0.926 against 0.914) but answers questions about another district or ward
+# better on XQuAD-vi (F1 0.925 against 0.911) but answers questions about another district or ward
 # than the one the documents cover (tests/questions/seeds.yaml, refuse-*), so the product keeps the
 # rule those pass: refuse when 0.5 × coverage + 0.5 × dense < 0.62 (weights 10, 10, bias -12.4).
 REFUSAL_MODEL = {
