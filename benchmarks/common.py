@@ -74,6 +74,9 @@ def make_config(chunk_size: int | None = None, overlap: int | None = None, **ove
     return load_config(overrides=keys)
 
 
+BORROWED_MARKER = "borrowed_vectors.json"  # in an index whose chunks borrowed other chunks' vectors
+
+
 def vector_pool(model_id: str, exclude: Path) -> dict:
     """Vectors by chunk-text hash from every other cached benchmark index built with `model_id`."""
     import faiss
@@ -84,6 +87,8 @@ def vector_pool(model_id: str, exclude: Path) -> dict:
     for index_dir in sorted(CACHE_DIR.glob("*/")):
         gen = store.current_generation(index_dir)
         if gen is None or index_dir.resolve() == Path(exclude).resolve():
+            continue
+        if (index_dir / BORROWED_MARKER).exists():  # speed.py's latency-only index: its vectors are not its texts'
             continue
         try:
             manifest = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))

@@ -34,10 +34,10 @@ os.environ.setdefault("BENCH_PRODUCT_OMP", "1")  # latency as users get it (comm
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from common import (publish, CACHE_DIR, ROOT, as_records, build_index, git_commit, load_distractors,  # noqa
-                        load_passages, load_questions, make_config, vector_pool)
+                        load_passages, load_questions, make_config, vector_pool, BORROWED_MARKER)
 else:
     from .common import (publish, CACHE_DIR, ROOT, as_records, build_index, git_commit, load_distractors,
-                         load_passages, load_questions, make_config, vector_pool)
+                         load_passages, load_questions, make_config, vector_pool, BORROWED_MARKER)
 
 SEED_QUESTIONS = ROOT / "tests" / "questions" / "seeds.yaml"
 
@@ -120,16 +120,19 @@ def scale_index(n_docs: int, index_dir: Path | None = None) -> tuple[Path, int]:
                 borrowed += 1
             cache[h] = pool.get(h, donors[i % len(donors)])
 
+    target.mkdir(parents=True, exist_ok=True)
+    (target / BORROWED_MARKER).touch()  # first: no other index may take these vectors for real ones
     original, store._embed_into = store._embed_into, embed_into
     try:
         _, report, _ = build_index(target, as_records(load_passages(), load_distractors(n_docs)), config,
                                    share_vectors=False)
     finally:
         store._embed_into = original
-    marker = target / "borrowed_vectors.json"
+    marker = target / BORROWED_MARKER
     if not report.unchanged:
         marker.write_text(json.dumps({"borrowed": borrowed, "chunks": report.chunks}))
-    return target, json.loads(marker.read_text())["borrowed"] if marker.exists() else 0
+    text = marker.read_text()
+    return target, json.loads(text)["borrowed"] if text else 0
 
 
 def indexing(n_docs: int) -> dict:

@@ -122,3 +122,15 @@ def test_refusal_calibration_on_a_tiny_sample(tmp_path):
     assert {r["form"] for r in rows} == {"accented", "stripped"}
     assert all(set(r["signals"]) == set(calibrate_refusal.SIGNALS) for r in rows if not r["forced_refusal"])
     assert "REFUSAL_MODEL" in calibrate_refusal.format_report(result)
+
+
+def test_vector_pool_skips_indexes_with_borrowed_vectors(tmp_path, monkeypatch):
+    import common
+
+    monkeypatch.setattr(common, "CACHE_DIR", tmp_path)
+    record = {"id": "d1", "title": "Hồ Gươm", "text": "Hồ Gươm nằm ở trung tâm quận Hoàn Kiếm."}
+    assistant, report, _ = common.build_index(tmp_path / "real", [record], common.make_config(), share_vectors=False)
+    model = assistant._current().store.model_id
+    assert len(common.vector_pool(model, tmp_path / "other")) == report.chunks == 1
+    (tmp_path / "real" / common.BORROWED_MARKER).touch()  # as speed.py marks its latency-only index
+    assert common.vector_pool(model, tmp_path / "other") == {}
