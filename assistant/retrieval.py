@@ -112,12 +112,16 @@ class Retriever:
         dense_weight = self.config.dense_weight * (1.0 if query.accented else UNACCENTED_DENSE_WEIGHT)
         # (ids, scores, weight, whether the floor is the arm's own n-th score): a cosine similarity has no
         # natural zero, while BM25 returning fewer than n chunks means the rest scored 0.
-        arms = [(dense_ids, dense_sims, dense_weight, True), (*_top(lexical, n), self.config.lexical_weight, None)]
+        arms = [(dense_ids, dense_sims, dense_weight, True)]
+        bm25_arms = [(lexical, self.config.lexical_weight)]
         if self.config.bigram_weight > 0 and self.store.bigrams is not None:
-            arms.append((*_top(self.bigram_scores(query), n), self.config.bigram_weight, None))
+            bm25_arms.append((self.bigram_scores(query), self.config.bigram_weight))
+        for scores, weight in bm25_arms:
+            ids, top = _top(scores, n)
+            arms.append((ids, top, weight, len(ids) == n))
         fused: dict[int, float] = {}
         for ids, scores, weight, full in arms:
-            contributions = (_min_max(scores, full=full or len(ids) == n) if self.config.fusion == "score" else
+            contributions = (_min_max(scores, full=full) if self.config.fusion == "score" else
                              1.0 / (self.config.rrf_k + 1 + np.arange(len(ids))))
             for i, c in zip(ids.tolist(), contributions.tolist()):
                 fused[i] = fused.get(i, 0.0) + weight * c
