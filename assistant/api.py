@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
@@ -12,7 +13,7 @@ from . import store
 from .answering import EMPTY_QUESTION, NO_DOCUMENTS, TOO_LONG, Answer, ExtractiveAnswerer, IdfTable, is_stopword
 from .config import DEFAULT_INDEX_DIR, SEEDS_DIR, Config, load_config
 from .embeddings import get_embedder, model_id_for
-from .errors import IngestError
+from .errors import IndexStoreError, IngestError
 from .generation import LLMAnswerer
 from .ingest import Problem, load_documents
 from .llms import LLM, get_llm
@@ -41,10 +42,11 @@ class _Loaded:
 
 
 class Assistant:
-    """Question answering over one index folder.
+    """Question answering over one index (a FAISS folder, or a Milvus store shared by replicas).
 
-    The default index folder with no index in it is built from the bundled seeds, so
-    `Assistant()` works on a fresh checkout.
+    The default index with nothing in it is built from the bundled seeds, so `Assistant()` works
+    on a fresh checkout. An index changed by another process is picked up within
+    `store.refresh_seconds`.
     """
 
     def __init__(self, index_dir: str | os.PathLike | None = None, config: Config | str | os.PathLike | None = None,
@@ -55,15 +57,18 @@ class Assistant:
         if index_dir is not None:
             self.config.index_dir = str(index_dir)
         self.index_dir = Path(self.config.index_dir)
+        self.backend = store.backend_for(self.config)
         self.llm: LLM | None = get_llm(self.config)  # bad backend strings fail here, before any work
         self.prompts = Prompts(self.config.answer.prompts_dir) if self.llm else None
         self._loaded: _Loaded | None = None
         self._lock = threading.Lock()
+        self._checked_at = time.monotonic()
         if not open_now:
             return
-        if store.exists(self.index_dir):
+        if self.backend.exists():
             self._load()
-        elif self.index_dir.resolve() == DEFAULT_INDEX_DIR.resolve() and SEEDS_DIR.is_dir():
+        elif (self.index_dir.resolve() == DEFAULT_INDEX_DIR.resolve() and not self.config.store.uri
+              and SEEDS_DIR.is_dir()):
             self.index([SEEDS_DIR])
 
     @property
@@ -71,8 +76,8 @@ class Assistant:
         return get_embedder(self.config.embedding)
 
     def _load(self) -> _Loaded:
-        opened = store.open_index(self.index_dir, expected_model=model_id_for(self.config.embedding))
-        idf = IdfTable(len(opened.chunks), opened.df, opened.df_folded)
+        opened = self.backend.open(expected_model=model_id_for(self.config.embedding))
+        idf = IdfTable(opened.n_chunks, opened.df, opened.df_folded)
         extractive = ExtractiveAnswerer(self.config.answer, idf)
         generator = LLMAnswerer(self.llm, self.config.answer, idf, extractive, self.prompts) if self.llm else None
         loaded = _Loaded(opened, Retriever(opened, self.embedder, self.config.retrieval), extractive, generator)
@@ -84,7 +89,24 @@ class Assistant:
         if loaded is None:
             with self._lock:
                 loaded = self._loaded or self._load()
+        elif 0 < self.config.store.refresh_seconds <= time.monotonic() - self._checked_at:
+            loaded = self._refresh(loaded)
         return loaded
+
+    def _refresh(self, loaded: _Loaded) -> _Loaded:
+        """Reload when another process (a replica, `assistant index`) changed the index. Never waits for
+        a build in this process: its questions are answered from the current index until the swap."""
+        if not self._lock.acquire(blocking=False):
+            return loaded
+        try:
+            self._checked_at = time.monotonic()
+            if self._loaded is loaded and self.backend.version() not in (None, loaded.store.version):
+                return self._load()
+            return self._loaded or loaded
+        except IndexStoreError:
+            return loaded  # unreachable or mid-change: keep answering from what is loaded
+        finally:
+            self._lock.release()
 
     # -- indexing -----------------------------------------------------------------------------
     def index(self, paths: Sequence[str | os.PathLike], *, replace: bool = True, rebuild: bool = False,
@@ -96,26 +118,23 @@ class Assistant:
             details = "; ".join(str(p) for p in problems) or "không có tệp nào"
             raise IngestError(f"Không có tài liệu nào lập chỉ mục được ({details}).")
         with self._lock:
-            report = store.build(self.index_dir, documents, self.embedder, self.config.chunking,
-                                 replace=replace, rebuild=rebuild, progress=progress,
-                                 approximate_above=self.config.retrieval.approximate_above)
+            report = self.backend.build(documents, self.embedder, self.config.chunking,
+                                        replace=replace, rebuild=rebuild, progress=progress)
             loaded = self._loaded
-            if not report.unchanged or (loaded is not None
-                                        and loaded.store.path != store.current_generation(self.index_dir)):
+            if not report.unchanged or (loaded is not None and loaded.store.version != self.backend.version()):
                 self._load()  # unchanged and not loaded yet: loaded on first use
         return IndexResult(report, problems)
 
     def remove(self, doc_ids: Sequence[str]) -> store.BuildReport:
         with self._lock:
-            report = store.build(self.index_dir, [], self.embedder, self.config.chunking,
-                                 replace=False, remove=list(doc_ids),
-                                 approximate_above=self.config.retrieval.approximate_above)
+            report = self.backend.build([], self.embedder, self.config.chunking, replace=False,
+                                        remove=list(doc_ids))
             self._load()
         return report
 
     def documents(self) -> dict[str, dict]:
         """Indexed documents by id, with title, source, chunk count and time indexed."""
-        return dict(self._current().store.manifest["documents"])
+        return dict(self._current().store.document_info())
 
     # -- questions ----------------------------------------------------------------------------
     def retrieve(self, question: str, k: int | None = None) -> list[Passage]:
@@ -144,7 +163,7 @@ class Assistant:
             yield from _just(Answer(TOO_LONG.format(limit=f"{limit:,}".replace(",", ".")), refused=True))
             return
         loaded = self._current()
-        if not loaded.store.chunks:
+        if not loaded.store.n_chunks:
             yield from _just(Answer(NO_DOCUMENTS, refused=True))
             return
         history = [(clean_question(str(q)), str(a or "")) for q, a in (history or [])][-6:]

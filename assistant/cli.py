@@ -62,6 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-k", type=int, default=None, help="số đoạn trả về")
     p.add_argument("--json", action="store_true", help="in kết quả dạng JSON")
     _common(p)
+
+    p = sub.add_parser("milvus-lite-server",
+                       help="phục vụ một tệp Milvus Lite qua mạng để nhiều tiến trình dùng chung một kho")
+    p.add_argument("db", help="tệp .db của Milvus Lite")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=19530)
     return parser
 
 
@@ -95,6 +101,10 @@ def _run(args: argparse.Namespace) -> int:
     from .api import Assistant
     from .config import load_config
 
+    if args.command == "milvus-lite-server":
+        from .milvus_store import serve
+
+        return serve(args.db, args.host, args.port)
     if args.command == "eval-import":
         from .evaluation import import_squad, write_question_set
 
@@ -124,7 +134,7 @@ def _run(args: argparse.Namespace) -> int:
         if r.unchanged:
             print(f"Không có thay đổi: {r.documents} tài liệu, {r.chunks} đoạn (không cần nhúng lại).")
         else:
-            print(f"Đã lập chỉ mục {r.documents} tài liệu, {r.chunks} đoạn vào {config.index_dir}: "
+            print(f"Đã lập chỉ mục {r.documents} tài liệu, {r.chunks} đoạn vào {assistant.backend.where}: "
                   f"thêm {len(r.added)}, cập nhật {len(r.changed)}, xóa {len(r.removed)}; "
                   f"đã nhúng {r.embedded} đoạn trong {r.seconds_total:.1f} giây.")
         return 0

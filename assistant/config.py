@@ -93,8 +93,19 @@ class AppConfig:
 
 
 @dataclass
+class StoreConfig:
+    """Where the index lives (store.backend_for): FAISS files under index_dir, or Milvus."""
+    backend: str = "faiss"  # or "milvus"
+    uri: str = ""  # milvus: a .db file runs Milvus Lite ("" = <index_dir>/milvus.db); http://host:19530 a server
+    token: str = field(default="", repr=False)  # milvus server: "user:password" or an API key
+    collection: str = "assistant"  # milvus: prefix of the collection names
+    refresh_seconds: float = 2.0  # how often a running assistant checks whether another process changed the index
+
+
+@dataclass
 class Config:
     index_dir: str = str(DEFAULT_INDEX_DIR)
+    store: StoreConfig = field(default_factory=StoreConfig)
     embedding: EmbeddingConfig = field(default_factory=EmbeddingConfig)
     chunking: ChunkingConfig = field(default_factory=ChunkingConfig)
     retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
@@ -123,14 +134,14 @@ class Config:
         setattr(target, name, value)
 
 
-_CHOICES = {"answer.verify": ("remove", "flag"), "retrieval.fusion": ("score", "rrf")}
+_CHOICES = {"answer.verify": ("remove", "flag"), "retrieval.fusion": ("score", "rrf"), "store.backend": ("faiss", "milvus")}
 _MINIMUM = {"embedding.batch_size": 1, "chunking.size": 50, "chunking.overlap": 0, "retrieval.k": 1,
             "retrieval.candidates": 1, "retrieval.rrf_k": 0, "retrieval.reranker_candidates": 1,
             "retrieval.dense_weight": 0.0, "retrieval.lexical_weight": 0.0, "retrieval.bigram_weight": 0.0,
             "answer.max_sentences": 1, "answer.max_question_chars": 1,
             "answer.verify_threshold": 0.0, "llm.temperature": 0.0, "llm.max_tokens": 1, "llm.context_window": 256,
             "llm.timeout": 0.1, "llm.max_retries": 0, "llm.threads": 0, "app.port": 0, "app.max_upload_mb": 0.001,
-            "app.concurrency": 1}
+            "app.concurrency": 1, "store.refresh_seconds": 0.0}
 
 
 def _convert(key: str, raw: Any, kind: type) -> Any:

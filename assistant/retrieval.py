@@ -1,4 +1,4 @@
-"""Hybrid retrieval: dense (FAISS) and BM25 over Vietnamese syllables and syllable pairs, fused.
+"""Hybrid retrieval: dense (FAISS or Milvus) and BM25 over Vietnamese syllables and syllable pairs, fused.
 
 A question typed without diacritics is matched against the diacritic-folded BM25 fields, and
 its diacritics are restored from the corpus's own vocabulary so that the dense arm and the
@@ -16,7 +16,7 @@ import numpy as np
 from .config import RetrievalConfig
 from .embeddings import Embedder
 from .diacritics import DiacriticRestorer
-from .store import IndexStore
+from .store import IndexStore, top_positive
 from .text import bigrams, fold, has_diacritics, syllables
 
 # Multiplies dense_weight for questions typed without diacritics (restoration is not perfect);
@@ -66,6 +66,8 @@ class Query:
 
 
 class Retriever:
+    """One code path over any store with the interface of `store.IndexStore` (FAISS files or Milvus)."""
+
     def __init__(self, store: IndexStore, embedder: Embedder, config: RetrievalConfig):
         self.store, self.embedder, self.config = store, embedder, config
         self._reranker = None
@@ -73,52 +75,53 @@ class Retriever:
     def query(self, question: str) -> Query:
         return Query.of(question, self.store.restorer)
 
-    def lexical_scores(self, query: Query) -> np.ndarray:
-        return self._bm25(query, self.store.lexical, self.store.lexical_folded, lambda tokens: tokens)
+    def lexical_top(self, query: Query, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """The BM25 arm over syllables: chunk keys and scores, best first."""
+        return self._bm25(query, "lexical", "lexical_folded", lambda tokens: tokens, n)
 
-    def bigram_scores(self, query: Query) -> np.ndarray:
-        return self._bm25(query, self.store.bigrams, self.store.bigrams_folded, bigrams)
+    def bigram_top(self, query: Query, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """The BM25 arm over adjacent syllable pairs."""
+        return self._bm25(query, "lexical_bigrams", "lexical_bigrams_folded", bigrams, n)
 
-    def _bm25(self, query: Query, accented_field, folded_field, terms) -> np.ndarray:
-        """Scores of the field the question was typed for; a question typed without diacritics adds
-        its restored form's scores in the accented field."""
-        if accented_field is None or not query.tokens or not self.store.chunks:
-            return np.zeros(len(self.store.chunks), dtype=np.float32)
+    def _bm25(self, query: Query, accented_field: str, folded_field: str, terms, n: int):
+        """The field the question was typed for; a question typed without diacritics adds its restored
+        form's scores in the accented field."""
         if query.accented:
-            return _get_scores(accented_field, terms(query.tokens), len(self.store.chunks))
-        scores = _get_scores(folded_field, terms(query.tokens), len(self.store.chunks))
-        if query.restored:
-            scores = scores + _get_scores(accented_field, terms(syllables(query.restored)), len(self.store.chunks))
-        return scores
+            requests = [(accented_field, terms(query.tokens))]
+        else:
+            requests = [(folded_field, terms(query.tokens))]
+            if query.restored:
+                requests.append((accented_field, terms(syllables(query.restored))))
+        requests = [(name, t) for name, t in requests if t]
+        if not requests or not self.store.n_chunks:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        return self.store.bm25(requests, n)
 
-    def dense_scores(self, vector: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-        scores, ids = self.store.vectors.search(vector.reshape(1, -1), n)
-        keep = ids[0] >= 0
-        return ids[0][keep], scores[0][keep]
+    def dense_top(self, vector: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+        return self.store.dense(vector, n)
 
     def search(self, question: str, k: int | None = None) -> list[Passage]:
         k = k or self.config.k
-        n_chunks = len(self.store.chunks)
+        n_chunks = self.store.n_chunks
         if n_chunks == 0 or not question.strip():
             return []
         query = self.query(question)
         n = min(self.config.candidates, n_chunks)
 
-        lexical = self.lexical_scores(query)
         vector = self.embedder.embed_queries([query.dense_text])[0]
-        dense_ids, dense_sims = self.dense_scores(vector, n)
+        dense_ids, dense_sims = self.dense_top(vector, n)
         dense_of = dict(zip(dense_ids.tolist(), dense_sims.tolist()))
+        lexical_ids, lexical_scores = self.lexical_top(query, n)
+        lexical_of = dict(zip(lexical_ids.tolist(), lexical_scores.tolist()))
 
         dense_weight = self.config.dense_weight * (1.0 if query.accented else UNACCENTED_DENSE_WEIGHT)
         # (ids, scores, weight, whether the floor is the arm's own n-th score): a cosine similarity has no
         # natural zero, while BM25 returning fewer than n chunks means the rest scored 0.
-        arms = [(dense_ids, dense_sims, dense_weight, True)]
-        bm25_arms = [(lexical, self.config.lexical_weight)]
-        if self.config.bigram_weight > 0 and self.store.bigrams is not None:
-            bm25_arms.append((self.bigram_scores(query), self.config.bigram_weight))
-        for scores, weight in bm25_arms:
-            ids, top = _top(scores, n)
-            arms.append((ids, top, weight, len(ids) == n))
+        arms = [(dense_ids, dense_sims, dense_weight, True),
+                (lexical_ids, lexical_scores, self.config.lexical_weight, len(lexical_ids) == n)]
+        if self.config.bigram_weight > 0 and self.store.has_bigrams:
+            ids, top = self.bigram_top(query, n)
+            arms.append((ids, top, self.config.bigram_weight, len(ids) == n))
         fused: dict[int, float] = {}
         for ids, scores, weight, full in arms:
             contributions = (_min_max(scores, full=full) if self.config.fusion == "score" else
@@ -127,23 +130,29 @@ class Retriever:
                 fused[i] = fused.get(i, 0.0) + weight * c
 
         ranked = sorted(fused, key=fused.get, reverse=True)
+        wanted = max(k, self.config.reranker_candidates if self.config.reranker else 0)
         passages: list[Passage] = []
         seen_texts: set[str] = set()
-        for i in ranked:
-            chunk = self.store.chunks[i]
-            if chunk.text_hash in seen_texts:
-                continue
-            seen_texts.add(chunk.text_hash)
-            doc = self.store.documents[chunk.doc_id]
-            if i not in dense_of:
-                dense_of[i] = float(self.store.vectors.reconstruct(int(i)) @ vector)
-            passages.append(Passage(
-                doc_id=chunk.doc_id, title=doc.title, source=doc.source, text=doc.text[chunk.start:chunk.end],
-                start=chunk.start, end=chunk.end, score=float(fused[i]), chunk=int(i),
-                dense_score=float(dense_of[i]), lexical_score=float(lexical[i]),
-                sentences=[tuple(s) for s in chunk.sentences],
-            ))
-            if len(passages) >= max(k, self.config.reranker_candidates if self.config.reranker else 0):
+        # Chunks are read in batches (one round trip each for a remote store), in fused order.
+        for offset in range(0, len(ranked), 2 * wanted):
+            batch = ranked[offset:offset + 2 * wanted]
+            views = self.store.views(batch)
+            missing = [i for i in batch if i not in dense_of]
+            dense_of.update(zip(missing, self.store.similarities(missing, vector)))
+            for i in batch:
+                view = views.get(i)
+                if view is None or view.text_hash in seen_texts:
+                    continue  # None: removed by another replica since the search
+                seen_texts.add(view.text_hash)
+                passages.append(Passage(
+                    doc_id=view.doc_id, title=view.title, source=view.source, text=view.text,
+                    start=view.start, end=view.end, score=float(fused[i]), chunk=int(i),
+                    dense_score=float(dense_of[i]), lexical_score=float(lexical_of.get(i, 0.0)),
+                    sentences=list(view.sentences),
+                ))
+                if len(passages) >= wanted:
+                    break
+            if len(passages) >= wanted:
                 break
         if self.config.reranker:
             passages = self._rerank(question, passages)
@@ -160,15 +169,8 @@ class Retriever:
         return sorted(passages, key=lambda p: p.score, reverse=True)
 
 
-def _get_scores(bm25, terms: list[str], n_chunks: int) -> np.ndarray:
-    return bm25.get_scores(terms) if terms else np.zeros(n_chunks, dtype=np.float32)
-
-
 def _top(scores: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """An arm's n best chunks with a positive score, best first."""
-    order = np.argsort(-scores, kind="stable")[:n]
-    order = order[scores[order] > 0]
-    return order, scores[order]
+    return top_positive(scores, n)
 
 
 def _min_max(scores: np.ndarray, full: bool) -> np.ndarray:

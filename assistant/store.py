@@ -51,6 +51,30 @@ class StoredChunk:
 
 
 @dataclass
+class ChunkView:
+    """What retrieval reads of a chunk, from whichever store holds it."""
+    doc_id: str
+    title: str
+    source: str
+    text: str
+    start: int
+    end: int
+    sentences: list[tuple[int, int]]
+    text_hash: str
+
+
+BM25_FIELDS = ("lexical", "lexical_folded", "lexical_bigrams", "lexical_bigrams_folded")
+_BM25_ATTRIBUTES = dict(zip(BM25_FIELDS, ("lexical", "lexical_folded", "bigrams", "bigrams_folded")))
+
+
+def top_positive(scores: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The n best entries with a positive score, best first."""
+    order = np.argsort(-scores, kind="stable")[:n]
+    order = order[scores[order] > 0]
+    return order, scores[order]
+
+
+@dataclass
 class BuildReport:
     documents: int = 0
     chunks: int = 0
@@ -131,9 +155,51 @@ class IndexStore:
         if self.vectors.ntotal != len(self.chunks):
             raise IndexStoreError(f"Chỉ mục tại {path} không nhất quán. Hãy xây dựng lại.")
 
+    # -- the store interface retrieval uses (milvus_store.MilvusStore implements the same) ----------
     @property
     def model_id(self) -> str:
         return self.manifest["embedding"]["model"]
+
+    @property
+    def version(self) -> str:
+        return self.path.name
+
+    @property
+    def n_chunks(self) -> int:
+        return len(self.chunks)
+
+    @property
+    def has_bigrams(self) -> bool:
+        return self.bigrams is not None
+
+    def document_info(self) -> dict[str, dict]:
+        return self.manifest["documents"]
+
+    def dense(self, vector: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """The n chunks most similar to `vector` (cosine), best first."""
+        scores, ids = self.vectors.search(vector.reshape(1, -1).astype(np.float32), n)
+        keep = ids[0] >= 0
+        return ids[0][keep], scores[0][keep]
+
+    def bm25(self, requests: list[tuple[str, list[str]]], n: int) -> tuple[np.ndarray, np.ndarray]:
+        """The n best chunks by the sum of BM25 scores of each (field, query terms), best first."""
+        scores = np.zeros(len(self.chunks), dtype=np.float32)
+        for name, terms in requests:
+            if terms and self.chunks:
+                scores = scores + getattr(self, _BM25_ATTRIBUTES[name]).get_scores(terms)
+        return top_positive(scores, n)
+
+    def similarities(self, keys: list[int], vector: np.ndarray) -> list[float]:
+        return [float(self.vectors.reconstruct(int(i)) @ vector) for i in keys]
+
+    def views(self, keys: list[int]) -> dict[int, ChunkView]:
+        out = {}
+        for i in keys:
+            c = self.chunks[i]
+            doc = self.documents[c.doc_id]
+            out[i] = ChunkView(c.doc_id, doc.title, doc.source, doc.text[c.start:c.end], c.start, c.end,
+                               [tuple(s) for s in c.sentences], c.text_hash)
+        return out
 
     def chunk_text(self, i: int) -> str:
         c = self.chunks[i]
@@ -144,6 +210,40 @@ class IndexStore:
             return {}
         matrix = self.vectors.reconstruct_n(0, self.vectors.ntotal)
         return {c.text_hash: matrix[i] for i, c in enumerate(self.chunks)}
+
+
+class FaissBackend:
+    """The default store: generations of FAISS and bm25s files in one folder (one machine)."""
+
+    def __init__(self, index_dir: str | os.PathLike, approximate_above: int = APPROXIMATE_ABOVE):
+        self.index_dir, self.approximate_above = Path(index_dir), approximate_above
+
+    @property
+    def where(self) -> str:
+        return str(self.index_dir)
+
+    def exists(self) -> bool:
+        return exists(self.index_dir)
+
+    def version(self) -> str | None:
+        gen = current_generation(self.index_dir)
+        return gen.name if gen else None
+
+    def open(self, expected_model: str | None = None) -> IndexStore:
+        return open_index(self.index_dir, expected_model)
+
+    def build(self, documents: list[Document], embedder: Embedder, chunking: ChunkingConfig, **options) -> BuildReport:
+        return build(self.index_dir, documents, embedder, chunking, approximate_above=self.approximate_above, **options)
+
+
+def backend_for(config) -> "FaissBackend":
+    """The one place a config names its store: "faiss" (default) or "milvus" (milvus_store.py)."""
+    if config.store.backend == "milvus":
+        from .milvus_store import MilvusBackend
+
+        uri = config.store.uri or str(Path(config.index_dir) / "milvus.db")
+        return MilvusBackend(uri, config.store.token, config.store.collection)
+    return FaissBackend(config.index_dir, config.retrieval.approximate_above)
 
 
 def current_generation(index_dir: Path) -> Path | None:

@@ -2,9 +2,9 @@
 
 For every question, typed with diacritics and with them stripped (`assistant.text.fold`), it ranks
 documents (chunks deduplicated by doc_id) with the product's own pieces:
-    lexical   Retriever.lexical_scores(Retriever.query(q))   (BM25; for stripped questions the folded
+    lexical   Retriever.lexical_top(Retriever.query(q), all)  (BM25; for stripped questions the folded
               field, plus the accented one on the restored question when the product restores diacritics)
-    dense     Retriever.dense_scores(embed(query.dense_text), n)   (FAISS cosine)
+    dense     Retriever.dense_top(embed(query.dense_text), n)   (FAISS cosine)
     hybrid    Retriever.search(q)                     (what the product answers from)
 and reports R@1, R@5 and MRR@10 of the gold passage, plus how often the default answer
 (`Assistant.ask`) contains the gold answer and cites the gold passage first.
@@ -105,19 +105,17 @@ class Probe:
         return self.retriever.embedder.embed_queries([getattr(query, "dense_text", query.text)])[0]
 
     def lexical(self, text: str) -> list[str]:
-        return self._bm25_ranking(self.retriever.lexical_scores(self.query(text)))
+        return self._bm25_ranking(self.retriever.lexical_top(self.query(text), len(self.store.chunks)))
 
     def bigram(self, text: str) -> list[str]:
-        return self._bm25_ranking(self.retriever.bigram_scores(self.query(text)))
+        return self._bm25_ranking(self.retriever.bigram_top(self.query(text), len(self.store.chunks)))
 
-    def _bm25_ranking(self, scores: np.ndarray) -> list[str]:
-        order = np.argsort(-scores, kind="stable")
-        order = order[scores[order] > 0]
-        return _doc_ranking(order, self.store.chunks)
+    def _bm25_ranking(self, top: tuple[np.ndarray, np.ndarray]) -> list[str]:
+        return _doc_ranking(top[0], self.store.chunks)
 
     def dense(self, text: str) -> list[str]:
         n = min(DENSE_CHUNKS, len(self.store.chunks))
-        ids, _ = self.retriever.dense_scores(self.vector(text), n)
+        ids, _ = self.retriever.dense_top(self.vector(text), n)
         return _doc_ranking(ids, self.store.chunks)
 
     def hybrid(self, text: str) -> list[str]:
@@ -127,26 +125,24 @@ class Probe:
     def memoize_arms(self) -> None:
         """For fusion sweeps: the arms' scores depend only on the question, so compute them once."""
         retriever, lexical_cache, dense_cache = self.retriever, self._lexical, self._dense
-        lexical_scores, bigram_scores, dense_scores = (retriever.lexical_scores, retriever.bigram_scores,
-                                                       retriever.dense_scores)
+        lexical_top, bigram_top, dense_top = retriever.lexical_top, retriever.bigram_top, retriever.dense_top
 
-        def cached_lexical(query, field="syllables", score=lexical_scores):
-            key = (field, query.text, query.accented)
+        def cached_lexical(query, n, field="syllables", score=lexical_top):
+            key = (field, query.text, query.accented, n)
             if key not in lexical_cache:
-                lexical_cache[key] = score(query)
+                lexical_cache[key] = score(query, n)
             return lexical_cache[key]
 
-        def cached_bigrams(query):
-            return cached_lexical(query, "bigrams", bigram_scores)
+        def cached_bigrams(query, n):
+            return cached_lexical(query, n, "bigrams", bigram_top)
 
         def cached_dense(vector, n):
             key = (vector.tobytes(), n)
             if key not in dense_cache:
-                dense_cache[key] = dense_scores(vector, n)
+                dense_cache[key] = dense_top(vector, n)
             return dense_cache[key]
 
-        retriever.lexical_scores, retriever.bigram_scores, retriever.dense_scores = (cached_lexical, cached_bigrams,
-                                                                                     cached_dense)
+        retriever.lexical_top, retriever.bigram_top, retriever.dense_top = cached_lexical, cached_bigrams, cached_dense
 
 
 def question_forms(q: dict) -> dict[str, str]:

@@ -19,7 +19,7 @@ for _key in [k for k in os.environ if k.startswith(("ASSISTANT_", "OPENAI_"))]:
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from helpers import SEEDS  # noqa: E402
+from helpers import SEEDS, STORES, open_assistant  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -39,6 +39,66 @@ def seeds_assistant(seeds_index):
     from assistant import Assistant
 
     return Assistant(index_dir=seeds_index)
+
+
+@pytest.fixture(scope="session")
+def milvus_db(tmp_path_factory) -> Path:
+    """One Milvus Lite file for the session; pymilvus starts Milvus Lite for it on first use."""
+    return tmp_path_factory.mktemp("milvus") / "tests.db"
+
+
+@pytest.fixture(scope="session")
+def seeds_milvus(milvus_db, tmp_path_factory):
+    """An Assistant over the seeds indexed into Milvus Lite."""
+    index_dir = tmp_path_factory.mktemp("seeds_milvus")
+    result = open_assistant(index_dir, "milvus", milvus_db, open_now=False).index([SEEDS])
+    assert result.report.documents == 2 and not result.problems
+    return open_assistant(index_dir, "milvus", milvus_db)
+
+
+@pytest.fixture
+def milvus_server(tmp_path):
+    """`assistant milvus-lite-server`: a Milvus Lite file served on 127.0.0.1 for several processes
+    (`.uri` to connect to, `.db` the file); it must stop cleanly on SIGTERM."""
+    import socket
+    import subprocess
+    import time
+    from types import SimpleNamespace
+
+    from helpers import CLI, clean_env
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    db, log_path = tmp_path / "served" / "shared.db", tmp_path / "milvus-server.log"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([*CLI, "milvus-lite-server", str(db), "--port", str(port)], env=clean_env(),
+                                stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while True:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        assert proc.poll() is None and time.monotonic() < deadline, log_path.read_text()
+        time.sleep(0.3)
+    yield SimpleNamespace(uri=f"http://127.0.0.1:{port}", db=db)
+    proc.terminate()
+    assert proc.wait(timeout=30) == 0, log_path.read_text()
+
+
+@pytest.fixture(scope="session", params=STORES)
+def seeds_any(request):
+    """The seeds assistant over each store: FAISS files and Milvus."""
+    return request.getfixturevalue("seeds_assistant" if request.param == "faiss" else "seeds_milvus")
+
+
+@pytest.fixture(params=STORES)
+def make_assistant(request, milvus_db, tmp_path):
+    """`make_assistant(index_dir, open_now=True, **overrides)` over each store in turn."""
+    def make(index_dir, open_now=True, **overrides):
+        return open_assistant(index_dir, request.param, milvus_db, overrides, open_now)
+
+    return make
 
 
 @pytest.fixture(scope="session")

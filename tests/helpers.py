@@ -83,3 +83,21 @@ def write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
+
+
+STORES = ["faiss", "milvus"]
+
+
+def open_assistant(index_dir: Path, store: str = "faiss", milvus_db: Path | None = None,
+                   overrides: dict | None = None, open_now: bool = True):
+    """An Assistant over `index_dir` in the given store; Milvus indexes live in one Milvus Lite file
+    per test session, each under its own collection prefix."""
+    import hashlib
+
+    from assistant import Assistant, load_config
+
+    values = dict(overrides or {})
+    if store == "milvus":
+        values.update({"store.backend": "milvus", "store.uri": str(milvus_db),
+                       "store.collection": "t_" + hashlib.sha1(str(index_dir).encode()).hexdigest()[:12]})
+    return Assistant(index_dir=index_dir, config=load_config(overrides=values, environ={}), open_now=open_now)

@@ -324,3 +324,65 @@ def test_chat_streams_a_verified_llm_answer(seeds_index, tmp_path, page):
     finally:
         stop(server)
         llm.close()
+
+
+def test_two_replicas_share_one_milvus_store(milvus_server, browser, tmp_path):
+    """Two app processes on different ports over one served Milvus store: both answer from it, and a
+    document uploaded through one, then deleted through it, is seen (and then gone) in the other."""
+    from gradio_client import Client
+
+    from helpers import SEEDS, clean_env
+
+    env = {"ASSISTANT_STORE_BACKEND": "milvus", "ASSISTANT_STORE_URI": milvus_server.uri}
+    out = run_cli("index", str(SEEDS), env=clean_env(**env))
+    assert out.returncode == 0, out.stderr
+    data = tmp_path / "shared-data"  # uploads and feedback on storage the replicas share
+    replicas = [start_app(tmp_path / f"unused-{name}", data, env=env) for name in ("a", "b")]
+    try:
+        a, b = (Client(r.url, verbose=False) for r in replicas)
+        answers = [c.predict(QUESTION, [], api_name="/ask") for c in (a, b)]
+        assert answers[0]["text"] == answers[1]["text"] and "16 Chủ tịch" in answers[0]["text"]
+        assert answers[1]["citations"][0]["doc_id"] == DOC_000
+
+        question = "Thư viện phường Tràng Tiền có bao nhiêu đầu sách tiếng Việt?"
+        assert b.predict(question, [], api_name="/ask")["refused"]
+        doc = tmp_path / "thu-vien-trang-tien.txt"
+        doc.write_text("Thư viện phường\n" + LIBRARY, encoding="utf-8")
+        context = browser.new_context(viewport={"width": 1400, "height": 1100}, locale="vi-VN")
+        page = context.new_page()
+        page.goto(replicas[0].url)
+        page.wait_for_selector("#question textarea", timeout=60_000)
+        assert "Đã thêm 1" in upload(page, doc)
+
+        def ask_b() -> dict:
+            deadline = time.monotonic() + 30
+            while True:
+                reply = b.predict(question, [], api_name="/ask")
+                done = (not reply["refused"]) if doc.name not in deleted else reply["refused"]
+                if done or time.monotonic() > deadline:
+                    return reply
+                time.sleep(0.5)
+
+        deleted: set[str] = set()
+        reply = ask_b()
+        assert not reply["refused"] and "12.500" in reply["text"], reply
+        assert reply["citations"][0]["doc_id"] == doc.name
+        other = context.new_page()  # replica B's document list shows the upload too
+        other.goto(replicas[1].url)
+        other.get_by_role("tab", name="Tài liệu").click()
+        other.wait_for_function("n => document.querySelector('#documents').innerText.includes(n)", arg=doc.name,
+                                timeout=30_000)
+        shot(other, "replica-b-documents")
+
+        page.get_by_role("tab", name="Tài liệu").click()
+        page.click("#delete-choice input")
+        page.fill("#delete-choice input", "thu-vien-trang")
+        page.get_by_role("option", name=doc.name).click()
+        page.click("#delete")
+        page.wait_for_function("() => document.querySelector('#delete-status').innerText.includes('Đã xóa')")
+        deleted.add(doc.name)
+        assert ask_b()["refused"]
+        context.close()
+    finally:
+        for r in replicas:
+            stop(r)

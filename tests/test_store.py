@@ -211,10 +211,10 @@ def test_format_1_index_answers_without_the_bigram_arm(small, monkeypatch):
     _, _, index_dir = small
     downgrade_to_format_1(index_dir)
 
-    def refuse(self, query):
+    def refuse(self, query, n):
         raise BigramArmCalled
 
-    monkeypatch.setattr(Retriever, "bigram_scores", refuse)
+    monkeypatch.setattr(Retriever, "bigram_top", refuse)
     bot = Assistant(index_dir=index_dir)
     loaded = bot._current()
     assert loaded.store.manifest["format"] == 1
@@ -241,7 +241,7 @@ def test_reindexing_upgrades_a_format_1_index_without_embedding(small):
     assert json.loads((gen / "manifest.json").read_text(encoding="utf-8"))["format"] == store.FORMAT
     loaded = bot._current()
     assert loaded.store.bigrams is not None
-    assert loaded.retriever.bigram_scores(loaded.retriever.query("Hồ Gươm gắn với truyền thuyết")).any()
+    assert len(loaded.retriever.bigram_top(loaded.retriever.query("Hồ Gươm gắn với truyền thuyết"), 50)[0])
     assert bot.retrieve(QUESTION, k=1)[0].doc_id == "ho_guom.txt"
     again = bot.index([docs]).report  # now up to date
     assert again.unchanged and again.embedded == 0 and generations(index_dir) == [gen.name]

@@ -1,0 +1,508 @@
+"""Milvus as the index store, so several app replicas share one index.
+
+A local file path runs Milvus Lite in-process (one process per file); `http://host:19530` talks to a
+Milvus server or cluster that any number of processes share. Three collections, named from a prefix:
+    <prefix>_chunks     one row per chunk: vector, passage text, offsets, and the four BM25 fields
+                        (syllables and syllable pairs, accented and folded) that Milvus scores itself
+    <prefix>_documents  one row per document: id, content hash, title, source, chunk count
+    <prefix>_meta       the head row (model, chunking, version, chunk count) and the corpus statistics
+                        the answerer and the diacritic restorer need, compressed into rows
+
+Texts are normalised and split into syllables in Python exactly as for the FAISS store, then handed
+to Milvus space-joined with a whitespace analyzer, so both stores index the same terms (Milvus'
+own "standard" tokenizer would split "hoàn_kiếm" and would not fold diacritics). BM25 uses bm25s'
+k1 and b. Fusion, answering and citations are shared code (retrieval.py).
+
+Updates are incremental: only added or changed documents are chunked and embedded (vectors of
+unchanged chunk texts are read back), new rows are written before the old ones are deleted, and the
+head row's version changes last, which is what other replicas watch.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+import threading
+import time
+import warnings
+import zlib
+from collections import Counter
+from dataclasses import asdict
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from .chunking import chunk_document
+from .config import ChunkingConfig
+from .diacritics import MIN_BIGRAM_COUNT, DiacriticRestorer
+from .embeddings import Embedder
+from .errors import IndexStoreError, ModelMismatchError
+from .ingest import Document
+from .store import (BM25_FIELDS, FORMAT, BuildReport, ChunkView, Progress, _embed_into, _hash, embed_text,
+                    top_positive)
+from .text import bigrams, fold, syllables
+
+ANALYZER = {"tokenizer": "whitespace"}  # the text arrives as normalised, space-joined terms
+BM25_INDEX = {"inverted_index_algo": "DAAT_MAXSCORE", "bm25_k1": 1.5, "bm25_b": 0.75}  # bm25s' defaults
+MAX_BYTES = 65_535  # a VARCHAR's limit on a Milvus server, counted in UTF-8 bytes
+PART_CHARS = 60_000  # statistics are stored in rows of at most this much base64
+BATCH = 256
+HEAD = "head"
+_CHUNK_FIELDS = ["doc_id", "title", "source", "text", "start_offset", "end_offset", "sentences", "text_hash"]
+
+_clients: dict[tuple[str, str], object] = {}
+_clients_lock = threading.Lock()
+_build_locks: dict[str, threading.Lock] = {}
+
+
+def _key(text: str) -> int:
+    """A stable signed 64-bit id (Milvus INT64 primary keys); filters then never quote user strings."""
+    return int.from_bytes(hashlib.sha1(text.encode("utf-8")).digest()[:8], "big", signed=True)
+
+
+def _fit(text: str, limit: int = MAX_BYTES) -> str:
+    data = text.encode("utf-8")
+    return text if len(data) <= limit else data[:limit].decode("utf-8", errors="ignore")
+
+
+class MilvusBackend:
+    """The Milvus store of one collection prefix at one URI."""
+
+    def __init__(self, uri: str, token: str = "", prefix: str = "assistant"):
+        self.uri, self.token, self.prefix = uri, token, prefix
+        self.chunks_name, self.docs_name, self.meta_name = (f"{prefix}_chunks", f"{prefix}_documents",
+                                                            f"{prefix}_meta")
+
+    @property
+    def where(self) -> str:
+        return f"Milvus {self.uri} ({self.prefix})"
+
+    @property
+    def is_local(self) -> bool:
+        return "://" not in self.uri
+
+    # -- connection ----------------------------------------------------------------------------
+    def client(self):
+        """One client per URI and process (Milvus Lite allows one process per file; its server is shared
+        by every client of that process)."""
+        with _clients_lock:
+            key = (self.uri, self.token)
+            if key not in _clients:
+                _clients[key] = self._connect()
+            return _clients[key]
+
+    def _connect(self):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # milvus-lite imports the deprecated pkg_resources
+                from pymilvus import MilvusClient
+                if self.is_local:
+                    import milvus_lite  # noqa: F401
+        except ImportError:
+            raise IndexStoreError("Kho Milvus cần gói pymilvus và milvus-lite: pip install -e '.[milvus]'") from None
+        if self.is_local:
+            path = Path(self.uri)
+            if path.suffix != ".db":
+                raise IndexStoreError(f"Đường dẫn Milvus Lite phải là một tệp .db: {self.uri}")
+            path.parent.mkdir(parents=True, exist_ok=True)
+        logging.getLogger("pymilvus").setLevel(logging.ERROR)  # iterator notices; errors reach the user as ours
+        try:
+            return MilvusClient(uri=self.uri, token=self.token, timeout=30)
+        except Exception as exc:  # pymilvus raises its own exception types, and gRPC ones
+            hint = (" Tệp này có thể đang được một tiến trình khác mở: nhiều tiến trình dùng chung một kho cần "
+                    "máy chủ Milvus (uri = \"http://...\").") if self.is_local else ""
+            raise IndexStoreError(f"Không kết nối được tới Milvus tại {self.uri} ({_reason(exc)}).{hint}") from None
+
+    def _call(self, what: str, fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except (IndexStoreError, ModelMismatchError):
+            raise
+        except Exception as exc:
+            raise IndexStoreError(f"Milvus tại {self.uri} báo lỗi khi {what}: {_reason(exc)}") from None
+
+    def _load(self, client) -> bool:
+        """Whether the collections exist; they are loaded for search (a server does not keep that state
+        across restarts, and loading an already loaded collection is not free, so only on demand)."""
+        names = (self.chunks_name, self.docs_name, self.meta_name)
+        if not all(client.has_collection(n) for n in names):
+            return False
+        for n in names:
+            client.load_collection(n)
+        return True
+
+    def head(self) -> dict | None:
+        """The head row, or None when there is no index; one cheap read when all is loaded."""
+        client = self.client()
+        try:
+            rows = client.get(self.meta_name, ids=[HEAD], output_fields=["value"])
+        except Exception:  # no such collection, or not loaded
+            if not self._call("đọc chỉ mục", self._load, client):
+                return None
+            rows = self._call("đọc chỉ mục", client.get, self.meta_name, ids=[HEAD], output_fields=["value"])
+        return json.loads(rows[0]["value"]) if rows else None
+
+    # -- the backend interface (store.FaissBackend has the same) ---------------------------------
+    def exists(self) -> bool:
+        return self.head() is not None
+
+    def version(self) -> str | None:
+        head = self.head()
+        return head["version"] if head else None
+
+    def open(self, expected_model: str | None = None) -> "MilvusStore":
+        head = self.head()
+        if head is None:
+            raise IndexStoreError(f"Chưa có chỉ mục trong {self.where}. Hãy chạy: assistant index <thư mục tài liệu>")
+        _check_model(head, expected_model, self.where)
+        return MilvusStore(self, head, self._read_stats(head))
+
+    def build(self, documents: list[Document], embedder: Embedder, chunking: ChunkingConfig, *,
+              replace: bool = True, remove: list[str] | None = None, rebuild: bool = False,
+              progress: Progress | None = None, **_ignored) -> BuildReport:
+        """Same contract as store.build: with `replace` the index then holds exactly `documents`."""
+        started = time.perf_counter()
+        with _build_locks.setdefault(f"{self.uri}|{self.prefix}", threading.Lock()):
+            client = self.client()
+            head = None if rebuild else self.head()
+            if head is not None:
+                _check_model(head, embedder.model_id, self.where)
+            if head is None:
+                self._call("tạo bộ sưu tập", self._create, client, embedder.dim)
+            report = self._call("lập chỉ mục", self._update, client, head, documents, embedder, chunking,
+                                replace, remove or [], progress)
+        report.seconds_total = time.perf_counter() - started
+        return report
+
+    # -- writing -------------------------------------------------------------------------------
+    def _create(self, client, dim: int) -> None:
+        from pymilvus import DataType, Function, FunctionType
+
+        for name in (self.chunks_name, self.docs_name, self.meta_name):
+            if client.has_collection(name):
+                client.drop_collection(name)
+        schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
+        schema.add_field("id", DataType.INT64, is_primary=True)
+        schema.add_field("doc_key", DataType.INT64)
+        schema.add_field("doc_id", DataType.VARCHAR, max_length=2048)
+        schema.add_field("title", DataType.VARCHAR, max_length=8192)
+        schema.add_field("source", DataType.VARCHAR, max_length=8192)
+        schema.add_field("text", DataType.VARCHAR, max_length=MAX_BYTES)
+        schema.add_field("start_offset", DataType.INT64)
+        schema.add_field("end_offset", DataType.INT64)
+        schema.add_field("sentences", DataType.VARCHAR, max_length=MAX_BYTES)
+        schema.add_field("text_hash", DataType.VARCHAR, max_length=64)
+        schema.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)
+        index = client.prepare_index_params()
+        index.add_index(field_name="vector", index_type="AUTOINDEX", metric_type="IP")
+        for name in BM25_FIELDS:
+            schema.add_field(name, DataType.VARCHAR, max_length=MAX_BYTES, enable_analyzer=True,
+                             analyzer_params=ANALYZER)
+            schema.add_field(f"sparse_{name}", DataType.SPARSE_FLOAT_VECTOR)
+            schema.add_function(Function(name=f"bm25_{name}", function_type=FunctionType.BM25,
+                                         input_field_names=[name], output_field_names=[f"sparse_{name}"]))
+            index.add_index(field_name=f"sparse_{name}", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25",
+                            params=BM25_INDEX)
+        client.create_collection(self.chunks_name, schema=schema, index_params=index)
+
+        for name, fields in ((self.docs_name, [("doc_key", DataType.INT64, {"is_primary": True}),
+                                               ("doc_id", DataType.VARCHAR, {"max_length": 2048}),
+                                               ("hash", DataType.VARCHAR, {"max_length": 64}),
+                                               ("title", DataType.VARCHAR, {"max_length": 8192}),
+                                               ("source", DataType.VARCHAR, {"max_length": 8192}),
+                                               ("chunks", DataType.INT64, {}),
+                                               ("indexed_at", DataType.VARCHAR, {"max_length": 64})]),
+                             (self.meta_name, [("key", DataType.VARCHAR, {"is_primary": True, "max_length": 256}),
+                                               ("value", DataType.VARCHAR, {"max_length": MAX_BYTES})])):
+            schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
+            for field_name, kind, extra in fields:
+                schema.add_field(field_name, kind, **extra)
+            schema.add_field("unused", DataType.FLOAT_VECTOR, dim=2)  # Milvus requires a vector field
+            index = client.prepare_index_params()
+            index.add_index(field_name="unused", index_type="AUTOINDEX", metric_type="L2")
+            client.create_collection(name, schema=schema, index_params=index)
+
+    def _update(self, client, head: dict | None, documents: list[Document], embedder: Embedder,
+                chunking: ChunkingConfig, replace: bool, remove: list[str], progress: Progress | None) -> BuildReport:
+        old = self.document_rows() if head is not None else {}
+        given = {d.doc_id: d for d in documents}
+        wanted = set(given) if replace else (set(old) | set(given)) - (set(remove) - set(given))
+        report = BuildReport(documents=len(wanted))
+        report.added = [d for d in given if d in wanted and d not in old]
+        report.changed = [d for d in given if d in old and old[d]["hash"] != given[d].content_hash]
+        report.removed = sorted(set(old) - wanted)
+        resync = head is not None and (head["chunking"] != asdict(chunking) or head.get("format") != FORMAT)
+        if resync and not replace:
+            raise IndexStoreError("Cách chia đoạn đã thay đổi nên phải lập chỉ mục lại toàn bộ tài liệu "
+                                  "(chạy assistant index với cả thư mục, không dùng --add).")
+        if head is not None and not resync and not (report.added or report.changed or report.removed):
+            report.unchanged = True
+            report.chunks = head["chunks"]
+            return report
+
+        to_index = [given[d] for d in given if d in wanted and (resync or d not in old
+                                                                 or old[d]["hash"] != given[d].content_hash)]
+        dropped = set(old) if resync else set(report.changed) | set(report.removed)
+        old_rows = self._chunk_rows([_key(d) for d in dropped], ["id", "lexical"])
+
+        rows, texts = [], []
+        per_doc: Counter[str] = Counter()
+        for doc in to_index:
+            for n, c in enumerate(chunk_document(doc.doc_id, doc.text, chunking.size, chunking.overlap)):
+                text = embed_text(doc.title, doc.text[c.start:c.end])
+                tokens = syllables(text)
+                folded = [fold(t) for t in tokens]
+                row = {"doc_key": _key(doc.doc_id), "doc_id": doc.doc_id, "title": _fit(doc.title, 8000),
+                       "source": _fit(doc.source, 8000), "text": doc.text[c.start:c.end],
+                       "start_offset": c.start, "end_offset": c.end,
+                       "sentences": json.dumps([[s.start, s.end] for s in c.sentences]), "text_hash": _hash(text),
+                       "lexical": " ".join(tokens), "lexical_folded": " ".join(folded),
+                       "lexical_bigrams": " ".join(bigrams(tokens)), "lexical_bigrams_folded": " ".join(bigrams(folded))}
+                for name in ("text", "sentences", *BM25_FIELDS):
+                    if len(row[name].encode("utf-8")) > MAX_BYTES:
+                        raise IndexStoreError(f"Một đoạn của tài liệu {doc.doc_id} quá dài cho Milvus "
+                                              f"(hơn {MAX_BYTES} byte): hãy giảm chunking.size.")
+                row["id"] = _key(f"{doc.doc_id}\x00{n}\x00{row['text_hash']}")
+                rows.append(row)
+                texts.append(text)
+                per_doc[doc.doc_id] += 1
+        report.chunks = (head["chunks"] if head else 0) - len(old_rows) + len(rows)
+
+        cache = self._vectors_by_hash({r["text_hash"] for r in rows}) if head is not None else {}
+        missing = sorted({r["text_hash"]: i for i, r in enumerate(rows) if r["text_hash"] not in cache}.values())
+        report.embedded = len(missing)
+        t0 = time.perf_counter()
+        _embed_into(cache, [texts[i] for i in missing], [rows[i]["text_hash"] for i in missing], embedder, progress)
+        report.seconds_embedding = time.perf_counter() - t0
+        for row in rows:
+            row["vector"] = np.asarray(cache[row["text_hash"]], dtype=np.float32).tolist()
+
+        stats = self._read_stats(head) if head is not None and not resync else _empty_stats()
+        for row in old_rows:
+            _count(stats, row["lexical"].split(), -1)
+        for row in rows:
+            _count(stats, row["lexical"].split(), +1)
+
+        # New rows first, then the old ones go, then the head: a reader never finds a document missing.
+        for i in range(0, len(rows), BATCH):
+            client.upsert(self.chunks_name, rows[i:i + BATCH])
+        new_ids = {r["id"] for r in rows}
+        stale = [r["id"] for r in old_rows if r["id"] not in new_ids]
+        for i in range(0, len(stale), BATCH):
+            client.delete(self.chunks_name, ids=stale[i:i + BATCH])
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        doc_rows = [{"doc_key": _key(d.doc_id), "doc_id": d.doc_id, "hash": d.content_hash,
+                     "title": _fit(d.title, 8000), "source": _fit(d.source, 8000), "chunks": per_doc[d.doc_id],
+                     "indexed_at": now, "unused": [0.0, 0.0]} for d in to_index]
+        for i in range(0, len(doc_rows), BATCH):
+            client.upsert(self.docs_name, doc_rows[i:i + BATCH])
+        gone = [_key(d) for d in report.removed]
+        for i in range(0, len(gone), BATCH):
+            client.delete(self.docs_name, ids=gone[i:i + BATCH])
+
+        version = str(time.time_ns())
+        parts = _pack(stats)
+        client.upsert(self.meta_name, [{"key": f"stats/{version}/{i}", "value": p, "unused": [0.0, 0.0]}
+                                       for i, p in enumerate(parts)])
+        new_head = {"format": FORMAT, "embedding": {"model": embedder.model_id, "dim": embedder.dim},
+                    "chunking": asdict(chunking), "built_at": now, "version": version, "chunks": report.chunks,
+                    "stats_parts": len(parts)}
+        client.upsert(self.meta_name, [{"key": HEAD, "value": json.dumps(new_head), "unused": [0.0, 0.0]}])
+        if head is not None and not resync:
+            client.delete(self.meta_name, ids=[f"stats/{head['version']}/{i}" for i in range(head["stats_parts"])])
+        for name in (self.chunks_name, self.docs_name, self.meta_name):
+            client.flush(name)
+        return report
+
+    # -- reading -------------------------------------------------------------------------------
+    def document_rows(self) -> dict[str, dict]:
+        client = self.client()
+        out = {}
+        iterator = self._call("đọc danh sách tài liệu", client.query_iterator, self.docs_name, batch_size=1000,
+                              output_fields=["doc_id", "hash", "title", "source", "chunks", "indexed_at"])
+        while True:
+            batch = iterator.next()
+            if not batch:
+                iterator.close()
+                return out
+            for r in batch:
+                out[r["doc_id"]] = {k: r[k] for k in ("hash", "title", "source", "chunks", "indexed_at")}
+
+    def _chunk_rows(self, doc_keys: list[int], fields: list[str]) -> list[dict]:
+        rows = []
+        client = self.client()
+        for i in range(0, len(doc_keys), 64):
+            iterator = client.query_iterator(self.chunks_name, batch_size=1000, output_fields=fields,
+                                             filter=f"doc_key in {doc_keys[i:i + 64]}")
+            while batch := iterator.next():
+                rows.extend(batch)
+            iterator.close()
+        return rows
+
+    def _vectors_by_hash(self, hashes: set[str]) -> dict[str, np.ndarray]:
+        """Vectors already stored for these chunk texts, so unchanged texts are not embedded again."""
+        out: dict[str, np.ndarray] = {}
+        wanted = sorted(hashes)
+        client = self.client()
+        for i in range(0, len(wanted), BATCH):
+            batch = wanted[i:i + BATCH]  # hex digests: safe inside the filter string
+            for r in client.query(self.chunks_name, filter=f"text_hash in {json.dumps(batch)}",
+                                  output_fields=["text_hash", "vector"], limit=16_384):
+                out[r["text_hash"]] = np.asarray(r["vector"], dtype=np.float32)
+        return out
+
+    def _read_stats(self, head: dict) -> dict:
+        keys = [f"stats/{head['version']}/{i}" for i in range(head["stats_parts"])]
+        rows = {r["key"]: r["value"] for r in self._call("đọc thống kê chỉ mục", self.client().get, self.meta_name,
+                                                         ids=keys, output_fields=["value"])}
+        if len(rows) != len(keys):
+            raise IndexStoreError(f"Chỉ mục trong {self.where} không nhất quán (thiếu thống kê). Hãy xây dựng lại.")
+        return json.loads(zlib.decompress(base64.b64decode("".join(rows[k] for k in keys))).decode("utf-8"))
+
+
+class MilvusStore:
+    """A replica's view of the Milvus index: statistics in memory, everything else asked of Milvus."""
+
+    has_bigrams = True
+
+    def __init__(self, backend: MilvusBackend, head: dict, stats: dict):
+        self.backend, self.head = backend, head
+        self.manifest = {k: head[k] for k in ("format", "embedding", "chunking", "built_at")}
+        self.df: dict[str, int] = stats["df"]
+        self.df_folded: dict[str, int] = stats["df_folded"]
+        self.restorer = DiacriticRestorer(stats["unigrams"],
+                                          {k: c for k, c in stats["bigrams"].items() if c >= MIN_BIGRAM_COUNT})
+
+    @property
+    def model_id(self) -> str:
+        return self.head["embedding"]["model"]
+
+    @property
+    def version(self) -> str:
+        return self.head["version"]
+
+    @property
+    def n_chunks(self) -> int:
+        return self.head["chunks"]
+
+    def document_info(self) -> dict[str, dict]:
+        return self.backend.document_rows()
+
+    def dense(self, vector: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+        hits = self._search("tìm kiếm vectơ", [np.asarray(vector, dtype=np.float32).tolist()], "vector", n,
+                            {"metric_type": "IP"})
+        return _arrays(hits)
+
+    def bm25(self, requests: list[tuple[str, list[str]]], n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Sum over the requests of Milvus' BM25 scores. Each field gives its own top n, so a chunk
+        outside one field's top n counts 0 there (the FAISS store sums over every chunk)."""
+        total: dict[int, float] = {}
+        for name, terms in requests:
+            if not terms:
+                continue
+            for hit in self._search("tìm kiếm BM25", [" ".join(terms)], f"sparse_{name}", n, {"metric_type": "BM25"}):
+                total[hit["id"]] = total.get(hit["id"], 0.0) + float(hit["distance"])
+        keys = np.array(list(total), dtype=np.int64)
+        ids, scores = top_positive(np.array([total[k] for k in keys.tolist()], dtype=np.float32), n)
+        return keys[ids], scores
+
+    def similarities(self, keys: list[int], vector: np.ndarray) -> list[float]:
+        """Computed by Milvus (a search restricted to these ids): no vectors cross the network."""
+        if not keys:
+            return []
+        client = self.backend.client()
+        hits = self.backend._call("tìm kiếm vectơ", client.search, self.backend.chunks_name,
+                                  data=[np.asarray(vector, dtype=np.float32).tolist()], anns_field="vector",
+                                  filter=f"id in {[int(k) for k in keys]}", limit=len(keys),
+                                  search_params={"metric_type": "IP"}, output_fields=[])
+        found = {h["id"]: float(h["distance"]) for h in (hits[0] if hits else [])}
+        return [found.get(int(k), 0.0) for k in keys]
+
+    def views(self, keys: list[int]) -> dict[int, ChunkView]:
+        if not keys:
+            return {}
+        return {r["id"]: ChunkView(r["doc_id"], r["title"], r["source"], r["text"], r["start_offset"], r["end_offset"],
+                                   [tuple(s) for s in json.loads(r["sentences"])], r["text_hash"])
+                for r in self._get(keys, _CHUNK_FIELDS)}
+
+    def _search(self, what: str, data, field: str, n: int, params: dict) -> list[dict]:
+        client = self.backend.client()
+        hits = self.backend._call(what, client.search, self.backend.chunks_name, data=data, anns_field=field,
+                                  limit=n, search_params=params, output_fields=[])
+        return list(hits[0]) if hits else []
+
+    def _get(self, keys: list[int], fields: list[str]) -> list[dict]:
+        client = self.backend.client()
+        return self.backend._call("đọc đoạn văn", client.get, self.backend.chunks_name, ids=[int(k) for k in keys],
+                                  output_fields=fields)
+
+
+def _arrays(hits: list[dict]) -> tuple[np.ndarray, np.ndarray]:
+    return (np.array([h["id"] for h in hits], dtype=np.int64),
+            np.array([h["distance"] for h in hits], dtype=np.float32))
+
+
+def _check_model(head: dict, expected: str | None, where: str) -> None:
+    built_with = head["embedding"]["model"]
+    if expected is not None and built_with != expected:
+        raise ModelMismatchError(
+            f"Chỉ mục trong {where} được xây dựng bằng mô hình nhúng «{built_with}», còn cấu hình hiện tại dùng "
+            f"«{expected}». Hãy dùng lại mô hình «{built_with}», hoặc xây dựng lại chỉ mục: "
+            f"assistant index <thư mục tài liệu> --rebuild")
+
+
+def _empty_stats() -> dict:
+    return {"df": {}, "df_folded": {}, "unigrams": {}, "bigrams": {}}
+
+
+def _count(stats: dict, tokens: list[str], sign: int) -> None:
+    """Add (or take away) one chunk's terms: the statistics stay exact under incremental updates."""
+    folded = [fold(t) for t in tokens]
+    for table, terms in ((stats["df"], set(tokens)), (stats["df_folded"], set(folded)),
+                         (stats["unigrams"], tokens), (stats["bigrams"], [f"{a} {b}" for a, b in zip(tokens, tokens[1:])])):
+        for t in terms:
+            value = table.get(t, 0) + sign
+            if value > 0:
+                table[t] = value
+            else:
+                table.pop(t, None)
+
+
+def _pack(stats: dict) -> list[str]:
+    blob = base64.b64encode(zlib.compress(json.dumps(stats, ensure_ascii=False).encode("utf-8"), 6)).decode("ascii")
+    return [blob[i:i + PART_CHARS] for i in range(0, len(blob), PART_CHARS)] or [""]
+
+
+def _reason(exc: Exception) -> str:
+    return str(getattr(exc, "message", "") or exc).strip().splitlines()[0][:300] if str(exc) else type(exc).__name__
+
+
+def serve(db: str | Path, host: str = "127.0.0.1", port: int = 19530) -> int:
+    """Serve a Milvus Lite file over the network (`http://host:port`) until interrupted, so several
+    processes on one machine share one store; a production deployment uses a Milvus server instead."""
+    import signal
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # milvus-lite imports the deprecated pkg_resources
+        from milvus_lite.server import Server
+
+    db = Path(db)
+    db.parent.mkdir(parents=True, exist_ok=True)
+    server = Server(str(db), address=f"{host}:{port}")
+    if not server.init() or not server.start():
+        raise IndexStoreError(f"Không khởi động được Milvus Lite cho {db} tại {host}:{port} "
+                              "(tệp đang được mở ở nơi khác, hoặc cổng đã bị dùng).")
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    print(f"Milvus Lite phục vụ {db} tại http://{host}:{port} (Ctrl-C để dừng).", flush=True)
+    try:
+        while not stop.is_set() and server._p.poll() is None:
+            stop.wait(0.5)
+        return 0 if stop.is_set() else 1
+    finally:
+        server.stop()
