@@ -24,6 +24,7 @@ import base64
 import hashlib
 import json
 import logging
+import re
 import threading
 import time
 import warnings
@@ -39,7 +40,7 @@ from .chunking import chunk_document
 from .config import ChunkingConfig
 from .diacritics import MIN_BIGRAM_COUNT, DiacriticRestorer
 from .embeddings import Embedder
-from .errors import IndexStoreError, ModelMismatchError
+from .errors import ConfigError, IndexStoreError, ModelMismatchError
 from .ingest import Document
 from .store import (BM25_FIELDS, FORMAT, BuildReport, ChunkView, Progress, _embed_into, _hash, embed_text,
                     top_positive)
@@ -72,9 +73,13 @@ class MilvusBackend:
     """The Milvus store of one collection prefix at one URI."""
 
     def __init__(self, uri: str, token: str = "", prefix: str = "assistant"):
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,200}", prefix):
+            raise ConfigError(f"Tên bộ sưu tập Milvus không hợp lệ: {prefix!r} (chỉ chữ Latin, chữ số và dấu _, "
+                              "không bắt đầu bằng chữ số)")
         self.uri, self.token, self.prefix = uri, token, prefix
         self.chunks_name, self.docs_name, self.meta_name = (f"{prefix}_chunks", f"{prefix}_documents",
                                                             f"{prefix}_meta")
+        self._ready = False  # collections known to exist and be loaded
 
     @property
     def where(self) -> str:
@@ -108,7 +113,8 @@ class MilvusBackend:
             if path.suffix != ".db":
                 raise IndexStoreError(f"Đường dẫn Milvus Lite phải là một tệp .db: {self.uri}")
             path.parent.mkdir(parents=True, exist_ok=True)
-        logging.getLogger("pymilvus").setLevel(logging.ERROR)  # iterator notices; errors reach the user as ours
+        # pymilvus logs every failed call with a traceback; what failed reaches the user as our message
+        logging.getLogger("pymilvus").setLevel(logging.CRITICAL)
         try:
             return MilvusClient(uri=self.uri, token=self.token, timeout=30)
         except Exception as exc:  # pymilvus raises its own exception types, and gRPC ones
@@ -135,13 +141,19 @@ class MilvusBackend:
         return True
 
     def head(self) -> dict | None:
-        """The head row, or None when there is no index; one cheap read when all is loaded."""
+        """The head row, or None when there is no index; one cheap read once the collections are loaded."""
         client = self.client()
-        try:
-            rows = client.get(self.meta_name, ids=[HEAD], output_fields=["value"])
-        except Exception:  # no such collection, or not loaded
+        if not self._ready:
             if not self._call("đọc chỉ mục", self._load, client):
                 return None
+            self._ready = True
+        try:
+            rows = client.get(self.meta_name, ids=[HEAD], output_fields=["value"])
+        except Exception:  # dropped, or released by a server restart: look again
+            self._ready = False
+            if not self._call("đọc chỉ mục", self._load, client):
+                return None
+            self._ready = True
             rows = self._call("đọc chỉ mục", client.get, self.meta_name, ids=[HEAD], output_fields=["value"])
         return json.loads(rows[0]["value"]) if rows else None
 
@@ -162,8 +174,10 @@ class MilvusBackend:
 
     def build(self, documents: list[Document], embedder: Embedder, chunking: ChunkingConfig, *,
               replace: bool = True, remove: list[str] | None = None, rebuild: bool = False,
-              progress: Progress | None = None, **_ignored) -> BuildReport:
-        """Same contract as store.build: with `replace` the index then holds exactly `documents`."""
+              progress: Progress | None = None, vectors: dict[str, np.ndarray] | None = None,
+              **_ignored) -> BuildReport:
+        """Same contract as store.build: with `replace` the index then holds exactly `documents`.
+        `vectors` (by chunk-text hash, e.g. a FAISS index's) are used instead of embedding those texts."""
         started = time.perf_counter()
         with _build_locks.setdefault(f"{self.uri}|{self.prefix}", threading.Lock()):
             client = self.client()
@@ -172,8 +186,9 @@ class MilvusBackend:
                 _check_model(head, embedder.model_id, self.where)
             if head is None:
                 self._call("tạo bộ sưu tập", self._create, client, embedder.dim)
+                self._ready = True
             report = self._call("lập chỉ mục", self._update, client, head, documents, embedder, chunking,
-                                replace, remove or [], progress)
+                                replace, remove or [], progress, vectors or {})
         report.seconds_total = time.perf_counter() - started
         return report
 
@@ -226,7 +241,8 @@ class MilvusBackend:
             client.create_collection(name, schema=schema, index_params=index)
 
     def _update(self, client, head: dict | None, documents: list[Document], embedder: Embedder,
-                chunking: ChunkingConfig, replace: bool, remove: list[str], progress: Progress | None) -> BuildReport:
+                chunking: ChunkingConfig, replace: bool, remove: list[str], progress: Progress | None,
+                known: dict[str, np.ndarray]) -> BuildReport:
         old = self.document_rows() if head is not None else {}
         given = {d.doc_id: d for d in documents}
         wanted = set(given) if replace else (set(old) | set(given)) - (set(remove) - set(given))
@@ -265,20 +281,25 @@ class MilvusBackend:
                     if len(row[name].encode("utf-8")) > MAX_BYTES:
                         raise IndexStoreError(f"Một đoạn của tài liệu {doc.doc_id} quá dài cho Milvus "
                                               f"(hơn {MAX_BYTES} byte): hãy giảm chunking.size.")
-                row["id"] = _key(f"{doc.doc_id}\x00{n}\x00{row['text_hash']}")
+                # Everything a row holds follows from these, so an equal id means an identical row.
+                row["id"] = _key("\x00".join(map(str, (doc.doc_id, doc.content_hash, n, c.start, c.end,
+                                                          row["text_hash"]))))
                 rows.append(row)
                 texts.append(text)
                 per_doc[doc.doc_id] += 1
         report.chunks = (head["chunks"] if head else 0) - len(old_rows) + len(rows)
 
-        cache = self._vectors_by_hash({r["text_hash"] for r in rows}) if head is not None else {}
+        hashes = {r["text_hash"] for r in rows}
+        cache = {h: known[h] for h in hashes if h in known}
+        if head is not None:
+            cache.update(self._vectors_by_hash(hashes - set(cache)))
         missing = sorted({r["text_hash"]: i for i, r in enumerate(rows) if r["text_hash"] not in cache}.values())
         report.embedded = len(missing)
         t0 = time.perf_counter()
         _embed_into(cache, [texts[i] for i in missing], [rows[i]["text_hash"] for i in missing], embedder, progress)
         report.seconds_embedding = time.perf_counter() - t0
         for row in rows:
-            row["vector"] = np.asarray(cache[row["text_hash"]], dtype=np.float32).tolist()
+            row["vector"] = np.asarray(cache[row["text_hash"]], dtype=np.float32)
 
         stats = self._read_stats(head) if head is not None and not resync else _empty_stats()
         for row in old_rows:
@@ -287,8 +308,11 @@ class MilvusBackend:
             _count(stats, row["lexical"].split(), +1)
 
         # New rows first, then the old ones go, then the head: a reader never finds a document missing.
-        for i in range(0, len(rows), BATCH):
-            client.upsert(self.chunks_name, rows[i:i + BATCH])
+        # Rows already stored (equal ids) are neither written again nor deleted.
+        old_ids = {r["id"] for r in old_rows}
+        fresh = [r for r in rows if r["id"] not in old_ids]
+        for i in range(0, len(fresh), BATCH):
+            client.insert(self.chunks_name, fresh[i:i + BATCH])
         new_ids = {r["id"] for r in rows}
         stale = [r["id"] for r in old_rows if r["id"] not in new_ids]
         for i in range(0, len(stale), BATCH):
@@ -367,6 +391,7 @@ class MilvusStore:
     """A replica's view of the Milvus index: statistics in memory, everything else asked of Milvus."""
 
     has_bigrams = True
+    remote = True  # retrieval overlaps its round trips
 
     def __init__(self, backend: MilvusBackend, head: dict, stats: dict):
         self.backend, self.head = backend, head

@@ -9,6 +9,7 @@ over its own candidates: unlike reciprocal ranks it keeps how far ahead an arm's
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -108,10 +109,14 @@ class Retriever:
         query = self.query(question)
         n = min(self.config.candidates, n_chunks)
 
+        # A remote store's BM25 searches run while the question is embedded (one round trip each).
+        lexical = _start(self.store, self.lexical_top, query, n)
+        use_bigrams = self.config.bigram_weight > 0 and self.store.has_bigrams
+        bigram = _start(self.store, self.bigram_top, query, n) if use_bigrams else None
         vector = self.embedder.embed_queries([query.dense_text])[0]
         dense_ids, dense_sims = self.dense_top(vector, n)
         dense_of = dict(zip(dense_ids.tolist(), dense_sims.tolist()))
-        lexical_ids, lexical_scores = self.lexical_top(query, n)
+        lexical_ids, lexical_scores = lexical.result()
         lexical_of = dict(zip(lexical_ids.tolist(), lexical_scores.tolist()))
 
         dense_weight = self.config.dense_weight * (1.0 if query.accented else UNACCENTED_DENSE_WEIGHT)
@@ -119,8 +124,8 @@ class Retriever:
         # natural zero, while BM25 returning fewer than n chunks means the rest scored 0.
         arms = [(dense_ids, dense_sims, dense_weight, True),
                 (lexical_ids, lexical_scores, self.config.lexical_weight, len(lexical_ids) == n)]
-        if self.config.bigram_weight > 0 and self.store.has_bigrams:
-            ids, top = self.bigram_top(query, n)
+        if bigram is not None:
+            ids, top = bigram.result()
             arms.append((ids, top, self.config.bigram_weight, len(ids) == n))
         fused: dict[int, float] = {}
         for ids, scores, weight, full in arms:
@@ -136,9 +141,10 @@ class Retriever:
         # Chunks are read in batches (one round trip each for a remote store), in fused order.
         for offset in range(0, len(ranked), 2 * wanted):
             batch = ranked[offset:offset + 2 * wanted]
-            views = self.store.views(batch)
             missing = [i for i in batch if i not in dense_of]
-            dense_of.update(zip(missing, self.store.similarities(missing, vector)))
+            similarities = _start(self.store, self.store.similarities, missing, vector)
+            views = self.store.views(batch)
+            dense_of.update(zip(missing, similarities.result()))
             for i in batch:
                 view = views.get(i)
                 if view is None or view.text_hash in seen_texts:
@@ -167,6 +173,27 @@ class Retriever:
         for p, s in zip(passages, scores):
             p.score = float(s)
         return sorted(passages, key=lambda p: p.score, reverse=True)
+
+
+class _Done:
+    def __init__(self, value):
+        self.value = value
+
+    def result(self):
+        return self.value
+
+
+_pool: ThreadPoolExecutor | None = None
+
+
+def _start(store, fn, *args):
+    """`fn(*args)` in a thread for a store that waits on the network (`store.remote`), else now."""
+    global _pool
+    if not getattr(store, "remote", False):
+        return _Done(fn(*args))
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="retrieval")
+    return _pool.submit(fn, *args)
 
 
 def _top(scores: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:

@@ -134,3 +134,19 @@ def test_vector_pool_skips_indexes_with_borrowed_vectors(tmp_path, monkeypatch):
     assert len(common.vector_pool(model, tmp_path / "other")) == report.chunks == 1
     (tmp_path / "real" / common.BORROWED_MARKER).touch()  # as speed.py marks its latency-only index
     assert common.vector_pool(model, tmp_path / "other") == {}
+
+
+def test_stores_benchmark_on_a_tiny_sample(tmp_path):
+    """FAISS and its Milvus Lite copy (same vectors, nothing embedded) answer the same questions."""
+    import stores
+    from common import as_records, build_index, load_passages, make_config
+
+    build_index(tmp_path / "faiss", as_records(load_passages()[:4], []), make_config(), share_vectors=False)
+    result = stores.run(tmp_path / "faiss", tmp_path / "milvus.db", limit_questions=6, json_path=False, quiet=True)
+    assert result["documents"] == 4 and result["questions"] == 6 and result["milvus_build"]["embedded"] == 0
+    assert result["milvus_build"]["chunks"] == result["chunks"]
+    assert [row["store"] for row in result["table"]] == ["faiss", "milvus"]
+    for row in result["table"]:
+        assert row["retrieve_p50_ms"] > 0 and 0.0 <= row["accented_R@1"] <= row["accented_R@5"] <= 1.0
+    assert result["top5_agreement"] > 0.8
+    assert "| milvus |" in stores.format_report(result)

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from assistant import Assistant, load_config
-from assistant.errors import IndexStoreError, ModelMismatchError
+from assistant.errors import ConfigError, IndexStoreError, ModelMismatchError
 from assistant.store import BM25_FIELDS
 from helpers import CLI, clean_env, open_assistant, write
 
@@ -119,7 +119,10 @@ def test_misconfigured_milvus_gets_clear_messages(tmp_path):
     config = load_config(overrides={"store.backend": "milvus", "store.uri": str(tmp_path / "empty.db")}, environ={})
     with pytest.raises(IndexStoreError, match="Chưa có chỉ mục"):
         Assistant(index_dir=tmp_path, config=config).retrieve("Hồ Gươm")
-    with pytest.raises(Exception, match="chọn một trong: faiss, milvus"):
+    config = load_config(overrides={"store.backend": "milvus", "store.collection": "kho-1"}, environ={})
+    with pytest.raises(ConfigError, match="Tên bộ sưu tập Milvus không hợp lệ"):
+        Assistant(index_dir=tmp_path, config=config)
+    with pytest.raises(ConfigError, match="chọn một trong: faiss, milvus"):
         load_config(overrides={"store.backend": "chroma"}, environ={})
 
 
