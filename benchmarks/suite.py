@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/suite.py            # retrieval (N = 0 and 1,000), long documents, refusal,
                                                     # verification, speed (also at 10,000 documents),
+                                                    # Milvus Lite against FAISS at 10,000 documents,
                                                     # approximate search, start-up
     .venv/bin/python benchmarks/suite.py --quick    # a few questions each: checks that all of it runs
     .venv/bin/python benchmarks/suite.py --large    # also retrieval at all 9,994 VNTC articles (slow: the
@@ -29,6 +30,7 @@ import long_documents  # noqa: E402
 import retrieval  # noqa: E402
 import speed  # noqa: E402
 import startup  # noqa: E402
+import stores  # noqa: E402
 import verification  # noqa: E402
 
 
@@ -46,6 +48,9 @@ def run(quick: bool = False, large: bool = False) -> dict:
         ("speed", lambda: speed.run([("n1000", retrieval.default_index_dir(1000, 600, 1, None))],
                                     build_docs=5 if quick else 200, json_path=out, limit_questions=questions,
                                     scale_docs=None if quick else 9994)),
+        ("index stores: Milvus Lite and FAISS", lambda: stores.run(
+            retrieval.default_index_dir(1000, 600, 1, None) if quick else speed.scale_index(9994)[0],
+            limit_questions=questions or 300, json_path=out)),
         ("approximate search", lambda: ann.run(sizes=(3_000, 25_000) if quick else ann.DEFAULT_SIZES,
                                                questions=20 if quick else 200, json_path=out)),
         ("start-up", lambda: startup.run(runs=1 if quick else 3, json_path=out)),
