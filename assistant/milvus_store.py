@@ -24,6 +24,7 @@ import base64
 import hashlib
 import json
 import logging
+import os
 import re
 import threading
 import time
@@ -100,6 +101,9 @@ class MilvusBackend:
             return _clients[key]
 
     def _connect(self):
+        # gRPC's C core would print keepalive notices ("too_many_pings") from Milvus Lite during long
+        # writes; failures reach the user as exceptions anyway.
+        os.environ.setdefault("GRPC_VERBOSITY", "NONE")
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # milvus-lite imports the deprecated pkg_resources

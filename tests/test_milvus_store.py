@@ -119,6 +119,9 @@ def test_misconfigured_milvus_gets_clear_messages(tmp_path):
     config = load_config(overrides={"store.backend": "milvus", "store.uri": str(tmp_path / "empty.db")}, environ={})
     with pytest.raises(IndexStoreError, match="Chưa có chỉ mục"):
         Assistant(index_dir=tmp_path, config=config).retrieve("Hồ Gươm")
+    config = load_config(overrides={"store.backend": "milvus", "store.uri": "http://127.0.0.1:1"}, environ={})
+    with pytest.raises(IndexStoreError, match="Không kết nối được tới Milvus tại http://127.0.0.1:1"):
+        Assistant(index_dir=tmp_path, config=config)
     config = load_config(overrides={"store.backend": "milvus", "store.collection": "kho-1"}, environ={})
     with pytest.raises(ConfigError, match="Tên bộ sưu tập Milvus không hợp lệ"):
         Assistant(index_dir=tmp_path, config=config)
