@@ -15,7 +15,8 @@ k1 and b. Fusion, answering and citations are shared code (retrieval.py).
 
 Updates are incremental: only added or changed documents are chunked and embedded (vectors of
 unchanged chunk texts are read back), new rows are written before the old ones are deleted, and the
-head row's version changes last, which is what other replicas watch.
+head row's version changes last, which is what other replicas watch. The statistics are updated by
+deltas; when another process committed an update meanwhile they are recounted from the rows.
 """
 
 from __future__ import annotations
@@ -305,10 +306,13 @@ class MilvusBackend:
         for row in rows:
             row["vector"] = np.asarray(cache[row["text_hash"]], dtype=np.float32)
 
-        stats = self._read_stats(head) if head is not None and not resync else _empty_stats()
-        for row in old_rows:
+        try:
+            stats = self._read_stats(head) if head is not None and not resync else _empty_stats()
+        except IndexStoreError:
+            stats = None  # replaced by another process meanwhile: recounted below
+        for row in old_rows if stats is not None else []:
             _count(stats, row["lexical"].split(), -1)
-        for row in rows:
+        for row in rows if stats is not None else []:
             _count(stats, row["lexical"].split(), +1)
 
         # New rows first, then the old ones go, then the head: a reader never finds a document missing.
@@ -331,6 +335,11 @@ class MilvusBackend:
         for i in range(0, len(gone), BATCH):
             client.delete(self.docs_name, ids=gone[i:i + BATCH])
 
+        now_head = self.head()
+        if stats is None or (now_head is not None and head is not None and now_head["version"] != head["version"]):
+            # Another process committed an update meanwhile: our deltas started from stale statistics,
+            # so count them afresh from the rows (exact, and only in this case: it reads every chunk).
+            stats, report.chunks = self._stats_from_rows()
         version = str(time.time_ns())
         parts = _pack(stats)
         client.upsert(self.meta_name, [{"key": f"stats/{version}/{i}", "value": p, "unused": [0.0, 0.0]}
@@ -339,8 +348,9 @@ class MilvusBackend:
                     "chunking": asdict(chunking), "built_at": now, "version": version, "chunks": report.chunks,
                     "stats_parts": len(parts)}
         client.upsert(self.meta_name, [{"key": HEAD, "value": json.dumps(new_head), "unused": [0.0, 0.0]}])
-        if head is not None and not resync:
-            client.delete(self.meta_name, ids=[f"stats/{head['version']}/{i}" for i in range(head["stats_parts"])])
+        for old_head in {json.dumps(h, sort_keys=True): h for h in (head, now_head) if h is not None}.values():
+            client.delete(self.meta_name, ids=[f"stats/{old_head['version']}/{i}"
+                                               for i in range(old_head["stats_parts"])])
         for name in (self.chunks_name, self.docs_name, self.meta_name):
             client.flush(name)
         return report
@@ -369,6 +379,18 @@ class MilvusBackend:
                 rows.extend(batch)
             iterator.close()
         return rows
+
+    def _stats_from_rows(self) -> tuple[dict, int]:
+        stats, n = _empty_stats(), 0
+        client = self.client()
+        client.flush(self.chunks_name)
+        iterator = client.query_iterator(self.chunks_name, batch_size=1000, output_fields=["lexical"])
+        while batch := iterator.next():
+            for row in batch:
+                _count(stats, row["lexical"].split(), +1)
+            n += len(batch)
+        iterator.close()
+        return stats, n
 
     def _vectors_by_hash(self, hashes: set[str]) -> dict[str, np.ndarray]:
         """Vectors already stored for these chunk texts, so unchanged texts are not embedded again."""

@@ -162,3 +162,34 @@ def test_processes_share_a_served_store(milvus_server, tmp_path):
                                           ASSISTANT_STORE_URI=str(milvus_server.db)))
     assert direct.returncode == 2 and "máy chủ Milvus" in direct.stderr, direct.stderr
     assert reader.retrieve("Nhà hát Lớn", k=1)[0].doc_id == "nha_hat.txt"
+
+
+def test_statistics_stay_exact_when_another_process_updated_meanwhile(tmp_path, milvus_db, monkeypatch):
+    """Two replicas indexing at once: the second to commit started from older statistics; it notices
+    the newer version and recounts, so the statistics equal a recount of the rows."""
+    for name, text in DOCS.items():
+        write(tmp_path / "docs" / name, text)
+    write(tmp_path / "more" / ADDED[0], ADDED[1])
+    first = open_assistant(tmp_path / "kho", "milvus", milvus_db, open_now=False)
+    first.index([tmp_path / "docs" / "ho_guom.txt"])
+    backend = first.backend
+    stale = backend.head()
+    second = open_assistant(tmp_path / "kho", "milvus", milvus_db, open_now=False)
+    second.index([tmp_path / "docs" / "pho_co.txt"], replace=False)  # commits while `first` works
+
+    real_head, calls = backend.head, []
+
+    def head_as_first_saw_it():
+        calls.append(1)
+        return stale if len(calls) == 1 else real_head()
+
+    monkeypatch.setattr(backend, "head", head_as_first_saw_it)
+    report = first.index([tmp_path / "more"], replace=False).report
+    monkeypatch.setattr(backend, "head", real_head)
+    recount, chunks = backend._stats_from_rows()
+    assert report.chunks == chunks == 3
+    loaded = second._current() if second._loaded is None else second._load()
+    assert loaded.store.df == recount["df"] and loaded.store.restorer.unigrams == recount["unigrams"]
+    assert set(second.documents()) == {"ho_guom.txt", "pho_co.txt", ADDED[0]}
+    stored = backend.client().query(backend.meta_name, filter='key like "stats/%"', output_fields=["key"], limit=100)
+    assert {r["key"].split("/")[1] for r in stored} == {backend.head()["version"]}  # no orphaned statistics
