@@ -316,11 +316,12 @@ class MilvusBackend:
             _count(stats, row["lexical"].split(), +1)
 
         # New rows first, then the old ones go, then the head: a reader never finds a document missing.
-        # Rows already stored (equal ids) are neither written again nor deleted.
+        # Rows already stored (equal ids) are neither written again nor deleted. Upsert, not insert:
+        # Milvus does not enforce unique ids, and another process may be writing the same document.
         old_ids = {r["id"] for r in old_rows}
         fresh = [r for r in rows if r["id"] not in old_ids]
         for i in range(0, len(fresh), BATCH):
-            client.insert(self.chunks_name, fresh[i:i + BATCH])
+            client.upsert(self.chunks_name, fresh[i:i + BATCH])
         new_ids = {r["id"] for r in rows}
         stale = [r["id"] for r in old_rows if r["id"] not in new_ids]
         for i in range(0, len(stale), BATCH):
