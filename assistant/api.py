@@ -103,7 +103,7 @@ class Assistant:
             if self._loaded is loaded and self.backend.version() not in (None, loaded.store.version):
                 return self._load()
             return self._loaded or loaded
-        except IndexStoreError:
+        except (IndexStoreError, OSError):
             return loaded  # unreachable or mid-change: keep answering from what is loaded
         finally:
             self._lock.release()

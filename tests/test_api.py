@@ -240,3 +240,20 @@ def test_llm_failures_still_give_a_cited_answer_and_never_show_the_key(failure, 
     finally:
         if server:
             server.close()
+
+
+def test_an_index_changed_by_another_process_is_picked_up(tmp_path, make_assistant):
+    """Another Assistant over the same index (another replica, or `assistant index` in a shell)
+    updates it; this one answers from the update within `store.refresh_seconds`, without a restart."""
+    import time
+
+    write(tmp_path / "docs" / "nha_hat.txt", "Nhà hát Lớn\nNhà hát Lớn Hà Nội có 598 chỗ ngồi.")
+    make_assistant(tmp_path / "idx", open_now=False).index([tmp_path / "docs"])
+    reader = make_assistant(tmp_path / "idx", **{"store.refresh_seconds": 0.2})
+    question = "Thư viện phường Tràng Tiền có bao nhiêu đầu sách?"
+    assert reader.ask(question).refused
+    write(tmp_path / "more" / "thu_vien.txt", "Thư viện\nThư viện phường Tràng Tiền có 12.500 đầu sách.")
+    make_assistant(tmp_path / "idx").index([tmp_path / "more"], replace=False)
+    time.sleep(0.3)
+    answer = reader.ask(question)
+    assert not answer.refused and answer.citations[0].doc_id == "thu_vien.txt"
