@@ -42,7 +42,7 @@ from .chunking import chunk_document
 from .config import ChunkingConfig
 from .diacritics import MIN_BIGRAM_COUNT, DiacriticRestorer
 from .embeddings import Embedder
-from .errors import ConfigError, IndexStoreError, ModelMismatchError
+from .errors import AssistantError, ConfigError, IndexStoreError, ModelMismatchError
 from .ingest import Document
 from .store import (BM25_FIELDS, FORMAT, BuildReport, ChunkView, Progress, _embed_into, _hash, embed_text,
                     top_positive)
@@ -130,7 +130,7 @@ class MilvusBackend:
     def _call(self, what: str, fn, *args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except (IndexStoreError, ModelMismatchError):
+        except AssistantError:  # ours (a model mismatch, an embedding failure): already said well
             raise
         except Exception as exc:
             raise IndexStoreError(f"Milvus tại {self.uri} báo lỗi khi {what}: {_reason(exc)}") from None
