@@ -196,10 +196,6 @@ def _start(store, fn, *args):
     return _pool.submit(fn, *args)
 
 
-def _top(scores: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    return top_positive(scores, n)
-
-
 def _min_max(scores: np.ndarray, full: bool) -> np.ndarray:
     """An arm's candidate scores (best first) scaled so its best is 1 and its n-th best 0. When the arm
     found fewer than n candidates (BM25 matching few chunks) the floor is 0, the score of a non-match."""

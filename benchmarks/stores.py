@@ -25,18 +25,15 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from common import CACHE_DIR, CachingEmbedder, git_commit, load_questions, make_config, publish  # noqa: E402
+    from speed import _pct  # noqa: E402
 else:
     from .common import CACHE_DIR, CachingEmbedder, git_commit, load_questions, make_config, publish
+    from .speed import _pct
 
 from assistant import Assistant  # noqa: E402
 from assistant.text import clean_question, fold  # noqa: E402
 
 K = 5
-
-
-def _pct(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(q * len(values)))]
 
 
 def milvus_copy(faiss_bot: Assistant, db: Path, collection: str = "bench") -> tuple[Assistant, dict]:

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from assistant import Assistant, ConfigError, Passage, load_config
-from assistant.retrieval import Query, Retriever, _min_max, _top
+from assistant.retrieval import Query, Retriever, _min_max
+from assistant.store import top_positive as _top
 from helpers import DOC_000, DOC_004, STORES, open_assistant, write
 
 FIELDS = ("doc_id", "title", "source", "text", "start", "end", "score")
