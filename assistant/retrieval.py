@@ -17,7 +17,7 @@ import numpy as np
 from .config import RetrievalConfig
 from .embeddings import Embedder
 from .diacritics import DiacriticRestorer
-from .store import IndexStore, top_positive
+from .store import IndexStore
 from .text import bigrams, fold, has_diacritics, syllables
 
 # Multiplies dense_weight for questions typed without diacritics (restoration is not perfect);
