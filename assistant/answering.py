@@ -33,18 +33,31 @@ PERSON_CUES = ("ai ", "nguoi nao", "vi nao", "ong nao", "ba nao", "dong chi nao"
 # Vietnamese personal names are mostly three or more capitalised syllables ("Phạm Tuấn Long").
 TIME_CUES = ("khi nao", "nam nao", "ngay nao", "bao gio", "thoi gian nao", "luc nao", "thang nao")
 _DIGIT = re.compile(r"\d")
+_COUNT = re.compile(r"(?<![\d/.,-])\d+(?:[.,]\d+)*(?![\d/-])")  # "16", "1.200", not the date "30/6"
+_WORDS = re.compile(r"\w+")
+_TRAILING = ".,;:!?)\"'”’"
 # Refusal: a logistic model over signals of how well the retrieved text answers the question (see
-# `signals`); its output is the answer's confidence. benchmarks/calibrate_refusal.py fits such models
-# on XQuAD-vi with half of the articles removed. A model fitted there on all four signals refuses
-# better on XQuAD-vi (F1 0.925 against 0.911) but answers questions about another district or ward
-# than the one the documents cover (tests/questions/seeds.yaml, refuse-*), so the product keeps the
-# rule those pass: refuse when 0.5 × coverage + 0.5 × dense < 0.62 (weights 10, 10, bias -12.4).
+# `signals`); its output is the answer's confidence, compared with [answer] refusal_threshold. A
+# question that names something no passage names ("phường Hàng Trống") is refused whatever the model
+# says: on XQuAD-vi, dense similarity stays high for a passage about the same kind of thing. Fitted by
+# benchmarks/calibrate_refusal.py on XQuAD-vi with half of the articles removed from the index.
 REFUSAL_MODEL = {
-    "accented": {"bias": -12.4, "coverage": 10.0, "dense": 10.0, "passage_pairs": 0.0, "missing_weight": 0.0},
-    "unaccented": {"bias": -12.4, "coverage": 10.0, "dense": 10.0, "passage_pairs": 0.0, "missing_weight": 0.0},
+    "accented": {"bias": -8.092, "coverage": 2.11, "sentence": 3.401, "dense": 9.285, "passage_pairs": 4.887,
+                 "missing_weight": -2.643},
+    "unaccented": {"bias": -8.296, "coverage": 2.502, "sentence": 3.09, "dense": 9.104, "passage_pairs": 4.792,
+                   "missing_weight": -2.089},
 }
-SECOND_SENTENCE_SCORE = 0.6  # share of the best sentence's score
-SECOND_SENTENCE_COVERAGE = 0.3
+# Which sentence holds the answer: a logistic model over `sentence_features` plus where the sentence
+# sits (passage rank and score, its neighbours' coverage of the question). Fitted by
+# benchmarks/calibrate_answer.py on XQuAD-vi, one half of the articles scored on the other.
+SENTENCE_MODEL = {
+    "bias": -6.385, "coverage": 2.557, "bigrams": 5.395, "long": -0.744, "log_length": 0.34, "number": 0.286,
+    "time": 0.29, "person": 0.038, "new_name": 0.091, "definition": 0.401, "new_share": -0.695, "density": -0.212,
+    "counted": 1.106, "phrase": -2.298, "named": 0.561,
+    "inv_rank": 2.278, "passage_score": 1.925, "previous": -0.626, "next": -1.077, "first": 0.177,
+    "passage_best": -1.125,
+}
+SECOND_SENTENCE_PROBABILITY = 0.1  # a second sentence is quoted when it is this likely to hold the answer
 _PRONOUN_START = re.compile(r"^(?:(?:anh|chị|cô|ông|bà|cậu) ấy|(?:ông|bà|anh|chị)(?= (?:cho|nói|đã|là|cũng|được|còn|sinh|mất))"
                             r"|họ|nó|hắn|điều này|việc này)\b", re.IGNORECASE)
 
@@ -94,7 +107,8 @@ class _Candidate:
     end: int
     text: str
     coverage: float
-    score: float
+    score: float  # probability that the sentence holds the answer (SENTENCE_MODEL)
+    features: dict = field(default_factory=dict)
 
 
 class ExtractiveAnswerer:
@@ -115,7 +129,7 @@ class ExtractiveAnswerer:
         if not candidates:
             return Answer(REFUSAL, refused=True, passages=passages)
         best = candidates[0]
-        signals = self.signals(query, best.coverage, passages)
+        signals = self.signals(query, best, passages)
         confidence = self.confidence(signals, query.accented)
         if focus:  # a follow-up is answered only if the answer speaks to the follow-up itself
             confidence = min(confidence, self._coverage(Query.of(focus), best.text))
@@ -130,12 +144,13 @@ class ExtractiveAnswerer:
         for other in candidates[1:self.config.max_sentences + 3]:
             if len(chosen) >= self.config.max_sentences:
                 break
-            # A second sentence often holds the answer when the best one only restates the question:
-            # it is quoted when it scores close to the best (benchmarks/retrieval.py, "answer ∋ gold").
-            if (other.score >= SECOND_SENTENCE_SCORE * best.score and other.coverage >= SECOND_SENTENCE_COVERAGE
+            # A second sentence often holds the answer when the best one only restates the question
+            # (benchmarks/calibrate_answer.py, "answer ∋ gold").
+            if (other.score >= SECOND_SENTENCE_PROBABILITY
                     and not any(_near_duplicate(other.text, c.text) for c in chosen)):
                 chosen.append(other)
-        chosen.sort(key=lambda c: (c.rank, c.start))
+        if len({c.passage.doc_id for c in chosen}) == 1:  # one document: in its own order
+            chosen.sort(key=lambda c: c.start)
         citations, parts = [], []
         for marker, c in enumerate(chosen, 1):
             sentence = c.text.rstrip(" .;:,")
@@ -145,28 +160,28 @@ class ExtractiveAnswerer:
                                       p.start))
         return Answer(" ".join(parts), citations, False, confidence, passages, signals=signals)
 
-    def signals(self, query: Query, coverage: float, passages: list[Passage]) -> dict[str, float]:
-        """Evidence for answering, each in [0, 1]: the best sentence's share of the question (IDF-weighted),
-        the best passage's meaning similarity, the question's syllable pairs found in that passage, and
-        the weight of the heaviest question word it lacks (a changed name: "quận Ba Đình")."""
+    def signals(self, query: Query, best: _Candidate, passages: list[Passage]) -> dict[str, float]:
+        """Evidence for answering, each in [0, 1]: the best sentence's share of the question (IDF-weighted)
+        and its probability of holding the answer, the best passage's meaning similarity, the question's
+        syllable pairs found in that passage, and the weight of the heaviest question word it lacks (a
+        changed name: "quận Ba Đình")."""
         weights = self._term_weights(query)
         top = passages[0]
         tokens = _tokens(top.text, query.accented)
         present = set(tokens)
         pairs = set(zip(query.tokens, query.tokens[1:]))
         return {
-            "coverage": coverage,
+            "coverage": best.coverage,
+            "sentence": best.score,
             "dense": min(max((top.dense_score - 0.75) / 0.15, 0.0), 1.0),
             "passage_pairs": len(pairs & set(zip(tokens, tokens[1:]))) / len(pairs) if pairs else 0.0,
             "missing_weight": (max((w for t, w in weights.items() if t not in present), default=0.0)
                                / max(weights.values())),
+            "missing_name": float(_missing_name(query.text, passages, query.accented)),
         }
 
     def confidence(self, signals: dict[str, float], accented: bool) -> float:
-        """Probability that the question is answerable from the passages (REFUSAL_MODEL)."""
-        model = REFUSAL_MODEL["accented" if accented else "unaccented"]
-        z = model["bias"] + sum(w * signals[name] for name, w in model.items() if name != "bias")
-        return 1.0 / (1.0 + math.exp(-z))
+        return refusal_confidence(REFUSAL_MODEL["accented" if accented else "unaccented"], signals)
 
     def _antecedent(self, best: _Candidate) -> _Candidate | None:
         if not _PRONOUN_START.match(best.text):
@@ -191,32 +206,156 @@ class ExtractiveAnswerer:
         return weights
 
     def _candidates(self, query: Query, weights: dict[str, float], passages: list[Passage]) -> list[_Candidate]:
-        q_bigrams = set(zip(query.tokens, query.tokens[1:]))
-        folded_q = " ".join(fold(t) for t in query.tokens) + " "
-        wants_number = any(cue in folded_q for cue in NUMBER_CUES) or any(cue in folded_q for cue in TIME_CUES)
-        wants_person = any(folded_q.startswith(cue) or f" {cue}" in folded_q for cue in PERSON_CUES)
-        q_words = set(query.tokens)
+        """Every sentence of the passages, best first by SENTENCE_MODEL's probability that it holds the answer."""
+        cues = question_cues(query)
+        q_words, q_bigrams = set(query.tokens), set(zip(query.tokens, query.tokens[1:]))
+        q_names = {fold(w) for w in _capitalised(query.text)}
+        top_score = passages[0].score if passages and passages[0].score > 0 else 1.0
+        model = SENTENCE_MODEL
         out: list[_Candidate] = []
         seen: set[str] = set()
         for rank, p in enumerate(passages):
-            for start, end in p.sentences:
-                text = p.text[start - p.start:end - p.start]
+            texts = [p.text[start - p.start:end - p.start] for start, end in p.sentences]
+            tokens = [_tokens(t, query.accented) for t in texts]
+            coverages = [_coverage(weights, t) for t in tokens]
+            best_in_passage = max(coverages, default=0.0)
+            for i, ((start, end), text, toks) in enumerate(zip(p.sentences, texts, tokens)):
                 if text in seen or len(text) < 2:
                     continue
                 seen.add(text)
-                tokens = _tokens(text, query.accented)
-                coverage = _coverage(weights, tokens)
-                bigrams = set(zip(tokens, tokens[1:]))
-                bigram = len(q_bigrams & bigrams) / len(q_bigrams) if q_bigrams else 0.0
-                # Long sentences cover question words by chance; prefer the focused one.
-                score = coverage + 0.3 * bigram + 0.15 / (rank + 1) - min(max(len(tokens) - 40, 0) * 0.002, 0.15)
-                if wants_number and _DIGIT.search(text):
-                    score += 0.1
-                if wants_person and _has_new_name(text, q_words, query.accented):
-                    score += 0.1
-                out.append(_Candidate(p, rank, start, end, text, coverage, score))
+                f = sentence_features(text, toks, coverages[i], weights, q_words, q_bigrams, q_names, cues,
+                                      query.accented, query.tokens)
+                f.update(inv_rank=1.0 / (rank + 1), passage_score=max(p.score, 0.0) / top_score,
+                         previous=coverages[i - 1] if i > 0 else 0.0,
+                         next=coverages[i + 1] if i + 1 < len(coverages) else 0.0,
+                         first=float(i == 0), passage_best=best_in_passage)
+                z = model["bias"] + sum(w * f[name] for name, w in model.items() if name != "bias")
+                out.append(_Candidate(p, rank, start, end, text, coverages[i], 1.0 / (1.0 + math.exp(-z)), f))
         out.sort(key=lambda c: c.score, reverse=True)
         return out
+
+
+def refusal_confidence(model: dict[str, float], signals: dict[str, float]) -> float:
+    """Probability that the question is answerable from the passages: `model` (REFUSAL_MODEL) over the
+    signals, and 0 when the question names something no passage names."""
+    if signals.get("missing_name"):
+        return 0.0
+    z = model["bias"] + sum(w * signals[name] for name, w in model.items() if name != "bias")
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+def question_cues(query: Query) -> dict[str, bool]:
+    """What kind of answer the question asks for, from its (folded) wording."""
+    folded = " " + " ".join(fold(t) for t in query.tokens) + " "
+    return {"number": any(c in folded for c in NUMBER_CUES), "time": any(c in folded for c in TIME_CUES),
+            "person": any(f" {c}" in folded for c in PERSON_CUES), "which": " nao " in folded,
+            "definition": " goi la " in folded or " la gi " in folded, "unit": _counted_unit(query.tokens, query.accented)}
+
+
+def _counted_unit(tokens: list[str], accented: bool) -> str:
+    """The word a "bao nhiêu"/"mấy" question counts ("bao nhiêu phòng" → "phòng"), or ""."""
+    folded = [fold(t) for t in tokens]
+    for i, t in enumerate(folded):
+        after = i + 2 if t == "bao" and i + 1 < len(folded) and folded[i + 1] == "nhieu" else i + 1 if t == "may" else 0
+        if after and after < len(tokens):
+            return tokens[after]
+    return ""
+
+
+def _name_beside_question(text: str, q_words: set[str], accented: bool) -> bool:
+    """A name the question lacks right next to two of its words: "Bí thư Quận ủy Hoàn Kiếm Vũ Đăng Định"
+    for "Ai là Bí thư Quận ủy Hoàn Kiếm?"."""
+    raw = text.split()
+    words = [w.strip(_TRAILING + "(“‘\"") for w in raw]
+    ends = [w != w.rstrip(_TRAILING) or not w.strip(_TRAILING) for w in raw]  # punctuation after the word
+    in_question = [" ".join(_tokens(w, accented)) in q_words for w in words]
+
+    def question_pair(a: int) -> bool:  # words a, a+1 are question words with nothing between
+        return a >= 0 and a + 1 < len(words) and in_question[a] and in_question[a + 1] and not ends[a]
+
+    i = 0
+    while i < len(words):
+        j = i
+        while j < len(words) and _is_name_word(words[j]) and not in_question[j]:
+            j += 1
+            if ends[j - 1]:
+                break
+        if j - i >= 2 and not any(ends[i:j - 1]) and (
+                (question_pair(i - 2) and not ends[i - 1]) or (not ends[j - 1] and question_pair(j))):
+            return True
+        i = max(j, i + 1)
+    return False
+
+
+def _longest_run(q_tokens: list[str], tokens: list[str]) -> int:
+    """Length of the longest stretch of the question's syllables found word for word in the sentence."""
+    best, previous = 0, [0] * (len(tokens) + 1)
+    for a in q_tokens:
+        current = [0] * (len(tokens) + 1)
+        for j, b in enumerate(tokens, 1):
+            if a == b:
+                current[j] = previous[j - 1] + 1
+                best = max(best, current[j])
+        previous = current
+    return best
+
+
+def sentence_features(text: str, tokens: list[str], coverage: float, weights: dict[str, float], q_words: set[str],
+                      q_bigrams: set, q_names: set[str], cues: dict, accented: bool,
+                      q_tokens: list[str] = ()) -> dict[str, float]:
+    """What makes a sentence likely to hold the answer, beyond sharing the question's words: the kind of
+    answer asked for (a number, a name), new content, and how tightly the question's words sit together."""
+    bigrams = set(zip(tokens, tokens[1:]))
+    content = [t for t in tokens if not is_stopword(t, accented)]
+    new = [t for t in content if t not in q_words]
+    positions = [j for j, t in enumerate(tokens) if t in weights]
+    span = positions[-1] - positions[0] + 1 if positions else 0
+    digit = bool(_DIGIT.search(text))
+    count = any(m.group() not in q_words for m in _COUNT.finditer(text))
+    unit = cues["unit"]
+    counted = bool(unit) and any(a.isdigit() and b == unit for a, b in zip(tokens, tokens[1:]))
+    new_name = bool({fold(w) for w in _capitalised(text)} - q_names)
+    return {
+        "coverage": coverage,
+        "bigrams": len(q_bigrams & bigrams) / len(q_bigrams) if q_bigrams else 0.0,
+        "long": min(max(len(tokens) - 40, 0) * 0.002, 0.15),
+        "log_length": math.log(len(tokens) + 1),
+        "number": float(count and cues["number"]),
+        "time": float(digit and cues["time"]),
+        "person": float(cues["person"] and _has_new_name(text, q_words, accented)),
+        "new_name": float(new_name and (cues["which"] or cues["person"])),
+        "definition": float(cues["definition"] and ("là" in tokens or "la" in tokens)),
+        "new_share": len(new) / max(len(content), 1),
+        "density": len(positions) / span if span else 0.0,
+        "counted": float(counted),  # "10 phòng" for "bao nhiêu phòng"
+        "named": float((cues["person"] or cues["which"]) and _name_beside_question(text, q_words, accented)),
+        "phrase": _longest_run(list(q_tokens), tokens) / max(len(q_tokens), 1),
+    }
+
+
+def _missing_name(question: str, passages: list[Passage], accented: bool) -> bool:
+    """Whether the question names something (two capitalised words in a row after its first word, as in
+    "phường Hàng Trống") that none of the passages names: documents about another place or person."""
+    words = question.split()
+    names = {(a, b) for previous, a, b in zip(words, words[1:], words[2:])  # a sentence's first word is capitalised anyway
+             if not previous.endswith((".", "?", "!")) and _is_name_word(a) and _is_name_word(b.rstrip(_TRAILING))}
+    if not names:
+        return False
+    wanted = {tuple(_tokens(f"{a} {b}", False)) for a, b in names}
+    found: set[tuple[str, str]] = set()
+    for p in passages:
+        tokens = _tokens(p.text, False)
+        found |= set(zip(tokens, tokens[1:])) & wanted
+    return found != wanted
+
+
+def _is_name_word(word: str) -> bool:
+    """"Trống", not "UBND", "2021", "phường" or "Trống," (a comma ends the name)."""
+    return len(word) > 1 and word.isalpha() and word[0].isupper() and word[1:].islower()
+
+
+def _capitalised(text: str) -> list[str]:
+    return [w for w in _WORDS.findall(text) if w[:1].isupper()]
 
 
 def is_stopword(token: str, accented: bool) -> bool:
@@ -249,9 +388,10 @@ def _has_new_name(text: str, question_words: set[str], accented: bool) -> bool:
 
 
 def _near_duplicate(a: str, b: str) -> bool:
-    """Sentences that say the same thing (a headline and its lead, say) are quoted once."""
+    """Whether `a` says nothing `b` does not (a headline and its lead, say): then it is not quoted.
+    A headline that adds the figures ("16 Chủ tịch") is not a duplicate."""
     ta, tb = set(syllables(a)), set(syllables(b))
-    return len(ta & tb) >= 0.6 * min(len(ta), len(tb), max(len(ta | tb), 1))
+    return len(ta & tb) >= 0.6 * min(len(ta), len(tb), max(len(ta | tb), 1)) and len(ta - tb) < 2
 
 
 class IdfTable:

@@ -3,9 +3,10 @@
 A fixed random half of the XQuAD-vi article titles is indexed (plus VNTC distractors); questions
 about those articles are answerable, questions about the other half are not. Every question is
 asked once with refusal disabled (thresholds -1), and the signals the answerer decides from
-(`Answer.signals`: coverage of the question by the best sentence and the best passage, dense
-similarity, shared syllable pairs, question words missing from the passage or from the corpus) are
-recorded.
+(`Answer.signals`: coverage of the question by the best sentence, that sentence's probability of
+holding the answer, dense similarity, shared syllable pairs, the heaviest question word the passage
+lacks, and whether the question names something no passage names) are recorded. That last one refuses
+by itself; the others feed the model.
 
 Per way of typing (with or without diacritics), a logistic regression over those signals is the
 confidence. Articles (not questions) are split in two halves, A and B, each with answerable and
@@ -23,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import math
 import random
 import sys
 import time
@@ -37,7 +37,7 @@ else:
     from .common import (CACHE_DIR, RESULTS_DIR, CachingEmbedder, add_fusion_args, as_records, build_index, contains_answer,
                          fusion_of, fusion_tag, git_commit, load_distractors, load_passages, load_questions, make_config, write_json)
 
-from assistant.answering import REFUSAL_MODEL  # noqa: E402
+from assistant.answering import REFUSAL_MODEL, refusal_confidence  # noqa: E402
 from assistant.text import clean_question, fold  # noqa: E402
 
 SEED = 13
@@ -86,8 +86,7 @@ def collect(assistant, questions: list[dict], progress: bool = True) -> list[dic
 
 
 def probability(model: dict, signals: dict) -> float:
-    z = model["bias"] + sum(model[name] * signals[name] for name in SIGNALS)
-    return 1.0 / (1.0 + math.exp(-z))
+    return refusal_confidence(model, signals)
 
 
 def previous_confidence(signals: dict) -> float:
@@ -100,10 +99,11 @@ def confidences(rows: list[dict], score) -> list[float]:
 
 
 def fit(rows: list[dict]) -> dict:
-    """Logistic regression answerable ~ signals over the rows the answerer could answer at all."""
+    """Logistic regression answerable ~ signals over the rows the answerer could answer at all (not
+    those it refuses whatever the model: no content words, or a name no passage names)."""
     from sklearn.linear_model import LogisticRegression
 
-    usable = [r for r in rows if not r["forced_refusal"]]
+    usable = [r for r in rows if not r["forced_refusal"] and not r["signals"].get("missing_name")]
     labels = [r["answerable"] for r in usable]
     if len(set(labels)) < 2:  # a tiny sample with one class: keep the product's model
         return dict(REFUSAL_MODEL[MODEL_KEY[rows[0]["form"]]])

@@ -24,6 +24,7 @@ os.environ.setdefault("BENCH_PRODUCT_OMP", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import ann  # noqa: E402
+import calibrate_answer  # noqa: E402
 import calibrate_refusal  # noqa: E402
 import calibrate_verification  # noqa: E402
 import long_documents  # noqa: E402
@@ -42,6 +43,7 @@ def run(quick: bool = False, large: bool = False) -> dict:
         ("retrieval, no distractors", lambda: retrieval.run(0, json_path=out, limit_questions=questions)),
         ("retrieval, 1,000 distractors", lambda: retrieval.run(1000, json_path=out, limit_questions=questions)),
         ("long documents", lambda: long_documents.run(1000, limit_questions=questions, json_path=out)),
+        ("sentence choice", lambda: calibrate_answer.run(json_path=out, limit_questions=questions)),
         ("refusal", lambda: calibrate_refusal.run(json_path=out, limit_questions=questions)),
         ("verification threshold", lambda: calibrate_verification.run(limit_questions=questions, json_path=out)),
         ("verification cost", lambda: print(verification.format_report(verification.run(200 if quick else 2000)))),

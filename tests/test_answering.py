@@ -165,7 +165,7 @@ def test_refusal_confidence_is_the_refusal_model_over_the_signals(seeds_assistan
     from assistant.answering import REFUSAL_MODEL
 
     answerer = seeds_assistant._current().answerer
-    weak = {"coverage": 0.6, "dense": 0.2, "passage_pairs": 0.5, "missing_weight": 1.0}
+    weak = {"coverage": 0.6, "sentence": 0.5, "dense": 0.2, "passage_pairs": 0.5, "missing_weight": 1.0}
     strong = dict(weak, dense=1.0)
     for accented in (True, False):
         low, high = answerer.confidence(weak, accented), answerer.confidence(strong, accented)
@@ -174,8 +174,11 @@ def test_refusal_confidence_is_the_refusal_model_over_the_signals(seeds_assistan
     z = model["bias"] + sum(model[k] * v for k, v in strong.items())
     assert answerer.confidence(strong, True) == pytest.approx(1 / (1 + 2.718281828459045 ** -z))
 
+    assert answerer.confidence(dict(strong, missing_name=1.0), True) == 0.0  # a name no passage has: refused
+
     answer = seeds_assistant.ask("Quận Hoàn Kiếm bổ nhiệm bao nhiêu Chủ tịch UBND phường?")
-    assert set(answer.signals) == set(model) - {"bias"} and all(0.0 <= v <= 1.0 for v in answer.signals.values())
+    assert set(answer.signals) == set(model) - {"bias"} | {"missing_name"}
+    assert all(0.0 <= v <= 1.0 for v in answer.signals.values()) and answer.signals["missing_name"] == 0.0
     assert answer.confidence == pytest.approx(answerer.confidence(answer.signals, True))
     refused = seeds_assistant.ask("gia vang hom nay bao nhieu mot luong")
     assert refused.refused is True and refused.text == REFUSAL and refused.signals["missing_weight"] == 1.0

@@ -120,8 +120,28 @@ def test_refusal_calibration_on_a_tiny_sample(tmp_path):
             assert 0.0 <= s["f1"] <= 1.0 and 0.0 <= s["answered_of_answerable"] <= 1.0
     rows = result["_rows"]
     assert {r["form"] for r in rows} == {"accented", "stripped"}
-    assert all(set(r["signals"]) == set(calibrate_refusal.SIGNALS) for r in rows if not r["forced_refusal"])
+    assert all(set(r["signals"]) == {*calibrate_refusal.SIGNALS, "missing_name"} for r in rows if not r["forced_refusal"])
     assert "REFUSAL_MODEL" in calibrate_refusal.format_report(result)
+
+
+def test_answer_calibration_on_a_tiny_sample(tmp_path, monkeypatch):
+    """The sentence model is fitted on one half and scored on the other by asking the real answerer."""
+    import calibrate_answer
+
+    # four passages of one article: alternate questions between the halves so both exist
+    monkeypatch.setattr(calibrate_answer, "article_halves", lambda qs: ["AB"[i % 2] for i in range(len(qs))])
+    result = calibrate_answer.run(2, tmp_path / "idx", False, limit_questions=12, passages_limit=4, progress=False,
+                                  quiet=True)
+    assert result["questions"] == 12
+    assert set(result["recommended"]) == {"bias", *calibrate_answer.FEATURES}
+    assert set(result["folds"]) == {"fit_A_test_B", "fit_B_test_A"}
+    for form in ("accented", "stripped"):
+        for which in ("product", "fitted"):
+            s = result["held_out"][form][which]
+            assert s["n"] == 12 and 0.0 <= s["contains_gold_answer"] <= 1.0 and 0.0 <= s["refused"] <= 1.0
+            assert 0.0 <= s["top1"] <= s["top2"] <= 1.0
+    assert result["all_questions"]["accented"]["product"]["contains_gold_answer"] > 0  # these passages answer
+    assert "SENTENCE_MODEL" in calibrate_answer.format_report(result)
 
 
 def test_vector_pool_skips_indexes_with_borrowed_vectors(tmp_path, monkeypatch):

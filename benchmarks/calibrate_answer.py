@@ -1,0 +1,197 @@
+"""Fit and check the extractive answerer's sentence choice on data anyone can rerun.
+
+The index is retrieval.py's (XQuAD-vi passages + VNTC distractors). For every question, typed with
+and without diacritics, every sentence of the retrieved passages is a candidate with the features
+the answerer computes (`answering.sentence_features` and the sentence's place among the passages);
+its label is whether it contains a gold answer. A logistic regression over those features is the
+probability that a sentence holds the answer (`answering.SENTENCE_MODEL`).
+
+Articles are split in two halves (retrieval.article_halves): the model fitted on one half is scored on
+the other, both ways, by asking the real answerer with that model. The figures are the share of
+questions whose answer (at most two sentences, refusals counted as misses) contains a gold answer,
+against the product's current model. The recommended model is fitted on all questions.
+
+    .venv/bin/python benchmarks/calibrate_answer.py                    # 1000 distractors
+    .venv/bin/python benchmarks/calibrate_answer.py --limit-questions 200
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from common import (RESULTS_DIR, as_records, build_index, contains_answer, git_commit, load_distractors,  # noqa: E402
+                        load_passages, load_questions, make_config, write_json)
+    from retrieval import article_halves, default_index_dir, question_forms, select_questions  # noqa: E402
+else:
+    from .common import (RESULTS_DIR, as_records, build_index, contains_answer, git_commit, load_distractors,
+                         load_passages, load_questions, make_config, write_json)
+    from .retrieval import article_halves, default_index_dir, question_forms, select_questions
+
+import assistant.answering as answering  # noqa: E402
+from assistant.retrieval import Query  # noqa: E402
+
+FEATURES = [k for k in answering.SENTENCE_MODEL if k != "bias"]
+FORMS = ("accented", "stripped")
+C = 1.0  # inverse L2 strength of the logistic regression
+
+
+def collect(assistant, questions: list[dict], progress: bool = True) -> list[dict]:
+    """One row per question and form: the retrieved passages and every candidate sentence's features."""
+    from tqdm import tqdm
+
+    answerer = assistant._current().answerer
+    halves = article_halves(questions)
+    rows = []
+    for q, half in tqdm(list(zip(questions, halves)), desc="questions", unit="q", disable=not progress,
+                        mininterval=5, file=sys.stderr):
+        for form, text in question_forms(q).items():
+            passages = assistant.retrieve(text)
+            query = Query.of(text)
+            weights = answerer._term_weights(query)
+            candidates = answerer._candidates(query, weights, passages) if weights and passages else []
+            rows.append({"id": q["id"], "form": form, "half": half, "text": text, "answers": q["answers"],
+                         "passages": passages,
+                         "candidates": [(c.features, contains_answer(c.text, q["answers"])) for c in candidates]})
+    return rows
+
+
+def fit(rows: list[dict]) -> dict:
+    from sklearn.linear_model import LogisticRegression
+
+    X = [[f[k] for k in FEATURES] for r in rows for f, _ in r["candidates"]]
+    y = [label for r in rows for _, label in r["candidates"]]
+    if len(set(y)) < 2:  # a tiny sample with one class: keep the product's model
+        return dict(answering.SENTENCE_MODEL)
+    lr = LogisticRegression(C=C, max_iter=5000).fit(X, y)
+    return {"bias": round(float(lr.intercept_[0]), 3), **{k: round(float(w), 3) for k, w in zip(FEATURES, lr.coef_[0])}}
+
+
+def answer_rate(answerer, rows: list[dict], model: dict) -> dict:
+    """Share of rows whose real answer, with `model` as the sentence model, contains a gold answer."""
+    saved = answering.SENTENCE_MODEL
+    answering.SENTENCE_MODEL = model
+    try:
+        hits = refused = 0
+        for r in rows:
+            answer = answerer.answer(r["text"], r["passages"])
+            refused += answer.refused
+            hits += (not answer.refused) and contains_answer(answer.text, r["answers"])
+    finally:
+        answering.SENTENCE_MODEL = saved
+    n = max(len(rows), 1)
+    return {"contains_gold_answer": round(hits / n, 4), "refused": round(refused / n, 4), "n": len(rows)}
+
+
+def top_k_rate(rows: list[dict], model: dict, k: int) -> float:
+    """Share of rows where one of the model's k best sentences contains a gold answer (refusal ignored)."""
+    def z(f):
+        return model["bias"] + sum(model[name] * f[name] for name in FEATURES)
+    hits = 0
+    for r in rows:
+        ranked = sorted(r["candidates"], key=lambda c: z(c[0]), reverse=True)
+        hits += any(label for _, label in ranked[:k])
+    return round(hits / max(len(rows), 1), 4)
+
+
+def calibrate(answerer, rows: list[dict]) -> dict:
+    out = {}
+    for fit_half, test_half in (("A", "B"), ("B", "A")):
+        fit_rows = [r for r in rows if r["half"] == fit_half]
+        test_rows = [r for r in rows if r["half"] == test_half]
+        if not fit_rows or not test_rows:
+            continue
+        model = fit(fit_rows)
+        out[f"fit_{fit_half}_test_{test_half}"] = {
+            "model": model,
+            **{form: {"product": {**answer_rate(answerer, [r for r in test_rows if r["form"] == form],
+                                                answering.SENTENCE_MODEL),
+                                  "top1": top_k_rate([r for r in test_rows if r["form"] == form], answering.SENTENCE_MODEL, 1),
+                                  "top2": top_k_rate([r for r in test_rows if r["form"] == form], answering.SENTENCE_MODEL, 2)},
+                      "fitted": {**answer_rate(answerer, [r for r in test_rows if r["form"] == form], model),
+                                 "top1": top_k_rate([r for r in test_rows if r["form"] == form], model, 1),
+                                 "top2": top_k_rate([r for r in test_rows if r["form"] == form], model, 2)}}
+               for form in FORMS},
+        }
+    return out
+
+
+def run(distractors: int = 1000, index_dir: str | Path | None = None, json_path: str | Path | None = None,
+        limit_questions: int | None = None, passages_limit: int | None = None, progress: bool = True,
+        quiet: bool = False) -> dict:
+    config = make_config()
+    passages = load_passages()
+    if passages_limit:
+        passages = passages[:passages_limit]
+    records = as_records(passages, load_distractors(distractors))
+    target = Path(index_dir) if index_dir else default_index_dir(distractors, config.chunking.size,
+                                                                  config.chunking.overlap, passages_limit)
+    assistant, report, _ = build_index(target, records, config)
+    questions = select_questions(load_questions(), {p["id"] for p in passages}, limit_questions)
+    rows = collect(assistant, questions, progress)
+    answerer = assistant._current().answerer
+    folds = calibrate(answerer, rows)
+    recommended = fit(rows)
+    result = {
+        "benchmark": "calibrate_answer",
+        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "product_commit": git_commit(), "distractors": distractors, "chunks": report.chunks,
+        "questions": len(questions), "folds": folds,
+        "held_out": {form: {which: _mean([f[form][which] for f in folds.values()]) for which in ("product", "fitted")}
+                     for form in FORMS} if folds else {},
+        "all_questions": {form: {"product": answer_rate(answerer, [r for r in rows if r["form"] == form],
+                                                        answering.SENTENCE_MODEL)} for form in FORMS},
+        "recommended": recommended,
+    }
+    if not quiet:
+        print(format_report(result))
+    if json_path is not False:
+        path = Path(json_path) if json_path else RESULTS_DIR / f"answer-n{distractors}.json"
+        write_json(path, result)
+        if not quiet:
+            print(f"\nwrote {path}")
+    return result
+
+
+def _mean(parts: list[dict]) -> dict:
+    keys = [k for k in parts[0] if k != "n"]
+    n = sum(p["n"] for p in parts) if "n" in parts[0] else len(parts)
+    if "n" in parts[0]:
+        return {k: round(sum(p[k] * p["n"] for p in parts) / max(n, 1), 4) for k in keys} | {"n": n}
+    return {k: round(sum(p[k] for p in parts) / len(parts), 4) for k in keys}
+
+
+def format_report(r: dict) -> str:
+    lines = [f"Sentence choice, XQuAD-vi + {r['distractors']} distractors, {r['questions']} questions "
+             f"({r['date']}, commit {r['product_commit']})", "",
+             "| held-out half | form | answer ∋ gold | refused | best sentence ∋ gold | best two ∋ gold |",
+             "|---|---|---|---|---|---|"]
+    for form, parts in r["held_out"].items():
+        for which, label in (("product", "product model"), ("fitted", "fitted on the other half")):
+            s = parts[which]
+            lines.append(f"| {label} | {form} | {s['contains_gold_answer']:.3f} | {s['refused']:.3f} | "
+                         f"{s['top1']:.3f} | {s['top2']:.3f} |")
+    lines += ["", "All questions, product model: " + ", ".join(
+        f"{form} {v['product']['contains_gold_answer']:.3f}" for form, v in r["all_questions"].items()),
+        "", "Recommended SENTENCE_MODEL (fitted on all questions):", repr(r["recommended"])]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--distractors", type=int, default=1000)
+    ap.add_argument("--index-dir")
+    ap.add_argument("--json")
+    ap.add_argument("--limit-questions", type=int)
+    ap.add_argument("--no-progress", action="store_true")
+    args = ap.parse_args(argv)
+    run(args.distractors, args.index_dir, args.json, args.limit_questions, progress=not args.no_progress)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
