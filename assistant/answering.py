@@ -177,7 +177,7 @@ class ExtractiveAnswerer:
             "passage_pairs": len(pairs & set(zip(tokens, tokens[1:]))) / len(pairs) if pairs else 0.0,
             "missing_weight": (max((w for t, w in weights.items() if t not in present), default=0.0)
                                / max(weights.values())),
-            "missing_name": float(_missing_name(query.text, passages, query.accented)),
+            "missing_name": float(_missing_name(query.text, passages)),
         }
 
     def confidence(self, signals: dict[str, float], accented: bool) -> float:
@@ -302,7 +302,7 @@ def _longest_run(q_tokens: list[str], tokens: list[str]) -> int:
 
 def sentence_features(text: str, tokens: list[str], coverage: float, weights: dict[str, float], q_words: set[str],
                       q_bigrams: set, q_names: set[str], cues: dict, accented: bool,
-                      q_tokens: list[str] = ()) -> dict[str, float]:
+                      q_tokens: list[str]) -> dict[str, float]:
     """What makes a sentence likely to hold the answer, beyond sharing the question's words: the kind of
     answer asked for (a number, a name), new content, and how tightly the question's words sit together."""
     bigrams = set(zip(tokens, tokens[1:]))
@@ -329,15 +329,16 @@ def sentence_features(text: str, tokens: list[str], coverage: float, weights: di
         "density": len(positions) / span if span else 0.0,
         "counted": float(counted),  # "10 phòng" for "bao nhiêu phòng"
         "named": float((cues["person"] or cues["which"]) and _name_beside_question(text, q_words, accented)),
-        "phrase": _longest_run(list(q_tokens), tokens) / max(len(q_tokens), 1),
+        "phrase": _longest_run(q_tokens, tokens) / max(len(q_tokens), 1),
     }
 
 
-def _missing_name(question: str, passages: list[Passage], accented: bool) -> bool:
-    """Whether the question names something (two capitalised words in a row after its first word, as in
-    "phường Hàng Trống") that none of the passages names: documents about another place or person."""
+def _missing_name(question: str, passages: list[Passage]) -> bool:
+    """Whether the question names something (two capitalised words in a row, not starting a sentence, as
+    in "phường Hàng Trống") that none of the passages names: documents about another place or person.
+    Compared without diacritics, so "Hang Trong" typed that way is checked too."""
     words = question.split()
-    names = {(a, b) for previous, a, b in zip(words, words[1:], words[2:])  # a sentence's first word is capitalised anyway
+    names = {(a, b) for previous, a, b in zip(words, words[1:], words[2:])  # the first word is capitalised anyway
              if not previous.endswith((".", "?", "!")) and _is_name_word(a) and _is_name_word(b.rstrip(_TRAILING))}
     if not names:
         return False
