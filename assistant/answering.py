@@ -268,7 +268,7 @@ def _name_beside_question(text: str, q_words: set[str], accented: bool) -> bool:
     raw = text.split()
     words = [w.strip(_TRAILING + "(“‘\"") for w in raw]
     ends = [w != w.rstrip(_TRAILING) or not w.strip(_TRAILING) for w in raw]  # punctuation after the word
-    in_question = [" ".join(_tokens(w, accented)) in q_words for w in words]
+    in_question = [(w.lower() if accented else fold(w.lower())) in q_words for w in words]
 
     def question_pair(a: int) -> bool:  # words a, a+1 are question words with nothing between
         return a >= 0 and a + 1 < len(words) and in_question[a] and in_question[a + 1] and not ends[a]
@@ -289,13 +289,13 @@ def _name_beside_question(text: str, q_words: set[str], accented: bool) -> bool:
 
 def _longest_run(q_tokens: list[str], tokens: list[str]) -> int:
     """Length of the longest stretch of the question's syllables found word for word in the sentence."""
-    best, previous = 0, [0] * (len(tokens) + 1)
-    for a in q_tokens:
-        current = [0] * (len(tokens) + 1)
-        for j, b in enumerate(tokens, 1):
-            if a == b:
-                current[j] = previous[j - 1] + 1
-                best = max(best, current[j])
+    where: dict[str, list[int]] = {}
+    for i, t in enumerate(q_tokens):
+        where.setdefault(t, []).append(i)
+    best, previous = 0, {}
+    for t in tokens:
+        current = {i: previous.get(i - 1, 0) + 1 for i in where.get(t, ())}
+        best = max(best, *current.values(), 0)
         previous = current
     return best
 
