@@ -24,11 +24,11 @@ from pathlib import Path
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from common import (RESULTS_DIR, as_records, build_index, contains_answer, git_commit, load_distractors,  # noqa: E402
+    from common import (RESULTS_DIR, article_folds, as_records, build_index, contains_answer, git_commit, load_distractors,  # noqa: E402
                         load_passages, load_questions, make_config, write_json)
     from retrieval import article_halves, default_index_dir, question_forms, select_questions  # noqa: E402
 else:
-    from .common import (RESULTS_DIR, as_records, build_index, contains_answer, git_commit, load_distractors,
+    from .common import (RESULTS_DIR, article_folds, as_records, build_index, contains_answer, git_commit, load_distractors,
                          load_passages, load_questions, make_config, write_json)
     from .retrieval import article_halves, default_index_dir, question_forms, select_questions
 
@@ -98,25 +98,19 @@ def top_k_rate(rows: list[dict], model: dict, k: int) -> float:
     return round(hits / max(len(rows), 1), 4)
 
 
+def rates(answerer, rows: list[dict], model: dict) -> dict:
+    return {**answer_rate(answerer, rows, model), "top1": top_k_rate(rows, model, 1), "top2": top_k_rate(rows, model, 2)}
+
+
 def calibrate(answerer, rows: list[dict]) -> dict:
+    """The product's model and one fitted on the other half of the articles, scored on each half."""
     out = {}
-    for fit_half, test_half in (("A", "B"), ("B", "A")):
-        fit_rows = [r for r in rows if r["half"] == fit_half]
-        test_rows = [r for r in rows if r["half"] == test_half]
-        if not fit_rows or not test_rows:
-            continue
+    for name, fit_rows, test_rows in article_folds(rows):
         model = fit(fit_rows)
-        out[f"fit_{fit_half}_test_{test_half}"] = {
-            "model": model,
-            **{form: {"product": {**answer_rate(answerer, [r for r in test_rows if r["form"] == form],
-                                                answering.SENTENCE_MODEL),
-                                  "top1": top_k_rate([r for r in test_rows if r["form"] == form], answering.SENTENCE_MODEL, 1),
-                                  "top2": top_k_rate([r for r in test_rows if r["form"] == form], answering.SENTENCE_MODEL, 2)},
-                      "fitted": {**answer_rate(answerer, [r for r in test_rows if r["form"] == form], model),
-                                 "top1": top_k_rate([r for r in test_rows if r["form"] == form], model, 1),
-                                 "top2": top_k_rate([r for r in test_rows if r["form"] == form], model, 2)}}
-               for form in FORMS},
-        }
+        by_form = {form: [r for r in test_rows if r["form"] == form] for form in FORMS}
+        out[name] = {"model": model, **{form: {"product": rates(answerer, part, answering.SENTENCE_MODEL),
+                                               "fitted": rates(answerer, part, model)}
+                                        for form, part in by_form.items()}}
     return out
 
 

@@ -31,10 +31,10 @@ from pathlib import Path
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from common import (CACHE_DIR, RESULTS_DIR, CachingEmbedder, add_fusion_args, as_records, build_index, contains_answer,  # noqa: E402
+    from common import (CACHE_DIR, RESULTS_DIR, CachingEmbedder, add_fusion_args, article_folds, as_records, build_index, contains_answer,  # noqa: E402
                         fusion_of, fusion_tag, git_commit, load_distractors, load_passages, load_questions, make_config, write_json)
 else:
-    from .common import (CACHE_DIR, RESULTS_DIR, CachingEmbedder, add_fusion_args, as_records, build_index, contains_answer,
+    from .common import (CACHE_DIR, RESULTS_DIR, CachingEmbedder, add_fusion_args, article_folds, as_records, build_index, contains_answer,
                          fusion_of, fusion_tag, git_commit, load_distractors, load_passages, load_questions, make_config, write_json)
 
 from assistant.answering import REFUSAL_MODEL, refusal_confidence  # noqa: E402
@@ -146,15 +146,11 @@ def best_threshold(rows: list[dict], conf: list[float], min_answered: float = 0.
 def calibrate(rows: list[dict]) -> dict:
     """Model and threshold fitted on one half of the articles, scored on the other; both ways."""
     folds = {}
-    for fit_half, test_half in (("A", "B"), ("B", "A")):
-        fit_rows = [r for r in rows if r["half"] == fit_half]
-        test_rows = [r for r in rows if r["half"] == test_half]
-        if not fit_rows or not test_rows:
-            continue
+    for name, fit_rows, test_rows in article_folds(rows):
         model = fit(fit_rows)
         fitted = best_threshold(fit_rows, confidences(fit_rows, lambda s: probability(model, s)))
         held = scores(test_rows, confidences(test_rows, lambda s: probability(model, s)), fitted["threshold"])
-        folds[f"fit_{fit_half}_test_{test_half}"] = {"model": model, "fit": fitted, "held_out": held}
+        folds[name] = {"model": model, "fit": fitted, "held_out": held}
     return folds
 
 

@@ -174,6 +174,16 @@ def nfc_lower(text: str) -> str:
     return unicodedata.normalize("NFC", text).lower()
 
 
+def article_folds(rows: list[dict]):
+    """(name, fit rows, test rows) for fitting on one half of the articles (row["half"]) and scoring on
+    the other, both ways; a half with no rows is skipped."""
+    for fit_half, test_half in (("A", "B"), ("B", "A")):
+        fit_rows = [r for r in rows if r["half"] == fit_half]
+        test_rows = [r for r in rows if r["half"] == test_half]
+        if fit_rows and test_rows:
+            yield f"fit_{fit_half}_test_{test_half}", fit_rows, test_rows
+
+
 def contains_answer(text: str, answers: Sequence[str]) -> bool:
     hay = nfc_lower(text)
     return any(a and nfc_lower(a.strip()) in hay for a in answers)
