@@ -229,8 +229,7 @@ class ExtractiveAnswerer:
                          previous=coverages[i - 1] if i > 0 else 0.0,
                          next=coverages[i + 1] if i + 1 < len(coverages) else 0.0,
                          first=float(i == 0), passage_best=best_in_passage)
-                z = model["bias"] + sum(w * f[name] for name, w in model.items() if name != "bias")
-                out.append(_Candidate(p, rank, start, end, text, coverages[i], 1.0 / (1.0 + math.exp(-z)), f))
+                out.append(_Candidate(p, rank, start, end, text, coverages[i], logistic(model, f), f))
         out.sort(key=lambda c: c.score, reverse=True)
         return out
 
@@ -238,9 +237,12 @@ class ExtractiveAnswerer:
 def refusal_confidence(model: dict[str, float], signals: dict[str, float]) -> float:
     """Probability that the question is answerable from the passages: `model` (REFUSAL_MODEL) over the
     signals, and 0 when the question names something no passage names."""
-    if signals.get("missing_name"):
-        return 0.0
-    z = model["bias"] + sum(w * signals[name] for name, w in model.items() if name != "bias")
+    return 0.0 if signals.get("missing_name") else logistic(model, signals)
+
+
+def logistic(model: dict[str, float], values: dict[str, float]) -> float:
+    """A logistic model written as {"bias": b, name: weight, ...} applied to `values` by name."""
+    z = model["bias"] + sum(w * values[name] for name, w in model.items() if name != "bias")
     return 1.0 / (1.0 + math.exp(-z))
 
 

@@ -89,11 +89,9 @@ def answer_rate(answerer, rows: list[dict], model: dict) -> dict:
 
 def top_k_rate(rows: list[dict], model: dict, k: int) -> float:
     """Share of rows where one of the model's k best sentences contains a gold answer (refusal ignored)."""
-    def z(f):
-        return model["bias"] + sum(model[name] * f[name] for name in FEATURES)
     hits = 0
     for r in rows:
-        ranked = sorted(r["candidates"], key=lambda c: z(c[0]), reverse=True)
+        ranked = sorted(r["candidates"], key=lambda c: answering.logistic(model, c[0]), reverse=True)
         hits += any(label for _, label in ranked[:k])
     return round(hits / max(len(rows), 1), 4)
 
@@ -152,11 +150,9 @@ def run(distractors: int = 1000, index_dir: str | Path | None = None, json_path:
 
 
 def _mean(parts: list[dict]) -> dict:
-    keys = [k for k in parts[0] if k != "n"]
-    n = sum(p["n"] for p in parts) if "n" in parts[0] else len(parts)
-    if "n" in parts[0]:
-        return {k: round(sum(p[k] * p["n"] for p in parts) / max(n, 1), 4) for k in keys} | {"n": n}
-    return {k: round(sum(p[k] for p in parts) / len(parts), 4) for k in keys}
+    """Figures of the folds, weighted by their number of questions."""
+    n = sum(p["n"] for p in parts)
+    return {k: round(sum(p[k] * p["n"] for p in parts) / max(n, 1), 4) for k in parts[0] if k != "n"} | {"n": n}
 
 
 def format_report(r: dict) -> str:
