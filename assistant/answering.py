@@ -42,22 +42,30 @@ _TRAILING = ".,;:!?)\"'”’"
 # says: on XQuAD-vi, dense similarity stays high for a passage about the same kind of thing. Fitted by
 # benchmarks/calibrate_refusal.py on XQuAD-vi with half of the articles removed from the index.
 REFUSAL_MODEL = {
-    "accented": {"bias": -8.092, "coverage": 2.11, "sentence": 3.401, "dense": 9.285, "passage_pairs": 4.887,
-                 "missing_weight": -2.643},
-    "unaccented": {"bias": -8.296, "coverage": 2.502, "sentence": 3.09, "dense": 9.104, "passage_pairs": 4.792,
-                   "missing_weight": -2.089},
+    "accented": {"bias": -7.806, "coverage": 1.375, "sentence": 3.783, "dense": 9.42, "passage_pairs": 4.952,
+                 "missing_weight": -2.875},
+    "unaccented": {"bias": -7.917, "coverage": 1.569, "sentence": 3.515, "dense": 9.294, "passage_pairs": 4.73,
+                   "missing_weight": -2.354},
 }
-# Which sentence holds the answer: a logistic model over `sentence_features` plus where the sentence
-# sits (passage rank and score, its neighbours' coverage of the question). Fitted by
-# benchmarks/calibrate_answer.py on XQuAD-vi, one half of the articles scored on the other.
+# Which sentence holds the answer, from `sentence_features` plus where the sentence sits (passage rank
+# and score, what its neighbours cover of the question). Two fits over the same features, both by
+# benchmarks/calibrate_answer.py on XQuAD-vi (one half of the articles scored on the other):
+# SENTENCE_RANKER orders a question's sentences (a conditional logit: the answer's sentence against the
+# others of the same question); SENTENCE_MODEL is a logistic regression over all sentences, the
+# probability that a sentence holds an answer, which the refusal model and the second sentence read.
+SENTENCE_RANKER = {
+    "coverage": 3.219, "bigrams": 7.593, "long": -10.216, "log_length": 0.431, "number": 0.911, "time": 2.431,
+    "person": 0.495, "new_name": -0.067, "definition": 0.309, "new_share": -1.38, "density": -0.356,
+    "counted": 2.695, "phrase": -3.274, "named": 1.154, "inv_rank": 0.175, "passage_score": 5.699,
+    "previous": -0.904, "next": -0.377, "first": 0.031, "passage_best": 0.389, "context": 2.737,
+}
 SENTENCE_MODEL = {
-    "bias": -6.385, "coverage": 2.557, "bigrams": 5.395, "long": -0.744, "log_length": 0.34, "number": 0.286,
-    "time": 0.29, "person": 0.038, "new_name": 0.091, "definition": 0.401, "new_share": -0.695, "density": -0.212,
-    "counted": 1.106, "phrase": -2.298, "named": 0.561,
-    "inv_rank": 2.278, "passage_score": 1.925, "previous": -0.626, "next": -1.077, "first": 0.177,
-    "passage_best": -1.125,
+    "bias": -6.371, "coverage": 3.312, "bigrams": 5.228, "long": -0.715, "log_length": 0.325, "number": 0.252,
+    "time": 0.262, "person": 0.013, "new_name": 0.085, "definition": 0.415, "new_share": -0.702, "density": -0.228,
+    "counted": 1.027, "phrase": -2.112, "named": 0.585, "inv_rank": 2.262, "passage_score": 1.882,
+    "previous": -1.516, "next": -0.964, "first": 0.092, "passage_best": -1.539, "context": 2.167,
 }
-SECOND_SENTENCE_PROBABILITY = 0.1  # a second sentence is quoted when it is this likely to hold the answer
+SECOND_SENTENCE_PROBABILITY = 0.05  # a second sentence is quoted when it is this likely to hold the answer
 _PRONOUN_START = re.compile(r"^(?:(?:anh|chị|cô|ông|bà|cậu) ấy|(?:ông|bà|anh|chị)(?= (?:cho|nói|đã|là|cũng|được|còn|sinh|mất))"
                             r"|họ|nó|hắn|điều này|việc này)\b", re.IGNORECASE)
 
@@ -107,7 +115,8 @@ class _Candidate:
     end: int
     text: str
     coverage: float
-    score: float  # probability that the sentence holds the answer (SENTENCE_MODEL)
+    score: float  # SENTENCE_RANKER's score: candidates are ordered by it
+    probability: float  # that the sentence holds the answer (SENTENCE_MODEL)
     features: dict = field(default_factory=dict)
 
 
@@ -129,7 +138,7 @@ class ExtractiveAnswerer:
         if not candidates:
             return Answer(REFUSAL, refused=True, passages=passages)
         best = candidates[0]
-        signals = self.signals(query, best, passages)
+        signals = self.signals(query, candidates, passages)
         confidence = self.confidence(signals, query.accented)
         if focus:  # a follow-up is answered only if the answer speaks to the follow-up itself
             confidence = min(confidence, self._coverage(Query.of(focus), best.text))
@@ -146,7 +155,7 @@ class ExtractiveAnswerer:
                 break
             # A second sentence often holds the answer when the best one only restates the question
             # (benchmarks/calibrate_answer.py, "answer ∋ gold").
-            if (other.score >= SECOND_SENTENCE_PROBABILITY
+            if (other.probability >= SECOND_SENTENCE_PROBABILITY
                     and not any(_near_duplicate(other.text, c.text) for c in chosen)):
                 chosen.append(other)
         if len({c.passage.doc_id for c in chosen}) == 1:  # one document: in its own order
@@ -160,19 +169,19 @@ class ExtractiveAnswerer:
                                       p.start))
         return Answer(" ".join(parts), citations, False, confidence, passages, signals=signals)
 
-    def signals(self, query: Query, best: _Candidate, passages: list[Passage]) -> dict[str, float]:
-        """Evidence for answering, each in [0, 1]: the best sentence's share of the question (IDF-weighted)
-        and its probability of holding the answer, the best passage's meaning similarity, the question's
+    def signals(self, query: Query, candidates: list[_Candidate], passages: list[Passage]) -> dict[str, float]:
+        """Evidence for answering, each in [0, 1]: the best sentence's share of the question (IDF-weighted),
+        the highest probability that a sentence holds the answer, the best passage's meaning similarity, the question's
         syllable pairs found in that passage, and the weight of the heaviest question word it lacks (a
         changed name: "quận Ba Đình")."""
         weights = self._term_weights(query)
-        top = passages[0]
+        best, top = candidates[0], passages[0]
         tokens = _tokens(top.text, query.accented)
         present = set(tokens)
         pairs = set(zip(query.tokens, query.tokens[1:]))
         return {
             "coverage": best.coverage,
-            "sentence": best.score,
+            "sentence": max(c.probability for c in candidates),
             "dense": min(max((top.dense_score - 0.75) / 0.15, 0.0), 1.0),
             "passage_pairs": len(pairs & set(zip(tokens, tokens[1:]))) / len(pairs) if pairs else 0.0,
             "missing_weight": (max((w for t, w in weights.items() if t not in present), default=0.0)
@@ -192,7 +201,7 @@ class ExtractiveAnswerer:
             return None
         start, end = spans[i - 1]
         p = best.passage
-        return _Candidate(p, best.rank, start, end, p.text[start - p.start:end - p.start], 0.0, 0.0)
+        return _Candidate(p, best.rank, start, end, p.text[start - p.start:end - p.start], 0.0, 0.0, 0.0)
 
     def _coverage(self, query: Query, sentence: str) -> float:
         weights = self._term_weights(query)
@@ -206,12 +215,12 @@ class ExtractiveAnswerer:
         return weights
 
     def _candidates(self, query: Query, weights: dict[str, float], passages: list[Passage]) -> list[_Candidate]:
-        """Every sentence of the passages, best first by SENTENCE_MODEL's probability that it holds the answer."""
+        """Every sentence of the passages, best first by SENTENCE_RANKER."""
         cues = question_cues(query)
         q_words, q_bigrams = set(query.tokens), set(zip(query.tokens, query.tokens[1:]))
         q_names = {fold(w) for w in _capitalised(query.text)}
         top_score = passages[0].score if passages and passages[0].score > 0 else 1.0
-        model = SENTENCE_MODEL
+        model, ranker = SENTENCE_MODEL, SENTENCE_RANKER
         out: list[_Candidate] = []
         seen: set[str] = set()
         for rank, p in enumerate(passages):
@@ -227,9 +236,11 @@ class ExtractiveAnswerer:
                                       query.accented, query.tokens)
                 f.update(inv_rank=1.0 / (rank + 1), passage_score=max(p.score, 0.0) / top_score,
                          previous=coverages[i - 1] if i > 0 else 0.0,
+                         # what the previous sentence adds: "Nó được tái lập năm 1991" after the one naming "it"
+                         context=_coverage(weights, tokens[i - 1] + toks) - coverages[i] if i > 0 else 0.0,
                          next=coverages[i + 1] if i + 1 < len(coverages) else 0.0,
                          first=float(i == 0), passage_best=best_in_passage)
-                out.append(_Candidate(p, rank, start, end, text, coverages[i], logistic(model, f), f))
+                out.append(_Candidate(p, rank, start, end, text, coverages[i], linear(ranker, f), logistic(model, f), f))
         out.sort(key=lambda c: c.score, reverse=True)
         return out
 
@@ -242,8 +253,11 @@ def refusal_confidence(model: dict[str, float], signals: dict[str, float]) -> fl
 
 def logistic(model: dict[str, float], values: dict[str, float]) -> float:
     """A logistic model written as {"bias": b, name: weight, ...} applied to `values` by name."""
-    z = model["bias"] + sum(w * values[name] for name, w in model.items() if name != "bias")
-    return 1.0 / (1.0 + math.exp(-z))
+    return 1.0 / (1.0 + math.exp(-linear(model, values)))
+
+
+def linear(model: dict[str, float], values: dict[str, float]) -> float:
+    return model.get("bias", 0.0) + sum(w * values[name] for name, w in model.items() if name != "bias")
 
 
 def question_cues(query: Query) -> dict[str, bool]:
@@ -283,9 +297,23 @@ def _name_beside_question(text: str, q_words: set[str], accented: bool) -> bool:
             if ends[j - 1]:
                 break
         if j - i >= 2 and not any(ends[i:j - 1]) and (
-                (question_pair(i - 2) and not ends[i - 1]) or (not ends[j - 1] and question_pair(j))):
+                (question_pair(i - 2) and not ends[i - 1]) or (not ends[j - 1] and question_pair(j))
+                or (not ends[j - 1] and _titled(words, raw, j, question_pair))):
             return True
         i = max(j, i + 1)
+    return False
+
+
+def _titled(words: list[str], raw: list[str], dash: int, question_pair) -> bool:
+    """A name followed by its title, as news writes it: "Phạm Tuấn Long - Phó Bí thư Quận ủy, Chủ tịch UBND
+    quận", where the title holds two of the question's words."""
+    if dash >= len(words) or words[dash] not in ("-", "–", "—"):
+        return False
+    for k in range(dash + 1, min(dash + 9, len(words))):
+        if question_pair(k):
+            return True
+        if raw[k].endswith((";", ".", "!", "?")):
+            return False
     return False
 
 
@@ -336,20 +364,27 @@ def sentence_features(text: str, tokens: list[str], coverage: float, weights: di
 
 
 def _missing_name(question: str, passages: list[Passage]) -> bool:
-    """Whether the question names something (two capitalised words in a row, not starting a sentence, as
-    in "phường Hàng Trống") that none of the passages names: documents about another place or person.
-    Compared without diacritics, so "Hang Trong" typed that way is checked too."""
+    """Whether the question names something (capitalised words in a row, not starting a sentence, as in
+    "phường Hàng Trống") that none of the passages names: documents about another place or person. A
+    longer name counts as named when two of its words stand together in a passage ("Grainger Market"
+    for "Chợ Grainger Market"). Compared without diacritics, so "Hang Trong" typed that way is checked too."""
     words = question.split()
-    names = {(a, b) for previous, a, b in zip(words, words[1:], words[2:])  # the first word is capitalised anyway
-             if not previous.endswith((".", "?", "!")) and _is_name_word(a) and _is_name_word(b.rstrip(_TRAILING))}
+    runs: list[list[str]] = [[]]
+    for previous, word in zip(words, words[1:]):  # the first word is capitalised anyway
+        if _is_name_word(word.rstrip(_TRAILING)) and not (runs[-1] == [] and previous.endswith((".", "?", "!"))):
+            runs[-1].append(word)
+            if word == word.rstrip(_TRAILING):
+                continue
+        runs.append([])
+    names = [{tuple(_tokens(f"{a} {b}", False)) for a, b in zip(run, run[1:])} for run in runs if len(run) >= 2]
     if not names:
         return False
-    wanted = {tuple(_tokens(f"{a} {b}", False)) for a, b in names}
+    wanted = set().union(*names)
     found: set[tuple[str, str]] = set()
     for p in passages:
         tokens = _tokens(p.text, False)
         found |= set(zip(tokens, tokens[1:])) & wanted
-    return found != wanted
+    return any(not (pairs & found) for pairs in names)
 
 
 def _is_name_word(word: str) -> bool:

@@ -3,8 +3,9 @@
 The index is retrieval.py's (XQuAD-vi passages + VNTC distractors). For every question, typed with
 and without diacritics, every sentence of the retrieved passages is a candidate with the features
 the answerer computes (`answering.sentence_features` and the sentence's place among the passages);
-its label is whether it contains a gold answer. A logistic regression over those features is the
-probability that a sentence holds the answer (`answering.SENTENCE_MODEL`).
+its label is whether it contains a gold answer. Two fits over those features: a conditional logit
+orders each question's sentences (`answering.SENTENCE_RANKER`), and a logistic regression over all
+sentences is the probability that a sentence holds the answer (`answering.SENTENCE_MODEL`).
 
 Articles are split in two halves (retrieval.article_halves): the model fitted on one half is scored on
 the other, both ways, by asking the real answerer with that model. The figures are the share of
@@ -38,6 +39,7 @@ from assistant.retrieval import Query  # noqa: E402
 FEATURES = [k for k in answering.SENTENCE_MODEL if k != "bias"]
 FORMS = ("accented", "stripped")
 C = 1.0  # inverse L2 strength of the logistic regression
+LAMBDA = 1.0  # L2 strength of the conditional logit, over standardised features
 
 
 def collect(assistant, questions: list[dict], progress: bool = True) -> list[dict]:
@@ -61,20 +63,49 @@ def collect(assistant, questions: list[dict], progress: bool = True) -> list[dic
 
 
 def fit(rows: list[dict]) -> dict:
+    """{"model": SENTENCE_MODEL, "ranker": SENTENCE_RANKER} fitted on `rows`. The ranker is a conditional
+    logit: the sentence holding the answer against the other sentences of its own question (over questions
+    that have one), which orders sentences better than the logistic regression (held out, the best
+    sentence holds the answer 0.81 of the time against 0.78)."""
+    import numpy as np
+    from scipy.optimize import minimize
     from sklearn.linear_model import LogisticRegression
 
-    X = [[f[k] for k in FEATURES] for r in rows for f, _ in r["candidates"]]
-    y = [label for r in rows for _, label in r["candidates"]]
-    if len(set(y)) < 2:  # a tiny sample with one class: keep the product's model
-        return dict(answering.SENTENCE_MODEL)
+    X = np.array([[f[k] for k in FEATURES] for r in rows for f, _ in r["candidates"]], dtype=float).reshape(-1, len(FEATURES))
+    y = np.array([label for r in rows for _, label in r["candidates"]], dtype=bool)
+    question = np.repeat(np.arange(len(rows)), [len(r["candidates"]) for r in rows])
+    answerable = np.array([any(label for _, label in r["candidates"]) for r in rows], dtype=bool)
+    keep = answerable[question]
+    if y.all() or not y.any() or answerable.sum() < 2:  # a tiny sample: keep the product's models
+        return {"model": dict(answering.SENTENCE_MODEL), "ranker": dict(answering.SENTENCE_RANKER)}
     lr = LogisticRegression(C=C, max_iter=5000).fit(X, y)
-    return {"bias": round(float(lr.intercept_[0]), 3), **{k: round(float(w), 3) for k, w in zip(FEATURES, lr.coef_[0])}}
+    model = {"bias": round(float(lr.intercept_[0]), 3), **{k: round(float(w), 3) for k, w in zip(FEATURES, lr.coef_[0])}}
+    mean, scale = X.mean(0), X.std(0) + 1e-9
+    Z, label, group = (X[keep] - mean) / scale, y[keep], np.unique(question[keep], return_inverse=True)[1]
+    n = group.max() + 1
+
+    def group_logsumexp(s: np.ndarray) -> np.ndarray:
+        top = np.full(n, -np.inf)
+        np.maximum.at(top, group, s)
+        total = np.zeros(n)
+        np.add.at(total, group, np.exp(s - top[group]))
+        return top + np.log(total)
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        s = Z @ w
+        everything, answers = group_logsumexp(s), group_logsumexp(np.where(label, s, -np.inf))
+        p_all, p_answers = np.exp(s - everything[group]), np.where(label, np.exp(s - answers[group]), 0.0)
+        return (float((everything - answers).sum() + LAMBDA * w @ w),
+                Z.T @ (p_all - p_answers) + 2 * LAMBDA * w)
+
+    weights = minimize(loss, np.zeros(len(FEATURES)), jac=True, method="L-BFGS-B").x / scale
+    return {"model": model, "ranker": {k: round(float(w), 3) for k, w in zip(FEATURES, weights)}}
 
 
-def answer_rate(answerer, rows: list[dict], model: dict) -> dict:
-    """Share of rows whose real answer, with `model` as the sentence model, contains a gold answer."""
-    saved = answering.SENTENCE_MODEL
-    answering.SENTENCE_MODEL = model
+def answer_rate(answerer, rows: list[dict], fitted: dict) -> dict:
+    """Share of rows whose real answer, with `fitted` sentence models, contains a gold answer."""
+    saved = answering.SENTENCE_MODEL, answering.SENTENCE_RANKER
+    answering.SENTENCE_MODEL, answering.SENTENCE_RANKER = fitted["model"], fitted["ranker"]
     try:
         hits = refused = 0
         for r in rows:
@@ -82,32 +113,36 @@ def answer_rate(answerer, rows: list[dict], model: dict) -> dict:
             refused += answer.refused
             hits += (not answer.refused) and contains_answer(answer.text, r["answers"])
     finally:
-        answering.SENTENCE_MODEL = saved
+        answering.SENTENCE_MODEL, answering.SENTENCE_RANKER = saved
     n = max(len(rows), 1)
     return {"contains_gold_answer": round(hits / n, 4), "refused": round(refused / n, 4), "n": len(rows)}
 
 
-def top_k_rate(rows: list[dict], model: dict, k: int) -> float:
-    """Share of rows where one of the model's k best sentences contains a gold answer (refusal ignored)."""
+def top_k_rate(rows: list[dict], ranker: dict, k: int) -> float:
+    """Share of rows where one of the ranker's k best sentences contains a gold answer (refusal ignored)."""
     hits = 0
     for r in rows:
-        ranked = sorted(r["candidates"], key=lambda c: answering.logistic(model, c[0]), reverse=True)
+        ranked = sorted(r["candidates"], key=lambda c: answering.linear(ranker, c[0]), reverse=True)
         hits += any(label for _, label in ranked[:k])
     return round(hits / max(len(rows), 1), 4)
 
 
-def rates(answerer, rows: list[dict], model: dict) -> dict:
-    return {**answer_rate(answerer, rows, model), "top1": top_k_rate(rows, model, 1), "top2": top_k_rate(rows, model, 2)}
+def rates(answerer, rows: list[dict], fitted: dict) -> dict:
+    return {**answer_rate(answerer, rows, fitted), "top1": top_k_rate(rows, fitted["ranker"], 1),
+            "top2": top_k_rate(rows, fitted["ranker"], 2)}
+
+
+def product() -> dict:
+    return {"model": answering.SENTENCE_MODEL, "ranker": answering.SENTENCE_RANKER}
 
 
 def calibrate(answerer, rows: list[dict]) -> dict:
     """The product's model and one fitted on the other half of the articles, scored on each half."""
     out = {}
     for name, fit_rows, test_rows in article_folds(rows):
-        model = fit(fit_rows)
+        fitted = fit(fit_rows)
         by_form = {form: [r for r in test_rows if r["form"] == form] for form in FORMS}
-        out[name] = {"model": model, **{form: {"product": rates(answerer, part, answering.SENTENCE_MODEL),
-                                               "fitted": rates(answerer, part, model)}
+        out[name] = {**fitted, **{form: {"product": rates(answerer, part, product()), "fitted": rates(answerer, part, fitted)}
                                         for form, part in by_form.items()}}
     return out
 
@@ -135,8 +170,8 @@ def run(distractors: int = 1000, index_dir: str | Path | None = None, json_path:
         "questions": len(questions), "folds": folds,
         "held_out": {form: {which: _mean([f[form][which] for f in folds.values()]) for which in ("product", "fitted")}
                      for form in FORMS} if folds else {},
-        "all_questions": {form: {"product": answer_rate(answerer, [r for r in rows if r["form"] == form],
-                                                        answering.SENTENCE_MODEL)} for form in FORMS},
+        "all_questions": {form: {"product": answer_rate(answerer, [r for r in rows if r["form"] == form], product())}
+                          for form in FORMS},
         "recommended": recommended,
     }
     if not quiet:
@@ -167,7 +202,8 @@ def format_report(r: dict) -> str:
                          f"{s['top1']:.3f} | {s['top2']:.3f} |")
     lines += ["", "All questions, product model: " + ", ".join(
         f"{form} {v['product']['contains_gold_answer']:.3f}" for form, v in r["all_questions"].items()),
-        "", "Recommended SENTENCE_MODEL (fitted on all questions):", repr(r["recommended"])]
+        "", "Recommended (fitted on all questions):", "SENTENCE_RANKER = " + repr(r["recommended"]["ranker"]),
+        "SENTENCE_MODEL = " + repr(r["recommended"]["model"])]
     return "\n".join(lines)
 
 

@@ -3,8 +3,8 @@
 A fixed random half of the XQuAD-vi article titles is indexed (plus VNTC distractors); questions
 about those articles are answerable, questions about the other half are not. Every question is
 asked once with refusal disabled (thresholds -1), and the signals the answerer decides from
-(`Answer.signals`: coverage of the question by the best sentence, that sentence's probability of
-holding the answer, dense similarity, shared syllable pairs, the heaviest question word the passage
+(`Answer.signals`: coverage of the question by the best sentence, the highest probability that a
+sentence holds the answer, dense similarity, shared syllable pairs, the heaviest question word the passage
 lacks, and whether the question names something no passage names) are recorded. That last one refuses
 by itself; the others feed the model.
 

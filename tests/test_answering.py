@@ -182,3 +182,50 @@ def test_refusal_confidence_is_the_refusal_model_over_the_signals(seeds_assistan
     assert answer.confidence == pytest.approx(answerer.confidence(answer.signals, True))
     refused = seeds_assistant.ask("gia vang hom nay bao nhieu mot luong")
     assert refused.refused is True and refused.text == REFUSAL and refused.signals["missing_weight"] == 1.0
+
+
+def test_a_name_with_its_title_after_a_dash_answers_who():
+    """News writes "Phạm Tuấn Long - Phó Bí thư Quận ủy, Chủ tịch UBND quận": the name sits beside the title."""
+    from assistant.answering import _name_beside_question
+
+    question = {"chủ", "tịch", "ubnd", "quận", "hoàn", "kiếm", "là", "ai"}
+    sentence = "Tham dự kỳ họp có đồng chí Phạm Tuấn Long - Phó Bí thư Quận ủy, Chủ tịch UBND quận; các đồng chí khác."
+    assert _name_beside_question(sentence, question, True)
+    assert _name_beside_question(sentence.replace("Chủ tịch UBND", "Trưởng ban"), question, True) is False
+    assert _name_beside_question("Có đồng chí Phạm Tuấn Long - Phó Bí thư; Chủ tịch UBND quận", question, True) is False
+
+
+def test_a_question_naming_what_no_passage_names_is_caught():
+    from assistant.answering import _missing_name
+    from assistant.retrieval import Passage
+
+    def passages(text):
+        return [Passage("d", "t", "s", text, 0, len(text), 1.0)]
+
+    assert _missing_name("Ai là Chủ tịch UBND phường Hàng Trống?", passages("Chủ tịch UBND phường Hàng Bài"))
+    assert not _missing_name("Ai là Chủ tịch UBND phường Hàng Bài?", passages("Chủ tịch UBND phường Hàng Bài"))
+    assert not _missing_name("ai la chu tich phuong Hang Bai", passages("Chủ tịch UBND phường Hàng Bài"))
+    # a longer name is named when two of its words stand together: "Grainger Market" for "Chợ Grainger Market"
+    assert not _missing_name("Ai xếp hạng Chợ Grainger Market?", passages("The Grainger Market was listed"))
+    assert _missing_name("Ai xếp hạng Chợ Grainger Market?", passages("Grainger Town, the Market"))
+    assert not _missing_name("Hoàn Kiếm ở đâu?", passages("không liên quan"))  # a name starting the question
+
+
+def test_sentences_are_ordered_by_the_ranker_and_refusal_reads_their_probability(seeds_assistant):
+    from assistant.answering import SENTENCE_MODEL, SENTENCE_RANKER, linear, logistic
+    from assistant.retrieval import Query
+
+    answerer = seeds_assistant._current().answerer
+    question = "Quận Hoàn Kiếm bổ nhiệm bao nhiêu Chủ tịch UBND phường?"
+    passages = seeds_assistant.retrieve(question)
+    query = Query.of(question)
+    candidates = answerer._candidates(query, answerer._term_weights(query), passages)
+    assert len(candidates) > 2
+    assert [c.score for c in candidates] == sorted((c.score for c in candidates), reverse=True)
+    for c in candidates:
+        assert set(c.features) == set(SENTENCE_RANKER) == set(SENTENCE_MODEL) - {"bias"}
+        assert c.score == pytest.approx(linear(SENTENCE_RANKER, c.features))
+        assert c.probability == pytest.approx(logistic(SENTENCE_MODEL, c.features))
+    assert "16 Chủ tịch" in candidates[0].text
+    signals = answerer.signals(query, candidates, passages)
+    assert signals["sentence"] == max(c.probability for c in candidates)

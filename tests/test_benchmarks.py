@@ -133,7 +133,8 @@ def test_answer_calibration_on_a_tiny_sample(tmp_path, monkeypatch):
     result = calibrate_answer.run(2, tmp_path / "idx", False, limit_questions=12, passages_limit=4, progress=False,
                                   quiet=True)
     assert result["questions"] == 12
-    assert set(result["recommended"]) == {"bias", *calibrate_answer.FEATURES}
+    assert set(result["recommended"]["model"]) == {"bias", *calibrate_answer.FEATURES}
+    assert set(result["recommended"]["ranker"]) == set(calibrate_answer.FEATURES)
     assert set(result["folds"]) == {"fit_A_test_B", "fit_B_test_A"}
     for form in ("accented", "stripped"):
         for which in ("product", "fitted"):
@@ -141,7 +142,8 @@ def test_answer_calibration_on_a_tiny_sample(tmp_path, monkeypatch):
             assert s["n"] == 12 and 0.0 <= s["contains_gold_answer"] <= 1.0 and 0.0 <= s["refused"] <= 1.0
             assert 0.0 <= s["top1"] <= s["top2"] <= 1.0
     assert result["all_questions"]["accented"]["product"]["contains_gold_answer"] > 0  # these passages answer
-    assert "SENTENCE_MODEL" in calibrate_answer.format_report(result)
+    report = calibrate_answer.format_report(result)
+    assert "SENTENCE_MODEL" in report and "SENTENCE_RANKER" in report
 
 
 def test_vector_pool_skips_indexes_with_borrowed_vectors(tmp_path, monkeypatch):
