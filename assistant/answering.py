@@ -33,6 +33,7 @@ PERSON_CUES = ("ai ", "nguoi nao", "vi nao", "ong nao", "ba nao", "dong chi nao"
 # Vietnamese personal names are mostly three or more capitalised syllables ("Phạm Tuấn Long").
 TIME_CUES = ("khi nao", "nam nao", "ngay nao", "bao gio", "thoi gian nao", "luc nao", "thang nao")
 _DIGIT = re.compile(r"\d")
+_BRACKETED = re.compile(r"^\s*[\[(][^\])]*[\])]\W*$")  # "[cần xác minh]", "(ảnh minh họa)"
 _COUNT = re.compile(r"(?<![\d/.,-])\d+(?:[.,]\d+)*(?![\d/-])")  # "16", "1.200", not the date "30/6"
 _WORDS = re.compile(r"\w+")
 _TRAILING = ".,;:!?)\"'”’"
@@ -42,10 +43,10 @@ _TRAILING = ".,;:!?)\"'”’"
 # says: on XQuAD-vi, dense similarity stays high for a passage about the same kind of thing. Fitted by
 # benchmarks/calibrate_refusal.py on XQuAD-vi with half of the articles removed from the index.
 REFUSAL_MODEL = {
-    "accented": {"bias": -7.806, "coverage": 1.375, "sentence": 3.783, "dense": 9.42, "passage_pairs": 4.952,
-                 "missing_weight": -2.875},
-    "unaccented": {"bias": -7.917, "coverage": 1.569, "sentence": 3.515, "dense": 9.294, "passage_pairs": 4.73,
-                   "missing_weight": -2.354},
+    "accented": {"bias": -7.808, "coverage": 1.383, "sentence": 3.775, "dense": 9.42, "passage_pairs": 4.963,
+                 "missing_weight": -2.876},
+    "unaccented": {"bias": -7.914, "coverage": 1.572, "sentence": 3.509, "dense": 9.293, "passage_pairs": 4.741,
+                   "missing_weight": -2.357},
 }
 # Which sentence holds the answer, from `sentence_features` plus where the sentence sits (passage rank
 # and score, what its neighbours cover of the question). Two fits over the same features, both by
@@ -54,16 +55,16 @@ REFUSAL_MODEL = {
 # others of the same question); SENTENCE_MODEL is a logistic regression over all sentences, the
 # probability that a sentence holds an answer, which the refusal model and the second sentence read.
 SENTENCE_RANKER = {
-    "coverage": 3.219, "bigrams": 7.593, "long": -10.216, "log_length": 0.431, "number": 0.911, "time": 2.431,
-    "person": 0.495, "new_name": -0.067, "definition": 0.309, "new_share": -1.38, "density": -0.356,
-    "counted": 2.695, "phrase": -3.274, "named": 1.154, "inv_rank": 0.175, "passage_score": 5.699,
-    "previous": -0.904, "next": -0.377, "first": 0.031, "passage_best": 0.389, "context": 2.737,
+    "coverage": 3.219, "bigrams": 7.593, "long": -10.219, "log_length": 0.431, "number": 0.91, "time": 2.431,
+    "person": 0.495, "new_name": -0.067, "definition": 0.309, "new_share": -1.381, "density": -0.355,
+    "counted": 2.695, "phrase": -3.274, "named": 1.153, "inv_rank": 0.175, "passage_score": 5.699,
+    "previous": -0.904, "next": -0.377, "first": 0.031, "passage_best": 0.39, "context": 2.737,
 }
 SENTENCE_MODEL = {
-    "bias": -6.371, "coverage": 3.312, "bigrams": 5.228, "long": -0.715, "log_length": 0.325, "number": 0.252,
-    "time": 0.262, "person": 0.013, "new_name": 0.085, "definition": 0.415, "new_share": -0.702, "density": -0.228,
-    "counted": 1.027, "phrase": -2.112, "named": 0.585, "inv_rank": 2.262, "passage_score": 1.882,
-    "previous": -1.516, "next": -0.964, "first": 0.092, "passage_best": -1.539, "context": 2.167,
+    "bias": -6.419, "coverage": 3.28, "bigrams": 5.246, "long": -0.731, "log_length": 0.34, "number": 0.26,
+    "time": 0.258, "person": 0.015, "new_name": 0.088, "definition": 0.413, "new_share": -0.707, "density": -0.201,
+    "counted": 1.041, "phrase": -2.169, "named": 0.573, "inv_rank": 2.262, "passage_score": 1.875,
+    "previous": -1.538, "next": -0.953, "first": 0.092, "passage_best": -1.505, "context": 2.157,
 }
 SECOND_SENTENCE_PROBABILITY = 0.05  # a second sentence is quoted when it is this likely to hold the answer
 _PRONOUN_START = re.compile(r"^(?:(?:anh|chị|cô|ông|bà|cậu) ấy|(?:ông|bà|anh|chị)(?= (?:cho|nói|đã|là|cũng|được|còn|sinh|mất))"
@@ -197,11 +198,12 @@ class ExtractiveAnswerer:
             return None
         spans = best.passage.sentences
         i = spans.index((best.start, best.end)) if (best.start, best.end) in spans else -1
-        if i <= 0:
-            return None
-        start, end = spans[i - 1]
         p = best.passage
-        return _Candidate(p, best.rank, start, end, p.text[start - p.start:end - p.start], 0.0, 0.0, 0.0)
+        for start, end in reversed(spans[max(i - 2, 0):max(i, 0)]):  # past a "[cần xác minh]" between them
+            text = p.text[start - p.start:end - p.start]
+            if not _BRACKETED.match(text):
+                return _Candidate(p, best.rank, start, end, text, 0.0, 0.0, 0.0)
+        return None
 
     def _coverage(self, query: Query, sentence: str) -> float:
         weights = self._term_weights(query)

@@ -12,7 +12,8 @@ Per way of typing (with or without diacritics), a logistic regression over those
 confidence. Articles (not questions) are split in two halves, A and B, each with answerable and
 unanswerable articles: the model and threshold fitted on A are scored on B, and the other way round.
 The recommended model is then fitted on all questions, with the threshold that maximises refusal F1
-(positive class = refuse) while answering at least 92 % of the answerable questions; paste it into
+(positive class = refuse) while answering at least 92 % of the answerable questions (preferring the
+threshold that answers more among those within F1_TIE of the best); paste it into
 assistant/answering.py REFUSAL_MODEL and [answer] refusal_threshold(_unaccented). For comparison the
 previous confidence (0.5 × coverage + 0.5 × scaled dense similarity) is scored at its best threshold.
 
@@ -47,6 +48,7 @@ MODEL_KEY = {"accented": "accented", "stripped": "unaccented"}
 SIGNALS = [k for k in REFUSAL_MODEL["accented"] if k != "bias"]
 MIN_ANSWERED = 0.92  # of the answerable questions, for the recommended threshold
 C = 10.0  # inverse L2 strength of the logistic regression
+F1_TIE = 0.002  # about two questions' worth of refusal F1 here
 
 
 def split_titles(titles: list[str], seed: int = SEED) -> dict[str, str]:
@@ -137,10 +139,13 @@ def scores(rows: list[dict], conf: list[float], threshold: float) -> dict:
 
 
 def best_threshold(rows: list[dict], conf: list[float], min_answered: float = 0.0) -> dict:
-    """The threshold with the best F1 among those answering at least `min_answered` (any, if none does)."""
+    """The threshold with the best F1 among those answering at least `min_answered` (any, if none does),
+    or, of thresholds within F1_TIE of that F1, the one that answers the most: F1 is flat near its top,
+    and its argmax alone moved from 0.39 to 0.45 (1 % fewer answers) on a refit that changed nothing else."""
     table = [scores(rows, conf, t) for t in THRESHOLDS]
     allowed = [s for s in table if s["answered_of_answerable"] >= min_answered] or table
-    return max(allowed, key=lambda s: (s["f1"], s["answered_of_answerable"]))
+    best = max(s["f1"] for s in allowed)
+    return max((s for s in allowed if s["f1"] >= best - F1_TIE), key=lambda s: (s["answered_of_answerable"], s["f1"]))
 
 
 def calibrate(rows: list[dict]) -> dict:

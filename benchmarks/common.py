@@ -170,6 +170,9 @@ def build_index(index_dir: Path, records: Sequence[dict], config, share_vectors:
     return assistant, report, seconds
 
 
+ANSWER_PUNCTUATION = ".,;:!?\"'“”‘’"
+
+
 def nfc_lower(text: str) -> str:
     return unicodedata.normalize("NFC", text).lower()
 
@@ -185,8 +188,10 @@ def article_folds(rows: list[dict]):
 
 
 def contains_answer(text: str, answers: Sequence[str]) -> bool:
+    """Whether a gold answer is in `text`, case aside; the gold's own end punctuation ("sứa lược.") aside,
+    as in SQuAD's scoring, since an answer quotes "… sứa lược [1]."."""
     hay = nfc_lower(text)
-    return any(a and nfc_lower(a.strip()) in hay for a in answers)
+    return any(gold and gold in hay for gold in (nfc_lower(a).strip().strip(ANSWER_PUNCTUATION).strip() for a in answers))
 
 
 class CachingEmbedder:

@@ -229,3 +229,24 @@ def test_sentences_are_ordered_by_the_ranker_and_refusal_reads_their_probability
     assert "16 Chủ tịch" in candidates[0].text
     signals = answerer.signals(query, candidates, passages)
     assert signals["sentence"] == max(c.probability for c in candidates)
+
+
+def test_a_pronoun_sentence_is_quoted_with_the_sentence_before_a_bracketed_note():
+    """"Ông cũng mô tả…" needs who "ông" is, not the "[cần xác minh]" between them."""
+    from assistant.answering import ExtractiveAnswerer, IdfTable
+    from assistant.config import AnswerConfig
+    from assistant.retrieval import Passage
+
+    sentences = ["Al-Muwaffaq là một thầy thuốc người Ba Tư ở thế kỷ 10.", "[cần xác minh]",
+                 "Ông cũng mô tả việc chưng cất nước biển để uống."]
+    text = " ".join(sentences)
+    spans, start = [], 0
+    for s in sentences:
+        spans.append((start, start + len(s)))
+        start += len(s) + 1
+    passage = Passage("d", "t", "s", text, 0, len(text), 1.0, dense_score=0.9, sentences=spans)
+    config = AnswerConfig(refusal_threshold=0.0, refusal_threshold_unaccented=0.0)
+    answer = ExtractiveAnswerer(config, IdfTable(10, {}, {})).answer("Ai mô tả việc chưng cất nước biển để uống?",
+                                                                     [passage])
+    assert [c.sentence for c in answer.citations] == [sentences[0], sentences[2]]
+    assert "Al-Muwaffaq" in answer.text and "cần xác minh" not in answer.text

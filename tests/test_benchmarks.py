@@ -173,3 +173,12 @@ def test_stores_benchmark_on_a_tiny_sample(tmp_path):
         assert 0.0 <= row["accented_R@1"] <= row["accented_R@5"] <= 1.0
     assert result["top5_agreement"] > 0.8
     assert "| milvus |" in stores.format_report(result)
+
+
+def test_a_gold_answer_is_found_without_its_own_end_punctuation():
+    """XQuAD-vi has golds like "sứa lược." while an answer quotes "… sứa lược [1].": as SQuAD scores it."""
+    from common import contains_answer
+
+    answer = "Ediacaran Eoandromeda có thể chính thức đại diện cho sứa lược [1]."
+    assert contains_answer(answer, ["sứa lược."]) and contains_answer(answer, ["Sứa Lược"])
+    assert not contains_answer(answer, ["sứa biển."]) and not contains_answer(answer, [".", ""])
