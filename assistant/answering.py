@@ -172,9 +172,9 @@ class ExtractiveAnswerer:
 
     def signals(self, query: Query, candidates: list[_Candidate], passages: list[Passage]) -> dict[str, float]:
         """Evidence for answering, each in [0, 1]: the best sentence's share of the question (IDF-weighted),
-        the highest probability that a sentence holds the answer, the best passage's meaning similarity, the question's
-        syllable pairs found in that passage, and the weight of the heaviest question word it lacks (a
-        changed name: "quận Ba Đình")."""
+        the highest probability that a sentence holds the answer, the best passage's meaning similarity,
+        the question's syllable pairs found in that passage, and the weight of the heaviest question word
+        it lacks (a changed name: "quận Ba Đình")."""
         weights = self._term_weights(query)
         best, top = candidates[0], passages[0]
         tokens = _tokens(top.text, query.accented)
@@ -238,11 +238,12 @@ class ExtractiveAnswerer:
                                       query.accented, query.tokens)
                 f.update(inv_rank=1.0 / (rank + 1), passage_score=max(p.score, 0.0) / top_score,
                          previous=coverages[i - 1] if i > 0 else 0.0,
-                         # what the previous sentence adds: "Nó được tái lập năm 1991" after the one naming "it"
+                         # what the sentence before adds: "Nó được tái lập năm 1991" after the one naming "nó"
                          context=_coverage(weights, tokens[i - 1] + toks) - coverages[i] if i > 0 else 0.0,
                          next=coverages[i + 1] if i + 1 < len(coverages) else 0.0,
                          first=float(i == 0), passage_best=best_in_passage)
-                out.append(_Candidate(p, rank, start, end, text, coverages[i], linear(ranker, f), logistic(model, f), f))
+                out.append(_Candidate(p, rank, start, end, text, coverages[i], linear(ranker, f), logistic(model, f),
+                                      f))
         out.sort(key=lambda c: c.score, reverse=True)
         return out
 
