@@ -87,10 +87,6 @@ def collect(assistant, questions: list[dict], progress: bool = True) -> list[dic
     return rows
 
 
-def probability(model: dict, signals: dict) -> float:
-    return refusal_confidence(model, signals)
-
-
 def previous_confidence(signals: dict) -> float:
     """The confidence before the model: 0.5 × sentence coverage + 0.5 × scaled dense similarity."""
     return 0.5 * signals["coverage"] + 0.5 * signals["dense"]
@@ -153,8 +149,8 @@ def calibrate(rows: list[dict]) -> dict:
     folds = {}
     for name, fit_rows, test_rows in article_folds(rows):
         model = fit(fit_rows)
-        fitted = best_threshold(fit_rows, confidences(fit_rows, lambda s: probability(model, s)))
-        held = scores(test_rows, confidences(test_rows, lambda s: probability(model, s)), fitted["threshold"])
+        fitted = best_threshold(fit_rows, confidences(fit_rows, lambda s: refusal_confidence(model, s)))
+        held = scores(test_rows, confidences(test_rows, lambda s: refusal_confidence(model, s)), fitted["threshold"])
         folds[name] = {"model": model, "fit": fitted, "held_out": held}
     return folds
 
@@ -230,11 +226,11 @@ def _run(distractors, index_dir, json_path, limit_questions, seed, progress, qui
             "folds": calibrate(form_rows),
             "gold_top1_retrieved_answerable": round(
                 sum(r["gold_retrieved"] for r in form_rows if r["answerable"]) / max(1, sum(r["answerable"] for r in form_rows)), 4),
-            "product_now": scores(form_rows, confidences(form_rows, lambda s: probability(product_model, s)),
+            "product_now": scores(form_rows, confidences(form_rows, lambda s: refusal_confidence(product_model, s)),
                                   thresholds[form]),
             "previous_confidence_best": best_threshold(form_rows, confidences(form_rows, previous_confidence)),
             "recommended": {"model": model, **best_threshold(
-                form_rows, confidences(form_rows, lambda s: probability(model, s)), MIN_ANSWERED)},
+                form_rows, confidences(form_rows, lambda s: refusal_confidence(model, s)), MIN_ANSWERED)},
         }
     write_json(target / "rows.json", {"rows": rows})  # beside the index, for re-analysis
     result["_rows"] = rows
