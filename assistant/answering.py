@@ -39,14 +39,15 @@ _WORDS = re.compile(r"\w+")
 _TRAILING = ".,;:!?)\"'”’"
 # Refusal: a logistic model over signals of how well the retrieved text answers the question (see
 # `signals`); its output is the answer's confidence, compared with [answer] refusal_threshold. A
-# question that names something no passage names ("phường Hàng Trống") is refused whatever the model
-# says: on XQuAD-vi, dense similarity stays high for a passage about the same kind of thing. Fitted by
+# question that names something no passage names, while a passage names another of the same kind
+# ("phường Hàng Trống" asked, "phường Hàng Bài" found), is refused whatever the model says: dense
+# similarity stays high for a passage about the same kind of thing. Fitted by
 # benchmarks/calibrate_refusal.py on XQuAD-vi with half of the articles removed from the index.
 REFUSAL_MODEL = {
-    "accented": {"bias": -7.808, "coverage": 1.383, "sentence": 3.775, "dense": 9.42, "passage_pairs": 4.963,
-                 "missing_weight": -2.876},
-    "unaccented": {"bias": -7.914, "coverage": 1.572, "sentence": 3.509, "dense": 9.293, "passage_pairs": 4.741,
-                   "missing_weight": -2.357},
+    "accented": {"bias": -7.323, "coverage": 0.232, "sentence": 5.155, "dense": 9.545, "passage_pairs": 4.514,
+                 "missing_weight": -2.338, "missing_name": -0.69},
+    "unaccented": {"bias": -7.023, "coverage": 0.017, "sentence": 4.919, "dense": 9.251, "passage_pairs": 4.281,
+                   "missing_weight": -2.018, "missing_name": -1.111},
 }
 # Which sentence holds the answer, from `sentence_features` plus where the sentence sits (passage rank
 # and score, what its neighbours cover of the question). Two fits over the same features, both by
@@ -54,19 +55,22 @@ REFUSAL_MODEL = {
 # SENTENCE_RANKER orders a question's sentences (a conditional logit: the answer's sentence against the
 # others of the same question); SENTENCE_MODEL is a logistic regression over all sentences, the
 # probability that a sentence holds an answer, which the refusal model and the second sentence read.
+# It is also fitted on the sentences retrieved for questions whose article is not indexed.
 SENTENCE_RANKER = {
-    "coverage": 3.219, "bigrams": 7.593, "long": -10.219, "log_length": 0.431, "number": 0.91, "time": 2.431,
-    "person": 0.495, "new_name": -0.067, "definition": 0.309, "new_share": -1.381, "density": -0.355,
-    "counted": 2.695, "phrase": -3.274, "named": 1.153, "inv_rank": 0.175, "passage_score": 5.699,
-    "previous": -0.904, "next": -0.377, "first": 0.031, "passage_best": 0.39, "context": 2.737,
+    "coverage": -1.704, "bigrams": 7.135, "long": -12.245, "log_length": 0.592, "number": 0.873, "time": 2.493,
+    "person": 0.424, "new_name": -0.049, "definition": 0.239, "new_share": -1.891, "density": -0.315,
+    "counted": 2.569, "phrase": -2.572, "named": 1.142, "inv_rank": 0.166, "passage_score": 3.185,
+    "previous": -0.492, "next": -0.225, "first": 0.092, "passage_best": 1.164, "context": 2.217, "local": 4.784,
+    "slot": 0.422, "dense": 44.229,
 }
 SENTENCE_MODEL = {
-    "bias": -6.419, "coverage": 3.28, "bigrams": 5.246, "long": -0.731, "log_length": 0.34, "number": 0.26,
-    "time": 0.258, "person": 0.015, "new_name": 0.088, "definition": 0.413, "new_share": -0.707, "density": -0.201,
-    "counted": 1.041, "phrase": -2.169, "named": 0.573, "inv_rank": 2.262, "passage_score": 1.875,
-    "previous": -1.538, "next": -0.953, "first": 0.092, "passage_best": -1.505, "context": 2.157,
+    "bias": -6.171, "coverage": 0.478, "bigrams": 5.836, "long": -1.504, "log_length": 0.497, "number": 0.259,
+    "time": 0.251, "person": 0.074, "new_name": 0.016, "definition": 0.628, "new_share": -1.729, "density": -0.124,
+    "counted": 0.887, "phrase": -2.295, "named": 0.491, "inv_rank": 2.693, "passage_score": -0.37,
+    "previous": -0.887, "next": -0.576, "first": 0.297, "passage_best": 0.329, "context": 1.993, "local": 2.581,
+    "slot": 0.251, "dense": 3.311,
 }
-SECOND_SENTENCE_PROBABILITY = 0.05  # a second sentence is quoted when it is this likely to hold the answer
+SECOND_SENTENCE_PROBABILITY = 0.02  # a second sentence is quoted when it is this likely to hold the answer
 _PRONOUN_START = re.compile(r"^(?:(?:anh|chị|cô|ông|bà|cậu) ấy|(?:ông|bà|anh|chị)(?= (?:cho|nói|đã|là|cũng|được|còn|sinh|mất))"
                             r"|họ|nó|hắn|điều này|việc này)\b", re.IGNORECASE)
 
@@ -173,13 +177,15 @@ class ExtractiveAnswerer:
     def signals(self, query: Query, candidates: list[_Candidate], passages: list[Passage]) -> dict[str, float]:
         """Evidence for answering, each in [0, 1]: the best sentence's share of the question (IDF-weighted),
         the highest probability that a sentence holds the answer, the best passage's meaning similarity,
-        the question's syllable pairs found in that passage, and the weight of the heaviest question word
-        it lacks (a changed name: "quận Ba Đình")."""
+        the question's syllable pairs found in that passage, the weight of the heaviest question word it
+        lacks (a changed name: "quận Ba Đình"), and whether the question names something no passage names
+        (`missing_name`; `other_name` when a passage names another of that kind, see _missing_names)."""
         weights = self._term_weights(query)
         best, top = candidates[0], passages[0]
         tokens = _tokens(top.text, query.accented)
         present = set(tokens)
         pairs = set(zip(query.tokens, query.tokens[1:]))
+        missing, other = _missing_names(query.text, passages)
         return {
             "coverage": best.coverage,
             "sentence": max(c.probability for c in candidates),
@@ -187,7 +193,8 @@ class ExtractiveAnswerer:
             "passage_pairs": len(pairs & set(zip(tokens, tokens[1:]))) / len(pairs) if pairs else 0.0,
             "missing_weight": (max((w for t, w in weights.items() if t not in present), default=0.0)
                                / max(weights.values())),
-            "missing_name": float(_missing_name(query.text, passages)),
+            "missing_name": float(missing),
+            "other_name": float(other),
         }
 
     def confidence(self, signals: dict[str, float], accented: bool) -> float:
@@ -222,24 +229,28 @@ class ExtractiveAnswerer:
         q_words, q_bigrams = set(query.tokens), set(zip(query.tokens, query.tokens[1:]))
         q_names = {fold(w) for w in _capitalised(query.text)}
         top_score = passages[0].score if passages and passages[0].score > 0 else 1.0
+        top_dense = max((p.dense_score for p in passages), default=0.0)
         model, ranker = SENTENCE_MODEL, SENTENCE_RANKER
         out: list[_Candidate] = []
         seen: set[str] = set()
+        texts = [[p.text[start - p.start:end - p.start] for start, end in p.sentences] for p in passages]
+        tokens = [[_tokens(t, query.accented) for t in ts] for ts in texts]
+        local = _local_weights(weights, {text: toks for ts, tks in zip(texts, tokens) for text, toks in zip(ts, tks)})
         for rank, p in enumerate(passages):
-            texts = [p.text[start - p.start:end - p.start] for start, end in p.sentences]
-            tokens = [_tokens(t, query.accented) for t in texts]
-            coverages = [_coverage(weights, t) for t in tokens]
+            coverages = [_coverage(weights, t) for t in tokens[rank]]
             best_in_passage = max(coverages, default=0.0)
-            for i, ((start, end), text, toks) in enumerate(zip(p.sentences, texts, tokens)):
+            for i, ((start, end), text, toks) in enumerate(zip(p.sentences, texts[rank], tokens[rank])):
                 if text in seen or len(text) < 2:
                     continue
                 seen.add(text)
                 f = sentence_features(text, toks, coverages[i], weights, q_words, q_bigrams, q_names, cues,
                                       query.accented, query.tokens)
-                f.update(inv_rank=1.0 / (rank + 1), passage_score=max(p.score, 0.0) / top_score,
+                f.update(local=_coverage(local, toks) if local else 0.0,
+                         inv_rank=1.0 / (rank + 1), passage_score=max(p.score, 0.0) / top_score,
+                         dense=p.dense_score - top_dense,
                          previous=coverages[i - 1] if i > 0 else 0.0,
                          # what the sentence before adds: "Nó được tái lập năm 1991" after the one naming "nó"
-                         context=_coverage(weights, tokens[i - 1] + toks) - coverages[i] if i > 0 else 0.0,
+                         context=_coverage(weights, tokens[rank][i - 1] + toks) - coverages[i] if i > 0 else 0.0,
                          next=coverages[i + 1] if i + 1 < len(coverages) else 0.0,
                          first=float(i == 0), passage_best=best_in_passage)
                 out.append(_Candidate(p, rank, start, end, text, coverages[i], linear(ranker, f), logistic(model, f),
@@ -250,8 +261,8 @@ class ExtractiveAnswerer:
 
 def refusal_confidence(model: dict[str, float], signals: dict[str, float]) -> float:
     """Probability that the question is answerable from the passages: `model` (REFUSAL_MODEL) over the
-    signals, and 0 when the question names something no passage names."""
-    return 0.0 if signals.get("missing_name") else logistic(model, signals)
+    signals, and 0 when the passages name another thing of the kind the question names."""
+    return 0.0 if signals.get("other_name") else logistic(model, signals)
 
 
 def logistic(model: dict[str, float], values: dict[str, float]) -> float:
@@ -268,7 +279,8 @@ def question_cues(query: Query) -> dict[str, bool]:
     folded = " " + " ".join(fold(t) for t in query.tokens) + " "
     return {"number": any(c in folded for c in NUMBER_CUES), "time": any(c in folded for c in TIME_CUES),
             "person": any(f" {c}" in folded for c in PERSON_CUES), "which": " nao " in folded,
-            "definition": " goi la " in folded or " la gi " in folded, "unit": _counted_unit(query.tokens, query.accented)}
+            "definition": " goi la " in folded or " la gi " in folded, "unit": _counted_unit(query.tokens, query.accented),
+            "slot": _answer_slot(query.tokens, query.accented)}
 
 
 def _counted_unit(tokens: list[str], accented: bool) -> str:
@@ -281,16 +293,59 @@ def _counted_unit(tokens: list[str], accented: bool) -> str:
     return ""
 
 
+def _answer_slot(tokens: list[str], accented: bool) -> tuple[str, str]:
+    """The question's content words right around its question word, where the answer sits in a
+    sentence that holds it: "quận" in "nằm ở quận nào" (→ "Quận Duval"), "hát" in "Ai đã hát" (→ "Lady
+    Gaga hát"). Either may be ""."""
+    folded = [fold(t) for t in tokens]
+    left = right = ""
+    for i, t in enumerate(folded):
+        if not (t in ("nao", "gi", "ai", "dau", "may") or (t == "nhieu" and i and folded[i - 1] == "bao")):
+            continue
+        if t in ("nao", "gi") and i and not is_stopword(tokens[i - 1], accented):
+            left = tokens[i - 1]
+        after = next((j for j in range(i + 1, min(i + 4, len(tokens))) if not is_stopword(tokens[j], accented)), None)
+        if after is not None:
+            right = tokens[after]
+    return left, right
+
+
+def _fills_slot(tokens: list[str], slot: tuple[str, str], q_words: set[str], accented: bool) -> bool:
+    """Whether new content stands where the question's word would be: after its left word or just
+    before its right word."""
+    left, right = slot
+
+    def new(t: str) -> bool:
+        return t not in q_words and t.isalpha() and not is_stopword(t, accented)
+
+    return any((left and a == left and new(b)) or (right and b == right and new(a)) or
+               (right and c == right and new(a)) for a, b, c in zip(tokens, tokens[1:], tokens[2:] + [""]))
+
+
 def _name_beside_question(text: str, q_words: set[str], accented: bool) -> bool:
     """A name the question lacks right next to two of its words: "Bí thư Quận ủy Hoàn Kiếm Vũ Đăng Định"
-    for "Ai là Bí thư Quận ủy Hoàn Kiếm?"."""
+    for "Ai là Bí thư Quận ủy Hoàn Kiếm?"; not a deputy's ("Phó Bí thư ...") unless the question asks for one."""
     raw = text.split()
     words = [w.strip(_TRAILING + "(“‘\"") for w in raw]
     ends = [w != w.rstrip(_TRAILING) or not w.strip(_TRAILING) for w in raw]  # punctuation after the word
     in_question = [(w.lower() if accented else fold(w.lower())) in q_words for w in words]
 
+    deputy_asked = ("phó" if accented else "pho") in q_words
+
     def question_pair(a: int) -> bool:  # words a, a+1 are question words with nothing between
-        return a >= 0 and a + 1 < len(words) and in_question[a] and in_question[a + 1] and not ends[a]
+        if not (a >= 0 and a + 1 < len(words) and in_question[a] and in_question[a + 1] and not ends[a]):
+            return False
+        while a > 0 and in_question[a - 1] and not ends[a - 1]:  # where this stretch of them starts
+            a -= 1
+        return deputy_asked or a == 0 or fold(words[a - 1].lower()) != "pho"
+
+    def deputy_before(i: int) -> bool:  # "Phó Bí thư Thường trực quận ủy Hoàn Kiếm Đinh Hồng Phong"
+        for m in range(i - 1, max(i - 11, -1), -1):
+            if ends[m] and m < i - 1:
+                return False
+            if fold(words[m].lower()) == "pho":
+                return not deputy_asked
+        return False
 
     i = 0
     while i < len(words):
@@ -300,7 +355,8 @@ def _name_beside_question(text: str, q_words: set[str], accented: bool) -> bool:
             if ends[j - 1]:
                 break
         if j - i >= 2 and not any(ends[i:j - 1]) and (
-                (question_pair(i - 2) and not ends[i - 1]) or (not ends[j - 1] and question_pair(j))
+                (question_pair(i - 2) and not ends[i - 1] and not deputy_before(i))
+                or (not ends[j - 1] and question_pair(j))
                 or (not ends[j - 1] and _titled(words, raw, j, question_pair))):
             return True
         i = max(j, i + 1)
@@ -363,31 +419,48 @@ def sentence_features(text: str, tokens: list[str], coverage: float, weights: di
         "counted": float(counted),  # "10 phòng" for "bao nhiêu phòng"
         "named": float((cues["person"] or cues["which"]) and _name_beside_question(text, q_words, accented)),
         "phrase": _longest_run(q_tokens, tokens) / max(len(q_tokens), 1),
+        "slot": float(_fills_slot(tokens, cues["slot"], q_words, accented)),
     }
 
 
-def _missing_name(question: str, passages: list[Passage]) -> bool:
+def _missing_names(question: str, passages: list[Passage]) -> tuple[bool, bool]:
     """Whether the question names something (capitalised words in a row, not starting a sentence, as in
-    "phường Hàng Trống") that none of the passages names: documents about another place or person. A
-    longer name counts as named when two of its words stand together in a passage ("Grainger Market"
-    for "Chợ Grainger Market"). Compared without diacritics, so "Hang Trong" typed that way is checked too."""
+    "phường Hàng Trống") that none of the passages names, and whether a passage names another thing of
+    the same kind instead (the word before the name, "phường", followed by another name: "phường Hàng
+    Bài"): documents about another place or person. A longer name counts as named when two of its
+    words stand together in a passage ("Grainger Market" for "Chợ Grainger Market"). Compared without
+    diacritics, so "Hang Trong" typed that way is checked too."""
     words = question.split()
     runs: list[list[str]] = [[]]
+    heads = [""]  # the word before each name: "phường"
     for previous, word in zip(words, words[1:]):  # the first word is capitalised anyway
         if _is_name_word(word.rstrip(_TRAILING)) and not (runs[-1] == [] and previous.endswith((".", "?", "!"))):
+            if not runs[-1]:
+                heads[-1] = fold(previous.lower().strip(_TRAILING + "(\"“‘"))
             runs[-1].append(word)
             if word == word.rstrip(_TRAILING):
                 continue
         runs.append([])
-    names = [{tuple(_tokens(f"{a} {b}", False)) for a, b in zip(run, run[1:])} for run in runs if len(run) >= 2]
-    if not names:
-        return False
-    wanted = set().union(*names)
+        heads.append("")
+    named = [(head, {tuple(_tokens(f"{a} {b}", False)) for a, b in zip(run, run[1:])})
+             for head, run in zip(heads, runs) if len(run) >= 2]
+    if not named:
+        return False, False
+    wanted = set().union(*(pairs for _, pairs in named))
     found: set[tuple[str, str]] = set()
     for p in passages:
         tokens = _tokens(p.text, False)
         found |= set(zip(tokens, tokens[1:])) & wanted
-    return any(not (pairs & found) for pairs in names)
+    missing = {head for head, pairs in named if not pairs & found}
+    if not missing:
+        return False, False
+    kinds = {head for head in missing if head.isalpha() and not is_stopword(head, False)}
+    for p in passages:
+        texts = p.text.split()
+        for a, b in zip(texts, texts[1:]):
+            if a[0].islower() and fold(a) in kinds and _is_name_word(b.rstrip(_TRAILING)):
+                return True, True
+    return True, False
 
 
 def _is_name_word(word: str) -> bool:
@@ -406,6 +479,15 @@ def is_stopword(token: str, accented: bool) -> bool:
 def _tokens(text: str, accented: bool) -> list[str]:
     tokens = syllables(text)
     return tokens if accented else [fold(t) for t in tokens]
+
+
+def _local_weights(weights: dict[str, float], sentences: dict[str, list[str]]) -> dict[str, float]:
+    """The question's syllable weights times their rarity among the candidate sentences: a name every
+    retrieved sentence repeats ("Hốt Tất Liệt") says little about which sentence answers, the verb
+    only one has ("phân chia") says much."""
+    sets = [set(t) for t in sentences.values()]
+    local = {t: w * math.log((len(sets) + 1) / (sum(t in s for s in sets) + 0.5)) for t, w in weights.items()}
+    return local if sum(local.values()) > 0 else {}
 
 
 def _coverage(weights: dict[str, float], tokens: list[str]) -> float:

@@ -56,7 +56,7 @@ class RetrievalConfig:
 class AnswerConfig:
     backend: str = "extractive"  # or "openai:<model>", "llamacpp:<path to .gguf>" (see llms.py)
     max_sentences: int = 2
-    refusal_threshold: float = 0.385  # probability from answering.REFUSAL_MODEL; benchmarks/calibrate_refusal.py
+    refusal_threshold: float = 0.355  # probability from answering.REFUSAL_MODEL; benchmarks/calibrate_refusal.py
     refusal_threshold_unaccented: float = 0.43  # questions typed without diacritics
     max_question_chars: int = 2000
     verify: str = "remove"  # LLM claims no cited passage supports: "remove" them or "flag" them

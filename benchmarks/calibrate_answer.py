@@ -7,6 +7,11 @@ its label is whether it contains a gold answer. Two fits over those features: a 
 orders each question's sentences (`answering.SENTENCE_RANKER`), and a logistic regression over all
 sentences is the probability that a sentence holds the answer (`answering.SENTENCE_MODEL`).
 
+That probability is what refusal reads, so the logistic regression also sees questions the index
+cannot answer: those about the articles calibrate_refusal.py removes from its index (the same split and
+cached index), every sentence retrieved for them a negative. Without them it only ever compares
+sentences retrieved for answerable questions, and is too sure of sentences about the right topic.
+
 Articles are split in two halves (retrieval.article_halves): the model fitted on one half is scored on
 the other, both ways, by asking the real answerer with that model. The figures are the share of
 questions whose answer (at most two sentences, refusals counted as misses) contains a gold answer,
@@ -25,12 +30,14 @@ from pathlib import Path
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from common import (RESULTS_DIR, article_folds, as_records, build_index, contains_answer, git_commit, load_distractors,  # noqa: E402
+    from common import (CACHE_DIR, RESULTS_DIR, article_folds, as_records, build_index, contains_answer, git_commit, load_distractors,  # noqa: E402
                         load_passages, load_questions, make_config, write_json)
+    from calibrate_refusal import SEED as REFUSAL_SEED, split_titles  # noqa: E402
     from retrieval import article_halves, default_index_dir, question_forms, select_questions  # noqa: E402
 else:
-    from .common import (RESULTS_DIR, article_folds, as_records, build_index, contains_answer, git_commit, load_distractors,
+    from .common import (CACHE_DIR, RESULTS_DIR, article_folds, as_records, build_index, contains_answer, git_commit, load_distractors,
                          load_passages, load_questions, make_config, write_json)
+    from .calibrate_refusal import SEED as REFUSAL_SEED, split_titles
     from .retrieval import article_halves, default_index_dir, question_forms, select_questions
 
 import assistant.answering as answering  # noqa: E402
@@ -42,12 +49,14 @@ C = 1.0  # inverse L2 strength of the logistic regression
 LAMBDA = 1.0  # L2 strength of the conditional logit, over standardised features
 
 
-def collect(assistant, questions: list[dict], progress: bool = True) -> list[dict]:
-    """One row per question and form: the retrieved passages and every candidate sentence's features."""
+def collect(assistant, questions: list[dict], progress: bool = True, halves: list[str] | None = None,
+            answerable: bool = True) -> list[dict]:
+    """One row per question and form: the retrieved passages and every candidate sentence's features,
+    labelled by whether it contains a gold answer (never, when the index lacks the question's article)."""
     from tqdm import tqdm
 
     answerer = assistant._current().answerer
-    halves = article_halves(questions)
+    halves = halves or article_halves(questions)
     rows = []
     for q, half in tqdm(list(zip(questions, halves)), desc="questions", unit="q", disable=not progress,
                         mininterval=5, file=sys.stderr):
@@ -58,8 +67,24 @@ def collect(assistant, questions: list[dict], progress: bool = True) -> list[dic
             candidates = answerer._candidates(query, weights, passages) if weights and passages else []
             rows.append({"id": q["id"], "form": form, "half": half, "text": text, "answers": q["answers"],
                          "passages": passages,
-                         "candidates": [(c.features, contains_answer(c.text, q["answers"])) for c in candidates]})
+                         "answerable": answerable,
+                         "candidates": [(c.features, answerable and contains_answer(c.text, q["answers"]))
+                                        for c in candidates]})
     return rows
+
+
+def collect_unanswerable(distractors: int, passages: list[dict], questions: list[dict], progress: bool = True,
+                         index_dir: str | Path | None = None) -> list[dict]:
+    """Rows for the questions whose article calibrate_refusal.py leaves out of its index, asked of that index."""
+    config = make_config()
+    groups = split_titles(sorted({p["title"] for p in passages}), REFUSAL_SEED)
+    indexed = [p for p in passages if groups[p["title"]].startswith("indexed")]
+    target = Path(index_dir) if index_dir else (
+        CACHE_DIR / f"refusal-n{distractors}-c{config.chunking.size}-o{config.chunking.overlap}-s{REFUSAL_SEED}")
+    assistant, _, _ = build_index(target, as_records(indexed, load_distractors(distractors)), config)
+    half_of = dict(zip((q["id"] for q in questions), article_halves(questions)))
+    removed = [q for q in questions if groups[q["title"]].startswith("removed")]
+    return collect(assistant, removed, progress, [half_of[q["id"]] for q in removed], answerable=False)
 
 
 def fit(rows: list[dict]) -> dict:
@@ -88,7 +113,7 @@ def conditional_logit(X, y, question):
     from scipy.optimize import minimize
 
     keep = np.isin(question, question[y])
-    mean, scale = X.mean(0), X.std(0) + 1e-9
+    mean, scale = X[keep].mean(0), X[keep].std(0) + 1e-9
     Z, label, group = (X[keep] - mean) / scale, y[keep], np.unique(question[keep], return_inverse=True)[1]
     n = group.max() + 1
 
@@ -147,7 +172,7 @@ def calibrate(answerer, rows: list[dict]) -> dict:
     out = {}
     for name, fit_rows, test_rows in article_folds(rows):
         fitted = fit(fit_rows)
-        by_form = {form: [r for r in test_rows if r["form"] == form] for form in FORMS}
+        by_form = {form: [r for r in test_rows if r["form"] == form and r["answerable"]] for form in FORMS}
         out[name] = {**fitted, **{form: {"product": rates(answerer, part, product()), "fitted": rates(answerer, part, fitted)}
                                   for form, part in by_form.items()}}
     return out
@@ -155,7 +180,7 @@ def calibrate(answerer, rows: list[dict]) -> dict:
 
 def run(distractors: int = 1000, index_dir: str | Path | None = None, json_path: str | Path | None = None,
         limit_questions: int | None = None, passages_limit: int | None = None, progress: bool = True,
-        quiet: bool = False) -> dict:
+        quiet: bool = False, unanswerable_index_dir: str | Path | None = None) -> dict:
     config = make_config()
     passages = load_passages()
     if passages_limit:
@@ -165,7 +190,8 @@ def run(distractors: int = 1000, index_dir: str | Path | None = None, json_path:
                                                                   config.chunking.overlap, passages_limit)
     assistant, report, _ = build_index(target, records, config)
     questions = select_questions(load_questions(), {p["id"] for p in passages}, limit_questions)
-    rows = collect(assistant, questions, progress)
+    answerable = collect(assistant, questions, progress)
+    rows = answerable + collect_unanswerable(distractors, passages, questions, progress, unanswerable_index_dir)
     answerer = assistant._current().answerer
     folds = calibrate(answerer, rows)
     recommended = fit(rows)
@@ -173,10 +199,11 @@ def run(distractors: int = 1000, index_dir: str | Path | None = None, json_path:
         "benchmark": "calibrate_answer",
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "product_commit": git_commit(), "distractors": distractors, "chunks": report.chunks,
-        "questions": len(questions), "folds": folds,
+        "questions": len(questions), "unanswerable_rows": len(rows) - len(answerable), "folds": folds,
         "held_out": {form: {which: _mean([f[form][which] for f in folds.values()]) for which in ("product", "fitted")}
                      for form in FORMS} if folds else {},
-        "all_questions": {form: {"product": answer_rate(answerer, [r for r in rows if r["form"] == form], product())}
+        "all_questions": {form: {"product": answer_rate(answerer, [r for r in answerable if r["form"] == form],
+                                                        product())}
                           for form in FORMS},
         "recommended": recommended,
     }
@@ -198,7 +225,8 @@ def _mean(parts: list[dict]) -> dict:
 
 def format_report(r: dict) -> str:
     lines = [f"Sentence choice, XQuAD-vi + {r['distractors']} distractors, {r['questions']} questions "
-             f"({r['date']}, commit {r['product_commit']})", "",
+             f"({r['date']}, commit {r['product_commit']}); the sentence model also fitted on "
+             f"{r['unanswerable_rows']} unanswerable question rows", "",
              "| held-out half | form | answer ∋ gold | refused | best sentence ∋ gold | best two ∋ gold |",
              "|---|---|---|---|---|---|"]
     for form, parts in r["held_out"].items():

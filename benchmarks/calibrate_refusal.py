@@ -5,8 +5,8 @@ about those articles are answerable, questions about the other half are not. Eve
 asked once with refusal disabled (thresholds -1), and the signals the answerer decides from
 (`Answer.signals`: coverage of the question by the best sentence, the highest probability that a
 sentence holds the answer, dense similarity, shared syllable pairs, the heaviest question word the passage
-lacks, and whether the question names something no passage names) are recorded. That last one refuses
-by itself; the others feed the model.
+lacks, whether the question names something no passage names, and whether a passage names another thing
+of that kind instead) are recorded. That last one refuses by itself; the others feed the model.
 
 Per way of typing (with or without diacritics), a logistic regression over those signals is the
 confidence. Articles (not questions) are split in two halves, A and B, each with answerable and
@@ -98,10 +98,10 @@ def confidences(rows: list[dict], score) -> list[float]:
 
 def fit(rows: list[dict]) -> dict:
     """Logistic regression answerable ~ signals over the rows the answerer could answer at all (not
-    those it refuses whatever the model: no content words, or a name no passage names)."""
+    those it refuses whatever the model: no content words, or another name of the kind asked about)."""
     from sklearn.linear_model import LogisticRegression
 
-    usable = [r for r in rows if not r["forced_refusal"] and not r["signals"].get("missing_name")]
+    usable = [r for r in rows if not r["forced_refusal"] and not r["signals"].get("other_name")]
     labels = [r["answerable"] for r in usable]
     if len(set(labels)) < 2:  # a tiny sample with one class: keep the product's model
         return dict(REFUSAL_MODEL[MODEL_KEY[rows[0]["form"]]])

@@ -120,7 +120,7 @@ def test_refusal_calibration_on_a_tiny_sample(tmp_path):
             assert 0.0 <= s["f1"] <= 1.0 and 0.0 <= s["answered_of_answerable"] <= 1.0
     rows = result["_rows"]
     assert {r["form"] for r in rows} == {"accented", "stripped"}
-    assert all(set(r["signals"]) == {*calibrate_refusal.SIGNALS, "missing_name"} for r in rows if not r["forced_refusal"])
+    assert all(set(r["signals"]) == {*calibrate_refusal.SIGNALS, "other_name"} for r in rows if not r["forced_refusal"])
     assert "REFUSAL_MODEL" in calibrate_refusal.format_report(result)
 
 
@@ -131,8 +131,10 @@ def test_answer_calibration_on_a_tiny_sample(tmp_path, monkeypatch):
     # four passages of one article: alternate questions between the halves so both exist
     monkeypatch.setattr(calibrate_answer, "article_halves", lambda qs: ["AB"[i % 2] for i in range(len(qs))])
     result = calibrate_answer.run(2, tmp_path / "idx", False, limit_questions=12, passages_limit=4, progress=False,
-                                  quiet=True)
+                                  quiet=True, unanswerable_index_dir=tmp_path / "without")
     assert result["questions"] == 12
+    # calibrate_refusal's split of this one article removes it: its questions, asked of the distractors alone
+    assert result["unanswerable_rows"] == 24
     assert set(result["recommended"]["model"]) == {"bias", *calibrate_answer.FEATURES}
     assert set(result["recommended"]["ranker"]) == set(calibrate_answer.FEATURES)
     assert set(result["folds"]) == {"fit_A_test_B", "fit_B_test_A"}
