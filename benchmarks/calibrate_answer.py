@@ -30,14 +30,14 @@ from pathlib import Path
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from common import (CACHE_DIR, RESULTS_DIR, article_folds, as_records, build_index, contains_answer, git_commit, load_distractors,  # noqa: E402
+    from common import (RESULTS_DIR, article_folds, as_records, build_index, contains_answer, git_commit, load_distractors,  # noqa: E402
                         load_passages, load_questions, make_config, write_json)
-    from calibrate_refusal import SEED as REFUSAL_SEED, split_titles  # noqa: E402
+    from calibrate_refusal import half_index  # noqa: E402
     from retrieval import article_halves, default_index_dir, question_forms, select_questions  # noqa: E402
 else:
-    from .common import (CACHE_DIR, RESULTS_DIR, article_folds, as_records, build_index, contains_answer, git_commit, load_distractors,
+    from .common import (RESULTS_DIR, article_folds, as_records, build_index, contains_answer, git_commit, load_distractors,
                          load_passages, load_questions, make_config, write_json)
-    from .calibrate_refusal import SEED as REFUSAL_SEED, split_titles
+    from .calibrate_refusal import half_index
     from .retrieval import article_halves, default_index_dir, question_forms, select_questions
 
 import assistant.answering as answering  # noqa: E402
@@ -76,12 +76,7 @@ def collect(assistant, questions: list[dict], progress: bool = True, halves: lis
 def collect_unanswerable(distractors: int, passages: list[dict], questions: list[dict], progress: bool = True,
                          index_dir: str | Path | None = None) -> list[dict]:
     """Rows for the questions whose article calibrate_refusal.py leaves out of its index, asked of that index."""
-    config = make_config()
-    groups = split_titles(sorted({p["title"] for p in passages}), REFUSAL_SEED)
-    indexed = [p for p in passages if groups[p["title"]].startswith("indexed")]
-    target = Path(index_dir) if index_dir else (
-        CACHE_DIR / f"refusal-n{distractors}-c{config.chunking.size}-o{config.chunking.overlap}-s{REFUSAL_SEED}")
-    assistant, _, _ = build_index(target, as_records(indexed, load_distractors(distractors)), config)
+    groups, _, (assistant, _, _) = half_index(make_config(), passages, distractors, index_dir=index_dir)
     half_of = dict(zip((q["id"] for q in questions), article_halves(questions)))
     removed = [q for q in questions if groups[q["title"]].startswith("removed")]
     return collect(assistant, removed, progress, [half_of[q["id"]] for q in removed], answerable=False)

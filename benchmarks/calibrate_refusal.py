@@ -63,6 +63,16 @@ def split_titles(titles: list[str], seed: int = SEED) -> dict[str, str]:
     return groups
 
 
+def half_index(config, passages: list[dict], distractors: int, seed: int = SEED, index_dir: str | Path | None = None):
+    """(split_titles' groups, the index's folder, build_index's result) for the index holding the "indexed"
+    half of the articles and the distractors; cached, its vectors reused from retrieval.py's index."""
+    groups = split_titles(sorted({p["title"] for p in passages}), seed)
+    indexed = [p for p in passages if groups[p["title"]].startswith("indexed")]
+    size, overlap = config.chunking.size, config.chunking.overlap
+    target = Path(index_dir) if index_dir else CACHE_DIR / f"refusal-n{distractors}-c{size}-o{overlap}-s{seed}"
+    return groups, target, build_index(target, as_records(indexed, load_distractors(distractors)), config)
+
+
 def collect(assistant, questions: list[dict], progress: bool = True) -> list[dict]:
     """One row per question and form: the answerer's signals, forced refusal, correctness."""
     from tqdm import tqdm
@@ -183,11 +193,7 @@ def _run(distractors, index_dir, json_path, limit_questions, seed, progress, qui
         articles, per_article = sample
         titles = sorted({p["title"] for p in passages})[:articles]
         passages = [p for t in titles for p in [q for q in passages if q["title"] == t][:per_article]]
-    groups = split_titles(sorted({p["title"] for p in passages}), seed)
-    indexed = [p for p in passages if groups[p["title"]].startswith("indexed")]
-    records = as_records(indexed, load_distractors(distractors))
-    target = Path(index_dir) if index_dir else CACHE_DIR / f"refusal-n{distractors}-c{size}-o{ov}-s{seed}"
-    assistant, report, build_seconds = build_index(target, records, config)  # vectors reused from retrieval.py's index
+    groups, target, (assistant, report, build_seconds) = half_index(config, passages, distractors, seed, index_dir)
 
     title_of = {p["id"]: p["title"] for p in passages}
     questions = []
@@ -213,7 +219,7 @@ def _run(distractors, index_dir, json_path, limit_questions, seed, progress, qui
                    "unaccented_dense_weight": product_retrieval.UNACCENTED_DENSE_WEIGHT},
         "distractors": distractors, "chunking": {"size": size, "overlap": ov},
         "articles_indexed": sorted(t for t, g in groups.items() if g.startswith("indexed")),
-        "passages_indexed": len(indexed), "chunks": report.chunks,
+        "passages_indexed": sum(groups[p["title"]].startswith("indexed") for p in passages), "chunks": report.chunks,
         "questions": len(questions), "answerable": sum(q["answerable"] for q in questions),
         "timing": {"index_build_seconds": round(build_seconds, 2), "chunks_embedded": report.embedded,
                    "collect_seconds": round(collect_seconds, 2)},
