@@ -59,19 +59,29 @@ def _anchor(turn: int, marker: int) -> str:
 
 
 def render_answer(text: str, turn: int, answer: Answer | None = None) -> str:
-    """An answer for the chat: escaped, each [n] a link to its source in the panel."""
+    """An answer for the chat: escaped, each [n] a link to its source in the panel, and the words that
+    answer what was asked (the number, name, date or title: `answer.short`) in bold."""
     markers = {c.marker for c in answer.citations} if answer else None
-    parts, last = [], 0
-    for m in _MARKER.finditer(text):
-        parts.append(_plain(text[last:m.start()]))
-        n = int(m.group(1))
-        if markers is None or n in markers:
-            parts.append(f'<a class="cite" href="#{_anchor(turn, n)}">[{n}]</a>')
-        else:
-            parts.append(_plain(m.group()))
-        last = m.end()
-    parts.append(_plain(text[last:]))
-    body = "".join(parts)
+
+    def linked(piece: str) -> str:
+        parts, last = [], 0
+        for m in _MARKER.finditer(piece):
+            parts.append(_plain(piece[last:m.start()]))
+            n = int(m.group(1))
+            if markers is None or n in markers:
+                parts.append(f'<a class="cite" href="#{_anchor(turn, n)}">[{n}]</a>')
+            else:
+                parts.append(_plain(m.group()))
+            last = m.end()
+        parts.append(_plain(piece[last:]))
+        return "".join(parts)
+
+    short = answer.short if answer is not None and text == answer.text else None
+    if short is not None and 0 <= short.at and text[short.at:short.at + len(short.text)] == short.text:
+        end = short.at + len(short.text)
+        body = linked(text[:short.at]) + f"<strong>{linked(short.text)}</strong>" + linked(text[end:])
+    else:
+        body = linked(text)
     if answer is not None and answer.notice:
         body += f'\n\n<span class="notice">{html.escape(answer.notice)}</span>'
     return body

@@ -78,7 +78,7 @@ class Assistant:
     def _load(self) -> _Loaded:
         opened = self.backend.open(expected_model=model_id_for(self.config.embedding))
         idf = IdfTable(opened.n_chunks, opened.df, opened.df_folded)
-        extractive = ExtractiveAnswerer(self.config.answer, idf)
+        extractive = ExtractiveAnswerer(self.config.answer, idf, self.embedder)
         generator = LLMAnswerer(self.llm, self.config.answer, idf, extractive, self.prompts) if self.llm else None
         loaded = _Loaded(opened, Retriever(opened, self.embedder, self.config.retrieval), extractive, generator)
         self._loaded = loaded

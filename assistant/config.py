@@ -56,8 +56,10 @@ class RetrievalConfig:
 class AnswerConfig:
     backend: str = "extractive"  # or "openai:<model>", "llamacpp:<path to .gguf>" (see llms.py)
     max_sentences: int = 2
-    refusal_threshold: float = 0.355  # probability from answering.REFUSAL_MODEL; benchmarks/calibrate_refusal.py
-    refusal_threshold_unaccented: float = 0.43  # questions typed without diacritics
+    # Below 0: the thresholds fitted with the refusal model (assistant/answering/models/refusal.json,
+    # written by benchmarks/calibrate_refusal.py); 0 answers everything.
+    refusal_threshold: float = -1.0
+    refusal_threshold_unaccented: float = -1.0  # questions typed without diacritics
     max_question_chars: int = 2000
     verify: str = "remove"  # LLM claims no cited passage supports: "remove" them or "flag" them
     verify_threshold: float = 0.65  # IDF-weighted overlap, calibrated by benchmarks/calibrate_verification.py

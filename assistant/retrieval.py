@@ -18,7 +18,7 @@ from .config import RetrievalConfig
 from .embeddings import Embedder
 from .diacritics import DiacriticRestorer
 from .store import IndexStore
-from .text import bigrams, fold, has_diacritics, syllables
+from .text import bigrams, fold, has_diacritics, is_english, syllables
 
 # Multiplies dense_weight for questions typed without diacritics (restoration is not perfect);
 # chosen by the fusion sweep on 1,000 distractors.
@@ -59,7 +59,9 @@ class Query:
         tokens = syllables(text)
         if accented:
             return cls(text, True, tokens)
-        return cls(text, False, [fold(t) for t in tokens], restorer.restore(text) if restorer else None)
+        # English is not restored: its words would become Vietnamese syllables the dense model misreads.
+        restored = restorer.restore(text) if restorer and not is_english(text) else None
+        return cls(text, False, [fold(t) for t in tokens], restored)
 
     @property
     def dense_text(self) -> str:

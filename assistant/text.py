@@ -97,3 +97,24 @@ def bigrams(tokens: list[str]) -> list[str]:
     """Adjacent syllable pairs ("hoàn_kiếm"): most Vietnamese words are two syllables, so pairs
     match words and names where single syllables match by chance."""
     return [f"{a}_{b}" for a, b in zip(tokens, tokens[1:])]
+
+
+# English, told from Vietnamese typed without diacritics: most of its words are not Vietnamese syllables.
+_SYLLABLE = re.compile(r"^(ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?"
+                       r"(uye|uya|uyu|oa|oe|uy|ue|uo|ua|ia|ie|ye|[aeiouy])"
+                       r"(ch|ng|nh|[cmnpt]|[iyou])?$")
+_ENGLISH_WORDS = {"the", "of", "what", "who", "when", "where", "which", "how", "is", "are", "was", "were", "did",
+                  "does", "do", "in", "on", "to", "for", "and", "or", "many", "much", "why", "whom", "whose", "with",
+                  "by", "from", "at", "as", "that", "this", "has", "have", "will", "been", "be", "its", "their"}
+
+
+def is_english(text: str) -> bool:
+    """A question in English: no diacritics and most words either English function words or not
+    Vietnamese syllables ("How many ward chairpersons ..."), while "quan hoan kiem" is all syllables."""
+    if text != fold(text):
+        return False
+    words = re.findall(r"[a-z]+", text.lower())
+    if len(words) < 2:
+        return False
+    foreign = sum(1 for w in words if w in _ENGLISH_WORDS or not _SYLLABLE.match(w))
+    return foreign / len(words) >= 0.5

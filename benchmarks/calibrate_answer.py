@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 if __package__ in (None, ""):
@@ -40,10 +41,13 @@ else:
     from .calibrate_refusal import half_index
     from .retrieval import article_halves, default_index_dir, question_forms, select_questions
 
-import assistant.answering as answering  # noqa: E402
+from assistant.answering import models as answer_models  # noqa: E402
+from assistant.answering.models import linear  # noqa: E402
+from assistant.answering.ranking import SENTENCE_FEATURES  # noqa: E402
 from assistant.retrieval import Query  # noqa: E402
+from assistant.text import clean_question, fold  # noqa: E402
 
-FEATURES = [k for k in answering.SENTENCE_MODEL if k != "bias"]
+FEATURES = list(SENTENCE_FEATURES)
 FORMS = ("accented", "stripped")
 C = 1.0  # inverse L2 strength of the logistic regression
 LAMBDA = 1.0  # L2 strength of the conditional logit, over standardised features
@@ -66,9 +70,37 @@ def collect(assistant, questions: list[dict], progress: bool = True, halves: lis
             weights = answerer._term_weights(query)
             candidates = answerer._candidates(query, weights, passages) if weights and passages else []
             rows.append({"id": q["id"], "form": form, "half": half, "text": text, "answers": q["answers"],
-                         "passages": passages,
+                         "passages": passages, "focus": None, "set": "xquad", "split": "all",
                          "answerable": answerable,
                          "candidates": [(c.features, answerable and contains_answer(c.text, q["answers"]))
+                                        for c in candidates]})
+    return rows
+
+
+def collect_news(assistant, questions: list[dict], progress: bool = True) -> list[dict]:
+    """Rows for the news QA set (news_qa.load_set), every form a question is asked in; a follow-up is
+    searched and answered as Assistant.ask does (with the previous question, its own words as focus)."""
+    from tqdm import tqdm
+
+    from news_qa import form_of
+
+    answerer = assistant._current().answerer
+    rows = []
+    for q in tqdm(questions, desc="news questions", unit="q", disable=not progress, mininterval=5, file=sys.stderr):
+        forms = {form_of(q): q["question"]}
+        if forms.get("accented"):
+            forms["stripped"] = fold(clean_question(q["question"]))
+        history = [tuple(t) for t in q.get("history") or []]
+        for form, text in forms.items():
+            search, focus = assistant._with_history(clean_question(text), history, None)
+            passages = assistant.retrieve(search)
+            query = Query.of(search)
+            weights = answerer.term_weights(query)
+            candidates = answerer.candidates(query, weights, passages) if weights and passages else []
+            rows.append({"id": q["id"], "form": form, "half": q["split"], "text": search, "focus": focus,
+                         "answers": q["answers"], "passages": passages, "set": "news", "split": q["split"],
+                         "answerable": q["answerable"],
+                         "candidates": [(c.features, q["answerable"] and contains_answer(c.text, q["answers"]))
                                         for c in candidates]})
     return rows
 
@@ -93,7 +125,7 @@ def fit(rows: list[dict]) -> dict:
     y = np.array([label for r in rows for _, label in r["candidates"]], dtype=bool)
     question = np.repeat(np.arange(len(rows)), [len(r["candidates"]) for r in rows])
     if y.all() or not y.any() or len(set(question[y])) < 2:  # a tiny sample: keep the product's models
-        return {"model": dict(answering.SENTENCE_MODEL), "ranker": dict(answering.SENTENCE_RANKER)}
+        return product()
     lr = LogisticRegression(C=C, max_iter=5000).fit(X, y)
     model = {"bias": round(float(lr.intercept_[0]), 3), **{k: round(float(w), 3) for k, w in zip(FEATURES, lr.coef_[0])}}
     ranker = conditional_logit(X, y, question)
@@ -130,16 +162,16 @@ def conditional_logit(X, y, question):
 
 def answer_rate(answerer, rows: list[dict], fitted: dict) -> dict:
     """Share of rows whose real answer, with `fitted` sentence models, contains a gold answer."""
-    saved = answering.SENTENCE_MODEL, answering.SENTENCE_RANKER
-    answering.SENTENCE_MODEL, answering.SENTENCE_RANKER = fitted["model"], fitted["ranker"]
+    saved = answerer.models
+    answerer.models = replace(saved, sentence=fitted["model"], ranker=fitted["ranker"])
     try:
         hits = refused = 0
         for r in rows:
-            answer = answerer.answer(r["text"], r["passages"])
+            answer = answerer.answer(r["text"], r["passages"], focus=r.get("focus"))
             refused += answer.refused
             hits += (not answer.refused) and contains_answer(answer.text, r["answers"])
     finally:
-        answering.SENTENCE_MODEL, answering.SENTENCE_RANKER = saved
+        answerer.models = saved
     n = max(len(rows), 1)
     return {"contains_gold_answer": round(hits / n, 4), "refused": round(refused / n, 4), "n": len(rows)}
 
@@ -148,7 +180,7 @@ def top_k_rate(rows: list[dict], ranker: dict, k: int) -> float:
     """Share of rows where one of the ranker's k best sentences contains a gold answer (refusal ignored)."""
     hits = 0
     for r in rows:
-        ranked = sorted(r["candidates"], key=lambda c: answering.linear(ranker, c[0]), reverse=True)
+        ranked = sorted(r["candidates"], key=lambda c: linear(ranker, c[0]), reverse=True)
         hits += any(label for _, label in ranked[:k])
     return round(hits / max(len(rows), 1), 4)
 
@@ -159,7 +191,37 @@ def rates(answerer, rows: list[dict], fitted: dict) -> dict:
 
 
 def product() -> dict:
-    return {"model": answering.SENTENCE_MODEL, "ranker": answering.SENTENCE_RANKER}
+    loaded = answer_models.load()
+    return {"model": dict(loaded.sentence), "ranker": dict(loaded.ranker)}
+
+
+def cross_domain(xquad: tuple, news: tuple) -> dict:
+    """Each fit scored on the domain it was not fitted on: XQuAD-vi → the news set's test split, the news
+    set's dev split → XQuAD-vi, and the shipped fit (both) → the news test split; with the dev figures of
+    the shipped fit beside its test figures (a large gap means overfitting)."""
+    (xq_answerer, xq_rows), (news_answerer, news_rows) = xquad, news
+    dev = [r for r in news_rows if r["split"] == "dev"]
+    test = [r for r in news_rows if r["split"] == "test" and r["answerable"]]
+    xq_answerable = [r for r in xq_rows if r["answerable"]]
+    fits = {"xquad": fit(xq_rows), "news_dev": fit(dev), "both": fit(xq_rows + dev)}
+    report = {
+        "xquad → news test": rates(news_answerer, test, fits["xquad"]),
+        "news dev → xquad": rates(xq_answerer, xq_answerable, fits["news_dev"]),
+        "both → news test": rates(news_answerer, test, fits["both"]),
+        "both → news dev (in-sample)": rates(news_answerer, [r for r in dev if r["answerable"]], fits["both"]),
+        "both → xquad (in-sample)": rates(xq_answerer, xq_answerable, fits["both"]),
+        "product → news test": rates(news_answerer, test, product()),
+        "product → xquad": rates(xq_answerer, xq_answerable, product()),
+    }
+    return {"fits": fits, "report": report}
+
+
+def write_models(fitted: dict, sources: list[str]) -> None:
+    """The shipped sentence models, as the answerer loads them (assistant/answering/models/)."""
+    date = dt.date.today().isoformat()
+    for name, kind, key in (("ranker", "conditional_logit", "ranker"), ("sentence", "logistic", "model")):
+        answer_models.write(name, {"written_by": "benchmarks/calibrate_answer.py", "fitted_on": sources,
+                                   "date": date, "kind": kind, "weights": fitted[key]})
 
 
 def calibrate(answerer, rows: list[dict]) -> dict:
@@ -175,7 +237,8 @@ def calibrate(answerer, rows: list[dict]) -> dict:
 
 def run(distractors: int = 1000, index_dir: str | Path | None = None, json_path: str | Path | None = None,
         limit_questions: int | None = None, passages_limit: int | None = None, progress: bool = True,
-        quiet: bool = False, unanswerable_index_dir: str | Path | None = None) -> dict:
+        quiet: bool = False, unanswerable_index_dir: str | Path | None = None, news: bool = True,
+        write: bool = False, news_questions: list[dict] | None = None) -> dict:
     config = make_config()
     passages = load_passages()
     if passages_limit:
@@ -190,6 +253,15 @@ def run(distractors: int = 1000, index_dir: str | Path | None = None, json_path:
     answerer = assistant._current().answerer
     folds = calibrate(answerer, rows)
     recommended = fit(rows)
+    domains = None
+    if news:
+        from news_qa import load_set, news_index
+
+        news_set = news_questions if news_questions is not None else load_set()
+        news_assistant = news_index(news_set, distractors)
+        news_rows = collect_news(news_assistant, news_set, progress)
+        domains = cross_domain((answerer, rows), (news_assistant._current().answerer, news_rows))
+        recommended = domains["fits"]["both"]
     result = {
         "benchmark": "calibrate_answer",
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
@@ -200,8 +272,11 @@ def run(distractors: int = 1000, index_dir: str | Path | None = None, json_path:
         "all_questions": {form: {"product": answer_rate(answerer, [r for r in answerable if r["form"] == form],
                                                         product())}
                           for form in FORMS},
+        "cross_domain": domains["report"] if domains else {},
         "recommended": recommended,
     }
+    if write:
+        write_models(recommended, ["xquad_vi", "news_qa/dev"] if news else ["xquad_vi"])
     if not quiet:
         print(format_report(result))
     if json_path is not False:
@@ -229,10 +304,18 @@ def format_report(r: dict) -> str:
             s = parts[which]
             lines.append(f"| {label} | {form} | {s['contains_gold_answer']:.3f} | {s['refused']:.3f} | "
                          f"{s['top1']:.3f} | {s['top2']:.3f} |")
+    if r.get("cross_domain"):
+        lines += ["", "Across domains (fit → scored on):", "",
+                  "| fit → scored on | n | answer ∋ gold | refused | best sentence ∋ gold | best two ∋ gold |",
+                  "|---|---|---|---|---|---|"]
+        for name, s in r["cross_domain"].items():
+            lines.append(f"| {name} | {s['n']} | {s['contains_gold_answer']:.3f} | {s['refused']:.3f} | "
+                         f"{s['top1']:.3f} | {s['top2']:.3f} |")
     lines += ["", "All questions, product model: " + ", ".join(
         f"{form} {v['product']['contains_gold_answer']:.3f}" for form, v in r["all_questions"].items()),
-        "", "Recommended (fitted on all questions):", "SENTENCE_RANKER = " + repr(r["recommended"]["ranker"]),
-        "SENTENCE_MODEL = " + repr(r["recommended"]["model"])]
+        "", "Recommended (fitted on XQuAD-vi and the news set's dev split; --write puts it in "
+        "assistant/answering/models/):", "sentence_ranker.json = " + repr(r["recommended"]["ranker"]),
+        "sentence_model.json = " + repr(r["recommended"]["model"])]
     return "\n".join(lines)
 
 
@@ -243,8 +326,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json")
     ap.add_argument("--limit-questions", type=int)
     ap.add_argument("--no-progress", action="store_true")
+    ap.add_argument("--no-news", action="store_true", help="XQuAD-vi only (no cross-domain figures)")
+    ap.add_argument("--write", action="store_true", help="write the fitted models into assistant/answering/models/")
     args = ap.parse_args(argv)
-    run(args.distractors, args.index_dir, args.json, args.limit_questions, progress=not args.no_progress)
+    run(args.distractors, args.index_dir, args.json, args.limit_questions, progress=not args.no_progress,
+        news=not args.no_news, write=args.write)
     return 0
 
 

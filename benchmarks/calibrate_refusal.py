@@ -38,7 +38,14 @@ else:
     from .common import (CACHE_DIR, RESULTS_DIR, CachingEmbedder, add_fusion_args, article_folds, as_records, build_index, contains_answer,
                          fusion_of, fusion_tag, git_commit, load_distractors, load_passages, load_questions, make_config, write_json)
 
-from assistant.answering import REFUSAL_MODEL, refusal_confidence  # noqa: E402
+from assistant.answering.models import load as load_models, logistic  # noqa: E402
+
+REFUSAL_MODEL = load_models().refusal
+
+
+def refusal_confidence(model: dict, signals: dict) -> float:
+    """The answerer's confidence under `model` (0 when another name of the kind asked about is named)."""
+    return 0.0 if signals.get("other_name") else logistic(model, signals)
 from assistant.text import clean_question, fold  # noqa: E402
 
 SEED = 13
@@ -80,7 +87,7 @@ def collect(assistant, questions: list[dict], progress: bool = True) -> list[dic
     loaded = assistant._current()
     loaded.retriever.embedder = CachingEmbedder(loaded.retriever.embedder)
     cfg = assistant.config.answer
-    cfg.refusal_threshold = cfg.refusal_threshold_unaccented = -1.0
+    cfg.refusal_threshold = cfg.refusal_threshold_unaccented = 0.0
     rows = []
     for q in tqdm(questions, desc="questions", unit="q", disable=not progress, mininterval=5, file=sys.stderr):
         text = clean_question(q["question"])

@@ -162,33 +162,39 @@ def test_odd_questions_do_not_crash(seeds_assistant, question):
 
 def test_refusal_confidence_is_the_refusal_model_over_the_signals(seeds_assistant):
     """Questions typed without diacritics are embedded restored: their dense score counts as well."""
-    from assistant.answering import REFUSAL_MODEL
+    from assistant.answering import refusal
 
     answerer = seeds_assistant._current().answerer
-    weak = {"coverage": 0.6, "sentence": 0.5, "dense": 0.2, "passage_pairs": 0.5, "missing_weight": 1.0, "missing_name": 0.0}
+    models = answerer.models
+
+    def confidence(values, accented, kind=""):
+        return refusal.confidence(models, "accented" if accented else "unaccented", values, kind)
+
+    weak = {"coverage": 0.6, "sentence": 0.5, "dense": 0.2, "passage_pairs": 0.5, "missing_weight": 1.0,
+            "missing_name": 0.0, "typed": 0.6}
     strong = dict(weak, dense=1.0)
     for accented in (True, False):
-        low, high = answerer.confidence(weak, accented), answerer.confidence(strong, accented)
+        low, high = confidence(weak, accented), confidence(strong, accented)
         assert 0.0 < low < 0.5 < high < 1.0
-    model = REFUSAL_MODEL["accented"]
+    model = models.refusal["accented"]
     z = model["bias"] + sum(model[k] * v for k, v in strong.items())
-    assert answerer.confidence(strong, True) == pytest.approx(1 / (1 + 2.718281828459045 ** -z))
+    assert confidence(strong, True) == pytest.approx(1 / (1 + 2.718281828459045 ** -z))
 
     # a name no passage has counts against answering; another name of that kind instead refuses outright
-    assert answerer.confidence(dict(strong, missing_name=1.0), True) < answerer.confidence(strong, True)
-    assert answerer.confidence(dict(strong, missing_name=1.0, other_name=1.0), True) == 0.0
+    assert confidence(dict(strong, missing_name=1.0), True) < confidence(strong, True)
+    assert confidence(dict(strong, missing_name=1.0, other_name=1.0), True) == 0.0
 
     answer = seeds_assistant.ask("Quận Hoàn Kiếm bổ nhiệm bao nhiêu Chủ tịch UBND phường?")
     assert set(answer.signals) == set(model) - {"bias"} | {"other_name"}
     assert all(0.0 <= v <= 1.0 for v in answer.signals.values()) and answer.signals["missing_name"] == 0.0
-    assert answer.confidence == pytest.approx(answerer.confidence(answer.signals, True))
+    assert answer.confidence == pytest.approx(confidence(answer.signals, True, answer.answer_type))
     refused = seeds_assistant.ask("gia vang hom nay bao nhieu mot luong")
     assert refused.refused is True and refused.text == REFUSAL and refused.signals["missing_weight"] == 1.0
 
 
 def test_a_name_with_its_title_after_a_dash_answers_who():
     """News writes "Phạm Tuấn Long - Phó Bí thư Quận ủy, Chủ tịch UBND quận": the name sits beside the title."""
-    from assistant.answering import _name_beside_question
+    from assistant.answering.features import name_beside_question as _name_beside_question
 
     question = {"chủ", "tịch", "ubnd", "quận", "hoàn", "kiếm", "là", "ai"}
     sentence = "Tham dự kỳ họp có đồng chí Phạm Tuấn Long - Phó Bí thư Quận ủy, Chủ tịch UBND quận; các đồng chí khác."
@@ -198,7 +204,7 @@ def test_a_name_with_its_title_after_a_dash_answers_who():
 
 
 def test_a_question_naming_what_no_passage_names_is_caught():
-    from assistant.answering import _missing_names
+    from assistant.answering.question import missing_names as _missing_names
     from assistant.retrieval import Passage
 
     def passages(text):
@@ -220,14 +226,17 @@ def test_a_question_naming_what_no_passage_names_is_caught():
 
 
 def test_sentences_are_ordered_by_the_ranker_and_refusal_reads_their_probability(seeds_assistant):
-    from assistant.answering import SENTENCE_MODEL, SENTENCE_RANKER, linear, logistic
+    from assistant.answering import refusal
+    from assistant.answering.models import linear, logistic
     from assistant.retrieval import Query
 
     answerer = seeds_assistant._current().answerer
+    SENTENCE_RANKER, SENTENCE_MODEL = answerer.models.ranker, answerer.models.sentence
     question = "Quận Hoàn Kiếm bổ nhiệm bao nhiêu Chủ tịch UBND phường?"
     passages = seeds_assistant.retrieve(question)
     query = Query.of(question)
-    candidates = answerer._candidates(query, answerer._term_weights(query), passages)
+    weights = answerer.term_weights(query)
+    candidates = answerer.candidates(query, weights, passages)
     assert len(candidates) > 2
     assert [c.score for c in candidates] == sorted((c.score for c in candidates), reverse=True)
     for c in candidates:
@@ -235,13 +244,13 @@ def test_sentences_are_ordered_by_the_ranker_and_refusal_reads_their_probability
         assert c.score == pytest.approx(linear(SENTENCE_RANKER, c.features))
         assert c.probability == pytest.approx(logistic(SENTENCE_MODEL, c.features))
     assert "16 Chủ tịch" in candidates[0].text
-    signals = answerer.signals(query, candidates, passages)
+    signals = refusal.signals(query, weights, candidates, passages)
     assert signals["sentence"] == max(c.probability for c in candidates)
 
 
 def test_a_syllable_every_candidate_repeats_weighs_less_than_one_only_the_answer_has():
     """The topic ("Hốt Tất Liệt") is in every retrieved sentence; the verb asked about ("phân chia") is not."""
-    from assistant.answering import _local_weights
+    from assistant.answering.features import local_weights as _local_weights
     from assistant.text import syllables
 
     weights = {"hốt": 3.0, "phân": 2.0, "chia": 2.0}
@@ -252,7 +261,8 @@ def test_a_syllable_every_candidate_repeats_weighs_less_than_one_only_the_answer
 
 
 def test_new_words_where_the_question_word_stands_fill_its_slot():
-    from assistant.answering import _answer_slot, _fills_slot
+    from assistant.answering.features import fills_slot as _fills_slot
+    from assistant.answering.question import answer_slot as _answer_slot
     from assistant.text import syllables
 
     question = syllables("Jacksonville nằm ở quận nào?")
@@ -269,7 +279,7 @@ def test_new_words_where_the_question_word_stands_fill_its_slot():
 
 def test_a_deputy_is_not_the_person_asked_for():
     """"Ai là Bí thư Quận ủy?" is not answered by "Phó Bí thư ... Đinh Hồng Phong", unless it asks for the deputy."""
-    from assistant.answering import _name_beside_question
+    from assistant.answering.features import name_beside_question as _name_beside_question
     from assistant.text import syllables
 
     secretary = set(syllables("Ai là Bí thư Quận ủy Hoàn Kiếm?"))

@@ -1,0 +1,99 @@
+"""The default `extractive` backend: it needs no LLM. It quotes the sentences of the retrieved passages that
+best answer the question, each with its [n] marker, marks the words that answer what was asked, and
+refuses when the evidence is too weak. An English question is answered from the same Vietnamese passages,
+its sentences chosen by meaning (the multilingual embedding model) since no word is shared."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..config import AnswerConfig
+from ..retrieval import Passage, Query
+from ..text import is_english
+from . import refusal
+from .compose import choose, compose
+from .models import Models, load
+from .question import question_cues
+from .ranking import Candidate, candidates as rank_candidates, sentences_of
+from .result import REFUSAL, Answer
+from .terms import IdfTable, coverage, tokens_of
+
+SECOND_SENTENCE_PROBABILITY = 0.02  # a second sentence is quoted when it is this likely to hold the answer
+CROSSLINGUAL_PASSAGES = 3  # an English question's sentences are compared by meaning in this many passages
+
+
+class ExtractiveAnswerer:
+    def __init__(self, config: AnswerConfig, idf: IdfTable, embedder=None, models: Models | None = None):
+        self.config, self.idf, self.embedder = config, idf, embedder
+        self.models = models or load()
+
+    def answer(self, question: str, passages: list[Passage], focus: str | None = None) -> Answer:
+        """`focus`, when given, is the part of a follow-up the answer should cover first."""
+        query = Query.of(question)
+        cues = question_cues(question, query.tokens, query.accented)
+        if passages and self.embedder is not None and is_english(focus or question):
+            return self._crosslingual(query, passages, cues.type)
+        weights = self.term_weights(query)
+        if not weights or not passages:
+            return Answer(REFUSAL, refused=True, passages=passages, answer_type=cues.type)
+        if focus:
+            for term in Query.of(focus).tokens:
+                if term in weights:
+                    weights[term] *= 2.0
+        ranked = self.candidates(query, weights, passages, cues)
+        if not ranked:
+            return Answer(REFUSAL, refused=True, passages=passages, answer_type=cues.type)
+        signals = refusal.signals(query, weights, ranked, passages)
+        key = refusal.model_key(query, False)
+        confidence = refusal.confidence(self.models, key, signals, cues.type)
+        if focus:  # a follow-up is answered only if the answer speaks to the follow-up itself
+            confidence = min(confidence, self.coverage(Query.of(focus), ranked[0].text))
+        return self._finish(query, ranked, passages, confidence, signals, key, cues.type)
+
+    def term_weights(self, query: Query) -> dict[str, float]:
+        return self.idf.term_weights(query.tokens, query.accented)
+
+    def candidates(self, query: Query, weights: dict[str, float], passages: list[Passage], cues=None
+                   ) -> list[Candidate]:
+        cues = cues or question_cues(query.text, query.tokens, query.accented)
+        return rank_candidates(query, weights, passages, cues, self.models)
+
+    def coverage(self, query: Query, sentence: str) -> float:
+        weights = self.term_weights(query)
+        return coverage(weights, tokens_of(sentence, query.accented)) if weights else 1.0
+
+    def threshold(self, key: str) -> float:
+        configured = {"accented": self.config.refusal_threshold,
+                      "unaccented": self.config.refusal_threshold_unaccented}.get(key, -1.0)
+        return configured if configured >= 0 else self.models.thresholds[key]
+
+    def _finish(self, query: Query, ranked: list[Candidate], passages: list[Passage], confidence: float,
+                signals: dict, key: str, answer_type: str) -> Answer:
+        if confidence < self.threshold(key):
+            return Answer(REFUSAL, refused=True, confidence=confidence, passages=passages, signals=signals,
+                          answer_type=answer_type)
+        chosen = choose(ranked, self.config.max_sentences, SECOND_SENTENCE_PROBABILITY)
+        return compose(chosen, answer_type, set(query.tokens), query.accented, ranked[0], confidence, passages,
+                       signals)
+
+    def _crosslingual(self, query: Query, passages: list[Passage], answer_type: str) -> Answer:
+        """Sentences of the best passages ordered by their meaning's similarity to the question."""
+        ranked: list[Candidate] = []
+        for rank, p in enumerate(passages[:CROSSLINGUAL_PASSAGES]):
+            for start, end, text in sentences_of(p):
+                if len(text) >= 2 and text not in {c.text for c in ranked}:
+                    ranked.append(Candidate(p, rank, start, end, text, 0.0, 0.0, 0.0))
+        if not ranked:
+            return Answer(REFUSAL, refused=True, passages=passages, answer_type=answer_type)
+        q = np.asarray(self.embedder.embed_queries([query.text])[0], dtype=np.float32)
+        vectors = np.asarray(self.embedder.embed_passages([c.text for c in ranked]), dtype=np.float32)
+        for c, similarity in zip(ranked, (vectors @ q).tolist()):
+            c.score = c.probability = similarity - 0.01 * c.rank
+        ranked.sort(key=lambda c: c.score, reverse=True)
+        top = passages[0]
+        signals = {"dense": min(max((top.dense_score - 0.75) / 0.15, 0.0), 1.0),
+                   "similarity": min(max((ranked[0].score - 0.75) / 0.15, 0.0), 1.0), "typed": 1.0}
+        confidence = refusal.confidence(self.models, "crosslingual", signals)
+        for c in ranked:  # one sentence: a second one chosen by similarity alone is rarely the answer
+            c.probability = 0.0
+        return self._finish(query, ranked, passages, confidence, signals, "crosslingual", answer_type)

@@ -1,0 +1,214 @@
+"""Sentence features: what makes a retrieved sentence likely to answer the question, beyond sharing its
+words — the kind of answer asked for (a number, a name, a date, a title) standing in it, new content, how
+tightly the question's words sit together, and where the question's word would be."""
+
+from __future__ import annotations
+
+import math
+import re
+
+from ..text import fold
+from .question import Cues, is_name_word
+from .terms import coverage, is_stopword, tokens_of
+
+_DIGIT = re.compile(r"\d")
+COUNT = re.compile(r"(?<![\d/.,-])\d+(?:[.,]\d+)*(?![\d/-])")  # "16", "1.200", not the date "30/6"
+_WORDS = re.compile(r"\w+")
+_TRAILING = ".,;:!?)\"'”’"
+NUMBER_WORDS = {"một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín", "mười", "mươi", "trăm", "nghìn",
+                "ngàn", "triệu", "tỷ", "tỉ", "chục", "nửa", "đôi", "vạn", "phần"}
+FOLDED_NUMBER_WORDS = {fold(w) for w in NUMBER_WORDS} - {"ba", "nam"}  # "bà", "nam" (south) when folded
+DATE = re.compile(r"\b\d{1,2}[/.-]\d{1,2}(?:[/.-]\d{2,4})?\b|\b(?:1[89]|20)\d\d\b|"
+                   r"\b(?:ngày|tháng|năm|quý|thứ|tuần|ngay|thang|nam|quy|thu|tuan)\s+\d|"
+                   r"\b(?:hôm nay|hôm qua|sáng nay|chiều nay|tối qua|đêm qua|chủ nhật|thứ (?:hai|ba|tư|năm|sáu|bảy))\b",
+                   re.IGNORECASE)
+TITLES = tuple(fold(t) for t in """
+    chủ tịch|phó|giám đốc|bộ trưởng|thứ trưởng|trưởng|tổng|bí thư|thủ tướng|tổng thống|chủ nhiệm|hlv|
+    huấn luyện viên|đội trưởng|phát ngôn viên|biên tập|viện trưởng|hiệu trưởng|chánh|ủy viên|uỷ viên|đại sứ|
+    cục trưởng|vụ trưởng|thẩm phán|kiểm sát viên|luật sư|bác sĩ|giáo sư|tiến sĩ|chuyên gia|thư ký|tổng thư ký|
+    nguyên|thiếu tướng|trung tướng|đại tướng|thượng tá|đại tá|trung tá|thiếu tá|đại úy|giám sát|điều tra viên|
+    kỹ sư|nhà báo|ca sĩ|diễn viên|đạo diễn|nhạc sĩ|họa sĩ|nhà văn|nhà thơ|thủ môn|tiền đạo|hậu vệ|tiền vệ|
+    vua|hoàng|nữ hoàng|giáo hoàng|ngoại trưởng|chủ|lãnh đạo|người phát ngôn|đại biểu|đại diện|trợ lý|cố vấn|
+    ceo|president|minister|director
+""".replace("\n", "").split("|") if t.strip())
+PLACE_HEADS = {fold(w) for w in """tại ở đến từ tỉnh thành phố huyện quận xã phường thị trấn nước bang
+    vùng khu làng thôn ấp đường phố sân""".split()}
+REASON_WORDS = {fold(w) for w in "vì do bởi nhằm để nên khiến nguyên nhân lý do tại vì dẫn đến".split()}
+MANNER_WORDS = {fold(w) for w in "bằng thông qua cách qua theo sử dụng dùng nhờ".split()}
+CONTENT_WORDS = {fold(w) for w in "gồm bao gồm như về là việc".split()}
+
+
+def carries_type(kind: str, text: str, tokens: list[str], q_words: set[str], accented: bool) -> bool:
+    """Whether the sentence holds something of the kind the question asks for that the question itself
+    lacks: a number for "bao nhiêu", a date for "khi nào", a name for "ai", a title for "chức vụ gì"."""
+    if kind == "number":
+        if any(m.group() not in q_words for m in COUNT.finditer(text)):
+            return True
+        words = NUMBER_WORDS if accented else FOLDED_NUMBER_WORDS
+        return any(t in words and t not in q_words for t in tokens)
+    if kind == "date":
+        return any(not set(tokens_of(m.group(), accented)) <= q_words for m in DATE.finditer(text))
+    if kind == "person":
+        return _has_new_name(text, q_words, accented, min_words=2)
+    if kind == "role":
+        folded = " " + " ".join(fold(t) for t in tokens) + " "
+        q_folded = {fold(w) for w in q_words}
+        return any(f" {t} " in folded and not set(t.split()) <= q_folded for t in TITLES)
+    if kind == "place":
+        folded = [fold(t) for t in tokens]
+        raw = [w.strip(_TRAILING + "(\"“‘") for w in text.split()]
+        names = {fold(w.lower()) for w in raw if is_name_word(w)} - {fold(w) for w in q_words}
+        return bool(names) and (bool(PLACE_HEADS & set(folded)) or _has_new_name(text, q_words, accented, 2))
+    folded_set = {fold(t) for t in tokens}
+    if kind == "reason":
+        return bool(REASON_WORDS & folded_set)
+    if kind == "manner":
+        return bool(MANNER_WORDS & folded_set)
+    if kind == "content":
+        return ":" in text or text.count(",") >= 2 or bool(CONTENT_WORDS & folded_set)
+    if kind == "definition":
+        return "la" in folded_set
+    return True
+
+
+def name_beside_question(text: str, q_words: set[str], accented: bool) -> bool:
+    """A name the question lacks right next to two of its words: "Bí thư Quận ủy Hoàn Kiếm Vũ Đăng Định"
+    for "Ai là Bí thư Quận ủy Hoàn Kiếm?"; not a deputy's ("Phó Bí thư ...") unless the question asks for one."""
+    raw = text.split()
+    words = [w.strip(_TRAILING + "(“‘\"") for w in raw]
+    ends = [w != w.rstrip(_TRAILING) or not w.strip(_TRAILING) for w in raw]  # punctuation after the word
+    in_question = [(w.lower() if accented else fold(w.lower())) in q_words for w in words]
+
+    deputy_asked = ("phó" if accented else "pho") in q_words
+
+    def question_pair(a: int) -> bool:  # words a, a+1 are question words with nothing between
+        if not (a >= 0 and a + 1 < len(words) and in_question[a] and in_question[a + 1] and not ends[a]):
+            return False
+        while a > 0 and in_question[a - 1] and not ends[a - 1]:  # where this stretch of them starts
+            a -= 1
+        return deputy_asked or a == 0 or fold(words[a - 1].lower()) != "pho"
+
+    def deputy_before(i: int) -> bool:  # "Phó Bí thư Thường trực quận ủy Hoàn Kiếm Đinh Hồng Phong"
+        for m in range(i - 1, max(i - 11, -1), -1):
+            if ends[m] and m < i - 1:
+                return False
+            if fold(words[m].lower()) == "pho":
+                return not deputy_asked
+        return False
+
+    i = 0
+    while i < len(words):
+        j = i
+        while j < len(words) and is_name_word(words[j]) and not in_question[j]:
+            j += 1
+            if ends[j - 1]:
+                break
+        if j - i >= 2 and not any(ends[i:j - 1]) and (
+                (question_pair(i - 2) and not ends[i - 1] and not deputy_before(i))
+                or (not ends[j - 1] and question_pair(j))
+                or (not ends[j - 1] and _titled(words, raw, j, question_pair))):
+            return True
+        i = max(j, i + 1)
+    return False
+
+
+def _titled(words: list[str], raw: list[str], dash: int, question_pair) -> bool:
+    """A name followed by its title, as news writes it: "Phạm Tuấn Long - Phó Bí thư Quận ủy, Chủ tịch UBND
+    quận", where the title holds two of the question's words."""
+    if dash >= len(words) or words[dash] not in ("-", "–", "—"):
+        return False
+    for k in range(dash + 1, min(dash + 9, len(words))):
+        if question_pair(k):
+            return True
+        if raw[k].endswith((";", ".", "!", "?")):
+            return False
+    return False
+
+
+def longest_run(q_tokens: list[str], tokens: list[str]) -> int:
+    """Length of the longest stretch of the question's syllables found word for word in the sentence."""
+    where: dict[str, list[int]] = {}
+    for i, t in enumerate(q_tokens):
+        where.setdefault(t, []).append(i)
+    best, previous = 0, {}
+    for t in tokens:
+        current = {i: previous.get(i - 1, 0) + 1 for i in where.get(t, ())}
+        best = max(best, *current.values(), 0)
+        previous = current
+    return best
+
+
+def fills_slot(tokens: list[str], slot: tuple[str, str], q_words: set[str], accented: bool) -> bool:
+    """Whether new content stands where the question's word would be: after its left word or just
+    before its right word."""
+    left, right = slot
+
+    def new(t: str) -> bool:
+        return t not in q_words and t.isalpha() and not is_stopword(t, accented)
+
+    return any((left and a == left and new(b)) or (right and b == right and new(a)) or
+               (right and c == right and new(a)) for a, b, c in zip(tokens, tokens[1:], tokens[2:] + [""]))
+
+
+def local_weights(weights: dict[str, float], sentences: dict[str, list[str]]) -> dict[str, float]:
+    """The question's syllable weights times their rarity among the candidate sentences: a name every
+    retrieved sentence repeats ("Hốt Tất Liệt") says little about which sentence answers, the verb
+    only one has ("phân chia") says much."""
+    sets = [set(t) for t in sentences.values()]
+    local = {t: w * math.log((len(sets) + 1) / (sum(t in s for s in sets) + 0.5)) for t, w in weights.items()}
+    return local if sum(local.values()) > 0 else {}
+
+
+def capitalised(text: str) -> list[str]:
+    return [w for w in _WORDS.findall(text) if w[:1].isupper()]
+
+
+def _has_new_name(text: str, question_words: set[str], accented: bool, min_words: int = 3) -> bool:
+    """A personal name in the sentence that the question does not already contain."""
+    run: list[str] = []
+    for word in text.split() + [""]:
+        word = word.strip(".,;:!?()\"“”'‘’-–")
+        if len(word) > 1 and word[0].isupper() and word[1:].islower():
+            run.append(word)
+            continue
+        if len(run) >= min_words and any(t not in question_words for t in tokens_of(" ".join(run), accented)):
+            return True
+        run = []
+    return False
+
+
+def sentence_features(text: str, tokens: list[str], cover: float, weights: dict[str, float], q_words: set[str],
+                      q_bigrams: set, q_names: set[str], cues: Cues, accented: bool,
+                      q_tokens: list[str]) -> dict[str, float]:
+    """The sentence's own features (its place among the passages is added by ranking.candidates)."""
+    bigrams = set(zip(tokens, tokens[1:]))
+    content = [t for t in tokens if not is_stopword(t, accented)]
+    new = [t for t in content if t not in q_words]
+    positions = [j for j, t in enumerate(tokens) if t in weights]
+    span = positions[-1] - positions[0] + 1 if positions else 0
+    digit = bool(_DIGIT.search(text))
+    count = any(m.group() not in q_words for m in COUNT.finditer(text))
+    unit = cues.unit
+    counted = bool(unit) and any(a.isdigit() and b == unit for a, b in zip(tokens, tokens[1:]))
+    new_name = bool({fold(w) for w in capitalised(text)} - q_names)
+    return {
+        "coverage": cover,
+        "bigrams": len(q_bigrams & bigrams) / len(q_bigrams) if q_bigrams else 0.0,
+        "long": min(max(len(tokens) - 40, 0) * 0.002, 0.15),
+        "log_length": math.log(len(tokens) + 1),
+        "number": float(count and cues.number),
+        "time": float(digit and cues.time),
+        "person": float(cues.person and _has_new_name(text, q_words, accented)),
+        "new_name": float(new_name and (cues.which or cues.person)),
+        "definition": float(cues.definition and ("là" in tokens or "la" in tokens)),
+        "new_share": len(new) / max(len(content), 1),
+        "density": len(positions) / span if span else 0.0,
+        "counted": float(counted),  # "10 phòng" for "bao nhiêu phòng"
+        "named": float((cues.person or cues.which) and name_beside_question(text, q_words, accented)),
+        "phrase": longest_run(q_tokens, tokens) / max(len(q_tokens), 1),
+        "slot": float(fills_slot(tokens, cues.slot, q_words, accented)),
+        "typed": float(carries_type(cues.type, text, tokens, q_words, accented)),
+    }
+
+
+__all__ = ["sentence_features", "carries_type", "name_beside_question", "local_weights", "coverage", "capitalised"]

@@ -1,0 +1,180 @@
+"""Question analysis: what kind of answer the question asks for (person, role, number, date, place,
+reason, manner, content, definition, yes/no), where in a sentence that answer would stand, which names
+the question names, and whether it is written in English rather than Vietnamese."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..text import fold, is_english  # noqa: F401 (re-exported)
+from .terms import is_stopword, tokens_of
+
+ANSWER_TYPES = ("person", "role", "number", "date", "place", "reason", "manner", "content", "definition", "yesno",
+                "other")
+# Cues on the folded question padded with spaces, in the order they are tried: the first type whose cue
+# appears wins ("ai giữ chức vụ" asks for a person, "giữ chức vụ gì" for a role).
+TYPE_CUES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("number", (" bao nhieu ", " may ", " so luong ", " ty le ", " bao lau ", " how many ", " how much ",
+                " how long ", " what percentage ", " how old ", " muc phat ", " gia bao ")),
+    ("date", (" khi nao ", " nam nao ", " ngay nao ", " bao gio ", " luc nao ", " thang nao ", " thoi gian nao ",
+              " thoi diem nao ", " when ", " what year ", " what date ", " which year ", " what day ", " hom nao ",
+              " dip nao ", " mua nao ")),
+    ("person", (" ai ", " nguoi nao ", " vi nao ", " ong nao ", " ba nao ", " dong chi nao ", " who ", " whom ",
+                " whose ", " cau thu nao ", " tay vot nao ", " van dong vien nao ", " hlv nao ", " tac gia nao ")),
+    ("role", (" chuc vu ", " chuc danh ", " cuong vi ", " vai tro gi ", " giu chuc ", " what position ",
+              " what title ", " what role ", " what post ", " lam nghe gi ", " nghe nghiep ", " what job ")),
+    ("place", (" o dau ", " tai dau ", " dau ", " noi nao ", " dia diem ", " tinh nao ", " thanh pho nao ",
+               " nuoc nao ", " quoc gia nao ", " where ", " what country ", " which country ", " what city ",
+               " which city ", " san nao ", " benh vien nao ", " dia phuong nao ", " quan nao ", " huyen nao ",
+               " xa nao ", " phuong nao ")),
+    ("reason", (" vi sao ", " tai sao ", " ly do ", " nguyen nhan ", " why ", " de lam gi ", " vi dau ",
+                " muc dich ")),
+    ("manner", (" nhu the nao ", " the nao ", " bang cach nao ", " ra sao ", " how ", " cach nao ")),
+    ("definition", (" la gi ", " goi la ", " nghia la ", " what is ", " what are ", " what does ", " la cai gi ")),
+    ("content", (" gom nhung ", " bao gom ", " nhung gi ", " noi dung ", " nhung nao ", " ban ve ", " quy dinh gi ",
+                 " gi ", " what ", " which ", " nao ", " list ")),
+)
+YESNO_ENDS = (" khong", " chua", " phai khong", " dung khong", " co phai")
+YESNO_STARTS_EN = ("is ", "are ", "was ", "were ", "did ", "does ", "do ", "can ", "has ", "have ", "will ")
+
+NUMBER_CUES = ("bao nhieu", "may ", "so luong", "ty le", "bao lau")
+PERSON_CUES = ("ai ", "nguoi nao", "vi nao", "ong nao", "ba nao", "dong chi nao")
+TIME_CUES = ("khi nao", "nam nao", "ngay nao", "bao gio", "thoi gian nao", "luc nao", "thang nao")
+_TRAILING = ".,;:!?)\"'”’"
+
+@dataclass(frozen=True)
+class Cues:
+    """What the question asks for, from its (folded) wording."""
+    type: str
+    number: bool
+    time: bool
+    person: bool
+    which: bool
+    definition: bool
+    unit: str  # the word a "bao nhiêu" question counts
+    slot: tuple[str, str]
+
+    def __getitem__(self, key: str):  # the features read cues by name
+        return getattr(self, key)
+
+
+def answer_type(text: str) -> str:
+    """One of ANSWER_TYPES for a question, Vietnamese (with or without diacritics) or English."""
+    folded = " " + " ".join(re.findall(r"\w+", fold(text.lower()))) + " "
+    for kind, cues in TYPE_CUES:
+        if kind == "content" and folded.rstrip().endswith(YESNO_ENDS):
+            break
+        if any(c in folded for c in cues):
+            return kind
+    if folded.rstrip().endswith(YESNO_ENDS) or folded.strip().startswith(YESNO_STARTS_EN) or " co phai " in folded:
+        return "yesno"
+    return "other"
+
+
+def question_cues(text: str, tokens: list[str], accented: bool) -> Cues:
+    folded = " " + " ".join(fold(t) for t in tokens) + " "
+    return Cues(type=answer_type(text), number=any(c in folded for c in NUMBER_CUES),
+                time=any(c in folded for c in TIME_CUES), person=any(f" {c}" in folded for c in PERSON_CUES),
+                which=" nao " in folded, definition=" goi la " in folded or " la gi " in folded,
+                unit=counted_unit(tokens), slot=answer_slot(tokens, accented))
+
+
+def counted_unit(tokens: list[str]) -> str:
+    """The word a "bao nhiêu"/"mấy" question counts ("bao nhiêu phòng" → "phòng"), or ""."""
+    folded = [fold(t) for t in tokens]
+    for i, t in enumerate(folded):
+        after = i + 2 if t == "bao" and i + 1 < len(folded) and folded[i + 1] == "nhieu" else i + 1 if t == "may" else 0
+        if after and after < len(tokens):
+            return tokens[after]
+    return ""
+
+
+def answer_slot(tokens: list[str], accented: bool) -> tuple[str, str]:
+    """The question's content words right around its question word, where the answer sits in a
+    sentence that holds it: "quận" in "nằm ở quận nào" (→ "Quận Duval"), "hát" in "Ai đã hát" (→ "Lady
+    Gaga hát"). Either may be ""."""
+    folded = [fold(t) for t in tokens]
+    left = right = ""
+    for i, t in enumerate(folded):
+        if not (t in ("nao", "gi", "ai", "dau", "may") or (t == "nhieu" and i and folded[i - 1] == "bao")):
+            continue
+        if t in ("nao", "gi") and i and not is_stopword(tokens[i - 1], accented):
+            left = tokens[i - 1]
+        after = next((j for j in range(i + 1, min(i + 4, len(tokens))) if not is_stopword(tokens[j], accented)), None)
+        if after is not None:
+            right = tokens[after]
+    return left, right
+
+
+def is_name_word(word: str) -> bool:
+    """"Trống", not "UBND", "2021", "phường" or "Trống," (a comma ends the name)."""
+    return len(word) > 1 and word.isalpha() and word[0].isupper() and word[1:].islower()
+
+
+def _named_runs(question: str) -> list[tuple[str, list[str]]]:
+    """(the word before, the name) for each run of capitalised words not starting a sentence."""
+    words = question.split()
+    runs: list[list[str]] = [[]]
+    heads = [""]  # the word before each name: "phường"
+    for previous, word in zip(words, words[1:]):  # the first word is capitalised anyway
+        if is_name_word(word.rstrip(_TRAILING)) and not (runs[-1] == [] and previous.endswith((".", "?", "!"))):
+            if not runs[-1]:
+                heads[-1] = fold(previous.lower().strip(_TRAILING + "(\"“‘"))
+            runs[-1].append(word)
+            if word == word.rstrip(_TRAILING):
+                continue
+        runs.append([])
+        heads.append("")
+    return [(head, run) for head, run in zip(heads, runs) if len(run) >= 2]
+
+
+def _lowercase_runs(question: str, passages_text: list[str]) -> list[tuple[str, list[str]]]:
+    """Names in a question typed all in lower case ("chu tich phuong hang trong la ai"): after a word that
+    the passages use before a name ("phường Hàng Bài"), the next two content syllables."""
+    kinds: set[str] = set()
+    for text in passages_text:
+        words = text.split()
+        for a, b in zip(words, words[1:]):
+            if a[:1].islower() and a.isalpha() and is_name_word(b.rstrip(_TRAILING)):
+                kinds.add(fold(a))
+    words = [w.strip(_TRAILING + "(\"“‘") for w in question.split()]
+    out = []
+    for i, w in enumerate(words[:-2]):
+        head = fold(w.lower())
+        if head in kinds and not is_stopword(head, False):
+            name = words[i + 1:i + 3]  # "hang trong": the second syllable may be a stopword's spelling
+            if all(name) and not is_stopword(fold(name[0].lower()), False):
+                out.append((head, name))
+    return out
+
+
+def missing_names(question: str, passages) -> tuple[bool, bool]:
+    """Whether the question names something (capitalised words in a row, not starting a sentence, as in
+    "phường Hàng Trống") that none of the passages names, and whether a passage names another thing of
+    the same kind instead (the word before the name, "phường", followed by another name: "phường Hàng
+    Bài"): documents about another place or person. A longer name counts as named when two of its
+    words stand together in a passage ("Grainger Market" for "Chợ Grainger Market"). Compared without
+    diacritics, so "Hang Trong" typed that way is checked too; a question typed all in lower case has
+    its names found after the words the passages put before names."""
+    runs = _named_runs(question)
+    if not runs and question == question.lower():
+        runs = _lowercase_runs(question, [p.text for p in passages])
+    named = [(head, {tuple(tokens_of(f"{a} {b}", False)) for a, b in zip(run, run[1:])}) for head, run in runs]
+    if not named:
+        return False, False
+    wanted = set().union(*(pairs for _, pairs in named))
+    found: set[tuple[str, str]] = set()
+    for p in passages:
+        tokens = tokens_of(p.text, False)
+        found |= set(zip(tokens, tokens[1:])) & wanted
+    missing = {head for head, pairs in named if not pairs & found}
+    if not missing:
+        return False, False
+    kinds = {head for head in missing if head.isalpha() and not is_stopword(head, False)}
+    for p in passages:
+        texts = p.text.split()
+        for a, b in zip(texts, texts[1:]):
+            if a[0].islower() and fold(a) in kinds and is_name_word(b.rstrip(_TRAILING)):
+                return True, True
+    return True, False

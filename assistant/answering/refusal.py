@@ -1,0 +1,61 @@
+"""Whether to answer: signals of how well the retrieved text answers the question, each in [0, 1], turned
+into the answer's confidence by the fitted refusal model (models/refusal.json) and compared with its
+threshold. Two things refuse whatever the model says: a passage naming another thing of the kind the
+question names ("phường Hàng Bài" for "phường Hàng Trống"), and no retrieved sentence carrying the kind
+of answer asked for (a number for "bao nhiêu", a date for "khi nào") together with the question's terms."""
+
+from __future__ import annotations
+
+from ..retrieval import Passage, Query
+from .models import Models, logistic
+from .question import missing_names
+from .ranking import Candidate
+from .terms import tokens_of
+
+SIGNALS = ("coverage", "sentence", "dense", "passage_pairs", "missing_weight", "missing_name", "typed")
+CROSSLINGUAL_SIGNALS = ("dense", "similarity", "typed")
+TYPED_DEPTH = 8  # how many of the best-ranked sentences may carry the asked type
+TYPED_COVERAGE = 0.5  # the share of the question's terms such a sentence must hold
+
+
+def typed_signal(candidates: list[Candidate]) -> float:
+    """The best coverage of the question's terms among top sentences that carry the asked type."""
+    return max((c.coverage for c in candidates[:TYPED_DEPTH] if c.features.get("typed")), default=0.0)
+
+
+def signals(query: Query, weights: dict[str, float], candidates: list[Candidate], passages: list[Passage]) -> dict:
+    """Evidence for answering: the best sentence's share of the question (IDF-weighted), the highest
+    probability that a sentence holds the answer, the best passage's meaning similarity, the question's
+    syllable pairs found in that passage, the weight of the heaviest question word it lacks (a changed
+    name: "quận Ba Đình"), whether the question names something no passage names (`missing_name`;
+    `other_name` when a passage names another of that kind) and `typed` (see typed_signal)."""
+    best, top = candidates[0], passages[0]
+    tokens = tokens_of(top.text, query.accented)
+    present = set(tokens)
+    pairs = set(zip(query.tokens, query.tokens[1:]))
+    missing, other = missing_names(query.text, passages)
+    return {
+        "coverage": best.coverage,
+        "sentence": max(c.probability for c in candidates),
+        "dense": min(max((top.dense_score - 0.75) / 0.15, 0.0), 1.0),
+        "passage_pairs": len(pairs & set(zip(tokens, tokens[1:]))) / len(pairs) if pairs else 0.0,
+        "missing_weight": (max((w for t, w in weights.items() if t not in present), default=0.0)
+                           / max(weights.values())),
+        "missing_name": float(missing),
+        "other_name": float(other),
+        "typed": typed_signal(candidates),
+    }
+
+
+def model_key(query: Query, crosslingual: bool) -> str:
+    return "crosslingual" if crosslingual else "accented" if query.accented else "unaccented"
+
+
+def confidence(models: Models, key: str, values: dict[str, float], answer_type: str = "") -> float:
+    """Probability that the question is answerable from the passages; 0 when the passages name another
+    thing of the kind the question names, or when the kind of answer it asks for is nowhere."""
+    if values.get("other_name"):
+        return 0.0
+    if answer_type in models.require_type and not values.get("typed"):
+        return 0.0
+    return logistic(models.refusal[key], values)

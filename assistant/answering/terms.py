@@ -1,0 +1,49 @@
+"""The question's terms and how much each weighs: stopwords, syllable tokens (accented or folded),
+IDF over the indexed chunks, and IDF-weighted coverage of a sentence."""
+
+from __future__ import annotations
+
+import math
+
+from ..text import fold, syllables
+
+# Syllables that carry no content in a question. Folded, several collide with content words
+# ("chứ"/"chủ", "đó"/"đô"), so the folded set is used only for questions typed without diacritics.
+STOPWORDS = {w for w in """
+    ai gì nào đâu sao bao nhiêu mấy khi lúc giờ thế nào như thì là có không được bị của và với các những
+    cái này đó kia ấy hãy cho tôi biết hỏi về trong ở tại từ đến theo một hai đã đang sẽ vậy hả nhỉ chứ à
+    ạ ơi nhé mà nên rằng bởi vì do để làm việc người ta nó họ chúng nhưng hay hoặc cũng rất nhiều ít
+    còn gồm những nhất thứ bằng ra vào lên xuống the a an of what who when where which how is are was
+    did do does in on to for and or
+""".split()}
+FOLDED_STOPWORDS = {fold(w) for w in STOPWORDS}
+
+
+def is_stopword(token: str, accented: bool) -> bool:
+    return token in (STOPWORDS if accented else FOLDED_STOPWORDS)
+
+
+def tokens_of(text: str, accented: bool) -> list[str]:
+    tokens = syllables(text)
+    return tokens if accented else [fold(t) for t in tokens]
+
+
+def coverage(weights: dict[str, float], tokens: list[str]) -> float:
+    """IDF-weighted share of the question's content syllables found in `tokens`."""
+    present = set(tokens)
+    return sum(w for t, w in weights.items() if t in present) / sum(weights.values())
+
+
+class IdfTable:
+    """Inverse document frequencies of syllables over the indexed chunks, for both fields."""
+
+    def __init__(self, n: int, df: dict[str, int], df_folded: dict[str, int]):
+        self.n, self.df, self.df_folded = max(n, 1), df, df_folded
+
+    def weight(self, term: str, accented: bool) -> float:
+        df = (self.df if accented else self.df_folded).get(term, 0)
+        return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
+
+    def term_weights(self, tokens: list[str], accented: bool) -> dict[str, float]:
+        """The question's content syllables with their IDF."""
+        return {t: self.weight(t, accented) for t in tokens if not is_stopword(t, accented)}

@@ -1,0 +1,303 @@
+"""Answers and refusals on two sets in one table: XQuAD-vi (translated Wikipedia, what the answerer was
+first fitted on) and the news QA set (benchmarks/data/news_qa/, questions written by hand over VNTC news
+articles, split by article into `dev` for fitting and inspection and `test` for the reported figures).
+
+Each set is indexed with VNTC distractors (never the set's own articles). XQuAD's unanswerable questions
+are those about the half of its articles calibrate_refusal.py leaves out of the index (off-topic); the
+news set's are written unanswerable: about articles not indexed, and near misses about indexed ones.
+Every question is asked once with refusal off (threshold 0), so one pass gives the answer, its citations
+and the refusal signals; refusal at the fitted thresholds is then applied to the recorded confidence.
+
+    .venv/bin/python benchmarks/news_qa.py                       # 1000 distractors, every question
+    .venv/bin/python benchmarks/news_qa.py --distractors 200 --limit-xquad 400
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from common import (BENCH_DIR, CACHE_DIR, DATA_DIR, RESULTS_DIR, build_index, contains_answer, load_distractors,  # noqa: E402
+                        load_passages, load_questions, make_config, read_jsonl, write_json)
+else:
+    from .common import (BENCH_DIR, CACHE_DIR, DATA_DIR, RESULTS_DIR, build_index, contains_answer, load_distractors,
+                         load_passages, load_questions, make_config, read_jsonl, write_json)
+
+from assistant.answering import refusal  # noqa: E402
+from assistant.answering.models import Models, load, read as read_model, write as write_model  # noqa: E402
+from assistant.text import clean_question, fold, has_diacritics  # noqa: E402
+
+SET_DIR = BENCH_DIR / "data" / "news_qa"
+FORMS = ("accented", "unaccented", "english", "stripped")
+TARGETS = {"refusal_f1": 0.90, "answered": 0.90, "answer_has_gold": 0.85, "first_citation_gold": 0.90}
+
+
+def split_of(doc_id: str) -> str:
+    """`dev` or `test`, by article: a question's split is its article's, so no article is in both."""
+    return "dev" if int(hashlib.sha1(doc_id.encode()).hexdigest(), 16) % 2 == 0 else "test"
+
+
+def load_set(folder: Path = SET_DIR) -> list[dict]:
+    rows = []
+    for path in sorted(folder.glob("*.jsonl")):
+        for r in read_jsonl(path):
+            r["split"] = split_of(r["doc_id"])
+            r["answers"] = [r["answer"]] if r["answerable"] else []
+            rows.append(r)
+    return rows
+
+
+def form_of(q: dict) -> str:
+    return "english" if q.get("lang") == "en" else "accented" if q.get("diacritics", True) else "unaccented"
+
+
+def news_records(questions: list[dict], distractors: int) -> list[dict]:
+    """The set's indexed articles (all but the `not_indexed` ones) and `distractors` other VNTC articles."""
+    docs = {d["id"]: d for d in read_jsonl(Path(DATA_DIR) / "vntc_news.docs.jsonl")}
+    used = {q["doc_id"] for q in questions}
+    indexed = sorted({q["doc_id"] for q in questions if q["unanswerable_kind"] != "not_indexed"})
+    not_indexed = used - set(indexed)
+    assert not (not_indexed & set(indexed)), "an article is both indexed and not indexed"
+    extra = [d for d in load_distractors(distractors + len(used)) if d["id"] not in used][:distractors]
+    return [{"id": i, "title": docs[i].get("title") or "", "text": docs[i]["text"]} for i in indexed] + \
+        [{"id": d["id"], "title": d.get("title") or "", "text": d["text"]} for d in extra]
+
+
+def news_index(questions: list[dict], distractors: int, index_dir: Path | None = None):
+    """The assistant over the news set's index (cached under benchmarks/.cache)."""
+    config = make_config()
+    target = index_dir or CACHE_DIR / f"news-qa-n{distractors}-c{config.chunking.size}-o{config.chunking.overlap}"
+    return build_index(target, news_records(questions, distractors), config)[0]
+
+
+def ask_rows(assistant, questions: list[dict], set_name: str, progress: bool = True) -> list[dict]:
+    """One row per question and form, asked with refusal off."""
+    from tqdm import tqdm
+
+    cfg = assistant.config.answer
+    cfg.refusal_threshold = cfg.refusal_threshold_unaccented = 0.0
+    models = assistant._current().answerer.models
+    models_thresholds = dict(models.thresholds)
+    models.thresholds.update({k: 0.0 for k in models.thresholds})  # answer everything; refusal applied later
+    rows = []
+    try:
+        for q in tqdm(questions, desc=set_name, unit="q", disable=not progress, mininterval=10, file=sys.stderr):
+            forms = {form_of(q): q["question"]}
+            if form_of(q) == "accented":
+                forms["stripped"] = fold(clean_question(q["question"]))
+            history = [tuple(t) for t in q.get("history") or []]
+            for form, text in forms.items():
+                answer = assistant.ask(text, history=history)
+                gold_doc = q["doc_id"]
+                rows.append({
+                    "id": q["id"], "set": set_name, "split": q.get("split", "all"), "form": form,
+                    "answerable": q["answerable"], "kind": q.get("unanswerable_kind", ""),
+                    "type": answer.answer_type, "follow_up": bool(history),
+                    "signals": answer.signals, "confidence": answer.confidence,
+                    "model_key": model_key(answer),
+                    "forced_refusal": answer.refused,
+                    "correct": (not answer.refused) and contains_answer(answer.text, q["answers"]),
+                    "first_gold": bool(answer.citations) and answer.citations[0].doc_id == gold_doc,
+                    "short": answer.short.text if answer.short else "",
+                })
+    finally:
+        models.thresholds.update(models_thresholds)
+    return rows
+
+
+def model_key(answer) -> str:
+    """Which refusal model and threshold the answerer used (refusal.model_key)."""
+    if "similarity" in answer.signals:
+        return "crosslingual"
+    return "accented" if has_diacritics(answer.question or "") else "unaccented"
+
+
+def xquad_questions(groups: dict, limit: int | None) -> list[dict]:
+    import random
+
+    questions = load_questions()
+    if limit:
+        questions = random.Random(0).sample(questions, min(limit, len(questions)))
+    out = []
+    for q in questions:
+        indexed = groups[q["title"]].startswith("indexed")
+        out.append({"id": q["id"], "question": q["question"], "answers": q["answers"] if indexed else [],
+                    "answerable": indexed, "unanswerable_kind": "" if indexed else "not_indexed",
+                    "doc_id": q["passage_id"], "split": "all", "lang": "vi", "diacritics": True})
+    return out
+
+
+def score(rows: list[dict], thresholds: dict[str, float]) -> dict:
+    """Refusal is the positive class (as calibrate_refusal.py); answers are scored on answerable rows."""
+    tp = fp = fn = tn = correct = first = 0
+    for r in rows:
+        refuse = r["forced_refusal"] or r["confidence"] < thresholds[r["model_key"]]
+        if not r["answerable"]:
+            tp, fn = tp + refuse, fn + (not refuse)
+            continue
+        fp, tn = fp + refuse, tn + (not refuse)
+        correct += (not refuse) and r["correct"]
+        first += r["first_gold"]
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    answerable = tn + fp
+    return {"n": len(rows), "n_unanswerable": tp + fn,
+            "refusal_f1": round(2 * precision * recall / (precision + recall), 4) if precision + recall else 0.0,
+            "answered": round(tn / answerable, 4) if answerable else 0.0,
+            "answer_has_gold": round(correct / answerable, 4) if answerable else 0.0,
+            "first_citation_gold": round(first / answerable, 4) if answerable else 0.0}
+
+
+def table(rows: list[dict], thresholds: dict[str, float]) -> dict:
+    out = {}
+    for set_name in sorted({r["set"] for r in rows}):
+        for split in sorted({r["split"] for r in rows if r["set"] == set_name}):
+            part = [r for r in rows if r["set"] == set_name and r["split"] == split]
+            for form in FORMS:
+                sub = [r for r in part if r["form"] == form]
+                if sub:
+                    out[f"{set_name}/{split}/{form}"] = score(sub, thresholds)
+            written = [r for r in part if r["form"] != "stripped"]
+            out[f"{set_name}/{split}/as written"] = score(written, thresholds)
+    return out
+
+
+def format_table(t: dict) -> str:
+    head = f"{'set/split/form':32} {'n':>5} {'unans':>5} {'refusal F1':>10} {'answered':>8} {'∋ gold':>7} {'1st cit.':>8}"
+    lines = [head, "-" * len(head)]
+    for k, s in t.items():
+        lines.append(f"{k:32} {s['n']:5d} {s['n_unanswerable']:5d} {s['refusal_f1']:10.3f} {s['answered']:8.3f} "
+                     f"{s['answer_has_gold']:7.3f} {s['first_citation_gold']:8.3f}")
+    return "\n".join(lines)
+
+
+MIN_ANSWERED = TARGETS["answered"]  # the refusal threshold must answer at least this share of answerable questions
+C = 1.0  # inverse L2 strength of the refusal regression
+
+
+def signal_names(key: str) -> tuple[str, ...]:
+    return refusal.CROSSLINGUAL_SIGNALS if key == "crosslingual" else refusal.SIGNALS
+
+
+def fit_refusal(rows: list[dict], require_type: tuple[str, ...] = ()) -> dict:
+    """Per refusal model key: a logistic regression answerable ~ signals over the rows the answerer could
+    answer at all, and the threshold with the best refusal F1 among those answering ≥ MIN_ANSWERED."""
+    from sklearn.linear_model import LogisticRegression
+
+    out = {}
+    for key in ("accented", "unaccented", "crosslingual"):
+        part = [r for r in rows if r["model_key"] == key]
+        names = signal_names(key)
+        usable = [r for r in part if not r["forced_refusal"] and not r["signals"].get("other_name")
+                  and not (r["type"] in require_type and not r["signals"].get("typed"))]
+        labels = [r["answerable"] for r in usable]
+        if len(set(labels)) < 2:
+            continue
+        lr = LogisticRegression(C=C, max_iter=5000).fit([[r["signals"][k] for k in names] for r in usable], labels)
+        model = {"bias": round(float(lr.intercept_[0]), 3), **{k: round(float(w), 3) for k, w in zip(names, lr.coef_[0])}}
+        scored = rescore(part, {key: {"model": model}}, require_type)
+        best = max((score(scored, {key: t / 100}) | {"threshold": t / 100} for t in range(1, 100)),
+                   key=lambda s: (s["answered"] >= MIN_ANSWERED, s["refusal_f1"], s["answered"]))
+        out[key] = {"model": model, "threshold": best["threshold"]}
+    return out
+
+
+def rescore(rows: list[dict], models: dict[str, dict], require_type: tuple[str, ...] = ()) -> list[dict]:
+    """The rows with the confidence the answerer would give under `models` ({key: {"model": ...}}; rows of
+    other keys unchanged)."""
+    out = []
+    for r in rows:
+        entry = models.get(r["model_key"])
+        if entry is None:
+            out.append(r)
+            continue
+        model = entry["model"]
+        fake = Models({}, {}, {r["model_key"]: model}, {}, require_type)
+        out.append(r | {"confidence": refusal.confidence(fake, r["model_key"], r["signals"], r["type"])})
+    return out
+
+
+def thresholds_of(fitted: dict, fallback: dict[str, float]) -> dict[str, float]:
+    return fallback | {k: v["threshold"] for k, v in fitted.items()}
+
+
+def cross_domain(rows: list[dict], require_type: tuple[str, ...]) -> dict:
+    """Refusal fitted on one domain and scored on the other (XQuAD-vi → news test, news dev → XQuAD-vi) and
+    the shipped fit on both (scored on news test; its dev figures beside it show the dev/test gap)."""
+    xquad = [r for r in rows if r["set"] == "xquad"]
+    dev = [r for r in rows if r["set"] == "news" and r["split"] == "dev"]
+    test = [r for r in rows if r["set"] == "news" and r["split"] == "test"]
+    current = load().thresholds
+    fits = {"xquad": fit_refusal(xquad, require_type), "news_dev": fit_refusal(dev, require_type),
+            "both": fit_refusal(xquad + dev, require_type)}
+    report = {}
+    for name, fitted, target in (("xquad → news test", "xquad", test), ("news dev → xquad", "news_dev", xquad),
+                                 ("both → news test", "both", test), ("both → news dev (in-sample)", "both", dev),
+                                 ("both → xquad (in-sample)", "both", xquad)):
+        written = [r for r in target if r["form"] != "stripped"]
+        report[name] = score(rescore(written, fits[fitted], require_type), thresholds_of(fits[fitted], current))
+    return {"fits": fits, "report": report}
+
+
+def write_refusal(fitted: dict, require_type: tuple[str, ...]) -> None:
+    """The shipped refusal model and thresholds, as the answerer loads them."""
+    import datetime as dt
+
+    current = read_model("refusal")
+    content = {"written_by": "benchmarks/calibrate_refusal.py (via benchmarks/news_qa.py --write-refusal)",
+               "fitted_on": ["xquad_vi", "news_qa/dev"], "date": dt.date.today().isoformat(), "kind": "logistic",
+               "models": current["models"] | {k: v["model"] for k, v in fitted.items()},
+               "thresholds": current["thresholds"] | {k: v["threshold"] for k, v in fitted.items()},
+               "require_type": list(require_type)}
+    write_model("refusal", content)
+
+
+def collect(distractors: int, limit_xquad: int | None, progress: bool = True) -> list[dict]:
+    from calibrate_refusal import half_index
+
+    questions = load_set()
+    rows = ask_rows(news_index(questions, distractors), questions, "news", progress)
+    groups, _, (xq_assistant, _, _) = half_index(make_config(), load_passages(), distractors)
+    rows += ask_rows(xq_assistant, xquad_questions(groups, limit_xquad), "xquad", progress)
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--distractors", type=int, default=1000)
+    parser.add_argument("--limit-xquad", type=int, help="a fixed random sample of XQuAD-vi questions")
+    parser.add_argument("--rows", help="reuse rows saved by an earlier run (JSON) instead of asking")
+    parser.add_argument("--json", help="where to save the rows and table")
+    parser.add_argument("--require-type", default=",".join(load().require_type),
+                        help="answer types refused when no top sentence carries one (comma-separated)")
+    parser.add_argument("--write-refusal", action="store_true",
+                        help="fit the refusal model on XQuAD-vi + news dev and write it into assistant/answering/models/")
+    args = parser.parse_args(argv)
+    if args.rows:
+        rows = json.loads(Path(args.rows).read_text(encoding="utf-8"))["rows"]
+    else:
+        rows = collect(args.distractors, args.limit_xquad)
+    t = table(rows, load().thresholds)
+    print("Product as it is:\n" + format_table(t))
+    require = tuple(x for x in args.require_type.split(",") if x)
+    domains = cross_domain(rows, require)
+    print("\nRefusal refitted across domains (require_type: " + (", ".join(require) or "none") + "):\n"
+          + format_table(domains["report"]))
+    if args.write_refusal:
+        write_refusal(domains["fits"]["both"], require)
+        both = domains["fits"]["both"]
+        shipped = table(rescore(rows, both, require), thresholds_of(both, load().thresholds))
+        print("\nWith the refusal model written (fitted on XQuAD-vi + news dev):\n" + format_table(shipped))
+    path = Path(args.json) if args.json else RESULTS_DIR / f"news-qa-n{args.distractors}.json"
+    write_json(path, {"distractors": args.distractors, "limit_xquad": args.limit_xquad, "table": t,
+                      "cross_domain": domains["report"], "rows": rows})
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
