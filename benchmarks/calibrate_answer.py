@@ -238,7 +238,8 @@ def calibrate(answerer, rows: list[dict]) -> dict:
 def run(distractors: int = 1000, index_dir: str | Path | None = None, json_path: str | Path | None = None,
         limit_questions: int | None = None, passages_limit: int | None = None, progress: bool = True,
         quiet: bool = False, unanswerable_index_dir: str | Path | None = None, news: bool = True,
-        write: bool = False, news_questions: list[dict] | None = None) -> dict:
+        write: bool = False, news_questions: list[dict] | None = None,
+        news_index_dir: str | Path | None = None) -> dict:
     config = make_config()
     passages = load_passages()
     if passages_limit:
@@ -258,7 +259,7 @@ def run(distractors: int = 1000, index_dir: str | Path | None = None, json_path:
         from news_qa import load_set, news_index
 
         news_set = news_questions if news_questions is not None else load_set()
-        news_assistant = news_index(news_set, distractors)
+        news_assistant = news_index(news_set, distractors, Path(news_index_dir) if news_index_dir else None)
         news_rows = collect_news(news_assistant, news_set, progress)
         domains = cross_domain((answerer, rows), (news_assistant._current().answerer, news_rows))
         recommended = domains["fits"]["both"]

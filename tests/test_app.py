@@ -135,6 +135,7 @@ def upload(page, *files: Path) -> str:
 def test_question_gets_a_cited_answer_with_the_source_highlighted(page):
     answer = ask(page, QUESTION)
     assert "16 Chủ tịch" in answer and "[1]" in answer
+    assert page.locator("#chat .message.bot strong").first.inner_text() == "16 Chủ tịch"  # the answering words
     link = page.locator("#chat a.cite").first
     assert link.get_attribute("href") == "#nguon-1-1"
     link.click()
@@ -305,6 +306,20 @@ def test_render_shows_document_markup_as_text():
     panel = app.render_sources([{"n": 3, "question": "<i>q</i>", "answer": answer.to_dict()}])
     assert "<script>" not in panel and "<img" not in panel and "<b>Tiêu" not in panel and "<i>q" not in panel
     assert 'id="nguon-3-1"' in panel and "<mark>" in panel and "&lt;script&gt;" in panel
+
+
+def test_render_puts_the_answering_words_in_bold_and_nothing_else():
+    sys.path.insert(0, str(ROOT))
+    import app
+    from assistant.answering import Answer, Citation, Short
+
+    text = "Quận bổ nhiệm 16 Chủ tịch <b>x</b> [1]."
+    citation = Citation(1, "d", "t", "a.txt", text, 0, len(text), 1.0, text, 0)
+    answer = Answer(text, [citation], short=Short("16 Chủ tịch", 1, 14, 25, 14))
+    rendered = app.render_answer(answer.text, 1, answer)
+    assert "<strong>16 Chủ tịch</strong>" in rendered and "&lt;b&gt;" in rendered
+    stale = Answer(text, [citation], short=Short("17 Chủ tịch", 1, 14, 25, 14))  # not what the text says
+    assert "<strong>" not in app.render_answer(stale.text, 1, stale)
 
 
 def test_chat_streams_a_verified_llm_answer(seeds_index, tmp_path, page):

@@ -12,6 +12,7 @@ from ..retrieval import Passage, Query
 from ..text import is_english
 from . import refusal
 from .compose import choose, compose
+from .features import carries_type
 from .models import Models, load
 from .question import question_cues
 from .ranking import Candidate, candidates as rank_candidates, sentences_of
@@ -20,6 +21,7 @@ from .terms import IdfTable, coverage, tokens_of
 
 SECOND_SENTENCE_PROBABILITY = 0.02  # a second sentence is quoted when it is this likely to hold the answer
 CROSSLINGUAL_PASSAGES = 3  # an English question's sentences are compared by meaning in this many passages
+CROSSLINGUAL_TYPED_BONUS = 0.02  # added to the similarity of a sentence carrying the kind of answer asked for
 
 
 class ExtractiveAnswerer:
@@ -87,12 +89,16 @@ class ExtractiveAnswerer:
             return Answer(REFUSAL, refused=True, passages=passages, answer_type=answer_type)
         q = np.asarray(self.embedder.embed_queries([query.text])[0], dtype=np.float32)
         vectors = np.asarray(self.embedder.embed_passages([c.text for c in ranked]), dtype=np.float32)
+        names = set(query.tokens)  # a Vietnamese name in the question ("Hoan Kiem") is not the answer
         for c, similarity in zip(ranked, (vectors @ q).tolist()):
-            c.score = c.probability = similarity - 0.01 * c.rank
+            typed = carries_type(answer_type, c.text, tokens_of(c.text, False), names, False)
+            c.features = {"similarity": similarity, "typed": float(typed)}
+            c.score = c.probability = similarity - 0.01 * c.rank + CROSSLINGUAL_TYPED_BONUS * typed
         ranked.sort(key=lambda c: c.score, reverse=True)
         top = passages[0]
-        signals = {"dense": min(max((top.dense_score - 0.75) / 0.15, 0.0), 1.0),
-                   "similarity": min(max((ranked[0].score - 0.75) / 0.15, 0.0), 1.0), "typed": 1.0}
+        signals = {"dense": min(max((top.dense_score - 0.7) / 0.15, 0.0), 1.0),
+                   "similarity": min(max((ranked[0].features["similarity"] - 0.7) / 0.15, 0.0), 1.0),
+                   "typed": ranked[0].features["typed"]}
         confidence = refusal.confidence(self.models, "crosslingual", signals)
         for c in ranked:  # one sentence: a second one chosen by similarity alone is rarely the answer
             c.probability = 0.0
