@@ -51,3 +51,11 @@ def test_a_lower_case_question_still_names_its_ward():
     assert missing_names("chu tich ubnd phuong hang trong la ai", passages) == (True, True)
     assert missing_names("chu tich ubnd phuong hang bai la ai", passages) == (False, False)
     assert missing_names("chủ tịch ubnd phường hàng trống là ai", passages) == (True, True)
+
+
+def test_a_one_word_name_the_passages_never_use_is_missing_but_not_another_of_its_kind():
+    text = "Lũ lụt ở Hà Nội làm 5 người chết tại quận Hoàng Mai."
+    passages = [Passage("d", "t", "s", text, 0, len(text), 1.0)]
+    assert missing_names("Lũ lụt ở Huế làm bao nhiêu người chết?", passages) == (True, False)
+    assert missing_names("Lũ lụt ở Hà Nội làm bao nhiêu người chết?", passages) == (False, False)
+    assert missing_names("Hoàn Kiếm ở đâu?", passages) == (False, False)

@@ -126,7 +126,7 @@ def _named_runs(question: str) -> list[tuple[str, list[str]]]:
                 continue
         runs.append([])
         heads.append("")
-    return [(head, run) for head, run in zip(heads, runs) if len(run) >= 2]
+    return [(head, run) for head, run in zip(heads, runs) if run]
 
 
 def _lowercase_runs(question: str, passages_text: list[str]) -> list[tuple[str, list[str]]]:
@@ -158,19 +158,26 @@ def missing_names(question: str, passages) -> tuple[bool, bool]:
     diacritics, so "Hang Trong" typed that way is checked too; a question typed all in lower case has
     its names found after the words the passages put before names."""
     runs = _named_runs(question)
+    words = question.split()
+    opening = (fold(words[0].lower()), words[1]) if len(words) > 1 and is_name_word(words[0]) else None
+    single = [run[0].strip(_TRAILING) for head, run in runs  # not "Kiếm" of "Hoàn Kiếm ở đâu?"
+              if len(run) == 1 and len(run[0].strip(_TRAILING)) >= 3 and (head, run[0]) != opening]
+    runs = [(head, run) for head, run in runs if len(run) >= 2]
     if not runs and question == question.lower():
         runs = _lowercase_runs(question, [p.text for p in passages])
     named = [(head, {tuple(tokens_of(f"{a} {b}", False)) for a, b in zip(run, run[1:])}) for head, run in runs]
+    passage_tokens = [tokens_of(p.text, False) for p in passages]
+    # a one-word name ("Huế", "Arsenal") the passages never use: missing, though never "another of its kind"
+    single_missing = any(not any(fold(w.lower()) in tokens for tokens in passage_tokens) for w in single)
     if not named:
-        return False, False
+        return single_missing, False
     wanted = set().union(*(pairs for _, pairs in named))
     found: set[tuple[str, str]] = set()
-    for p in passages:
-        tokens = tokens_of(p.text, False)
+    for tokens in passage_tokens:
         found |= set(zip(tokens, tokens[1:])) & wanted
     missing = {head for head, pairs in named if not pairs & found}
     if not missing:
-        return False, False
+        return single_missing, False
     kinds = {head for head in missing if head.isalpha() and not is_stopword(head, False)}
     for p in passages:
         texts = p.text.split()
