@@ -199,8 +199,11 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _eval(assistant, args: argparse.Namespace) -> int:
-    from .evaluation import (QuestionSetError, compare, evaluate, format_table, llm_judge, load_baseline,
-                             load_question_set, run_meta, write_report)
+    from .evaluation import (QuestionSetError, check_report_path, compare, evaluate, format_table, llm_judge,
+                             load_baseline, load_question_set, run_meta, write_report)
+
+    for path in args.report:
+        check_report_path(path)
 
     cases = [case for path in args.files for case in load_question_set(path)]
     seen: dict[str, str] = {}

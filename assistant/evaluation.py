@@ -428,8 +428,18 @@ def _flip_lines(report: Report) -> list[str]:
     return lines
 
 
+REPORT_SUFFIXES = (".json", ".md", ".html", ".htm", ".xml")
+
+
+def check_report_path(path: str | Path) -> None:
+    """Before a long run: a report name whose format is unknown fails now, not after the run."""
+    if Path(path).suffix.lower() not in REPORT_SUFFIXES:
+        raise QuestionSetError(f"Báo cáo phải là .md, .json, .html hoặc .xml (JUnit): {path}")
+
+
 def write_report(report: Report, path: str | Path) -> Path:
     path = Path(path)
+    check_report_path(path)
     suffix = path.suffix.lower()
     if suffix == ".json":
         text = json.dumps(report.to_dict(), ensure_ascii=False, indent=1)
@@ -437,10 +447,8 @@ def write_report(report: Report, path: str | Path) -> Path:
         text = _markdown(report)
     elif suffix in (".html", ".htm"):
         text = _html(report)
-    elif suffix == ".xml":
-        text = junit_xml(report)
     else:
-        raise QuestionSetError(f"Báo cáo phải là .md, .json, .html hoặc .xml (JUnit): {path}")
+        text = junit_xml(report)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
