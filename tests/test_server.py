@@ -273,3 +273,21 @@ def test_the_chat_app_serves_the_api_on_its_own_port(seeds_index, tmp_path):
     finally:
         stop(app)
         llm.close()
+
+
+def test_the_chat_off_loopback_mounts_the_api_only_with_a_key(seeds_assistant, monkeypatch, caplog):
+    """app.py passes mount_kwargs() to Gradio's launch(): off loopback without a key, no API routes."""
+    from assistant import load_config
+    from assistant.server import mount_kwargs
+
+    monkeypatch.delenv("ASSISTANT_API_KEY", raising=False)
+    exposed = SimpleNamespace(config=load_config(overrides={"app.host": "0.0.0.0"}, environ={}), llm=None)
+    assert mount_kwargs(exposed) == {} and "ASSISTANT_API_KEY" in caplog.text
+    monkeypatch.setenv("ASSISTANT_API_KEY", KEY)
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    client = TestClient(FastAPI(**mount_kwargs(exposed)))
+    assert {"/v1/chat/completions", "/v1/models", "/api/ask"} <= set(client.get("/openapi.json").json()["paths"])
+    assert client.get("/v1/models").status_code == 401 and client.get("/docs").status_code == 200
+    assert mount_kwargs(seeds_assistant)["openapi_url"] is None  # loopback: mounted; Gradio's own schema off
