@@ -24,7 +24,7 @@ for _key, _value in {"GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1",
 import gradio as gr  # noqa: E402
 
 from assistant import Answer, Assistant, AssistantError  # noqa: E402
-from assistant import feedback  # noqa: E402
+from assistant import feedback, server  # noqa: E402
 from assistant.config import load_config  # noqa: E402
 from assistant.uploads import UPLOAD_TYPES, save_upload  # noqa: E402
 
@@ -332,7 +332,8 @@ def main(argv: list[str] | None = None) -> int:
     demo = build_app(assistant)
     demo.queue(default_concurrency_limit=settings.concurrency)
     demo.launch(server_name=settings.host, server_port=settings.port, auth=auth, share=False,
-                max_file_size=int(settings.max_upload_mb * 1_000_000), css=CSS, show_error=False)
+                max_file_size=int(settings.max_upload_mb * 1_000_000), css=CSS, show_error=False,
+                app_kwargs=server.mount_kwargs(assistant))  # the HTTP API on the same app and port
     return 0
 
 

@@ -143,17 +143,18 @@ class Assistant:
             return []
         return self._current().retriever.search(question, k or self.config.retrieval.k)
 
-    def ask(self, question: str, history: History = None) -> Answer:
+    def ask(self, question: str, history: History = None, *, use_llm: bool = True) -> Answer:
         """The answer with its citations; `history` holds earlier (question, answer) pairs."""
         answer = None
-        for item in self.ask_stream(question, history):
+        for item in self.ask_stream(question, history, use_llm=use_llm):
             answer = item
         assert isinstance(answer, Answer)
         return answer
 
-    def ask_stream(self, question: str, history: History = None) -> Iterator[str | Answer]:
+    def ask_stream(self, question: str, history: History = None, *, use_llm: bool = True) -> Iterator[str | Answer]:
         """Text pieces as they are verified, then the final Answer, whose text is authoritative
-        (an LLM answer that fails verification is replaced by the extractive one)."""
+        (an LLM answer that fails verification is replaced by the extractive one). `use_llm=False`
+        answers with extractive quotes even when an LLM is configured."""
         question = clean_question(question)
         limit = self.config.answer.max_question_chars
         if not question:
@@ -163,6 +164,8 @@ class Assistant:
             yield from _just(Answer(TOO_LONG.format(limit=f"{limit:,}".replace(",", ".")), refused=True))
             return
         loaded = self._current()
+        if not use_llm:
+            loaded = _Loaded(loaded.store, loaded.retriever, loaded.answerer, None)
         if not loaded.store.n_chunks:
             yield from _just(Answer(NO_DOCUMENTS, refused=True))
             return

@@ -39,9 +39,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("eval", help="chạy bộ câu hỏi kiểm thử và so với kết quả gốc")
     p.add_argument("files", nargs="+", help="tệp câu hỏi .yaml hoặc .jsonl")
-    p.add_argument("--report", action="append", default=[], help="ghi báo cáo (.md, .json, .html); dùng nhiều lần được")
-    p.add_argument("--baseline", help="báo cáo JSON của một lần chạy trước để so sánh")
-    p.add_argument("--fail-under", type=_rate, help="trả mã lỗi 1 khi tỉ lệ đạt thấp hơn (vd. 0.9 hoặc 90)")
+    p.add_argument("--report", action="append", default=[],
+                   help="ghi báo cáo (.md, .json, .html, .xml = JUnit cho CI); dùng nhiều lần được")
+    p.add_argument("--baseline", help="báo cáo JSON của một lần chạy trước: chỉ câu đạt ở đó nay trượt mới là lỗi")
+    p.add_argument("--fail-under", type=_rate,
+                   help="thay cho «câu nào trượt cũng là lỗi»: mã lỗi 1 khi tỉ lệ đạt thấp hơn (vd. 0.9 hoặc 90)")
+    p.add_argument("--repeat", type=_positive, default=1,
+                   help="hỏi mỗi câu N lần (LLM): tỉ lệ đạt từng câu, câu lúc đạt lúc trượt; tắt bộ nhớ đệm")
+    p.add_argument("--jobs", type=_positive, default=1, help="số câu hỏi chạy cùng lúc")
     p.add_argument("--backend", help="bộ trả lời: extractive, openai:<mô hình>, llamacpp:<tệp .gguf>")
     p.add_argument("--no-cache", action="store_true", help="không dùng bộ nhớ đệm câu trả lời của LLM")
     p.add_argument("--judge", action="store_true", help="LLM chấm độ trung thành của từng câu trả lời")
@@ -63,12 +68,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="in kết quả dạng JSON")
     _common(p)
 
+    p = sub.add_parser("serve", help="phục vụ API tương thích OpenAI và /api/ask (không có giao diện chat)")
+    p.add_argument("--host", help="địa chỉ (mặc định 127.0.0.1; địa chỉ khác cần khóa API)")
+    p.add_argument("--port", type=int, help="cổng (mặc định 7860)")
+    p.add_argument("--backend", help="bộ trả lời: extractive, openai:<mô hình>, llamacpp:<tệp .gguf>")
+    _common(p)
+
     p = sub.add_parser("milvus-lite-server",
                        help="phục vụ một tệp Milvus Lite qua mạng để nhiều tiến trình dùng chung một kho")
     p.add_argument("db", help="tệp .db của Milvus Lite")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=19530)
     return parser
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"cần một số nguyên dương: {text!r}")
+    return value
 
 
 def _rate(text: str) -> float:
@@ -122,8 +143,12 @@ def _run(args: argparse.Namespace) -> int:
         print(f"Đã ghi {len(entries)} câu trả lời bị chê vào {path}: thay «{feedback.TODO}» bằng đáp án đúng.")
         return 0
     overrides = {"index_dir": args.index_dir, "answer.backend": getattr(args, "backend", None)}
-    if args.command == "eval" and not args.no_cache:
+    if args.command == "eval" and not args.no_cache and args.repeat == 1:  # repeats must ask the model again
         overrides["llm.cache_dir"] = str(LLM_CACHE_DIR)
+    if args.command == "serve":
+        from .server import serve
+
+        return serve(load_config(args.config, overrides | {"app.host": args.host, "app.port": args.port}))
     config = load_config(args.config, overrides)
     if args.command == "index":
         assistant = Assistant(config=config, open_now=False)
@@ -174,8 +199,11 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _eval(assistant, args: argparse.Namespace) -> int:
-    from .evaluation import (QuestionSetError, compare, evaluate, format_table, llm_judge, load_baseline,
-                             load_question_set, run_meta, write_report)
+    from .evaluation import (QuestionSetError, check_report_path, compare, evaluate, format_table, llm_judge,
+                             load_baseline, load_question_set, run_meta, write_report)
+
+    for path in args.report:
+        check_report_path(path)
 
     cases = [case for path in args.files for case in load_question_set(path)]
     seen: dict[str, str] = {}
@@ -193,8 +221,9 @@ def _eval(assistant, args: argparse.Namespace) -> int:
     if sys.stderr.isatty():
         from tqdm import tqdm
 
-        bar = tqdm(total=len(cases), unit="câu", desc="Đánh giá", file=sys.stderr)
-    report = evaluate(assistant, cases, progress=(lambda n, total: bar.update(1)) if bar else None, judge=judge)
+        bar = tqdm(total=len(cases) * args.repeat, unit="câu", desc="Đánh giá", file=sys.stderr)
+    report = evaluate(assistant, cases, progress=(lambda n, total: bar.update(1)) if bar else None, judge=judge,
+                      repeat=args.repeat, jobs=args.jobs)
     if bar:
         bar.close()
     report.meta = run_meta(assistant, args.files)
@@ -204,13 +233,29 @@ def _eval(assistant, args: argparse.Namespace) -> int:
     print(format_table(report))
     for path in args.report:
         print(f"Đã ghi báo cáo: {write_report(report, path)}")
-    failed = bool(report.flips["regressed"])
-    if args.fail_under is not None and (report.summary["pass_rate"] or 0) < args.fail_under:
-        print(f"Tỉ lệ đạt {report.summary['pass_rate']:.1%} thấp hơn ngưỡng {args.fail_under:.1%}.", file=sys.stderr)
+    return _exit_code(report, baseline is not None, args.fail_under)
+
+
+def _exit_code(report, with_baseline: bool, fail_under: float | None) -> int:
+    """1 when any question fails (as pytest does); with a baseline, only when one that passed there
+    fails now; with --fail-under, (also) when the pass rate is under it."""
+    failed_ids = [r.id for r in report.results if not r.passed]
+    fatal = report.flips["regressed"] if with_baseline else ([] if fail_under is not None else failed_ids)
+    if with_baseline:
+        if report.flips["regressed"]:
+            print(f"{len(report.flips['regressed'])} câu đạt ở kết quả gốc nay trượt: "
+                  + ", ".join(report.flips["regressed"]), file=sys.stderr)
+        if report.known_failures():
+            print("Đã trượt từ kết quả gốc (không tính là lỗi): " + ", ".join(report.known_failures()), file=sys.stderr)
+        if report.new_failures():
+            print("Câu mới, chưa có trong kết quả gốc, đang trượt (không tính là lỗi): "
+                  + ", ".join(report.new_failures()), file=sys.stderr)
+    elif failed_ids:
+        print(f"{len(failed_ids)} câu trượt: " + ", ".join(failed_ids), file=sys.stderr)
+    failed = bool(fatal)
+    if fail_under is not None and (report.summary["pass_rate"] or 0) < fail_under:
+        print(f"Tỉ lệ đạt {report.summary['pass_rate']:.1%} thấp hơn ngưỡng {fail_under:.1%}.", file=sys.stderr)
         failed = True
-    if report.flips["regressed"]:
-        print(f"{len(report.flips['regressed'])} câu đạt ở kết quả gốc nay trượt: "
-              + ", ".join(report.flips["regressed"]), file=sys.stderr)
     return 1 if failed else 0
 
 

@@ -13,12 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .resources import CHECKOUT, bundled, default_dir
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SEEDS_DIR = PROJECT_ROOT / "seeds"
-PROMPTS_DIR = PROJECT_ROOT / "prompts"
-DEFAULT_INDEX_DIR = PROJECT_ROOT / "index"
-DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
+PROJECT_ROOT = CHECKOUT
+SEEDS_DIR = bundled("seeds")
+PROMPTS_DIR = bundled("prompts")
+DEFAULT_INDEX_DIR = default_dir("index")  # index/ in a checkout, else the user's data folder
+DEFAULT_DATA_DIR = default_dir("data")
 ENV_PREFIX = "ASSISTANT_"
 
 
@@ -92,6 +93,8 @@ class AppConfig:
     data_dir: str = str(DEFAULT_DATA_DIR)  # uploads/ and feedback.jsonl live here
     max_upload_mb: float = 20.0
     concurrency: int = 8  # conversations answered at the same time
+    # Bearer key of the HTTP API (/v1/…, /api/ask; also $ASSISTANT_API_KEY): required off loopback.
+    api_key: str = field(default="", repr=False)
 
 
 @dataclass

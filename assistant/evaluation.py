@@ -13,6 +13,7 @@ import html
 import json
 import re
 import statistics
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -195,10 +196,22 @@ class CaseResult:
     tags: list[str] = field(default_factory=list)
     cites: list[str] = field(default_factory=list)
     faithfulness: float | None = None  # 0..1, judged by the LLM (--judge)
+    where: str = ""  # "file:line" of the question
+    runs: int = 1  # times asked (--repeat); `passed` means every time
+    passes: int = 0  # of them, how many passed
 
     @property
     def hit(self) -> bool | None:
         return None if not self.cites else any(d in self.cites for d in self.retrieved)
+
+    @property
+    def pass_rate(self) -> float:
+        return round(self.passes / self.runs, 4) if self.runs else 0.0
+
+    @property
+    def flaky(self) -> bool:
+        """Passed some times and failed others (LLM backends)."""
+        return 0 < self.passes < self.runs
 
 
 @dataclass
@@ -207,28 +220,69 @@ class Report:
     summary: dict
     meta: dict = field(default_factory=dict)
     flips: dict = field(default_factory=lambda: {"regressed": [], "fixed": []})
+    baseline: dict[str, bool] | None = None  # id -> passed in the baseline (compare)
 
     def to_dict(self) -> dict:
         return {"meta": self.meta, "summary": self.summary, "flips": self.flips,
-                "results": [dataclasses.asdict(r) | {"hit": r.hit} for r in self.results]}
+                "results": [dataclasses.asdict(r) | {"hit": r.hit, "pass_rate": r.pass_rate, "flaky": r.flaky}
+                            for r in self.results]}
+
+    def known_failures(self) -> list[str]:
+        """Questions failing now that also failed in the baseline: listed, not fatal."""
+        base = self.baseline or {}
+        return [r.id for r in self.results if not r.passed and base.get(r.id) is False]
+
+    def new_failures(self) -> list[str]:
+        """Failing questions the baseline does not have."""
+        base = self.baseline or {}
+        return [r.id for r in self.results if not r.passed and r.id not in base]
 
 
 def evaluate(assistant, cases: Sequence[Case], progress: Callable[[int, int], None] | None = None,
-             judge: Callable[[str, Answer], float | None] | None = None) -> Report:
-    """Ask every question of `cases` through `assistant` (an api.Assistant) and check the answers."""
-    results = []
-    for n, case in enumerate(cases, 1):
+             judge: Callable[[str, Answer], float | None] | None = None, *, repeat: int = 1,
+             jobs: int = 1) -> Report:
+    """Ask every question of `cases` through `assistant` (an api.Assistant) and check the answers.
+
+    Each question is asked `repeat` times (an LLM's answers vary: the pass rate shows how often it
+    passes); `jobs` questions are asked at the same time. Results keep the order of `cases`."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    repeat, jobs = max(1, repeat), max(1, jobs)
+    tasks = [(i, case) for i, case in enumerate(cases) for _ in range(repeat)]
+    lock, done = threading.Lock(), [0]
+
+    def attempt(task: tuple[int, Case]) -> tuple[int, Answer, list[str], float, float | None]:
+        i, case = task
         t0 = time.perf_counter()
         answer = assistant.ask(case.question, history=case.history or None)
         latency = (time.perf_counter() - t0) * 1000
-        reasons = check(answer, case.expect)
         score = judge(case.question, answer) if judge and not answer.refused else None
-        results.append(CaseResult(case.id, case.question, not reasons, reasons, answer.to_dict(), round(latency, 1),
-                                  [p.doc_id for p in answer.passages], case.expect.refuse, case.tags,
-                                  case.expect.cites, score))
         if progress:
-            progress(n, len(cases))
-    return Report(results, summarize(results, cases))
+            with lock:
+                done[0] += 1
+                progress(done[0], len(tasks))
+        return i, answer, check(answer, case.expect), latency, score
+
+    if jobs == 1:
+        attempts = [attempt(t) for t in tasks]
+    else:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            attempts = list(pool.map(attempt, tasks))
+    results = []
+    for i, case in enumerate(cases):
+        mine = [a for a in attempts if a[0] == i]
+        shown = next((a for a in mine if a[2]), mine[0])  # the first failing attempt, whose reasons are given
+        _, answer, reasons, _, _ = shown
+        scores = [a[4] for a in mine if a[4] is not None]
+        results.append(CaseResult(case.id, case.question, not any(a[2] for a in mine), reasons, answer.to_dict(),
+                                  round(statistics.median(a[3] for a in mine), 1), [p.doc_id for p in answer.passages],
+                                  case.expect.refuse, case.tags, case.expect.cites,
+                                  round(statistics.mean(scores), 3) if scores else None, case.where, len(mine),
+                                  sum(not a[2] for a in mine)))
+    summary = summarize(results, cases)
+    if repeat > 1:
+        summary |= {"repeat": repeat, "flaky": sum(r.flaky for r in results)}
+    return Report(results, summary)
 
 
 def summarize(results: Sequence[CaseResult], cases: Sequence[Case]) -> dict:
@@ -315,7 +369,7 @@ def compare(report: Report, baseline: dict[str, bool]) -> dict:
     """Questions that passed in the baseline and fail now (regressed), and the reverse (fixed)."""
     flips = {"regressed": [r.id for r in report.results if baseline.get(r.id) is True and not r.passed],
              "fixed": [r.id for r in report.results if baseline.get(r.id) is False and r.passed]}
-    report.flips = flips
+    report.flips, report.baseline = flips, baseline
     return flips
 
 
@@ -326,6 +380,7 @@ SUMMARY_LABELS = {
     "refusal_precision": "Độ chính xác từ chối", "refusal_recall": "Độ phủ từ chối",
     "retrieval_hit": "Tìm thấy tài liệu mong đợi (hit@k)", "latency_p50_ms": "Độ trễ p50 (ms)",
     "latency_p95_ms": "Độ trễ p95 (ms)", "faithfulness": "Độ trung thành (LLM chấm)",
+    "repeat": "Số lần hỏi mỗi câu (--repeat)", "flaky": "Số câu lúc đạt lúc trượt",
 }
 
 
@@ -339,13 +394,16 @@ def _fmt(value) -> str:
 
 def format_table(report: Report, width: int = 60) -> str:
     judged = any(r.faithfulness is not None for r in report.results)
-    rows = [f"{'mã câu hỏi':<28} {'kết quả':<8} {'ms':>7}  " + ("trung thành  " if judged else "") + "lý do"]
+    repeated = any(r.runs > 1 for r in report.results)
+    rows = [f"{'mã câu hỏi':<28} {'kết quả':<8} " + ("đạt/lần  " if repeated else "") + f"{'ms':>7}  "
+            + ("trung thành  " if judged else "") + "lý do"]
     for r in report.results:
         reason = "; ".join(r.reasons)
         if len(reason) > width:
             reason = reason[: width - 1] + "…"
         score = ("—" if r.faithfulness is None else f"{r.faithfulness:.2f}").rjust(11) + "  " if judged else ""
-        rows.append(f"{r.id[:28]:<28} {'ĐẠT' if r.passed else 'TRƯỢT':<8} {r.latency_ms:>7.0f}  {score}{reason}")
+        rate = f"{f'{r.passes}/{r.runs}':>7}  " if repeated else ""
+        rows.append(f"{r.id[:28]:<28} {'ĐẠT' if r.passed else 'TRƯỢT':<8} {rate}{r.latency_ms:>7.0f}  {score}{reason}")
     s = report.summary
     rows.append("")
     rows.append(f"{s['passed']}/{s['questions']} câu đạt.")
@@ -362,11 +420,26 @@ def _flip_lines(report: Report) -> list[str]:
         lines.append("Tệ đi so với kết quả gốc: " + ", ".join(report.flips["regressed"]))
     if report.flips["fixed"]:
         lines.append("Tốt lên so với kết quả gốc: " + ", ".join(report.flips["fixed"]))
+    if report.known_failures():
+        lines.append("Đã trượt từ kết quả gốc (đã biết): " + ", ".join(report.known_failures()))
+    flaky = [f"{r.id} ({r.passes}/{r.runs})" for r in report.results if r.flaky]
+    if flaky:
+        lines.append("Không ổn định (lúc đạt lúc trượt): " + ", ".join(flaky))
     return lines
+
+
+REPORT_SUFFIXES = (".json", ".md", ".html", ".htm", ".xml")
+
+
+def check_report_path(path: str | Path) -> None:
+    """Before a long run: a report name whose format is unknown fails now, not after the run."""
+    if Path(path).suffix.lower() not in REPORT_SUFFIXES:
+        raise QuestionSetError(f"Báo cáo phải là .md, .json, .html hoặc .xml (JUnit): {path}")
 
 
 def write_report(report: Report, path: str | Path) -> Path:
     path = Path(path)
+    check_report_path(path)
     suffix = path.suffix.lower()
     if suffix == ".json":
         text = json.dumps(report.to_dict(), ensure_ascii=False, indent=1)
@@ -375,10 +448,14 @@ def write_report(report: Report, path: str | Path) -> Path:
     elif suffix in (".html", ".htm"):
         text = _html(report)
     else:
-        raise QuestionSetError(f"Báo cáo phải là .md, .json hoặc .html: {path}")
+        text = junit_xml(report)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def _runs(r: CaseResult) -> str:
+    return f" ({r.passes}/{r.runs})" if r.runs > 1 else ""
 
 
 def _md_cell(text: str) -> str:
@@ -395,7 +472,8 @@ def _markdown(report: Report) -> str:
     lines += [""] + [f"**{line}**" for line in _flip_lines(report)]
     lines += ["", "| mã | kết quả | lý do | ms | câu hỏi | câu trả lời |", "|---|---|---|---|---|---|"]
     for r in report.results:
-        lines.append(f"| {_md_cell(r.id)} | {'đạt' if r.passed else '**trượt**'} | {_md_cell('; '.join(r.reasons))} "
+        lines.append(f"| {_md_cell(r.id)} | {'đạt' if r.passed else '**trượt**'}{_runs(r)} "
+                     f"| {_md_cell('; '.join(r.reasons))} "
                      f"| {r.latency_ms:.0f} | {_md_cell(r.question)} | {_md_cell(r.answer['text'])} |")
     return "\n".join(lines) + "\n"
 
@@ -403,7 +481,8 @@ def _markdown(report: Report) -> str:
 def _html(report: Report) -> str:
     e = html.escape
     rows = "".join(
-        f"<tr class=\"{'ok' if r.passed else 'fail'}\"><td>{e(r.id)}</td><td>{'đạt' if r.passed else 'trượt'}</td>"
+        f"<tr class=\"{'ok' if r.passed else 'fail'}\"><td>{e(r.id)}</td>"
+        f"<td>{'đạt' if r.passed else 'trượt'}{_runs(r)}</td>"
         f"<td>{e('; '.join(r.reasons))}</td><td>{r.latency_ms:.0f}</td><td>{e(r.question)}</td>"
         f"<td>{e(r.answer['text'])}</td></tr>" for r in report.results)
     summary = "".join(f"<tr><th>{e(label)}</th><td>{e(_fmt(report.summary.get(k)))}</td></tr>"
@@ -414,6 +493,53 @@ def _html(report: Report) -> str:
             "padding:4px;vertical-align:top}.fail{background:#fee}</style></head><body>"
             f"<h1>Kết quả đánh giá</h1><table>{summary}</table>{flips}<table><tr><th>mã</th><th>kết quả</th>"
             f"<th>lý do</th><th>ms</th><th>câu hỏi</th><th>câu trả lời</th></tr>{rows}</table></body></html>\n")
+
+
+def junit_xml(report: Report) -> str:
+    """JUnit XML, as GitHub Actions, GitLab and Jenkins read it: one <testsuite> per question file, one
+    <testcase> per question; a failure's message is its reasons. A question that already failed in
+    the baseline is <skipped> (known, not fatal), as the exit code treats it."""
+    import xml.etree.ElementTree as ET
+
+    known = set(report.known_failures())
+    files: dict[str, list[CaseResult]] = {}
+    for r in report.results:
+        files.setdefault(r.where.rsplit(":", 1)[0] or "questions", []).append(r)
+    root = ET.Element("testsuites", name="assistant eval")
+    totals = {"tests": 0, "failures": 0, "skipped": 0}
+    for file, results in files.items():
+        failures = sum(not r.passed and r.id not in known for r in results)
+        skipped = sum(r.id in known for r in results)
+        seconds = sum(r.latency_ms * r.runs for r in results) / 1000
+        suite = ET.SubElement(root, "testsuite", name=file, tests=str(len(results)), failures=str(failures),
+                              errors="0", skipped=str(skipped), time=f"{seconds:.3f}",
+                              timestamp=str(report.meta.get("date", "")))
+        props = ET.SubElement(suite, "properties")
+        for key in ("backend", "embedding", "index_dir", "baseline"):
+            if report.meta.get(key):
+                ET.SubElement(props, "property", name=key, value=str(report.meta[key]))
+        for r in results:
+            line = r.where.rsplit(":", 1)[1] if ":" in r.where else ""
+            case = ET.SubElement(suite, "testcase", name=r.id, classname=Path(file).stem,
+                                 time=f"{r.latency_ms * r.runs / 1000:.3f}", file=file, line=line)
+            reasons = "; ".join(r.reasons)
+            if r.runs > 1 and not r.passed:
+                reasons = f"đạt {r.passes}/{r.runs} lần: {reasons}"
+            details = (f"câu hỏi: {r.question}\ntrả lời: {r.answer['text']}\ntrích dẫn: "
+                       + (", ".join(f"[{c['marker']}] {c['doc_id']}" for c in r.answer["citations"]) or "không có"))
+            if r.id in known:
+                ET.SubElement(case, "skipped", message=f"đã trượt ở kết quả gốc: {reasons}")
+            elif not r.passed:
+                ET.SubElement(case, "failure", message=reasons, type="AnswerCheck").text = details
+            if r.runs > 1:
+                ET.SubElement(case, "system-out").text = f"đạt {r.passes}/{r.runs} lần ({r.pass_rate:.0%})"
+        for key, value in (("tests", len(results)), ("failures", failures), ("skipped", skipped)):
+            totals[key] += value
+    for key, value in totals.items():
+        root.set(key, str(value))
+    root.set("errors", "0")
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
 def run_meta(assistant, files: Sequence[str | Path]) -> dict:

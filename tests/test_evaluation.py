@@ -236,7 +236,8 @@ def test_llm_answers_are_cached_by_model_and_prompt(seeds_index, tmp_path):
         args = ["eval", str(qpath), "--index-dir", str(seeds_index), "--backend", "openai:scripted", "--judge",
                 "--report", str(tmp_path / "r.json")]
         first = run_cli(*args, env=env)
-        assert first.returncode == 0, first.stdout + first.stderr
+        # The quoting model's sentences miss the expected numbers: failing questions make the run exit 1.
+        assert first.returncode == 1 and "2 câu trượt" in first.stderr, first.stdout + first.stderr
         asked = len(server.chat_requests())
         assert asked == 4  # two answers, two judgements
         report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
@@ -244,13 +245,162 @@ def test_llm_answers_are_cached_by_model_and_prompt(seeds_index, tmp_path):
         assert all(r["answer"]["backend"] == "openai:scripted" for r in report["results"])
         assert len(list((tmp_path / "assistant" / "llm").glob("*.json"))) == 4
         second = run_cli(*args[:-1], str(tmp_path / "r2.json"), env=env)
-        assert second.returncode == 0 and len(server.chat_requests()) == asked  # all from the cache
+        assert second.returncode == 1 and len(server.chat_requests()) == asked  # all from the cache
         again = json.loads((tmp_path / "r2.json").read_text(encoding="utf-8"))
         assert [(r["id"], r["passed"], r["answer"]["text"], r["faithfulness"]) for r in again["results"]] == \
             [(r["id"], r["passed"], r["answer"]["text"], r["faithfulness"]) for r in report["results"]]
         third = run_cli(*args, "--no-cache", env=env)
-        assert third.returncode == 0 and len(server.chat_requests()) == 2 * asked
+        assert third.returncode == 1 and len(server.chat_requests()) == 2 * asked
     finally:
         server.close()
     proc = run_cli("eval", str(qpath), "--index-dir", str(seeds_index), "--judge")
     assert proc.returncode == 2 and "--judge cần một LLM" in proc.stderr
+
+
+# -- exit codes, JUnit, --repeat and --jobs -------------------------------------------------------
+def _junit(path):
+    """The JUnit file as CI tools read it: by ElementTree and by junitparser (which GitHub's
+    publish-unit-test-result action uses)."""
+    import xml.etree.ElementTree as ET
+
+    from junitparser import JUnitXml
+
+    root = ET.parse(path).getroot()
+    assert root.tag == "testsuites"
+    parsed = JUnitXml.fromfile(str(path))
+    cases = {case.name: case for suite in parsed for case in suite}
+    assert len(cases) == int(root.get("tests"))
+    return root, cases
+
+
+def test_eval_fails_on_any_failure_and_a_baseline_makes_known_failures_not_fatal(qset, seeds_index, tmp_path):
+    refusing = clean_env(ASSISTANT_ANSWER_REFUSAL_THRESHOLD="1.5", ASSISTANT_ANSWER_REFUSAL_THRESHOLD_UNACCENTED="1.5")
+    bad_base, xml = tmp_path / "bad.json", tmp_path / "junit.xml"
+    proc = run_cli("eval", str(qset), "--index-dir", str(seeds_index), "--report", str(bad_base), "--report", str(xml),
+                   env=refusing)
+    assert proc.returncode == 1, proc.stdout + proc.stderr  # no --baseline, no --fail-under: any failure fails
+    assert "4 câu trượt: chu-tich, pho-chu-tich, khong-dau, tiep-theo" in proc.stderr
+    root, cases = _junit(xml)
+    assert (root.get("tests"), root.get("failures"), root.get("skipped"), root.get("errors")) == ("5", "4", "0", "0")
+    (suite,) = root.findall("testsuite")
+    assert suite.get("name") == str(qset) and suite.find("properties/property[@name='backend']").get("value") == \
+        "extractive"
+    lines = {c.get("name"): c.get("line") for c in suite.findall("testcase")}
+    assert lines == {c.id: c.where.rsplit(":", 1)[1] for c in load_question_set(qset)} and lines["chu-tich"] == "2"
+    assert all(c.get("classname") == "set" and float(c.get("time")) > 0 for c in suite.findall("testcase"))
+    failure = suite.find("testcase[@name='chu-tich']/failure")
+    assert failure.get("message") == "từ chối sai" and "câu hỏi: Quận Hoàn Kiếm" in failure.text
+    assert cases["chu-tich"].result[0].message == "từ chối sai" and not cases["thoi-tiet"].result
+    # The same failures against a baseline where they already failed: listed, not fatal; JUnit says skipped.
+    proc = run_cli("eval", str(qset), "--index-dir", str(seeds_index), "--baseline", str(bad_base),
+                   "--report", str(xml), env=refusing)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Đã trượt từ kết quả gốc (không tính là lỗi): chu-tich, pho-chu-tich, khong-dau, tiep-theo" in proc.stderr
+    root, cases = _junit(xml)
+    assert (root.get("failures"), root.get("skipped")) == ("0", "4")
+    assert "từ chối sai" in cases["tiep-theo"].result[0].message
+    # A question the baseline does not have fails: listed as new, not fatal.
+    partial = tmp_path / "partial.json"
+    data = json.loads(bad_base.read_text(encoding="utf-8"))
+    data["results"] = [r for r in data["results"] if r["id"] != "khong-dau"]
+    partial.write_text(json.dumps(data), encoding="utf-8")
+    proc = run_cli("eval", str(qset), "--index-dir", str(seeds_index), "--baseline", str(partial), env=refusing)
+    assert proc.returncode == 0
+    assert "chưa có trong kết quả gốc, đang trượt (không tính là lỗi): khong-dau" in proc.stderr
+    proc = run_cli("eval", str(qset), "--index-dir", str(seeds_index), "--repeat", "0")
+    assert proc.returncode == 2 and "số nguyên dương" in proc.stderr
+    proc = run_cli("eval", str(qset), "--index-dir", str(seeds_index), "--report", str(tmp_path / "r.txt"))
+    assert proc.returncode == 2 and ".xml (JUnit)" in proc.stderr and "Traceback" not in proc.stderr
+
+
+class FlakyAssistant:
+    """The real assistant, except that the second time a question is asked its numbers are garbled;
+    it records how many questions were in flight at once."""
+
+    def __init__(self, real, flaky_question: str):
+        import threading
+
+        self.real, self.flaky_question = real, flaky_question
+        self.lock, self.calls, self.in_flight, self.most = threading.Lock(), {}, 0, 0
+
+    def ask(self, question, history=None):
+        import time
+
+        with self.lock:
+            self.calls[question] = n = self.calls.get(question, 0) + 1
+            self.in_flight += 1
+            self.most = max(self.most, self.in_flight)
+        try:
+            time.sleep(0.05)
+            result = self.real.ask(question, history)
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+        if question == self.flaky_question and n == 2:
+            result.text = re.sub(r"\d+", "99", result.text)
+        return result
+
+
+def test_repeat_reports_pass_rates_and_flaky_questions_and_jobs_run_concurrently(qset, seeds_assistant, tmp_path):
+    cases = load_question_set(qset)
+    bot = FlakyAssistant(seeds_assistant, cases[0].question)
+    seen = []
+    report = evaluate(bot, cases, progress=lambda n, total: seen.append((n, total)), repeat=3, jobs=3)
+    assert bot.most >= 2 and set(bot.calls.values()) == {3}
+    assert [r.id for r in report.results] == [c.id for c in cases]  # the order of the set, whatever finished first
+    first, *rest = report.results
+    assert (first.runs, first.passes, first.pass_rate, first.flaky, first.passed) == (3, 2, 0.6667, True, False)
+    assert first.reasons == ["thiếu «16 Chủ tịch»"] and "99" in first.answer["text"]  # the failing run is shown
+    assert all(r.passed and r.passes == 3 and not r.flaky for r in rest)
+    assert report.summary["repeat"] == 3 and report.summary["flaky"] == 1 and report.summary["passed"] == 4
+    assert sorted(seen) == [(n, 15) for n in range(1, 16)]
+    assert "Không ổn định (lúc đạt lúc trượt): chu-tich (2/3)" in format_table(report)
+    assert json.loads(json.dumps(report.to_dict()))["results"][0]["flaky"] is True
+    root, junit_cases = _junit(write_report(report, tmp_path / "r.xml"))
+    assert junit_cases["chu-tich"].result[0].message == "đạt 2/3 lần: thiếu «16 Chủ tịch»"
+    assert root.find(".//testcase[@name='chu-tich']/system-out").text == "đạt 2/3 lần (67%)"
+    once = evaluate(seeds_assistant, cases, jobs=2)
+    assert [(r.id, r.passed, r.answer["text"]) for r in once.results] == \
+        [(r.id, True, seeds_assistant.ask(c.question, c.history or None).text) for r, c in zip(once.results, cases)]
+    assert "repeat" not in once.summary
+
+
+def test_eval_repeat_asks_an_llm_again_each_time(seeds_index, tmp_path):
+    """--repeat turns the answer cache off: a model that is right two times in three is flaky."""
+    import threading
+
+    from assistant.chunking import split_sentences
+    from llm_servers import Reply, ScriptedServer, sources_of
+
+    qpath = tmp_path / "q.yaml"
+    qpath.write_text(SET.split("  - id: khong-dau")[0], encoding="utf-8")  # the first two questions
+    counts, lock = {}, threading.Lock()
+
+    def reply(request):
+        """Right (the sentence naming 16 Chủ tịch and 35 Phó Chủ tịch, cited) except the second time."""
+        question = request["messages"][-1]["content"].rsplit("Câu hỏi:", 1)[-1]
+        with lock:
+            counts[question] = n = counts.get(question, 0) + 1
+        if n == 2:
+            return Reply(text=REFUSAL)
+        for number, text in sources_of(request).items():
+            for span in split_sentences(text):
+                if "16 Chủ tịch, 35 Phó Chủ tịch" in text[span.start:span.end]:
+                    return Reply(text=text[span.start:span.end].rstrip(".") + f" [{number}].")
+        return Reply(text=REFUSAL)
+
+    server = ScriptedServer(reply)
+    try:
+        env = clean_env(ASSISTANT_LLM_BASE_URL=server.url, ASSISTANT_LLM_API_KEY="sk-eval",
+                        XDG_CACHE_HOME=str(tmp_path))
+        proc = run_cli("eval", str(qpath), "--index-dir", str(seeds_index), "--backend", "openai:scripted",
+                       "--repeat", "3", "--jobs", "2", "--report", str(tmp_path / "r.json"), env=env)
+        assert proc.returncode == 1, proc.stdout + proc.stderr
+        assert len(server.chat_requests()) == 6 and not (tmp_path / "assistant").exists()  # no cache
+        data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+        assert [(r["id"], r["runs"], r["passes"], r["flaky"]) for r in data["results"]] == \
+            [("chu-tich", 3, 2, True), ("pho-chu-tich", 3, 2, True)]
+        assert data["results"][0]["reasons"] == ["từ chối sai"] and data["summary"]["flaky"] == 2
+        assert "2/3" in proc.stdout and "2 câu trượt" in proc.stderr
+    finally:
+        server.close()
