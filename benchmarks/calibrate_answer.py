@@ -67,8 +67,8 @@ def collect(assistant, questions: list[dict], progress: bool = True, halves: lis
         for form, text in question_forms(q).items():
             passages = assistant.retrieve(text)
             query = Query.of(text)
-            weights = answerer._term_weights(query)
-            candidates = answerer._candidates(query, weights, passages) if weights and passages else []
+            weights = answerer.term_weights(query)
+            candidates = answerer.candidates(query, weights, passages) if weights and passages else []
             rows.append({"id": q["id"], "form": form, "half": half, "text": text, "answers": q["answers"],
                          "passages": passages, "focus": None, "set": "xquad", "split": "all",
                          "answerable": answerable,
