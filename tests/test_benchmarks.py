@@ -240,7 +240,7 @@ def test_refusal_is_refitted_across_domains_and_scored_where_it_was_not_fitted()
             answerable = i % 3 != 0
             level = rng.uniform(0.6, 1.0) if answerable else rng.uniform(0.0, 0.5)
             signals = {k: level for k in refusal.SIGNALS} | {"missing_weight": 1 - level, "missing_name": 0.0,
-                                                             "missing_number": 0.0, "other_name": 0.0}
+                                                             "other_name": 0.0}
             rows.append({"id": f"{set_name}{i}", "set": set_name, "split": split, "form": "accented",
                          "answerable": answerable, "type": "number", "signals": signals, "confidence": 0.5,
                          "model_key": "accented", "forced_refusal": False, "correct": answerable,

@@ -6,18 +6,14 @@ of answer asked for (a number for "bao nhiêu", a date for "khi nào") together 
 
 from __future__ import annotations
 
-import re
-
 from ..retrieval import Passage, Query
 from .models import Models, logistic
 from .question import missing_names
 from .ranking import Candidate
 from .terms import tokens_of
 
-SIGNALS = ("coverage", "sentence", "dense", "passage_pairs", "missing_weight", "missing_name", "missing_number",
-           "typed")
+SIGNALS = ("coverage", "sentence", "dense", "passage_pairs", "missing_weight", "missing_name", "typed")
 CROSSLINGUAL_SIGNALS = ("dense", "similarity", "typed")
-_NUMBER = re.compile(r"(?<![\w.,/])\d+(?:[.,/]\d+)*")
 TYPED_DEPTH = 8  # how many of the best-ranked sentences may carry the asked type
 TYPED_COVERAGE = 0.5  # the share of the question's terms such a sentence must hold
 
@@ -46,18 +42,9 @@ def signals(query: Query, weights: dict[str, float], candidates: list[Candidate]
         "missing_weight": (max((w for t, w in weights.items() if t not in present), default=0.0)
                            / max(weights.values())),
         "missing_name": float(missing),
-        "missing_number": float(missing_number(query.text, passages)),
         "other_name": float(other),
         "typed": typed_signal(candidates),
     }
-
-
-def missing_number(question: str, passages: list[Passage]) -> bool:
-    """Whether the question holds a number no passage holds ("Quyết định số 07/2006" when the documents
-    have 05/2006): a near miss about another figure, date or document."""
-    numbers = _NUMBER.findall(question)
-    return any(not any(re.search(rf"(?<![\d.,/]){re.escape(n)}(?![\d/]|[.,]\d)", p.text) for p in passages)
-               for n in numbers)
 
 
 def model_key(query: Query, crosslingual: bool) -> str:
