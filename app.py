@@ -17,6 +17,7 @@ import os
 import re
 import sys
 from pathlib import Path
+from urllib.parse import quote
 
 for _key, _value in {"GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1"}.items():
     os.environ.setdefault(_key, _value)
@@ -26,6 +27,7 @@ import gradio as gr  # noqa: E402
 from assistant import Answer, Assistant, AssistantError  # noqa: E402
 from assistant import feedback  # noqa: E402
 from assistant.config import load_config  # noqa: E402
+from assistant.locations import describe  # noqa: E402
 from assistant.uploads import UPLOAD_TYPES, save_upload  # noqa: E402
 
 TITLE = "Trợ lý hỏi đáp tài liệu"
@@ -93,12 +95,43 @@ def render_sources(turns: list[dict]) -> str:
                         + html.escape(quote[hi:]))
             else:
                 body = html.escape(quote)
+            location = c.get("location") or {}
+            where = describe(location)
+            link = (f' <a class="original" href="{ORIGINALS}/{quote(c["doc_id"], safe="")}'
+                    f'{"#page=" + str(int(location["page"])) if location.get("page") else ""}" target="_blank" '
+                    f'rel="noopener">mở tệp gốc{", trang " + str(int(location["page"])) if location.get("page") else ""}'
+                    f'</a>')
             items.append(f'<div class="source" id="{_anchor(turn["n"], c["marker"])}">'
                          f'<b>[{c["marker"]}] {html.escape(c["title"] or c["doc_id"])}</b> — '
                          f'<code>{html.escape(c["doc_id"])}</code> '
-                         f'<small>(ký tự {c["start"]}–{c["end"]})</small><p>{body}</p></div>')
+                         f'<small>({html.escape(where) + ", " if where else ""}ký tự {c["start"]}–{c["end"]})</small>'
+                         f'{link}<p>{body}</p></div>')
         blocks.append(f"<h4>Câu hỏi: {html.escape(turn['question'])}</h4>" + "".join(items))
     return "".join(blocks) or NO_SOURCES
+
+
+ORIGINALS = "/tai-lieu"
+
+
+def serve_originals(app, assistant: Assistant) -> None:
+    """GET /tai-lieu/<doc_id>: the original file of an indexed document, so a citation opens it at its
+    page. Only files the index lists are served (never a path from the request); signed in when the app
+    asks for a password."""
+    from fastapi import HTTPException, Request
+    from fastapi.responses import FileResponse
+
+    @app.get(ORIGINALS + "/{doc_id:path}", include_in_schema=False)
+    def original(doc_id: str, request: Request):
+        if app.auth is not None:
+            token = (request.cookies.get(f"access-token-{app.cookie_id}")
+                     or request.cookies.get(f"access-token-unsecure-{app.cookie_id}"))
+            if app.tokens.get(token) is None:
+                raise HTTPException(status_code=401, detail="Cần đăng nhập.")
+        info = assistant.documents().get(doc_id)
+        path = Path(info.get("source", "")) if info else None
+        if path is None or not path.is_file():
+            raise HTTPException(status_code=404, detail="Không có tệp gốc của tài liệu này trong chỉ mục.")
+        return FileResponse(path, filename=path.name, content_disposition_type="inline")
 
 
 def document_rows(assistant: Assistant) -> list[list]:
@@ -201,7 +234,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                 r = result.report
                 messages.insert(0, f"Đã thêm {len(r.added)}, cập nhật {len(r.changed)} tài liệu "
                                    f"({r.embedded} đoạn mới được nhúng). Có thể hỏi ngay.")
-                messages += [f"Bỏ qua {p}" for p in result.problems]
+                messages += [f"{'Bỏ qua' if p.skipped else 'Lưu ý:'} {p}" for p in result.problems]
             except AssistantError as exc:
                 messages.append(f"Không lập chỉ mục được: {exc}")
         rows, choices = refresh()
@@ -322,7 +355,10 @@ def main(argv: list[str] | None = None) -> int:
     demo = build_app(assistant)
     demo.queue(default_concurrency_limit=settings.concurrency)
     demo.launch(server_name=settings.host, server_port=settings.port, auth=auth, share=False,
-                max_file_size=int(settings.max_upload_mb * 1_000_000), css=CSS, show_error=False)
+                max_file_size=int(settings.max_upload_mb * 1_000_000), css=CSS, show_error=False,
+                prevent_thread_lock=True)
+    serve_originals(demo.app, assistant)
+    demo.block_thread()
     return 0
 
 

@@ -87,10 +87,12 @@ class Citation:
     score: float
     sentence: str = ""  # the cited sentence: document text[start:end]
     passage_start: int = 0  # offset of `text` in the document
+    location: dict = field(default_factory=dict)  # page, slide, sheet/row, Điều/khoản of the passage
 
     def to_dict(self) -> dict:
         return {k: getattr(self, k) for k in
-                ("marker", "doc_id", "title", "source", "text", "start", "end", "score", "sentence", "passage_start")}
+                ("marker", "doc_id", "title", "source", "text", "start", "end", "score", "sentence", "passage_start",
+                 "location")}
 
 
 @dataclass
@@ -171,7 +173,7 @@ class ExtractiveAnswerer:
             parts.append(f"{sentence} [{marker}].")
             p = c.passage
             citations.append(Citation(marker, p.doc_id, p.title, p.source, p.text, c.start, c.end, p.score, c.text,
-                                      p.start))
+                                      p.start, p.location))
         return Answer(" ".join(parts), citations, False, confidence, passages, signals=signals)
 
     def signals(self, query: Query, candidates: list[_Candidate], passages: list[Passage]) -> dict[str, float]:

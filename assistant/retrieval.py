@@ -38,9 +38,11 @@ class Passage:
     dense_score: float = 0.0  # cosine similarity of the question and this passage
     lexical_score: float = 0.0  # BM25 score in the field the question was matched against
     sentences: list[tuple[int, int]] = field(default_factory=list)  # document offsets
+    location: dict = field(default_factory=dict)  # page, slide, sheet/row, Chương/Điều/khoản (locations.py)
 
     def to_dict(self) -> dict:
-        return {k: getattr(self, k) for k in ("doc_id", "title", "source", "text", "start", "end", "score")}
+        return {k: getattr(self, k) for k in ("doc_id", "title", "source", "text", "start", "end", "score",
+                                              "location")}
 
 
 @dataclass
@@ -154,7 +156,7 @@ class Retriever:
                     doc_id=view.doc_id, title=view.title, source=view.source, text=view.text,
                     start=view.start, end=view.end, score=float(fused[i]), chunk=int(i),
                     dense_score=float(dense_of[i]), lexical_score=float(lexical_of.get(i, 0.0)),
-                    sentences=list(view.sentences),
+                    sentences=list(view.sentences), location=dict(view.location or {}),
                 ))
                 if len(passages) >= wanted:
                     break

@@ -178,7 +178,7 @@ def test_upload_a_document_and_ask_about_it_then_delete_it(page, app_server, tmp
 
 
 def test_unsupported_upload_is_refused_with_a_message(page, tmp_path):
-    bad = tmp_path / "bang.csv"
+    bad = tmp_path / "ban_ve.dwg"
     bad.write_text("a,b\n1,2\n", encoding="utf-8")
     page.get_by_role("tab", name="Tài liệu").click()
     page.set_input_files("#upload input[type=file]", str(bad))
@@ -186,7 +186,7 @@ def test_unsupported_upload_is_refused_with_a_message(page, tmp_path):
     page.click("#index-upload")
     page.wait_for_function("() => /không hỗ trợ|Invalid file type|không hợp lệ|Chưa chọn/i.test("
                            "document.body.innerText)", timeout=30_000)
-    assert "bang.csv" not in page.inner_text("#documents")
+    assert "ban_ve.dwg" not in page.inner_text("#documents")
 
 
 def test_a_document_carrying_markup_renders_inert(page, tmp_path):
