@@ -88,13 +88,14 @@ def spans(text: str) -> list[tuple[int, int, dict]]:
     out: list[tuple[int, int, dict]] = []
     chapter = section = None
     for i, (start, kind, number) in enumerate(marks):
-        if kind == "chuong":
-            chapter, section = number, None
-            continue
-        if kind == "muc":
-            section = number
-            continue
         end = marks[i + 1][0] if i + 1 < len(marks) else len(text)
+        if kind in ("chuong", "muc"):  # its heading is a span of its own: no chunk joins it to an article
+            if kind == "chuong":
+                chapter, section = number, None
+            else:
+                section = number
+            out.append((start, end, {k: v for k, v in (("chuong", chapter), ("muc", section)) if v}))
+            continue
         line_end = text.find("\n", start)
         heading = _ARTICLE.match(text, start).group(2).strip()
         base = {"dieu": int(number)}
@@ -114,3 +115,17 @@ def spans(text: str) -> list[tuple[int, int, dict]]:
             hi = clauses[k + 1].start() if k + 1 < len(clauses) else end
             out.append((lo, hi, {**base, "khoan": int(clause.group(1))}))
     return [(lo, hi, path) for lo, hi, path in out if text[lo:hi].strip()]
+
+
+_REFERENCE = re.compile(r"\b(?:khoan\s+(\d{1,3})\s*(?:,\s*|cua\s+|tai\s+)?)?dieu\s+(\d{1,4})\b(?:\s*,?\s*khoan\s+(\d{1,3}))?")
+
+
+def reference(question: str) -> tuple[int, int | None] | None:
+    """The article (and clause) a question names: "khoản 2 Điều 12", "Điều 12 khoản 2", "dieu 5" -> (12, 2)."""
+    from .text import fold
+
+    m = _REFERENCE.search(fold(question).lower())
+    if not m:
+        return None
+    clause = m.group(1) or m.group(3)
+    return int(m.group(2)), int(clause) if clause else None
