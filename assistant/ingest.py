@@ -159,6 +159,8 @@ def _read(path: Path, doc_id: str) -> list[Document]:
         reader = {".xlsx": office.read_xlsx, ".xls": office.read_xls, ".csv": office.read_csv,
                   ".pptx": office.read_pptx}[suffix]
         title, pieces = reader(path)
+        if suffix in SPREADSHEETS:  # its first line is a row: the file's name says more
+            title = title or path.stem.replace("_", " ")
         if suffix == ".csv":
             _note_encoding(decode(path.read_bytes())[1], metadata)
     elif suffix in {".html", ".htm"}:

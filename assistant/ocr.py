@@ -71,13 +71,21 @@ def read_image(image) -> str:
     return normalize(_join_lines(normalize(result.stdout.decode("utf-8", "replace"))))
 
 
-_CONTINUES = re.compile(r"(?<=[^\s.!?:;…])\n(?=[a-zà-ỹđ(\"“])(?![a-zđ]\)\s)")
+_OPENS_ITEM = re.compile(r"(?:\d{1,3}[.)]|[a-zđ]\)|[-–•*+])\s")
 
 
 def _join_lines(text: str) -> str:
-    """Tesseract breaks lines where the page did; a line that goes on in lower case is the same sentence
-    (but "a) ..." opens a point of a legal clause and stays on its own line)."""
-    return _CONTINUES.sub(" ", text)
+    """Tesseract breaks lines where the page did; a line that goes on in lower case or with a number is the
+    same sentence, unless it opens an item of a list or of a legal text ("2. ...", "a) ...", "- ...")."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        previous = out[-1] if out else ""
+        if (previous and line and previous[-1] not in ".!?:;…" and not _OPENS_ITEM.match(line)
+                and (line[0].islower() or line[0].isdigit() or line[0] in "(\"“")):
+            out[-1] = f"{previous} {line}"
+        else:
+            out.append(line)
+    return "\n".join(out)
 
 
 def read_images(images: Iterable, total: int, workers: int | None = None, desc: str = "Đang nhận dạng chữ (OCR)",

@@ -67,7 +67,8 @@ def read_pdf(path: Path, progress=None) -> Pages:
                 read = ocr.read_images(images, len(wanted), progress=progress,
                                        desc=f"OCR {path.name}")
                 for i, text in zip(wanted, read):
-                    if score(text).valid > score(texts[i]).valid:
+                    new, old = score(text), score(texts[i])
+                    if (new.valid, new.words) > (old.valid, old.words):  # the better reading of the page
                         texts[i] = text
                         pages.ocr_pages.append(i + 1)
         _mark_poor(pages)
