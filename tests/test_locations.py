@@ -8,7 +8,7 @@ import pytest
 from assistant.chunking import chunk_document
 from assistant.locations import describe, heading, located_chunks
 from assistant.ingest import Document
-from helpers import run_cli
+from helpers import STORES, open_assistant, run_cli
 from real_files import (docx, encrypted_pdf, libreoffice_convert, pptx, to_cp1258, to_tcvn3, to_vni, two_page_pdf,
                         wrap, xlsx)
 from test_legal import RESOLUTION
@@ -50,9 +50,11 @@ def corpus(tmp_path_factory):
     return make_corpus(tmp_path_factory.mktemp("office-docs") / "docs")
 
 
-@pytest.fixture
-def bot(corpus, make_assistant, tmp_path):
-    assistant = make_assistant(tmp_path / "index", open_now=False)
+@pytest.fixture(scope="module", params=STORES)
+def bot(request, corpus, milvus_db, tmp_path_factory):
+    """The corpus indexed once per store (OCR, conversions and embedding are the slow part)."""
+    assistant = open_assistant(tmp_path_factory.mktemp(f"index-{request.param}"), request.param, milvus_db,
+                               open_now=False)
     result = assistant.index([corpus])
     skipped = {p.name.rsplit("/", 1)[-1] for p in result.problems if p.skipped}
     assert skipped == {"mat.pdf", "hong.pdf"}
@@ -112,10 +114,10 @@ def test_a_law_asked_by_article_and_clause(bot):
     assert info["title"].startswith("Nghị quyết 97/2019/QH14 của QUỐC HỘI ngày 27/11/2019")
 
 
-def test_cli_json_carries_the_page(corpus, tmp_path):
-    index = tmp_path / "index"
-    assert run_cli("index", str(corpus), "--index-dir", str(index)).returncode == 0
-    proc = run_cli("ask", "--json", "--index-dir", str(index), "Thư viện phường Tràng Tiền mở cửa lúc mấy giờ?")
+@pytest.mark.parametrize("bot", ["faiss"], indirect=True)  # the JSON is Answer.to_dict over either store
+def test_cli_json_carries_the_page(bot):
+    proc = run_cli("ask", "--json", "--index-dir", bot.config.index_dir,
+                   "Thư viện phường Tràng Tiền mở cửa lúc mấy giờ?")
     assert proc.returncode == 0, proc.stderr
     citation = json.loads(proc.stdout)["citations"][0]
     assert citation["doc_id"] == "bao_cao.pdf" and citation["location"] == {"page": 2}
