@@ -17,12 +17,14 @@ import os
 import re
 import sys
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote as url_quote
 
 for _key, _value in {"GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1"}.items():
     os.environ.setdefault(_key, _value)
 
 import gradio as gr  # noqa: E402
+from fastapi import HTTPException, Request  # noqa: E402
+from fastapi.responses import FileResponse  # noqa: E402
 
 from assistant import Answer, Assistant, AssistantError  # noqa: E402
 from assistant import feedback  # noqa: E402
@@ -97,7 +99,7 @@ def render_sources(turns: list[dict]) -> str:
                 body = html.escape(quote)
             location = c.get("location") or {}
             where = describe(location)
-            link = (f' <a class="original" href="{ORIGINALS}/{quote(c["doc_id"], safe="")}'
+            link = (f' <a class="original" href="{ORIGINALS}/{url_quote(c["doc_id"], safe="")}'
                     f'{"#page=" + str(int(location["page"])) if location.get("page") else ""}" target="_blank" '
                     f'rel="noopener">mở tệp gốc{", trang " + str(int(location["page"])) if location.get("page") else ""}'
                     f'</a>')
@@ -117,9 +119,6 @@ def serve_originals(app, assistant: Assistant) -> None:
     """GET /tai-lieu/<doc_id>: the original file of an indexed document, so a citation opens it at its
     page. Only files the index lists are served (never a path from the request); signed in when the app
     asks for a password."""
-    from fastapi import HTTPException, Request
-    from fastapi.responses import FileResponse
-
     @app.get(ORIGINALS + "/{doc_id:path}", include_in_schema=False)
     def original(doc_id: str, request: Request):
         if app.auth is not None:
