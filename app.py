@@ -25,6 +25,7 @@ for _key, _value in {"GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1",
 import gradio as gr  # noqa: E402
 from fastapi import HTTPException, Request  # noqa: E402
 from fastapi.responses import FileResponse  # noqa: E402
+from fastapi.routing import APIRoute  # noqa: E402
 
 from assistant import Answer, Assistant, AssistantError  # noqa: E402
 from assistant import feedback  # noqa: E402
@@ -115,13 +116,13 @@ def render_sources(turns: list[dict]) -> str:
 ORIGINALS = "/tai-lieu"
 
 
-def serve_originals(app, assistant: Assistant) -> None:
+def originals_route(assistant: Assistant) -> APIRoute:
     """GET /tai-lieu/<doc_id>: the original file of an indexed document, so a citation opens it at its
     page. Only files the index lists are served (never a path from the request); signed in when the app
-    asks for a password."""
-    @app.get(ORIGINALS + "/{doc_id:path}", include_in_schema=False)
+    asks for a password. Given to the app when it is created, so it is there before the first request."""
     def original(doc_id: str, request: Request):
-        if app.auth is not None:
+        app = request.app
+        if getattr(app, "auth", None) is not None:
             token = (request.cookies.get(f"access-token-{app.cookie_id}")
                      or request.cookies.get(f"access-token-unsecure-{app.cookie_id}"))
             if app.tokens.get(token) is None:
@@ -131,6 +132,8 @@ def serve_originals(app, assistant: Assistant) -> None:
         if path is None or not path.is_file():
             raise HTTPException(status_code=404, detail="Không có tệp gốc của tài liệu này trong chỉ mục.")
         return FileResponse(path, filename=path.name, content_disposition_type="inline")
+
+    return APIRoute(ORIGINALS + "/{doc_id:path}", original, methods=["GET"], include_in_schema=False)
 
 
 def document_rows(assistant: Assistant) -> list[list]:
@@ -355,9 +358,7 @@ def main(argv: list[str] | None = None) -> int:
     demo.queue(default_concurrency_limit=settings.concurrency)
     demo.launch(server_name=settings.host, server_port=settings.port, auth=auth, share=False,
                 max_file_size=int(settings.max_upload_mb * 1_000_000), css=CSS, show_error=False,
-                prevent_thread_lock=True)
-    serve_originals(demo.app, assistant)
-    demo.block_thread()
+                app_kwargs={"routes": [originals_route(assistant)]})
     return 0
 
 

@@ -308,6 +308,7 @@ def test_refuses_public_address_without_credentials(tmp_path):
 
 
 def test_public_address_with_credentials_asks_for_them(seeds_index, tmp_path):
+    import urllib.error
     import urllib.request
 
     server = start_app(seeds_index, tmp_path / "data", "--host", "0.0.0.0",
@@ -316,6 +317,9 @@ def test_public_address_with_credentials_asks_for_them(seeds_index, tmp_path):
         with urllib.request.urlopen(server.url) as resp:
             body = resp.read().decode("utf-8", "replace")
         assert "login" in body.lower() or "auth" in body.lower()
+        with pytest.raises(urllib.error.HTTPError) as refused:  # originals too need the password
+            urllib.request.urlopen(server.url + f"tai-lieu/{DOC_000}")
+        assert refused.value.code == 401
         from gradio_client import Client
 
         with pytest.raises(Exception):
