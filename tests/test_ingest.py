@@ -13,7 +13,7 @@ from helpers import DOC_000, DOC_004, SEEDS, make_pdf, run_cli, write
 
 def load_one(path: Path):
     documents, problems = load_documents([path])
-    assert not problems, [str(p) for p in problems]
+    assert not [p for p in problems if p.skipped], [str(p) for p in problems]  # notes (conversions) are fine
     assert len(documents) == 1
     return documents[0]
 
