@@ -63,3 +63,22 @@ def test_corrupt_and_password_protected_pdfs_are_reported_and_the_rest_kept(tmp_
     assert "mật khẩu" in reasons["mat.pdf"]
     assert "hỏng" in reasons["hong.pdf"]
     assert "rỗng" in reasons["trang.pdf"]
+
+
+def test_a_table_in_a_text_layer_keeps_each_row_on_one_line(tmp_path):
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(TTFont("DejaVu", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"))
+    c = canvas.Canvas(str(tmp_path / "bang.pdf"))
+    c.setFont("DejaVu", 11)
+    c.drawString(72, 780, "Danh sách Chủ tịch Ủy ban nhân dân phường năm 2025")
+    rows = [("Phường", "Chức vụ", "Họ và tên"), ("Hàng Bài", "Chủ tịch", "Nguyễn Thị Ngọc Anh"),
+            ("Tràng Tiền", "Chủ tịch", "Lê Văn Bình")]
+    for i, row in enumerate(rows):
+        for x, cell in zip((72, 220, 360), row):  # cells drawn apart, as a table's columns
+            c.drawString(x, 740 - i * 20, cell)
+    c.save()
+    lines = read_pdf(tmp_path / "bang.pdf").texts[0].split("\n")
+    assert "Hàng Bài Chủ tịch Nguyễn Thị Ngọc Anh" in lines and "Tràng Tiền Chủ tịch Lê Văn Bình" in lines
