@@ -100,10 +100,10 @@ def render_sources(turns: list[dict]) -> str:
                 body = html.escape(quote)
             location = c.get("location") or {}
             where = describe(location)
+            page = f"trang {int(location['page'])}" if location.get("page") else ""
             link = (f' <a class="original" href="{ORIGINALS}/{url_quote(c["doc_id"], safe="")}'
-                    f'{"#page=" + str(int(location["page"])) if location.get("page") else ""}" target="_blank" '
-                    f'rel="noopener">mở tệp gốc{", trang " + str(int(location["page"])) if location.get("page") else ""}'
-                    f'</a>')
+                    f'{"#page=" + str(int(location["page"])) if page else ""}" target="_blank" rel="noopener">'
+                    f'mở tệp gốc{", " + page if page else ""}</a>') if os.path.isfile(c.get("source") or "") else ""
             items.append(f'<div class="source" id="{_anchor(turn["n"], c["marker"])}">'
                          f'<b>[{c["marker"]}] {html.escape(c["title"] or c["doc_id"])}</b> — '
                          f'<code>{html.escape(c["doc_id"])}</code> '

@@ -117,7 +117,8 @@ def spans(text: str) -> list[tuple[int, int, dict]]:
     return [(lo, hi, path) for lo, hi, path in out if text[lo:hi].strip()]
 
 
-_REFERENCE = re.compile(r"\b(?:khoan\s+(\d{1,3})\s*(?:,\s*|cua\s+|tai\s+)?)?dieu\s+(\d{1,4})\b(?:\s*,?\s*khoan\s+(\d{1,3}))?")
+_REFERENCE = re.compile(r"\b(?:khoan\s+(\d{1,3})\s*(?:,\s*|cua\s+|tai\s+)?)?dieu\s+(\d{1,4})\b"
+                        r"(?:\s*,?\s*khoan\s+(\d{1,3}))?")
 
 
 def reference(question: str) -> tuple[int, int | None] | None:

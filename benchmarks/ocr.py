@@ -31,11 +31,11 @@ import numpy as np
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from common import as_records, build_index, git_commit, load_passages, load_questions, make_config, publish  # noqa: E402
-    from common import read_jsonl, DATA_DIR  # noqa: E402
+    from common import (DATA_DIR, as_records, build_index, git_commit, load_passages, load_questions,  # noqa: E402
+                        make_config, publish, read_jsonl)
 else:
-    from .common import as_records, build_index, git_commit, load_passages, load_questions, make_config, publish
-    from .common import read_jsonl, DATA_DIR
+    from .common import (DATA_DIR, as_records, build_index, git_commit, load_passages, load_questions, make_config,
+                         publish, read_jsonl)
 
 from assistant import ocr  # noqa: E402
 from assistant.text import syllables  # noqa: E402
@@ -174,7 +174,8 @@ def format_report(r: dict) -> str:
         for name in QUALITIES:
             rows.append(f"{name:<26} {t[name]:>7.2%} {t[name + ' / original']:>12.3f}")
     clean = r["qualities"]["clean 300 dpi"]
-    rows += ["", f"targets: clean syllable accuracy ≥ 98%: {'met' if clean['syllable_accuracy'] >= 0.98 else 'NOT met'}"]
+    met = clean["syllable_accuracy"] >= 0.98
+    rows += ["", f"targets: clean syllable accuracy ≥ 98%: {'met' if met else 'NOT met'}"]
     if "retrieval" in r:
         ratio = r["retrieval"]["clean 300 dpi / original"]
         rows.append(f"         clean OCR R@1 ≥ 0.97 × original: {'met' if ratio and ratio >= 0.97 else 'NOT met'}")

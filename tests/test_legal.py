@@ -45,7 +45,8 @@ def test_header_number_type_issuer_and_date():
 
 
 def test_official_letter_header():
-    letter = "UBND QUẬN HOÀN KIẾM\nSố: 1234/UBND-VP\nV/v tổ chức Tết Trung thu năm 2025\nHoàn Kiếm, ngày 5 tháng 9 năm 2025\n"
+    letter = ("UBND QUẬN HOÀN KIẾM\nSố: 1234/UBND-VP\nV/v tổ chức Tết Trung thu năm 2025\n"
+              "Hoàn Kiếm, ngày 5 tháng 9 năm 2025\n")
     info = legal.header(letter)
     assert info["so_hieu"] == "1234/UBND-VP" and info["loai"] == "Công văn"
     assert info["ngay_ban_hanh"] == "2025-09-05" and info["co_quan"] == "UBND QUẬN HOÀN KIẾM"
