@@ -10,6 +10,12 @@ export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
 # The browser tests drive Debian's chromium through Playwright (never `playwright install`).
 CHROMIUM ?= /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Scans and photos are read by Tesseract's Vietnamese model; legacy .doc files by antiword or LibreOffice,
+# which the tests also use to make real .doc/.odt/.rtf/.xls files (docs/documents.md).
+TESSERACT_VIE ?= /usr/share/tesseract-ocr/5/tessdata/vie.traineddata
+SOFFICE ?= /usr/bin/soffice
+OCR_PACKAGES := tesseract-ocr tesseract-ocr-vie
+OFFICE_PACKAGES := antiword libreoffice-writer-nogui libreoffice-calc-nogui fonts-dejavu-core
 
 .PHONY: install install-test chat index test bench clean-index
 
@@ -30,13 +36,23 @@ install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
 chat: install
+	@$(MAKE) --no-print-directory $(TESSERACT_VIE) $(SOFFICE) || echo "Chưa cài được Tesseract/LibreOffice \
+	(gói Debian $(OCR_PACKAGES) $(OFFICE_PACKAGES)): ảnh, bản quét và tệp .doc sẽ được báo là bỏ qua."
 	$(BIN)/python app.py
 
 $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
 
-test: install-test $(CHROMIUM)
+$(TESSERACT_VIE):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(OCR_PACKAGES)
+
+$(SOFFICE):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(OFFICE_PACKAGES)
+
+test: install-test $(CHROMIUM) $(TESSERACT_VIE) $(SOFFICE)
 	$(BIN)/python -m pytest
 
 bench: install

@@ -17,15 +17,20 @@ import os
 import re
 import sys
 from pathlib import Path
+from urllib.parse import quote as url_quote
 
 for _key, _value in {"GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1"}.items():
     os.environ.setdefault(_key, _value)
 
 import gradio as gr  # noqa: E402
+from fastapi import HTTPException, Request  # noqa: E402
+from fastapi.responses import FileResponse  # noqa: E402
+from fastapi.routing import APIRoute  # noqa: E402
 
 from assistant import Answer, Assistant, AssistantError  # noqa: E402
 from assistant import feedback, server  # noqa: E402
 from assistant.config import load_config  # noqa: E402
+from assistant.locations import describe  # noqa: E402
 from assistant.uploads import UPLOAD_TYPES, save_upload  # noqa: E402
 
 TITLE = "Trợ lý hỏi đáp tài liệu"
@@ -103,12 +108,42 @@ def render_sources(turns: list[dict]) -> str:
                         + html.escape(quote[hi:]))
             else:
                 body = html.escape(quote)
+            location = c.get("location") or {}
+            where = describe(location)
+            page = f"trang {int(location['page'])}" if location.get("page") else ""
+            link = (f' <a class="original" href="{ORIGINALS}/{url_quote(c["doc_id"], safe="")}'
+                    f'{"#page=" + str(int(location["page"])) if page else ""}" target="_blank" rel="noopener">'
+                    f'mở tệp gốc{", " + page if page else ""}</a>') if os.path.isfile(c.get("source") or "") else ""
             items.append(f'<div class="source" id="{_anchor(turn["n"], c["marker"])}">'
                          f'<b>[{c["marker"]}] {html.escape(c["title"] or c["doc_id"])}</b> — '
                          f'<code>{html.escape(c["doc_id"])}</code> '
-                         f'<small>(ký tự {c["start"]}–{c["end"]})</small><p>{body}</p></div>')
+                         f'<small>({html.escape(where) + ", " if where else ""}ký tự {c["start"]}–{c["end"]})</small>'
+                         f'{link}<p>{body}</p></div>')
         blocks.append(f"<h4>Câu hỏi: {html.escape(turn['question'])}</h4>" + "".join(items))
     return "".join(blocks) or NO_SOURCES
+
+
+ORIGINALS = "/tai-lieu"
+
+
+def originals_route(assistant: Assistant) -> APIRoute:
+    """GET /tai-lieu/<doc_id>: the original file of an indexed document, so a citation opens it at its
+    page. Only files the index lists are served (never a path from the request); signed in when the app
+    asks for a password. Given to the app when it is created, so it is there before the first request."""
+    def original(doc_id: str, request: Request):
+        app = request.app
+        if getattr(app, "auth", None) is not None:
+            token = (request.cookies.get(f"access-token-{app.cookie_id}")
+                     or request.cookies.get(f"access-token-unsecure-{app.cookie_id}"))
+            if app.tokens.get(token) is None:
+                raise HTTPException(status_code=401, detail="Cần đăng nhập.")
+        info = assistant.documents().get(doc_id)
+        path = Path(info.get("source", "")) if info else None
+        if path is None or not path.is_file():
+            raise HTTPException(status_code=404, detail="Không có tệp gốc của tài liệu này trong chỉ mục.")
+        return FileResponse(path, filename=path.name, content_disposition_type="inline")
+
+    return APIRoute(ORIGINALS + "/{doc_id:path}", original, methods=["GET"], include_in_schema=False)
 
 
 def document_rows(assistant: Assistant) -> list[list]:
@@ -211,7 +246,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                 r = result.report
                 messages.insert(0, f"Đã thêm {len(r.added)}, cập nhật {len(r.changed)} tài liệu "
                                    f"({r.embedded} đoạn mới được nhúng). Có thể hỏi ngay.")
-                messages += [f"Bỏ qua {p}" for p in result.problems]
+                messages += [f"{'Bỏ qua' if p.skipped else 'Lưu ý:'} {p}" for p in result.problems]
             except AssistantError as exc:
                 messages.append(f"Không lập chỉ mục được: {exc}")
         rows, choices = refresh()
@@ -297,6 +332,13 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def _app_kwargs(assistant) -> dict:
+    """The FastAPI app's extra routes: the HTTP API (when allowed) and the original files behind citations."""
+    kwargs = server.mount_kwargs(assistant)  # the HTTP API on the same app and port
+    kwargs["routes"] = kwargs.get("routes", []) + [originals_route(assistant)]
+    return kwargs
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=TITLE)
     parser.add_argument("--index-dir")
@@ -333,7 +375,7 @@ def main(argv: list[str] | None = None) -> int:
     demo.queue(default_concurrency_limit=settings.concurrency)
     demo.launch(server_name=settings.host, server_port=settings.port, auth=auth, share=False,
                 max_file_size=int(settings.max_upload_mb * 1_000_000), css=CSS, show_error=False,
-                app_kwargs=server.mount_kwargs(assistant))  # the HTTP API on the same app and port
+                app_kwargs=_app_kwargs(assistant))
     return 0
 
 

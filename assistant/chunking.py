@@ -86,12 +86,31 @@ def _hard_split(text: str, span: Span, size: int) -> list[Span]:
     return pieces
 
 
-def chunk_document(doc_id: str, text: str, size: int = 1000, overlap: int = 1) -> list[Chunk]:
+def chunk_document(doc_id: str, text: str, size: int = 1000, overlap: int = 1,
+                   bounds: list[int] | None = None) -> list[Chunk]:
     """Pack whole sentences into chunks of about `size` characters; the last `overlap` sentences
-    of a chunk open the next one, so a fact on a boundary is whole in at least one chunk."""
+    of a chunk open the next one, so a fact on a boundary is whole in at least one chunk. No chunk
+    crosses an offset in `bounds` (a page, a slide, a spreadsheet row, an article of a law)."""
     sentences: list[Span] = []
     for span in split_sentences(text):
         sentences += _hard_split(text, span, size) if span.end - span.start > size else [span]
+    if not bounds:
+        return _pack(doc_id, sentences, size, overlap)
+    chunks: list[Chunk] = []
+    cuts = sorted(set(bounds))
+    group: list[Span] = []
+    k = 0
+    for span in sentences:
+        if k < len(cuts) and span.start >= cuts[k]:
+            chunks += _pack(doc_id, group, size, overlap)
+            group = []
+            while k < len(cuts) and span.start >= cuts[k]:
+                k += 1
+        group.append(span)
+    return chunks + _pack(doc_id, group, size, overlap)
+
+
+def _pack(doc_id: str, sentences: list[Span], size: int, overlap: int) -> list[Chunk]:
     chunks: list[Chunk] = []
     i = 0
     while i < len(sentences):

@@ -154,7 +154,7 @@ def _run(args: argparse.Namespace) -> int:
         assistant = Assistant(config=config, open_now=False)
         result = assistant.index(args.paths, replace=not args.add, rebuild=args.rebuild)
         for problem in result.problems:
-            print(f"Bỏ qua {problem}", file=sys.stderr)
+            print(f"{'Bỏ qua' if problem.skipped else 'Lưu ý:'} {problem}", file=sys.stderr)
         r = result.report
         if r.unchanged:
             print(f"Không có thay đổi: {r.documents} tài liệu, {r.chunks} đoạn (không cần nhúng lại).")

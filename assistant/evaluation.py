@@ -604,8 +604,17 @@ def assert_case(assistant, case: Case) -> Answer:
     reasons = check(answer, case.expect)
     if reasons:
         expect = {k: v for k, v in dataclasses.asdict(case.expect).items() if v not in (None, [], False)}
-        cites = "\n".join(f"    [{c.marker}] {c.doc_id}: {c.sentence}" for c in answer.citations) or "    (không có)"
+        cites = "\n".join(f"    [{c.marker}] {c.doc_id}{_where(c)}: {c.sentence}" for c in answer.citations) \
+            or "    (không có)"
         raise AssertionError(f"{case.where} «{case.id}»: {'; '.join(reasons)}\n"
                              f"  câu hỏi:   {case.question}\n  mong đợi:  {expect}\n"
                              f"  trả lời:   {answer.text}\n  trích dẫn:\n{cites}")
     return answer
+
+
+def _where(citation) -> str:
+    """ " (trang 2, Điều 12, khoản 2)" for a citation that knows where it is."""
+    from .locations import describe
+
+    where = describe(getattr(citation, "location", None) or {})
+    return f" ({where})" if where else ""

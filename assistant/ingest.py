@@ -9,9 +9,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
+from . import legal, office
+from .encodings import NAMES, decode, repair
+from .errors import IngestError
+from .locations import KEY as LOCATIONS
+from .pdf import IMAGE_SUFFIXES, Pages, read_image_file, read_pdf
 from .text import normalize
 
-SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx", ".jsonl"}
+SPREADSHEETS = {".xlsx", ".xls", ".csv"}
+SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx", ".jsonl", ".doc", ".odt", ".rtf",
+             ".pptx", *SPREADSHEETS, *IMAGE_SUFFIXES}
 _DROP_HTML = "script, style, noscript, nav, header, footer, aside, form, svg, iframe, template, button, menu"
 _BLOCK_HTML = "p, div, br, li, tr, h1, h2, h3, h4, h5, h6, section, article, blockquote, pre, table, ul, ol, dd, dt"
 MAX_TITLE = 200
@@ -33,10 +40,12 @@ class Document:
 
 @dataclass
 class Problem:
-    """A file (or JSONL line) that was skipped, with the reason in Vietnamese."""
+    """A file (or JSONL line) that was skipped, with the reason in Vietnamese; with `skipped` False, a
+    note on a file that was indexed (converted from a legacy encoding, pages read by OCR or still poor)."""
 
     name: str
     reason: str
+    skipped: bool = True
 
     def __str__(self) -> str:
         return f"{self.name}: {self.reason}"
@@ -60,6 +69,7 @@ def load_documents(paths: list[str | os.PathLike]) -> tuple[list[Document], list
                         continue
                     seen.add(doc.doc_id)
                     documents.append(doc)
+                    problems += [Problem(doc.source, note, skipped=False) for note in _notes(doc.metadata)]
             except _LineProblems as lp:
                 problems.extend(lp.problems)
                 for doc in lp.documents:
@@ -99,13 +109,28 @@ class _Empty(Exception):
     pass
 
 
+def _notes(metadata: dict) -> list[str]:
+    """What the indexing report says about a document that was read, in Vietnamese."""
+    notes = []
+    if metadata.get("encoding"):
+        notes.append(f"đã chuyển từ bảng mã {metadata['encoding']} sang Unicode")
+    if metadata.get("ocr_pages"):
+        notes.append("đã đọc bằng OCR: trang " + ", ".join(map(str, metadata["ocr_pages"])))
+    for page, share in metadata.get("poor_pages") or []:
+        notes.append(f"trang {page} vẫn đọc kém sau OCR (chỉ {share:.0%} số từ là âm tiết tiếng Việt hợp lệ)")
+    notes += metadata.get("notes") or []
+    return notes
+
+
 def _describe(exc: Exception) -> str:
     if isinstance(exc, _Unsupported):
-        return "định dạng không được hỗ trợ (chỉ nhận .txt, .md, .html, .pdf, .docx, .jsonl)"
+        return "định dạng không được hỗ trợ (chỉ nhận " + ", ".join(sorted(SUPPORTED)) + ")"
+    if isinstance(exc, IngestError):
+        return str(exc)
     if isinstance(exc, _Empty):
         return "tệp rỗng, không có văn bản"
     if isinstance(exc, UnicodeDecodeError):
-        return "không đọc được: tệp không phải văn bản UTF-8"
+        return "không đọc được: tệp không phải văn bản UTF-8, UTF-16, Windows-1258, TCVN3 hay VNI"
     if isinstance(exc, PermissionError):
         return "không có quyền đọc tệp"
     return f"không đọc được tệp ({type(exc).__name__}: {exc})"
@@ -117,25 +142,90 @@ def _read(path: Path, doc_id: str) -> list[Document]:
         raise _Unsupported()
     if suffix == ".jsonl":
         return _read_jsonl(path, doc_id)
+    title, text, pieces, metadata = None, "", None, {}
     if suffix == ".pdf":
-        title, text = None, _pdf_text(path)
+        pieces = _pages(read_pdf(path), metadata)
+    elif suffix in IMAGE_SUFFIXES:
+        pieces = _pages(read_image_file(path), metadata)
     elif suffix == ".docx":
         title, text = _docx(path)
+    elif suffix == ".doc":
+        text = office.read_doc(path)
+    elif suffix == ".odt":
+        title, text = office.read_odt(path)
+    elif suffix == ".rtf":
+        text = office.read_rtf(path)
+    elif suffix in SPREADSHEETS or suffix == ".pptx":
+        reader = {".xlsx": office.read_xlsx, ".xls": office.read_xls, ".csv": office.read_csv,
+                  ".pptx": office.read_pptx}[suffix]
+        title, pieces = reader(path)
+        if suffix in SPREADSHEETS:  # its first line is a row: the file's name says more
+            title = title or path.stem.replace("_", " ")
+        if suffix == ".csv":
+            _note_encoding(decode(path.read_bytes())[1], metadata)
     elif suffix in {".html", ".htm"}:
-        title, text = _html(_decode(path.read_bytes()))
+        title, text = _html(_decoded(path, metadata))
     else:
-        text = _decode(path.read_bytes())
+        text = _decoded(path, metadata)
         title = _markdown_title(text) if suffix in {".md", ".markdown"} else None
-    text = normalize(text)
+    if pieces is None:
+        pieces = [(text, {})]
+    text, spans = _assemble(pieces, metadata)
     if not text:
         raise _Empty()
-    return [Document(doc_id, _title(title, text), str(path), text)]
+    if legal.is_legal(text):
+        info = legal.header(text)
+        metadata.update(info)
+        spans += [[s, e, loc] for s, e, loc in legal.spans(text)]
+        title = title or legal.title(info)
+    if spans:
+        metadata[LOCATIONS] = spans
+    return [Document(doc_id, _title(title, text), str(path), text, metadata)]
 
 
-def _decode(data: bytes) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    return data.decode("utf-8-sig")
+def _decoded(path: Path, metadata: dict) -> str:
+    text, encoding = decode(path.read_bytes())
+    _note_encoding(encoding, metadata)
+    return text
+
+
+def _note_encoding(encoding: str, metadata: dict) -> None:
+    if encoding not in ("utf-8", "utf-8-sig"):
+        metadata["encoding"] = NAMES.get(encoding, encoding)
+
+
+def _pages(pages: Pages, metadata: dict) -> list[tuple[str, dict]]:
+    if pages.encoding:
+        metadata["encoding"] = pages.encoding
+    if pages.ocr_pages:
+        metadata["ocr_pages"] = pages.ocr_pages
+    if pages.poor_pages:
+        metadata["poor_pages"] = [[n, round(share, 3)] for n, share in pages.poor_pages]
+    if pages.notes:
+        metadata["notes"] = pages.notes
+    return [(text, {"page": i}) for i, text in enumerate(pages.texts, 1)]
+
+
+def _assemble(pieces: list[tuple[str, dict]], metadata: dict) -> tuple[str, list[list]]:
+    """One normalised text from located pieces (pages, slides, rows), with the span of each piece.
+    Text in a legacy Vietnamese font is converted here, whatever format it came in."""
+    parts: list[str] = []
+    spans: list[list] = []
+    offset = 0
+    for raw, location in pieces:
+        piece, encoding = repair(normalize(raw))
+        piece = normalize(piece)
+        if encoding and "encoding" not in metadata:
+            metadata["encoding"] = NAMES[encoding]
+        if not piece:
+            continue
+        if parts:
+            offset += 2  # the "\n\n" between pieces
+        if location:
+            spans.append([offset, offset + len(piece), location])
+        parts.append(piece)
+        offset += len(piece)
+    return "\n\n".join(parts), spans
 
 
 def _title(explicit: str | None, text: str) -> str:
@@ -164,15 +254,6 @@ def _html(markup: str) -> tuple[str | None, str]:
         node.insert_after("\n")
     body = tree.body or tree.root
     return title, body.text(separator="") if body else ""
-
-
-def _pdf_text(path: Path) -> str:
-    from pypdf import PdfReader
-
-    reader = PdfReader(str(path))
-    if reader.is_encrypted:
-        raise ValueError("tệp PDF được mã hóa")
-    return "\n\n".join((page.extract_text() or "") for page in reader.pages)
 
 
 def _docx(path: Path) -> tuple[str | None, str]:

@@ -38,12 +38,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .chunking import chunk_document
 from .config import ChunkingConfig
 from .diacritics import MIN_BIGRAM_COUNT, DiacriticRestorer
 from .embeddings import Embedder
 from .errors import AssistantError, ConfigError, IndexStoreError, ModelMismatchError
 from .ingest import Document
+from .locations import located_chunks
 from .store import (BM25_FIELDS, FORMAT, BuildReport, ChunkView, Progress, _embed_into, _hash, embed_text,
                     top_positive)
 from .text import bigrams, fold, syllables
@@ -54,7 +54,8 @@ MAX_BYTES = 65_535  # a VARCHAR's limit on a Milvus server, counted in UTF-8 byt
 PART_CHARS = 60_000  # statistics are stored in rows of at most this much base64
 BATCH = 256
 HEAD = "head"
-_CHUNK_FIELDS = ["doc_id", "title", "source", "text", "start_offset", "end_offset", "sentences", "text_hash"]
+_CHUNK_FIELDS = ["doc_id", "title", "source", "text", "start_offset", "end_offset", "sentences", "text_hash",
+                 "location"]
 
 _clients: dict[tuple[str, str], object] = {}
 _clients_lock = threading.Lock()
@@ -187,6 +188,8 @@ class MilvusBackend:
         with _build_locks.setdefault(f"{self.uri}|{self.prefix}", threading.Lock()):
             client = self.client()
             head = None if rebuild else self.head()
+            if head is not None and head.get("format") != FORMAT and replace:
+                head = None  # an older schema (no chunk locations): the collections are made afresh
             if head is not None:
                 _check_model(head, embedder.model_id, self.where)
             if head is None:
@@ -215,6 +218,7 @@ class MilvusBackend:
         schema.add_field("end_offset", DataType.INT64)
         schema.add_field("sentences", DataType.VARCHAR, max_length=MAX_BYTES)
         schema.add_field("text_hash", DataType.VARCHAR, max_length=64)
+        schema.add_field("location", DataType.VARCHAR, max_length=4096)  # JSON, see locations.py
         schema.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)
         index = client.prepare_index_params()
         index.add_index(field_name="vector", index_type="AUTOINDEX", metric_type="IP")
@@ -272,14 +276,15 @@ class MilvusBackend:
         rows, texts = [], []
         per_doc: Counter[str] = Counter()
         for doc in to_index:
-            for n, c in enumerate(chunk_document(doc.doc_id, doc.text, chunking.size, chunking.overlap)):
-                text = embed_text(doc.title, doc.text[c.start:c.end])
+            for n, (c, location) in enumerate(located_chunks(doc, chunking.size, chunking.overlap)):
+                text = embed_text(doc.title, doc.text[c.start:c.end], location)
                 tokens = syllables(text)
                 folded = [fold(t) for t in tokens]
                 row = {"doc_key": _key(doc.doc_id), "doc_id": doc.doc_id, "title": _fit(doc.title, 8000),
                        "source": _fit(doc.source, 8000), "text": doc.text[c.start:c.end],
                        "start_offset": c.start, "end_offset": c.end,
                        "sentences": json.dumps([[s.start, s.end] for s in c.sentences]), "text_hash": _hash(text),
+                       "location": _fit(json.dumps(location, ensure_ascii=False), 4000),
                        "lexical": " ".join(tokens), "lexical_folded": " ".join(folded),
                        "lexical_bigrams": " ".join(bigrams(tokens)), "lexical_bigrams_folded": " ".join(bigrams(folded))}
                 for name in ("text", "sentences", *BM25_FIELDS):
@@ -477,7 +482,8 @@ class MilvusStore:
         if not keys:
             return {}
         return {r["id"]: ChunkView(r["doc_id"], r["title"], r["source"], r["text"], r["start_offset"], r["end_offset"],
-                                   [tuple(s) for s in json.loads(r["sentences"])], r["text_hash"])
+                                   [tuple(s) for s in json.loads(r["sentences"])], r["text_hash"],
+                                   json.loads(r.get("location") or "{}"))
                 for r in self._get(keys, _CHUNK_FIELDS)}
 
     def _search(self, what: str, data, field: str, n: int, params: dict) -> list[dict]:

@@ -16,6 +16,7 @@ import numpy as np
 
 from .config import RetrievalConfig
 from .embeddings import Embedder
+from .legal import reference
 from .diacritics import DiacriticRestorer
 from .store import IndexStore
 from .text import bigrams, fold, has_diacritics, is_english, syllables
@@ -38,9 +39,11 @@ class Passage:
     dense_score: float = 0.0  # cosine similarity of the question and this passage
     lexical_score: float = 0.0  # BM25 score in the field the question was matched against
     sentences: list[tuple[int, int]] = field(default_factory=list)  # document offsets
+    location: dict = field(default_factory=dict)  # page, slide, sheet/row, Chương/Điều/khoản (locations.py)
 
     def to_dict(self) -> dict:
-        return {k: getattr(self, k) for k in ("doc_id", "title", "source", "text", "start", "end", "score")}
+        return {k: getattr(self, k) for k in ("doc_id", "title", "source", "text", "start", "end", "score",
+                                              "location")}
 
 
 @dataclass
@@ -137,6 +140,9 @@ class Retriever:
                 fused[i] = fused.get(i, 0.0) + weight * c
 
         ranked = sorted(fused, key=fused.get, reverse=True)
+        article = reference(question)
+        if article is not None:
+            ranked = self._article_first(ranked, article)
         wanted = max(k, self.config.reranker_candidates if self.config.reranker else 0)
         passages: list[Passage] = []
         seen_texts: set[str] = set()
@@ -156,7 +162,7 @@ class Retriever:
                     doc_id=view.doc_id, title=view.title, source=view.source, text=view.text,
                     start=view.start, end=view.end, score=float(fused[i]), chunk=int(i),
                     dense_score=float(dense_of[i]), lexical_score=float(lexical_of.get(i, 0.0)),
-                    sentences=list(view.sentences),
+                    sentences=list(view.sentences), location=dict(view.location or {}),
                 ))
                 if len(passages) >= wanted:
                     break
@@ -165,6 +171,20 @@ class Retriever:
         if self.config.reranker:
             passages = self._rerank(question, passages)
         return passages[:k]
+
+    def _article_first(self, ranked: list[int], article: tuple[int, int | None]) -> list[int]:
+        """A question naming "khoản 2 Điều 12" gets that clause first, then the rest of that article,
+        in fused order (a question's words alone rank "Điều 1. Phạm vi điều chỉnh" above it)."""
+        views = self.store.views(ranked)
+        dieu, khoan = article
+
+        def rank(key: int) -> int:
+            location = views[key].location if key in views else {}
+            if location.get("dieu") != dieu:
+                return 2
+            return 0 if location.get("khoan") == khoan or (khoan is None and location.get("khoan") in (None, 1)) else 1
+
+        return sorted(ranked, key=rank)
 
     def _rerank(self, question: str, passages: list[Passage]) -> list[Passage]:
         if self._reranker is None:

@@ -28,15 +28,17 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from .chunking import chunk_document
 from .config import ChunkingConfig
 from .diacritics import DiacriticRestorer
 from .embeddings import Embedder
 from .errors import IndexStoreError, ModelMismatchError
 from .ingest import Document
+from .locations import heading, located_chunks
 from .text import bigrams, fold, syllables
 
-FORMAT = 2  # 2: syllable-bigram BM25 indexes (lexical_bigrams, lexical_bigrams_folded)
+# 2: syllable-bigram BM25 indexes (lexical_bigrams, lexical_bigrams_folded); 3: chunk locations (page, slide,
+# sheet and row, legal path) and the legal path indexed with the chunk
+FORMAT = 3
 CURRENT = "CURRENT"
 Progress = Callable[[int, int], None]
 
@@ -48,6 +50,7 @@ class StoredChunk:
     end: int
     sentences: list[tuple[int, int]]
     text_hash: str
+    location: dict = field(default_factory=dict)  # locations.py: page, slide, sheet/row, Chương/Điều/khoản
 
 
 @dataclass
@@ -61,6 +64,7 @@ class ChunkView:
     end: int
     sentences: list[tuple[int, int]]
     text_hash: str
+    location: dict = field(default_factory=dict)
 
 
 BM25_FIELDS = ("lexical", "lexical_folded", "lexical_bigrams", "lexical_bigrams_folded")
@@ -109,8 +113,12 @@ def vector_index(matrix: np.ndarray, approximate_above: int = APPROXIMATE_ABOVE)
     return index
 
 
-def embed_text(title: str, text: str) -> str:
-    """What a chunk is embedded and lexically indexed as: its document title gives it context."""
+def embed_text(title: str, text: str, location: dict | None = None) -> str:
+    """What a chunk is embedded and lexically indexed as: its document title gives it context, and its
+    legal path ("khoản 2 Điều 12") lets a question that names an article find it."""
+    path = heading(location or {})
+    if path and not text.startswith(path):
+        text = f"{path}\n{text}"
     return f"{title}\n{text}" if title and not text.startswith(title) else text
 
 
@@ -198,7 +206,7 @@ class IndexStore:
             c = self.chunks[i]
             doc = self.documents[c.doc_id]
             out[i] = ChunkView(c.doc_id, doc.title, doc.source, doc.text[c.start:c.end], c.start, c.end,
-                               [tuple(s) for s in c.sentences], c.text_hash)
+                               [tuple(s) for s in c.sentences], c.text_hash, c.location)
         return out
 
     def chunk_text(self, i: int) -> str:
@@ -386,11 +394,11 @@ def _write_generation(out: Path, docs: list[Document], embedder: Embedder, chunk
     chunks: list[StoredChunk] = []
     texts: list[str] = []
     for doc in docs:
-        for c in chunk_document(doc.doc_id, doc.text, chunking.size, chunking.overlap):
-            text = embed_text(doc.title, doc.text[c.start:c.end])
+        for c, location in located_chunks(doc, chunking.size, chunking.overlap):
+            text = embed_text(doc.title, doc.text[c.start:c.end], location)
             texts.append(text)
             chunks.append(StoredChunk(doc.doc_id, c.start, c.end, [(s.start, s.end) for s in c.sentences],
-                                      _hash(text)))
+                                      _hash(text), location))
     report.chunks = len(chunks)
 
     cache = previous.vectors_by_hash() if previous else {}

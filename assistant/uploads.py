@@ -9,7 +9,8 @@ from pathlib import Path
 
 from .errors import IngestError
 
-UPLOAD_TYPES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
+UPLOAD_TYPES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx", ".doc", ".odt", ".rtf", ".xlsx", ".xls", ".csv",
+                ".pptx", ".png", ".jpg", ".jpeg", ".tif", ".tiff")
 MAX_NAME = 120
 
 

@@ -544,7 +544,7 @@ def verify(answer: str, passages: Sequence[Passage], mode: str = "remove", thres
                     s = e.sentences[key[1]]
                     p = e.passage
                     citations.append(Citation(number_of[key], p.doc_id, p.title, p.source, p.text, s.start, s.end,
-                                              p.score, e.sentence_text(key[1]), p.start))
+                                              p.score, e.sentence_text(key[1]), p.start, p.location))
                 if number_of[key] not in marks:
                     marks.append(number_of[key])
             if marks:

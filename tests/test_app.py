@@ -178,8 +178,43 @@ def test_upload_a_document_and_ask_about_it_then_delete_it(page, app_server, tmp
     assert not (app_server.data / "uploads" / "thu-vien-trang-tien.txt").exists()
 
 
+def test_a_scanned_pdf_page_is_cited_as_trang_2_and_opens_the_original_there(page, app_server, tmp_path):
+    import urllib.error
+    import urllib.request
+
+    from real_files import two_page_pdf, wrap
+
+    pdf = two_page_pdf(tmp_path / "nha-van-hoa.pdf", ["Báo cáo phường Tràng Tiền năm 2024", "Phường có 12 tổ dân phố."],
+                       wrap("Nhà văn hóa phường Tràng Tiền có 250 chỗ ngồi và mở cửa đến 22 giờ mỗi tối."))
+    status = upload(page, pdf)
+    assert "Đã thêm 1" in status and "đã đọc bằng OCR: trang 2" in status, status
+    answer = ask(page, "Nhà văn hóa phường Tràng Tiền có bao nhiêu chỗ ngồi?")
+    assert "250 chỗ ngồi" in answer
+    source = page.locator("#sources .source", has_text="250 chỗ ngồi").first
+    assert "trang 2" in source.inner_text()
+    link = source.locator("a.original")
+    assert link.get_attribute("href") == "/tai-lieu/nha-van-hoa.pdf#page=2" and "trang 2" in link.inner_text()
+    shot(page, "chat-cites-page-2")
+    with urllib.request.urlopen(app_server.url + "tai-lieu/nha-van-hoa.pdf", timeout=30) as response:
+        assert response.headers["content-type"] == "application/pdf" and response.read() == pdf.read_bytes()
+    for path in ("tai-lieu/..%2F..%2F..%2Fetc%2Fpasswd", "tai-lieu/%2Fetc%2Fpasswd", "tai-lieu/khong-co.pdf",
+                 f"tai-lieu/{DOC_000}x"):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(app_server.url + path, timeout=30)
+        assert refused.value.code == 404, path
+
+    page.get_by_role("tab", name="Tài liệu").click()
+    page.click("#delete-choice input")
+    page.fill("#delete-choice input", "nha-van-hoa")
+    page.get_by_role("option", name="nha-van-hoa.pdf").click()
+    page.click("#delete")
+    page.wait_for_function("() => document.querySelector('#delete-status').innerText.includes('Đã xóa')")
+    with pytest.raises(urllib.error.HTTPError):  # no longer indexed: no longer served
+        urllib.request.urlopen(app_server.url + "tai-lieu/nha-van-hoa.pdf", timeout=30)
+
+
 def test_unsupported_upload_is_refused_with_a_message(page, tmp_path):
-    bad = tmp_path / "bang.csv"
+    bad = tmp_path / "ban_ve.dwg"
     bad.write_text("a,b\n1,2\n", encoding="utf-8")
     page.get_by_role("tab", name="Tài liệu").click()
     page.set_input_files("#upload input[type=file]", str(bad))
@@ -187,7 +222,7 @@ def test_unsupported_upload_is_refused_with_a_message(page, tmp_path):
     page.click("#index-upload")
     page.wait_for_function("() => /không hỗ trợ|Invalid file type|không hợp lệ|Chưa chọn/i.test("
                            "document.body.innerText)", timeout=30_000)
-    assert "bang.csv" not in page.inner_text("#documents")
+    assert "ban_ve.dwg" not in page.inner_text("#documents")
 
 
 def test_a_document_carrying_markup_renders_inert(page, tmp_path):
@@ -274,6 +309,7 @@ def test_refuses_public_address_without_credentials(tmp_path):
 
 
 def test_public_address_with_credentials_asks_for_them(seeds_index, tmp_path):
+    import urllib.error
     import urllib.request
 
     server = start_app(seeds_index, tmp_path / "data", "--host", "0.0.0.0",
@@ -282,6 +318,9 @@ def test_public_address_with_credentials_asks_for_them(seeds_index, tmp_path):
         with urllib.request.urlopen(server.url) as resp:
             body = resp.read().decode("utf-8", "replace")
         assert "login" in body.lower() or "auth" in body.lower()
+        with pytest.raises(urllib.error.HTTPError) as refused:  # originals too need the password
+            urllib.request.urlopen(server.url + f"tai-lieu/{DOC_000}")
+        assert refused.value.code == 401
         from gradio_client import Client
 
         with pytest.raises(Exception):

@@ -258,3 +258,16 @@ def test_refusal_is_refitted_across_domains_and_scored_where_it_was_not_fitted()
     table = news_qa.table(rows, {"accented": fitted["accented"]["threshold"]})
     assert {"news/dev/accented", "news/test/as written", "xquad/all/accented"} <= set(table)
     assert "refusal F1" in news_qa.format_table(table)
+
+
+def test_ocr_benchmark_on_a_tiny_sample(tmp_path):
+    import ocr
+
+    assert ocr.edit_distance(list("kitten"), list("sitting")) == 3 and ocr.edit_distance([], list("ab")) == 2
+    assert ocr.accuracy("Hoà bình", "Hòa bình") == (1 - 2 / 8, 1.0)  # tone placement is not an error
+    result = ocr.run(1, passages=2, json_path=tmp_path / "ocr.json")
+    assert (tmp_path / "ocr.json").exists()
+    clean = result["qualities"]["clean 300 dpi"]
+    assert clean["pages"] == 1 and clean["syllable_accuracy"] > 0.9 and clean["pages_per_second"] > 0
+    assert result["retrieval"]["original"] > 0 and "clean 300 dpi / original" in result["retrieval"]
+    assert "syll acc" in ocr.format_report(result)

@@ -9,7 +9,7 @@ import pytest
 from helpers import DOC_000, DOC_004, EMPTY_QUESTION, REFUSAL, SEEDS, clean_env, run_cli, write
 
 CITATION_KEYS = {"marker", "doc_id", "title", "source", "text", "start", "end", "score"}
-PASSAGE_KEYS = {"doc_id", "title", "source", "text", "start", "end", "score"}
+PASSAGE_KEYS = {"doc_id", "title", "source", "text", "start", "end", "score", "location"}
 QUESTION = "Quận Hoàn Kiếm bổ nhiệm bao nhiêu Chủ tịch UBND phường?"
 
 

@@ -10,7 +10,7 @@ from assistant.retrieval import Query, Retriever, _min_max
 from assistant.store import top_positive as _top
 from helpers import DOC_000, DOC_004, STORES, open_assistant, write
 
-FIELDS = ("doc_id", "title", "source", "text", "start", "end", "score")
+FIELDS = ("doc_id", "title", "source", "text", "start", "end", "score", "location")
 
 
 @pytest.mark.parametrize("question, doc_id, snippet", [
