@@ -59,3 +59,9 @@ def test_a_one_word_name_the_passages_never_use_is_missing_but_not_another_of_it
     assert missing_names("Lũ lụt ở Huế làm bao nhiêu người chết?", passages) == (True, False)
     assert missing_names("Lũ lụt ở Hà Nội làm bao nhiêu người chết?", passages) == (False, False)
     assert missing_names("Hoàn Kiếm ở đâu?", passages) == (False, False)
+
+
+def test_english_with_a_vietnamese_term_in_it_is_still_english():
+    assert is_english("What is male andropause (tắc dục nam) according to Prof. Louis Gooren?")
+    assert is_english("Where was schoolgirl Ha Thi Van Anh attacked?")
+    assert not is_english("Ai là CEO của Microsoft?")
