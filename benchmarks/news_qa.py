@@ -260,10 +260,15 @@ def write_refusal(fitted: dict, require_type: tuple[str, ...]) -> None:
     write_model("refusal", content)
 
 
-def collect(distractors: int, limit_xquad: int | None, progress: bool = True) -> list[dict]:
+def collect(distractors: int, limit_xquad: int | None, progress: bool = True,
+            limit_news: int | None = None) -> list[dict]:
+    import random
+
     from calibrate_refusal import half_index
 
     questions = load_set()
+    if limit_news:
+        questions = random.Random(0).sample(questions, min(limit_news, len(questions)))
     rows = ask_rows(news_index(questions, distractors), questions, "news", progress)
     groups, _, (xq_assistant, _, _) = half_index(make_config(), load_passages(), distractors)
     rows += ask_rows(xq_assistant, xquad_questions(groups, limit_xquad), "xquad", progress)
@@ -274,6 +279,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--distractors", type=int, default=1000)
     parser.add_argument("--limit-xquad", type=int, help="a fixed random sample of XQuAD-vi questions")
+    parser.add_argument("--limit-news", type=int, help="a fixed random sample of the news set's questions")
     parser.add_argument("--rows", help="reuse rows saved by an earlier run (JSON) instead of asking")
     parser.add_argument("--json", help="where to save the rows and table")
     parser.add_argument("--require-type", default=",".join(load().require_type),
@@ -284,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.rows:
         rows = json.loads(Path(args.rows).read_text(encoding="utf-8"))["rows"]
     else:
-        rows = collect(args.distractors, args.limit_xquad)
+        rows = collect(args.distractors, args.limit_xquad, limit_news=args.limit_news)
     t = table(rows, load().thresholds)
     print("Product as it is:\n" + format_table(t))
     require = tuple(x for x in args.require_type.split(",") if x)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -28,6 +29,7 @@ import calibrate_answer  # noqa: E402
 import calibrate_refusal  # noqa: E402
 import calibrate_verification  # noqa: E402
 import long_documents  # noqa: E402
+import news_qa  # noqa: E402
 import ocr  # noqa: E402
 import retrieval  # noqa: E402
 import speed  # noqa: E402
@@ -46,6 +48,10 @@ def run(quick: bool = False, large: bool = False) -> dict:
         ("long documents", lambda: long_documents.run(1000, limit_questions=questions, json_path=out)),
         ("sentence choice", lambda: calibrate_answer.run(json_path=out, limit_questions=questions)),
         ("refusal", lambda: calibrate_refusal.run(json_path=out, limit_questions=questions)),
+        ("answers and refusals on XQuAD-vi and the news QA set", lambda: news_qa.main(
+            ["--distractors", "1000"] + (["--limit-xquad", "20", "--limit-news", "20", "--json",
+                                           str(Path(tempfile.gettempdir()) / "news-qa-quick.json")]
+                                         if quick else []))),
         ("verification threshold", lambda: calibrate_verification.run(limit_questions=questions, json_path=out)),
         ("verification cost", lambda: print(verification.format_report(verification.run(200 if quick else 2000)))),
         ("speed", lambda: speed.run([("n1000", retrieval.default_index_dir(1000, 600, 1, None))],
