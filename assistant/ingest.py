@@ -42,8 +42,15 @@ class Problem:
         return f"{self.name}: {self.reason}"
 
 
-def load_documents(paths: list[str | os.PathLike]) -> tuple[list[Document], list[Problem]]:
-    """Read every supported file under `paths`; ids are paths relative to the folder given."""
+SYMLINK_OUTSIDE = ("liên kết tượng trưng trỏ ra ngoài thư mục được lập chỉ mục, đã bỏ qua "
+                   "(dùng --follow-symlinks để cho phép)")
+
+
+def load_documents(paths: list[str | os.PathLike], *, follow_symlinks: bool = False
+                   ) -> tuple[list[Document], list[Problem]]:
+    """Read every supported file under `paths`; ids are paths relative to the folder given. A symlink
+    that resolves outside the folder it was found in is skipped and reported unless `follow_symlinks`
+    (a `passwd.txt -> /etc/passwd` must not become searchable by whoever can ask questions)."""
     documents: list[Document] = []
     problems: list[Problem] = []
     seen: set[str] = set()
@@ -52,7 +59,11 @@ def load_documents(paths: list[str | os.PathLike]) -> tuple[list[Document], list
         if not root.exists():
             problems.append(Problem(str(raw), "không tồn tại"))
             continue
+        inside = root.resolve()
         for path, rel_id in _walk(root):
+            if not follow_symlinks and path.is_symlink() and not path.resolve().is_relative_to(inside):
+                problems.append(Problem(rel_id, SYMLINK_OUTSIDE))
+                continue
             try:
                 for doc in _read(path, rel_id):
                     if doc.doc_id in seen:
@@ -167,12 +178,20 @@ def _html(markup: str) -> tuple[str | None, str]:
 
 
 def _pdf_text(path: Path) -> str:
+    import logging
+    import warnings
+
     from pypdf import PdfReader
 
-    reader = PdfReader(str(path))
-    if reader.is_encrypted:
-        raise ValueError("tệp PDF được mã hóa")
-    return "\n\n".join((page.extract_text() or "") for page in reader.pages)
+    # pypdf logs what it repairs ("EOF marker not found") straight to stderr; a file it cannot read
+    # still raises, and becomes a reported Problem.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reader = PdfReader(str(path))
+        if reader.is_encrypted:
+            raise ValueError("tệp PDF được mã hóa")
+        return "\n\n".join((page.extract_text() or "") for page in reader.pages)
 
 
 def _docx(path: Path) -> tuple[str | None, str]:

@@ -128,6 +128,10 @@ class IndexStore:
         self.path = path
         try:
             self.manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+            manifest_ok = isinstance(self.manifest["embedding"]["model"], str) and isinstance(
+                self.manifest["documents"], dict)
+            if not manifest_ok:  # valid JSON, but not a manifest
+                raise ValueError("manifest.json thiếu thông tin")
             self.documents: dict[str, Document] = {}
             with (path / "documents.jsonl").open(encoding="utf-8") as handle:
                 for line in handle:
@@ -150,7 +154,7 @@ class IndexStore:
             self.df_folded: dict[str, int] = stats["df_folded"]
             self.restorer = (DiacriticRestorer.from_dict(stats["restore"]) if "restore" in stats else
                              DiacriticRestorer.from_corpus([syllables(self.chunk_text(i)) for i in range(len(self.chunks))]))
-        except (OSError, ValueError, KeyError, RuntimeError) as exc:
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RuntimeError) as exc:
             raise IndexStoreError(f"Chỉ mục tại {path} bị hỏng hoặc không đọc được ({exc}). Hãy xây dựng lại.") from None
         if self.vectors.ntotal != len(self.chunks):
             raise IndexStoreError(f"Chỉ mục tại {path} không nhất quán. Hãy xây dựng lại.")
