@@ -187,17 +187,26 @@ def test_questions_that_are_not_text(seeds_index, seeds_assistant):
     assert "35 Phó Chủ tịch" in answer.text
 
 
-def test_history_is_bounded_so_no_question_stalls(seeds_assistant):
+def _timed(bot, question, history=None):
     started = time.perf_counter()
-    answer = seeds_assistant.ask("Còn Phó Chủ tịch thì sao?", history=[("Quận Hoàn Kiếm bổ nhiệm " * 4200, "")])
-    assert time.perf_counter() - started < 3 and "Đã bỏ qua 1 lượt" in answer.notice
+    answer = bot.ask(question, history)
+    return answer, time.perf_counter() - started
+
+
+def test_history_is_bounded_so_no_question_stalls(seeds_assistant):
+    """These took 22 s and 353 s; now as long as a question without history (the machine may be busy:
+    compared with one asked just before)."""
+    follow_up = "Còn Phó Chủ tịch thì sao?"
+    _, plain = _timed(seeds_assistant, follow_up)
+    answer, took = _timed(seeds_assistant, follow_up, [("Quận Hoàn Kiếm bổ nhiệm " * 4200, "")])
+    assert took < 2 * plain + 1 and "Đã bỏ qua 1 lượt" in answer.notice, (took, plain)
 
     megabyte = [("Quận Hoàn Kiếm " * 70_000, "Trả lời " * 60_000)]
     many = [(f"Câu hỏi số {i}", "Trả lời.") for i in range(200_000)]
     for history in (megabyte, many, megabyte + [(QUESTION, "16 Chủ tịch [1].")]):
-        started = time.perf_counter()
-        answer = seeds_assistant.ask("Còn Phó Chủ tịch thì sao?", history)
-        assert time.perf_counter() - started < 3, len(history)
+        _, plain = _timed(seeds_assistant, follow_up)
+        answer, took = _timed(seeds_assistant, follow_up, history)
+        assert took < 2 * plain + 1, (len(history), took, plain)
     assert "35 Phó Chủ tịch" in answer.text and "Đã bỏ qua 1 lượt" in answer.notice
     # an ordinary follow-up is unaffected
     answer = seeds_assistant.ask("Còn Phó Chủ tịch thì sao?", [(QUESTION, "16 Chủ tịch [1].")])
@@ -221,16 +230,21 @@ def test_corrupt_generation_or_manifest_on_open(seeds_index, tmp_path, damage):
     else:
         shutil.rmtree(gen)
     with pytest.raises(IndexStoreError, match="bị hỏng|Chưa có chỉ mục"):
-        Assistant(index_dir=index_dir)
+        Assistant(index_dir=index_dir).ask(QUESTION)
     proc = run_cli("ask", QUESTION, "--index-dir", str(index_dir))
     one_line_error(proc, 5, "bị hỏng" if damage != "missing-generation" else "Chưa có chỉ mục")
-    # indexing the documents again repairs it (the documents are the sources of truth)
-    result = Assistant(index_dir=index_dir, open_now=False).index([SEEDS])
-    assert set(result.report.added) | set(result.report.changed) or result.report.documents == 2
+    # rebuilding, as the message says, repairs it (the documents are the sources of truth)
+    if damage != "missing-generation":
+        assert "--rebuild" in proc.stderr
+    result = Assistant(index_dir=index_dir, open_now=False).index([SEEDS], rebuild=True)
+    assert result.report.documents == 2
     assert "16 Chủ tịch" in Assistant(index_dir=index_dir).ask(QUESTION).text
 
 
 # -- kill -9 during builds, over both stores -----------------------------------------------------
+MILVUS_KILL_CPU_SECONDS = (1.5, 3.5, 5.5)
+
+
 def _store_env(store: str, tmp_path: Path) -> dict:
     if store == "faiss":
         return clean_env()
@@ -239,13 +253,13 @@ def _store_env(store: str, tmp_path: Path) -> dict:
 
 def _index_then_kill(args: list[str], env: dict, trigger, timeout: float = 300) -> bool:
     """Start `assistant index`, SIGKILL its whole process group (Milvus Lite's server included) once
-    `trigger(elapsed)` says so; whether it was killed before it finished."""
+    `trigger(pid)` says so; whether it was killed before it finished."""
     proc = subprocess.Popen([*CLI, "index", *args], env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     started = time.monotonic()
     try:
         while proc.poll() is None:
-            if trigger(time.monotonic() - started):
+            if trigger(proc.pid):
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(30)
                 return True
@@ -259,14 +273,24 @@ def _index_then_kill(args: list[str], env: dict, trigger, timeout: float = 300) 
             pass
 
 
+def _cpu_seconds(pid: int) -> float:
+    """CPU time the process has used: progress through a build whatever else the machine is doing."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _faiss_triggers(index_dir: Path):
-    def building(_elapsed):
+    def building(_pid):
         return any(index_dir.glob(".building-*"))
 
-    def writing_bm25(_elapsed):
+    def writing_bm25(_pid):
         return any(index_dir.glob(".building-*/vectors.faiss"))
 
-    return [("starting", lambda elapsed: elapsed > 1.0), ("embedding", building), ("writing BM25", writing_bm25)]
+    return [("starting", lambda pid: _cpu_seconds(pid) > 0.5), ("embedding", building),
+            ("writing BM25", writing_bm25)]
 
 
 @pytest.mark.parametrize("store", ["faiss", "milvus"])
@@ -278,12 +302,12 @@ def test_kill_9_at_several_points_of_a_build(seeds_index, tmp_path, store):
     else:
         proc = run_cli("index", str(SEEDS), "--index-dir", str(index_dir), env=env)
         assert proc.returncode == 0, proc.stderr[-2000:]
-    bulletins = make_bulletins(tmp_path / "bulletins", 60)
+    bulletins = make_bulletins(tmp_path / "bulletins", 30)
     args = [str(SEEDS), str(bulletins), "--index-dir", str(index_dir)]
     if store == "faiss":
         triggers = _faiss_triggers(index_dir)
-    else:  # Milvus keeps no files to watch: kill at several times after the start instead
-        triggers = [(f"{t} s", lambda elapsed, t=t: elapsed > t) for t in (2.0, 5.0, 8.0)]
+    else:  # no files to watch: kill after several amounts of CPU time instead (loading, embedding, writing)
+        triggers = [(f"{t} s CPU", lambda pid, t=t: _cpu_seconds(pid) > t) for t in MILVUS_KILL_CPU_SECONDS]
     interrupted = []
     for name, trigger in triggers:
         killed = _index_then_kill(args, env, trigger)
@@ -297,12 +321,12 @@ def test_kill_9_at_several_points_of_a_build(seeds_index, tmp_path, store):
     assert len(interrupted) >= 2, interrupted
     proc = run_cli("index", *args, env=env)  # and the next build completes from there
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert "62 tài liệu" in proc.stdout, proc.stdout
+    assert "32 tài liệu" in proc.stdout, proc.stdout
     overrides = {} if store == "faiss" else {"store.backend": "milvus", "store.uri": env["ASSISTANT_STORE_URI"]}
     from assistant import Assistant, load_config
 
     bot = Assistant(index_dir=index_dir, config=load_config(overrides=overrides, environ={}))
-    assert set(bot.documents()) == SEED_IDS | {f"ban_tin_{i:03d}.txt" for i in range(1, 61)}
+    assert set(bot.documents()) == SEED_IDS | {f"ban_tin_{i:03d}.txt" for i in range(1, 31)}
     assert "16 Chủ tịch" in bot.ask(QUESTION).text
 
 
