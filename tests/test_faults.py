@@ -433,7 +433,7 @@ def test_milvus_server_going_away_between_two_questions(tmp_path):
 
 
 # -- the web app -----------------------------------------------------------------------------------
-from test_app import browser, start_app, stop, upload  # noqa: E402,F401  (browser: a fixture)
+from test_app import browser, start_app, stop  # noqa: E402,F401  (browser: a fixture)
 
 UPLOAD_MB = "0.05"  # a small limit, so the size refusal is cheap to reach
 
@@ -456,6 +456,24 @@ def app_page(browser, small_app):
     pg.wait_for_selector("#question textarea", timeout=60_000)
     yield pg
     context.close()
+
+
+def upload(page, *files: Path) -> str:
+    """Upload through the documents tab; the status once it has changed from the previous one."""
+    page.get_by_role("tab", name="Tài liệu").click()
+    before = page.inner_text("#upload-status")
+    page.set_input_files("#upload input[type=file]", [str(f) for f in files])
+    page.wait_for_timeout(500)
+    page.click("#index-upload")
+    try:
+        page.wait_for_function("b => { const t = document.querySelector('#upload-status').innerText; return t !== b "
+                               "&& /Đã thêm|Bỏ qua|Không lập|Chưa chọn/.test(t) && !/Đang|^\\s*[0-9.]+s/.test(t); }",
+                               arg=before, timeout=180_000)
+    except Exception:
+        raise AssertionError(f"upload status stayed {page.inner_text('#upload-status')!r} (before: {before!r})")
+    status = page.inner_text("#upload-status")
+    page.get_by_role("tab", name="Hỏi đáp").click()
+    return status
 
 
 def _documents(page) -> str:
@@ -509,15 +527,13 @@ def test_an_upload_never_silently_replaces_a_document(app_page, small_app, tmp_p
     assert "16 Chủ tịch" in data["text"] and data["citations"][0]["doc_id"] == DOC_000  # the seed is whole
 
     # two files whose names sanitise to the same name, in one batch: both kept
-    (tmp_path / "a").mkdir()
-    (tmp_path / "b").mkdir()
-    first, second = tmp_path / "a" / "báo cáo?.txt", tmp_path / "b" / "báo cáo*.txt"
+    first, second = tmp_path / "Bao Cao.TXT", tmp_path / "Bao Cao.txt"
     first.write_text("Báo cáo thứ nhất: phường Hàng Đào trồng 120 cây xanh.\n", encoding="utf-8")
     second.write_text("Báo cáo thứ hai: phường Hàng Gai sửa 45 ngõ.\n", encoding="utf-8")
     status = upload(page, first, second)
-    assert "Đã thêm 2" in status and "«báo cáo_-2.txt»" in status, status
-    assert (uploads / "báo cáo_.txt").read_text(encoding="utf-8").startswith("Báo cáo thứ nhất")
-    assert (uploads / "báo cáo_-2.txt").read_text(encoding="utf-8").startswith("Báo cáo thứ hai")
+    assert "Đã thêm 2" in status and "«Bao Cao-2.txt»" in status, status
+    assert (uploads / "Bao Cao.txt").read_text(encoding="utf-8").startswith("Báo cáo thứ nhất")
+    assert (uploads / "Bao Cao-2.txt").read_text(encoding="utf-8").startswith("Báo cáo thứ hai")
 
     # replacing is an explicit action
     first.write_text("Báo cáo thứ nhất, bản sửa: phường Hàng Đào trồng 150 cây xanh.\n", encoding="utf-8")
@@ -525,7 +541,7 @@ def test_an_upload_never_silently_replaces_a_document(app_page, small_app, tmp_p
     page.check("#replace-existing input")
     status = upload(page, first)
     assert "Đã thêm 0, cập nhật 1" in status, status
-    assert "150 cây" in (uploads / "báo cáo_.txt").read_text(encoding="utf-8")
+    assert "150 cây" in (uploads / "Bao Cao.txt").read_text(encoding="utf-8")
     assert not list(uploads.glob(".*"))
 
 
