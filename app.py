@@ -214,8 +214,10 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             try:
                 result = assistant.index(batch.paths, replace=False, progress=step)
                 r = result.report
+                names = [*r.added, *r.changed]
+                listed = f": {', '.join(names[:5])}{', …' if len(names) > 5 else ''}" if names else ""
                 messages.insert(0, f"Đã thêm {len(r.added)}, cập nhật {len(r.changed)} tài liệu "
-                                   f"({r.embedded} đoạn mới được nhúng). Có thể hỏi ngay.")
+                                   f"({r.embedded} đoạn mới được nhúng){listed}. Có thể hỏi ngay.")
                 failed = [p.name for p in result.problems]
                 messages += [f"Bỏ qua «{batch.original_name(p.name)}»: {p.reason}" for p in result.problems]
             except AssistantError as exc:
