@@ -154,10 +154,6 @@ class Assistant:
             yield
         except OSError as exc:
             raise index_os_error(exc, self.backend.where) from None
-        except RuntimeError as exc:  # faiss reports a failed write as a C++ error, without errno
-            if "write" not in str(exc).lower():
-                raise
-            raise index_os_error(OSError(_write_errno(self.index_dir), str(exc)), self.backend.where) from None
 
     def documents(self) -> dict[str, dict]:
         """Indexed documents by id, with title, source, chunk count and time indexed."""
@@ -229,17 +225,6 @@ class Assistant:
                          or len(content) <= FOLLOW_UP_MAX_TERMS):
             return f"{previous} {question}", question
         return question, None
-
-
-def _write_errno(folder: Path) -> int:
-    """Why a write without an errno failed: almost always a full disk."""
-    import errno
-    import shutil
-
-    for part in (folder, *folder.parents):
-        if part.is_dir():
-            return errno.ENOSPC if shutil.disk_usage(part).free < 1_000_000 else errno.EIO
-    return errno.EIO
 
 
 def _text(value) -> str:

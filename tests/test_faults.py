@@ -623,3 +623,60 @@ def test_a_bounded_stress_run_has_no_errors(small_app):
     print("\n" + stress.format_table(result))
     assert result["errors"] == 0, result["error_samples"]
     assert result["requests"] == 400 and result["p95"] < 15
+
+
+def test_web_questions_with_huge_history_or_broken_text_stall_nothing(small_app):
+    """Through `/ask`: a 1 MB history is answered as fast as none and does not hold up a question
+    sent at the same time; a lone surrogate gets a message instead of a broken stream."""
+    import threading
+
+    import httpx
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import stress
+
+    follow_up = "Còn Phó Chủ tịch thì sao?"
+    with httpx.Client(timeout=120) as client:
+        started = time.perf_counter()
+        stress.ask(client, small_app.url, QUESTION)
+        plain = time.perf_counter() - started
+        timings = {}
+
+        def heavy():
+            t0 = time.perf_counter()
+            data = stress.ask(httpx.Client(timeout=120), small_app.url, follow_up,
+                              [["Quận Hoàn Kiếm bổ nhiệm " * 45_000, "Trả lời"]])
+            timings["heavy"] = (time.perf_counter() - t0, data)
+
+        thread = threading.Thread(target=heavy)
+        thread.start()
+        t0 = time.perf_counter()
+        normal = stress.ask(client, small_app.url, QUESTION)
+        timings["normal"] = time.perf_counter() - t0
+        thread.join(120)
+        assert "16 Chủ tịch" in normal["text"]
+        took, data = timings["heavy"]
+        assert "Đã bỏ qua 1 lượt" in data["notice"] and "35 Phó Chủ tịch" in data["text"]
+        assert took < 3 * plain + 2 and timings["normal"] < 3 * plain + 2, (timings, plain)
+
+        broken = stress.ask(client, small_app.url, "Chủ tịch \ud800 là ai?")
+        assert broken["refused"] and "UTF-8" in broken["text"]
+
+
+def test_chat_refuses_a_pasted_100_kb_message_without_keeping_it_or_breaking(app_page):
+    page = app_page
+    page.evaluate("() => { const box = document.querySelector('#question textarea');"
+                  "box.value = 'Quận Hoàn Kiếm bổ nhiệm '.repeat(4200); box.dispatchEvent(new Event('input')); }")
+    page.press("#question textarea", "Enter")
+    page.wait_for_function("() => /quá dài/.test(document.querySelector('#chat').innerText)", timeout=60_000)
+    from test_app import ask
+
+    assert "16 Chủ tịch" in ask(page, QUESTION)
+    follow = ask(page, "Còn Phó Chủ tịch thì sao?")  # the history holds the question above, not the paste
+    assert "35 Phó Chủ tịch" in follow and "Đã bỏ qua" not in page.inner_text("#chat")
+    page.evaluate("() => { const box = document.querySelector('#question textarea');"
+                  "box.value = 'Chủ tịch \\uD800 là ai?'; box.dispatchEvent(new Event('input')); }")
+    page.press("#question textarea", "Enter")
+    page.wait_for_function("() => /Lỗi: Câu hỏi chứa byte không phải UTF-8/.test("
+                           "document.querySelector('#chat').innerText)", timeout=60_000)
+    assert "16 Chủ tịch" in ask(page, "Quận Hoàn Kiếm bổ nhiệm bao nhiêu Chủ tịch UBND phường?")  # still works
