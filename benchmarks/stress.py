@@ -38,7 +38,8 @@ QUESTIONS = [
 
 def ask(client, base: str, question: str, history: list | None = None) -> dict:
     """One question through Gradio's HTTP API: POST starts it, the event stream carries the answer."""
-    r = client.post(f"{base}gradio_api/call/ask", json={"data": [question, history or []]})
+    body = json.dumps({"data": [question, history or []]})  # ASCII escapes: any str, even a lone surrogate
+    r = client.post(f"{base}gradio_api/call/ask", content=body, headers={"content-type": "application/json"})
     r.raise_for_status()
     event_id = r.json()["event_id"]
     event = None

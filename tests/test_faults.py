@@ -645,7 +645,7 @@ def test_web_questions_with_huge_history_or_broken_text_stall_nothing(small_app)
         def heavy():
             t0 = time.perf_counter()
             data = stress.ask(httpx.Client(timeout=120), small_app.url, follow_up,
-                              [["Quận Hoàn Kiếm bổ nhiệm " * 45_000, "Trả lời"]])
+                              [["Quan Hoan Kiem bo nhiem " * 42_000, "Tra loi"]])  # 1 MB, under the body cap
             timings["heavy"] = (time.perf_counter() - t0, data)
 
         thread = threading.Thread(target=heavy)
@@ -679,4 +679,4 @@ def test_chat_refuses_a_pasted_100_kb_message_without_keeping_it_or_breaking(app
     page.press("#question textarea", "Enter")
     page.wait_for_function("() => /Lỗi: Câu hỏi chứa byte không phải UTF-8/.test("
                            "document.querySelector('#chat').innerText)", timeout=60_000)
-    assert "16 Chủ tịch" in ask(page, "Quận Hoàn Kiếm bổ nhiệm bao nhiêu Chủ tịch UBND phường?")  # still works
+    assert "27/2/2025" in ask(page, "Kỳ họp thứ 17 HĐND quận Hoàn Kiếm diễn ra khi nào?")  # the chat goes on
