@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 
 
 class AssistantError(Exception):
@@ -64,6 +65,9 @@ KEPT = "Chỉ mục trước đó vẫn nguyên vẹn."
 def index_os_error(exc: OSError, where: str | os.PathLike) -> IndexStoreError:
     """An OSError met while building or opening an index, as the one-line message a user can act on."""
     code = exc.errno
+    short_write = re.search(r"\d+ requested and \d+ written", str(exc))  # numpy's tofile on a full disk
+    if code is None and (short_write or _nearly_full(where)):
+        code = errno.ENOSPC
     if code in (errno.ENOSPC, errno.EDQUOT):
         return DiskFullError(f"Hết dung lượng đĩa khi ghi chỉ mục vào {where}. Hãy giải phóng dung lượng rồi "
                              f"chạy lại. {KEPT}")
@@ -75,6 +79,17 @@ def index_os_error(exc: OSError, where: str | os.PathLike) -> IndexStoreError:
         return IndexLocationError(f"Thư mục chỉ mục {where} không dùng được: đường dẫn này (hoặc một thư mục cha "
                                   f"của nó) là một tệp chứ không phải thư mục. Hãy chọn --index-dir khác.")
     return IndexStoreError(f"Lỗi hệ thống tệp với chỉ mục tại {where}: {exc.strerror or exc}. {KEPT}")
+
+
+def _nearly_full(where: str | os.PathLike) -> bool:
+    """Whether the file system holding `where` has (almost) no room left."""
+    import shutil
+    from pathlib import Path
+
+    for part in (Path(where), *Path(where).parents):
+        if part.is_dir():
+            return shutil.disk_usage(part).free < 64 * 1024
+    return False
 
 
 def check_index_dir(path: str | os.PathLike) -> None:

@@ -35,6 +35,11 @@ def test_os_errors_become_one_line_messages(code, kind, words):
     assert type(error) is kind and words in str(error) and "\n" not in str(error) and "/chi-muc" in str(error)
 
 
+def test_a_short_write_is_a_full_disk():
+    error = errors.index_os_error(OSError("4102 requested and 3040 written"), "/chi-muc")
+    assert isinstance(error, errors.DiskFullError)
+
+
 def test_index_dir_below_a_file_is_refused(tmp_path):
     a_file = tmp_path / "tep"
     a_file.write_text("x")
