@@ -104,7 +104,8 @@ def test_replace_keeps_the_old_file_until_indexed_and_failures_leave_nothing(tmp
     batch = UploadBatch(folder, 10_000, existing={"x.txt"}, replace=True)
     batch.add(_source(tmp_path, "x.txt", "mới"), "x.txt")
     batch.finish(failed=[])
-    assert (folder / "x.txt").read_text(encoding="utf-8") == "mới" and sorted(p.name for p in folder.iterdir()) == ["x.txt"]
+    assert (folder / "x.txt").read_text(encoding="utf-8") == "mới"
+    assert sorted(p.name for p in folder.iterdir()) == ["x.txt"]
 
     batch = UploadBatch(folder, 10_000, existing={"x.txt"})
     batch.add(_source(tmp_path, "w.txt", "w"), "w.txt")
