@@ -27,11 +27,14 @@ from fastapi import HTTPException, Request  # noqa: E402
 from fastapi.responses import FileResponse  # noqa: E402
 from fastapi.routing import APIRoute  # noqa: E402
 
+from starlette.middleware import Middleware  # noqa: E402
+
 from assistant import Answer, Assistant, AssistantError  # noqa: E402
 from assistant import feedback, server  # noqa: E402
 from assistant.config import load_config  # noqa: E402
+from assistant.http_guards import SecurityHeaders  # noqa: E402
 from assistant.locations import describe  # noqa: E402
-from assistant.uploads import UPLOAD_TYPES, save_upload  # noqa: E402
+from assistant.uploads import UPLOAD_TYPES, UploadBatch, megabytes  # noqa: E402
 
 TITLE = "Trợ lý hỏi đáp tài liệu"
 DESCRIPTION = "Đặt câu hỏi bằng tiếng Việt về các tài liệu đã lập chỉ mục; mỗi ý trong câu trả lời dẫn tới đoạn nguồn."
@@ -57,6 +60,11 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~])")
 def _plain(text: str) -> str:
     """Text shown as text: HTML escaped, Markdown syntax neutralised."""
     return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+
+
+def _valid(text: str) -> str:
+    """Text that can be sent to the browser (a lone surrogate would break the stream's JSON)."""
+    return text.encode("utf-8", "replace").decode("utf-8")
 
 
 def _anchor(turn: int, marker: int) -> str:
@@ -172,7 +180,10 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             return
         n = len(turns) + 1
         history = [(t["question"], t["answer"]["text"]) for t in turns]
-        chat = [*chat, {"role": "user", "content": html.escape(message)}, {"role": "assistant", "content": "…"}]
+        limit = assistant.config.answer.max_question_chars
+        shown_question = _valid(message if len(message) <= limit else message[:200] + "…")
+        chat = [*chat, {"role": "user", "content": html.escape(shown_question)},
+                {"role": "assistant", "content": "…"}]
         yield chat, gr.skip(), "", turns
         shown, answer = "", None
         try:
@@ -185,6 +196,10 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                     answer = item
         except AssistantError as exc:
             chat[-1] = {"role": "assistant", "content": _plain(f"Lỗi: {exc}")}
+            yield chat, gr.skip(), "", turns
+            return
+        if len(message) > limit:  # refused as too long: kept out of the history the next questions carry
+            chat[-1] = {"role": "assistant", "content": render_answer(answer.text, n, answer)}
             yield chat, gr.skip(), "", turns
             return
         turns = [*turns, {"n": n, "question": message, "history": history, "answer": answer.to_dict(),
@@ -222,35 +237,42 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         rows = document_rows(assistant)
         return rows, gr.update(choices=[r[1] for r in rows], value=None)
 
-    def upload(files, progress=gr.Progress()):
+    def upload(files, replace=False, progress=gr.Progress()):
+        """Store and index the chosen files. A name already indexed is kept beside it under a suffixed
+        name unless `replace` is ticked; whatever fails to index is removed from the uploads folder."""
         files = files or []
         if not files:
             rows, choices = refresh()
             return rows, choices, "Chưa chọn tệp nào.", None
-        saved, messages = [], []
+        batch = UploadBatch(uploads_dir, max_bytes, assistant.documents(), replace=bool(replace))
         for f in files:
             path = getattr(f, "name", None) or str(f)
-            original = getattr(f, "orig_name", None) or Path(path).name
-            try:
-                saved.append(save_upload(path, original, uploads_dir, max_bytes))
-            except (AssistantError, OSError) as exc:
-                messages.append(f"Bỏ qua {exc}")
-        if saved:
+            batch.add(path, getattr(f, "orig_name", None) or Path(path).name)
+        messages = batch.messages
+        if batch.stored:
             progress(0, desc="Đang lập chỉ mục…")
 
             def step(done: int, total: int) -> None:
                 progress(done / max(total, 1), desc=f"Đang nhúng {done}/{total} đoạn")
 
+            failed = None
             try:
-                result = assistant.index(saved, replace=False, progress=step)
+                result = assistant.index(batch.paths, replace=False, progress=step)
                 r = result.report
+                names = [*r.added, *r.changed]
+                listed = f": {', '.join(names[:5])}{', …' if len(names) > 5 else ''}" if names else ""
                 messages.insert(0, f"Đã thêm {len(r.added)}, cập nhật {len(r.changed)} tài liệu "
-                                   f"({r.embedded} đoạn mới được nhúng). Có thể hỏi ngay.")
-                messages += [f"{'Bỏ qua' if p.skipped else 'Lưu ý:'} {p}" for p in result.problems]
+                                   f"({r.embedded} đoạn mới được nhúng){listed}. Có thể hỏi ngay.")
+                failed = [p.name for p in result.problems if p.skipped]
+                messages += [f"Bỏ qua «{batch.original_name(p.name)}»: {p.reason}" if p.skipped
+                             else f"Lưu ý: {batch.original_name(p.name)}: {p.reason}" for p in result.problems]
             except AssistantError as exc:
                 messages.append(f"Không lập chỉ mục được: {exc}")
+            finally:
+                batch.finish(failed)
         rows, choices = refresh()
-        return rows, choices, "\n\n".join(_plain(m) for m in messages), None
+        hidden = str(uploads_dir.resolve()) + os.sep  # no server paths in messages
+        return rows, choices, "\n\n".join(_plain(m.replace(hidden, "")) for m in messages), None
 
     def delete(doc_id: str | None):
         if not doc_id:
@@ -268,9 +290,12 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         return rows, choices, _plain(message)
 
     def api_ask(question: str, history: list | None = None) -> dict:
-        """For programs (gradio_client): the answer as JSON; `history` is a list of [question, answer]."""
-        pairs = [(str(q), str(a)) for q, a in (history or [])]
-        return assistant.ask(question, pairs).to_dict()
+        """For programs (gradio_client): the answer as JSON; `history` is a list of [question, answer]
+        (bounded by the API: the newest turns that fit)."""
+        try:
+            return assistant.ask(question, history if isinstance(history, list) else None).to_dict()
+        except AssistantError as exc:
+            return Answer(_valid(str(exc)), refused=True).to_dict()
 
     with gr.Blocks(title=TITLE, fill_height=True) as demo:
         gr.Markdown(f"## {TITLE}\n{DESCRIPTION}")
@@ -299,8 +324,12 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             with gr.Tab("Tài liệu", id="documents"):
                 docs = gr.Dataframe(headers=DOC_HEADERS, value=lambda: document_rows(assistant), interactive=False,
                                     elem_id="documents", wrap=True)
-                uploader = gr.File(label=f"Tải lên ({', '.join(UPLOAD_TYPES)}; tối đa {settings.max_upload_mb:g} MB)",
-                                   file_count="multiple", file_types=list(UPLOAD_TYPES), elem_id="upload")
+                # No file_types / max_file_size for Gradio to enforce: its refusals are English toasts in
+                # binary "Mb"; the upload handler refuses other types and sizes in Vietnamese, in MB.
+                uploader = gr.File(label=f"Tải lên ({', '.join(UPLOAD_TYPES)}; tối đa {megabytes(max_bytes)})",
+                                   file_count="multiple", elem_id="upload")
+                replace_box = gr.Checkbox(label="Thay thế tài liệu cùng tên (nếu không, tệp mới được lưu "
+                                                "với tên khác)", value=False, elem_id="replace-existing")
                 upload_btn = gr.Button("Lập chỉ mục các tệp đã chọn", variant="primary", elem_id="index-upload")
                 upload_status = gr.Markdown(elem_id="upload-status")
                 with gr.Row():
@@ -315,12 +344,19 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         new.click(new_conversation, None, [chat, sources, box, turns, status], api_name=False)
         chat.like(on_like, [turns], [turns, status], api_name=False)
         send_comment.click(on_comment, [comment, turns], [comment, status], api_name=False)
-        upload_btn.click(upload, [uploader], [docs, chosen, upload_status, uploader], concurrency_limit=1,
+        upload_btn.click(upload, [uploader, replace_box], [docs, chosen, upload_status, uploader], concurrency_limit=1,
                          api_name=False)
         delete_btn.click(delete, [chosen], [docs, chosen, delete_status], concurrency_limit=1, api_name=False)
         demo.load(refresh, None, [docs, chosen], api_name=False)
         gr.api(api_ask, api_name="ask", concurrency_limit=limit)
     return demo
+
+
+def app_kwargs(settings) -> dict:
+    """For the FastAPI app Gradio creates: security headers on every route (routes mounted on it later
+    included), and request bodies bounded to ten uploads at the size limit."""
+    cap = int(settings.max_upload_mb * 1_000_000) * 10 + 1_000_000
+    return {"middleware": [Middleware(SecurityHeaders, max_body_bytes=cap)]}
 
 
 def _is_loopback(host: str) -> bool:
@@ -373,9 +409,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     demo = build_app(assistant)
     demo.queue(default_concurrency_limit=settings.concurrency)
-    demo.launch(server_name=settings.host, server_port=settings.port, auth=auth, share=False,
-                max_file_size=int(settings.max_upload_mb * 1_000_000), css=CSS, show_error=False,
-                app_kwargs=_app_kwargs(assistant))
+    demo.launch(server_name=settings.host, server_port=settings.port, auth=auth, share=False, css=CSS,
+                show_error=False, app_kwargs=app_kwargs(settings) | _app_kwargs(assistant))
     return 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
@@ -13,7 +14,7 @@ from . import store
 from .answering import EMPTY_QUESTION, NO_DOCUMENTS, TOO_LONG, Answer, ExtractiveAnswerer, IdfTable, is_stopword
 from .config import DEFAULT_INDEX_DIR, SEEDS_DIR, Config, load_config
 from .embeddings import get_embedder, model_id_for
-from .errors import IndexStoreError, IngestError
+from .errors import IndexStoreError, IngestError, QuestionError, check_index_dir, index_os_error
 from .generation import LLMAnswerer
 from .ingest import Problem, load_documents
 from .llms import LLM, get_llm
@@ -25,6 +26,14 @@ History = Sequence[tuple[str, str]] | None
 FOLLOW_UP_CUES = ("con ", "the con", "thi sao", "the nao", "vay ", "nguoi do", "ong ay", "ba ay", "ho ", "cai do",
                   "dieu do", "viec do", "no ")
 FOLLOW_UP_MAX_TERMS = 4
+# Conversation history is bounded so that no request can stall the others: the newest turns that fit,
+# each no longer than a question (answers up to HISTORY_ANSWER_CHARS), all together HISTORY_CHARS.
+HISTORY_TURNS = 6
+HISTORY_CHARS = 8_000
+HISTORY_ANSWER_CHARS = 4_000
+HISTORY_DROPPED = "Đã bỏ qua {n} lượt hội thoại trước quá dài khi hiểu câu hỏi này."
+INVALID_TEXT = ("Câu hỏi chứa byte không phải UTF-8 hoặc ký tự không hợp lệ (surrogate). "
+                "Hãy nhập lại câu hỏi dưới dạng văn bản Unicode.")
 
 
 @dataclass
@@ -58,6 +67,8 @@ class Assistant:
             self.config.index_dir = str(index_dir)
         self.index_dir = Path(self.config.index_dir)
         self.backend = store.backend_for(self.config)
+        if isinstance(self.backend, store.FaissBackend):
+            check_index_dir(self.index_dir)
         self.llm: LLM | None = get_llm(self.config)  # bad backend strings fail here, before any work
         self.prompts = Prompts(self.config.answer.prompts_dir) if self.llm else None
         self._loaded: _Loaded | None = None
@@ -76,7 +87,10 @@ class Assistant:
         return get_embedder(self.config.embedding)
 
     def _load(self) -> _Loaded:
-        opened = self.backend.open(expected_model=model_id_for(self.config.embedding))
+        try:
+            opened = self.backend.open(expected_model=model_id_for(self.config.embedding))
+        except OSError as exc:
+            raise index_os_error(exc, self.backend.where) from None
         idf = IdfTable(opened.n_chunks, opened.df, opened.df_folded)
         extractive = ExtractiveAnswerer(self.config.answer, idf, self.embedder)
         generator = LLMAnswerer(self.llm, self.config.answer, idf, extractive, self.prompts) if self.llm else None
@@ -110,14 +124,15 @@ class Assistant:
 
     # -- indexing -----------------------------------------------------------------------------
     def index(self, paths: Sequence[str | os.PathLike], *, replace: bool = True, rebuild: bool = False,
-              progress: Callable[[int, int], None] | None = None) -> IndexResult:
+              progress: Callable[[int, int], None] | None = None, follow_symlinks: bool = False) -> IndexResult:
         """Index files and folders. With `replace` the index then holds exactly these documents;
-        otherwise they are added to it (a document with the same id is updated)."""
-        documents, problems = load_documents(list(paths))
+        otherwise they are added to it (a document with the same id is updated). Symlinks leading
+        out of the folders given are skipped (and reported) unless `follow_symlinks`."""
+        documents, problems = load_documents(list(paths), follow_symlinks=follow_symlinks)
         if not documents:
             details = "; ".join(str(p) for p in problems) or "không có tệp nào"
             raise IngestError(f"Không có tài liệu nào lập chỉ mục được ({details}).")
-        with self._lock:
+        with self._lock, self._os_errors():
             report = self.backend.build(documents, self.embedder, self.config.chunking,
                                         replace=replace, rebuild=rebuild, progress=progress)
             loaded = self._loaded
@@ -126,11 +141,19 @@ class Assistant:
         return IndexResult(report, problems)
 
     def remove(self, doc_ids: Sequence[str]) -> store.BuildReport:
-        with self._lock:
+        with self._lock, self._os_errors():
             report = self.backend.build([], self.embedder, self.config.chunking, replace=False,
                                         remove=list(doc_ids))
             self._load()
         return report
+
+    @contextmanager
+    def _os_errors(self) -> Iterator[None]:
+        """A full disk, a read-only folder or a file in the way: one clear message, old index kept."""
+        try:
+            yield
+        except OSError as exc:
+            raise index_os_error(exc, self.backend.where) from None
 
     def documents(self) -> dict[str, dict]:
         """Indexed documents by id, with title, source, chunk count and time indexed."""
@@ -138,7 +161,7 @@ class Assistant:
 
     # -- questions ----------------------------------------------------------------------------
     def retrieve(self, question: str, k: int | None = None) -> list[Passage]:
-        question = clean_question(question)[: self.config.answer.max_question_chars]
+        question = clean_question(_text(question))[: self.config.answer.max_question_chars]
         if not question:
             return []
         return self._current().retriever.search(question, k or self.config.retrieval.k)
@@ -155,8 +178,12 @@ class Assistant:
         """Text pieces as they are verified, then the final Answer, whose text is authoritative
         (an LLM answer that fails verification is replaced by the extractive one). `use_llm=False`
         answers with extractive quotes even when an LLM is configured."""
-        question = clean_question(question)
         limit = self.config.answer.max_question_chars
+        question = _text(question)
+        if len(question) > 4 * limit:  # far too long: refused without even normalising it
+            yield from _just(Answer(TOO_LONG.format(limit=f"{limit:,}".replace(",", ".")), refused=True))
+            return
+        question = clean_question(question)
         if not question:
             yield from _just(Answer(EMPTY_QUESTION, refused=True))
             return
@@ -169,14 +196,19 @@ class Assistant:
         if not loaded.store.n_chunks:
             yield from _just(Answer(NO_DOCUMENTS, refused=True))
             return
-        history = [(clean_question(str(q)), str(a or "")) for q, a in (history or [])][-6:]
+        history, dropped = bounded_history(history, limit)
         search_text, focus = self._with_history(question, history, loaded.generator)
         passages = loaded.retriever.search(search_text, self.config.retrieval.k)
         if loaded.generator is not None:
-            yield from loaded.generator.stream(search_text, passages, focus)
+            for item in loaded.generator.stream(search_text, passages, focus):
+                if isinstance(item, Answer) and dropped:
+                    _note(item, HISTORY_DROPPED.format(n=dropped))
+                yield item
             return
         answer = loaded.answerer.answer(search_text, passages, focus=focus)
         answer.question = search_text
+        if dropped:
+            _note(answer, HISTORY_DROPPED.format(n=dropped))
         yield from _just(answer)
 
     def _with_history(self, question: str, history: History, generator: LLMAnswerer | None) -> tuple[str, str | None]:
@@ -196,6 +228,58 @@ class Assistant:
                          or len(content) <= FOLLOW_UP_MAX_TERMS):
             return f"{previous} {question}", question
         return question, None
+
+
+def _text(value) -> str:
+    """A question as text; bytes must be UTF-8, and lone surrogates (undecodable command-line bytes)
+    are refused rather than crashing the embedder or the output."""
+    if isinstance(value, (bytes, bytearray)):
+        try:
+            return bytes(value).decode("utf-8")
+        except UnicodeDecodeError:
+            raise QuestionError(INVALID_TEXT) from None
+    value = str(value)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise QuestionError(INVALID_TEXT) from None
+    return value
+
+
+def _safe(value) -> str:
+    """History text: whatever it holds, as valid UTF-8 (it only steers retrieval)."""
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).decode("utf-8", "replace")
+    return str(value or "").encode("utf-8", "replace").decode("utf-8")
+
+
+def bounded_history(history: History, question_limit: int) -> tuple[list[tuple[str, str]], int]:
+    """The newest turns that fit the bounds, and how many over-long turns were dropped. Long turns are
+    measured before any normalisation, so a megabyte of history costs nothing."""
+    recent = list(history[-(4 * HISTORY_TURNS):] if isinstance(history, Sequence) else history or [])
+    kept: list[tuple[str, str]] = []
+    dropped, total = 0, 0
+    for turn in reversed(recent):
+        try:
+            q, a = turn
+        except (TypeError, ValueError):
+            dropped += 1
+            continue
+        q, a = (q if isinstance(q, (str, bytes)) else str(q or "")), (a if isinstance(a, (str, bytes)) else
+                                                                       str(a or ""))
+        if len(q) > question_limit or len(a) > HISTORY_ANSWER_CHARS:
+            dropped += 1
+            continue
+        size = len(q) + len(a)
+        if len(kept) >= HISTORY_TURNS or total + size > HISTORY_CHARS:
+            break
+        total += size
+        kept.append((clean_question(_safe(q)), _safe(a)))
+    return kept[::-1], dropped
+
+
+def _note(answer: Answer, note: str) -> None:
+    answer.notice = f"{answer.notice} {note}".strip()
 
 
 def _just(answer: Answer) -> Iterator[str | Answer]:

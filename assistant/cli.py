@@ -12,6 +12,7 @@ from .errors import AssistantError
 
 LLM_CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "assistant" / "llm"
 
+OS_ERROR = 11  # any other file that could not be read or written (docs/errors.md)
 EPILOG = "Cấu hình: tệp TOML (--config hoặc $ASSISTANT_CONFIG), ghi đè bởi biến môi trường ASSISTANT_*, rồi bởi các cờ."
 
 
@@ -29,6 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", help="tệp hoặc thư mục (.txt .md .html .pdf .docx .jsonl)")
     p.add_argument("--add", action="store_true", help="chỉ thêm/cập nhật, không xóa tài liệu đã có")
     p.add_argument("--rebuild", action="store_true", help="xây dựng lại từ đầu (vd. khi đổi mô hình nhúng)")
+    p.add_argument("--follow-symlinks", action="store_true",
+                   help="theo cả liên kết tượng trưng trỏ ra ngoài thư mục được lập chỉ mục")
     _common(p)
 
     p = sub.add_parser("ask", help="đặt câu hỏi")
@@ -107,15 +110,18 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return _run(args)
-    except AssistantError as exc:
+    except AssistantError as exc:  # each kind has its own exit code (docs/errors.md)
         print(f"Lỗi: {exc}", file=sys.stderr)
-        return 2
+        return exc.exit_code
     except KeyboardInterrupt:
         print("Đã dừng. Chỉ mục trước đó vẫn nguyên vẹn.", file=sys.stderr)
         return 130
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()
         return 0
+    except OSError as exc:  # a file the command had to read or write (a report, an export)
+        print(f"Lỗi: không đọc/ghi được {exc.filename or 'tệp'} ({exc.strerror or exc}).", file=sys.stderr)
+        return OS_ERROR
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -152,7 +158,8 @@ def _run(args: argparse.Namespace) -> int:
     config = load_config(args.config, overrides)
     if args.command == "index":
         assistant = Assistant(config=config, open_now=False)
-        result = assistant.index(args.paths, replace=not args.add, rebuild=args.rebuild)
+        result = assistant.index(args.paths, replace=not args.add, rebuild=args.rebuild,
+                                 follow_symlinks=args.follow_symlinks)
         for problem in result.problems:
             print(f"{'Bỏ qua' if problem.skipped else 'Lưu ý:'} {problem}", file=sys.stderr)
         r = result.report

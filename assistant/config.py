@@ -205,6 +205,12 @@ def load_config(path: str | os.PathLike | None = None, overrides: dict[str, Any]
             data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise ConfigError(f"Không tìm thấy tệp cấu hình: {path}") from None
+        except IsADirectoryError:
+            raise ConfigError(f"Tệp cấu hình {path} là một thư mục, không phải tệp TOML.") from None
+        except PermissionError:
+            raise ConfigError(f"Không có quyền đọc tệp cấu hình {path}.") from None
+        except OSError as exc:
+            raise ConfigError(f"Không đọc được tệp cấu hình {path} ({exc.strerror or exc}).") from None
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(f"Tệp cấu hình {path} không hợp lệ: {exc}") from None
         for key, value in _flatten(data).items():

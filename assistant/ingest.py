@@ -51,8 +51,15 @@ class Problem:
         return f"{self.name}: {self.reason}"
 
 
-def load_documents(paths: list[str | os.PathLike]) -> tuple[list[Document], list[Problem]]:
-    """Read every supported file under `paths`; ids are paths relative to the folder given."""
+SYMLINK_OUTSIDE = ("liên kết tượng trưng trỏ ra ngoài thư mục được lập chỉ mục, đã bỏ qua "
+                   "(dùng --follow-symlinks để cho phép)")
+
+
+def load_documents(paths: list[str | os.PathLike], *, follow_symlinks: bool = False
+                   ) -> tuple[list[Document], list[Problem]]:
+    """Read every supported file under `paths`; ids are paths relative to the folder given. A symlink
+    that resolves outside the folder it was found in is skipped and reported unless `follow_symlinks`
+    (a `passwd.txt -> /etc/passwd` must not become searchable by whoever can ask questions)."""
     documents: list[Document] = []
     problems: list[Problem] = []
     seen: set[str] = set()
@@ -61,7 +68,11 @@ def load_documents(paths: list[str | os.PathLike]) -> tuple[list[Document], list
         if not root.exists():
             problems.append(Problem(str(raw), "không tồn tại"))
             continue
+        inside = root.resolve()
         for path, rel_id in _walk(root):
+            if not follow_symlinks and path.is_symlink() and not path.resolve().is_relative_to(inside):
+                problems.append(Problem(rel_id, SYMLINK_OUTSIDE))
+                continue
             try:
                 for doc in _read(path, rel_id):
                     if doc.doc_id in seen:

@@ -136,6 +136,10 @@ class IndexStore:
         self.path = path
         try:
             self.manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+            manifest_ok = isinstance(self.manifest["embedding"]["model"], str) and isinstance(
+                self.manifest["documents"], dict)
+            if not manifest_ok:  # valid JSON, but not a manifest
+                raise ValueError("manifest.json thiếu thông tin")
             self.documents: dict[str, Document] = {}
             with (path / "documents.jsonl").open(encoding="utf-8") as handle:
                 for line in handle:
@@ -158,8 +162,9 @@ class IndexStore:
             self.df_folded: dict[str, int] = stats["df_folded"]
             self.restorer = (DiacriticRestorer.from_dict(stats["restore"]) if "restore" in stats else
                              DiacriticRestorer.from_corpus([syllables(self.chunk_text(i)) for i in range(len(self.chunks))]))
-        except (OSError, ValueError, KeyError, RuntimeError) as exc:
-            raise IndexStoreError(f"Chỉ mục tại {path} bị hỏng hoặc không đọc được ({exc}). Hãy xây dựng lại.") from None
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RuntimeError) as exc:
+            raise IndexStoreError(f"Chỉ mục tại {path} bị hỏng hoặc không đọc được ({exc}). Hãy xây dựng lại: "
+                                  f"assistant index <thư mục tài liệu> --index-dir {path.parent} --rebuild") from None
         if self.vectors.ntotal != len(self.chunks):
             raise IndexStoreError(f"Chỉ mục tại {path} không nhất quán. Hãy xây dựng lại.")
 
@@ -411,7 +416,7 @@ def _write_generation(out: Path, docs: list[Document], embedder: Embedder, chunk
     matrix = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
     for i, c in enumerate(chunks):
         matrix[i] = cache[c.text_hash]
-    faiss.write_index(vector_index(matrix, approximate_above), str(out / "vectors.faiss"))
+    _write_index(vector_index(matrix, approximate_above), out / "vectors.faiss")
 
     tokens = [syllables(t) for t in texts]
     folded = [[fold(t) for t in doc] for doc in tokens]
@@ -454,6 +459,15 @@ def _write_generation(out: Path, docs: list[Document], embedder: Embedder, chunk
     (out / "chunks.json").write_text(json.dumps([asdict(c) for c in chunks], ensure_ascii=False), encoding="utf-8")
     (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     _fsync_tree(out)
+
+
+def _write_index(index, path: Path) -> None:
+    """Written from Python rather than by faiss.write_index, whose C++ writer prints "close error" to
+    stderr and raises without an errno when the disk is full; here that is an OSError(ENOSPC)."""
+    import faiss
+
+    with open(path, "wb") as handle:
+        handle.write(memoryview(faiss.serialize_index(index)))
 
 
 def _document_frequencies(corpus: list[list[str]]) -> dict[str, int]:

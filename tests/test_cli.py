@@ -218,4 +218,4 @@ def test_ask_with_a_rejected_key_answers_extractively_and_hides_the_key(seeds_in
 
 def test_ask_with_an_unknown_backend_is_a_clear_error(seeds_index):
     proc = run_cli("ask", QUESTION, "--backend", "gpt4", "--index-dir", str(seeds_index))
-    assert proc.returncode == 2 and "Bộ trả lời không hợp lệ" in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.returncode == 3 and "Bộ trả lời không hợp lệ" in proc.stderr and "Traceback" not in proc.stderr

@@ -231,3 +231,40 @@ def test_cli_index_fails_only_when_nothing_indexed(tmp_path):
     assert proc.returncode != 0
     assert "ban_ve.dwg" in proc.stderr and "rong.txt" in proc.stderr
     assert not (tmp_path / "idx" / "CURRENT").exists()
+
+
+def test_symlinks_out_of_the_folder_are_skipped_and_reported(tmp_path):
+    secret = write(tmp_path / "outside" / "bi-mat.txt", "Mật khẩu máy chủ: hunter2.")
+    docs = tmp_path / "docs"
+    write(docs / "tot.txt", "Tài liệu tốt.")
+    write(docs / "sub" / "ban-goc.txt", "Bản gốc trong thư mục.")
+    (docs / "passwd.txt").symlink_to(secret)
+    (docs / "ban-sao.txt").symlink_to(docs / "sub" / "ban-goc.txt")  # inside: fine
+    documents, problems = load_documents([docs])
+    assert sorted(d.doc_id for d in documents) == ["ban-sao.txt", "sub/ban-goc.txt", "tot.txt"]
+    assert [p.name for p in problems] == ["passwd.txt"] and "ngoài thư mục" in problems[0].reason
+    documents, problems = load_documents([docs], follow_symlinks=True)
+    assert "passwd.txt" in {d.doc_id for d in documents} and not problems
+
+
+def test_cli_reports_outside_symlinks_and_follows_them_only_when_asked(tmp_path):
+    secret = write(tmp_path / "outside" / "bi-mat.txt", "Mật khẩu máy chủ của phường là hunter2.")
+    docs = tmp_path / "docs"
+    write(docs / "tot.txt", "Hồ Gươm\nHồ Gươm nằm ở trung tâm quận Hoàn Kiếm.")
+    (docs / "passwd.txt").symlink_to(secret)
+    proc = run_cli("index", str(docs), "--index-dir", str(tmp_path / "idx"))
+    assert proc.returncode == 0 and "passwd.txt" in proc.stderr and "--follow-symlinks" in proc.stderr
+    assert "Đã lập chỉ mục 1 tài liệu" in proc.stdout
+    proc = run_cli("index", str(docs), "--index-dir", str(tmp_path / "idx"), "--follow-symlinks")
+    assert proc.returncode == 0 and "Đã lập chỉ mục 2 tài liệu" in proc.stdout, proc.stderr
+
+
+def test_pypdf_repair_warnings_stay_off_stderr(tmp_path):
+    pdf = make_pdf(["Ho Guom nam o trung tam quan Hoan Kiem."])
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "eof-cut.pdf").write_bytes(pdf.replace(b"%%EOF\n", b"%%EO"))  # "EOF marker seems truncated"
+    (docs / "bad-xref.pdf").write_bytes(pdf.replace(b"startxref", b"startxref\n9999999\n%"))  # "incorrect startxref"
+    proc = run_cli("index", str(docs), "--index-dir", str(tmp_path / "idx"))
+    assert proc.returncode == 0 and "Đã lập chỉ mục 2 tài liệu" in proc.stdout, proc.stderr
+    assert proc.stderr == "", proc.stderr  # pypdf repaired both without a word

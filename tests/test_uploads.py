@@ -53,3 +53,68 @@ def test_type_size_and_empty_are_refused_with_messages(tmp_path):
     saved = save_upload(source, "ok.TXT", tmp_path / "up", 10_000)
     assert saved.name == "ok.txt" and saved.read_bytes() == b"x" * 2000
     assert not list((tmp_path / "up").glob(".*part"))
+
+
+def _source(folder, name, text):
+    path = folder / "incoming" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_an_indexed_name_is_kept_beside_not_replaced(tmp_path):
+    from assistant.uploads import UploadBatch
+
+    folder = tmp_path / "uploads"
+    folder.mkdir()
+    (folder / "bao-cao.txt").write_text("bản cũ", encoding="utf-8")
+    batch = UploadBatch(folder, 10_000, existing={"bao-cao.txt", "seed.txt"})
+    batch.add(_source(tmp_path, "bao-cao.txt", "bản mới"), "bao-cao.txt")
+    batch.add(_source(tmp_path, "seed.txt", "không phải hạt giống"), "seed.txt")
+    assert [p.name for p in batch.paths] == ["bao-cao-2.txt", "seed-2.txt"]
+    assert (folder / "bao-cao.txt").read_text(encoding="utf-8") == "bản cũ"
+    assert all("cả hai được giữ" in m for m in batch.messages)
+
+
+def test_names_that_sanitise_alike_in_one_batch_both_survive_even_when_replacing(tmp_path):
+    from assistant.uploads import UploadBatch
+
+    batch = UploadBatch(tmp_path / "uploads", 10_000, existing=set(), replace=True)
+    batch.add(_source(tmp_path, "a", "một"), "báo cáo?.txt")
+    batch.add(_source(tmp_path, "b", "hai"), "báo cáo*.txt")
+    assert [p.read_text(encoding="utf-8") for p in batch.paths] == ["một", "hai"]
+    assert [p.name for p in batch.paths] == ["báo cáo_.txt", "báo cáo_-2.txt"]
+
+
+def test_replace_keeps_the_old_file_until_indexed_and_failures_leave_nothing(tmp_path):
+    from assistant.uploads import UploadBatch
+
+    folder = tmp_path / "uploads"
+    folder.mkdir()
+    (folder / "x.txt").write_text("cũ", encoding="utf-8")
+    batch = UploadBatch(folder, 10_000, existing={"x.txt"}, replace=True)
+    batch.add(_source(tmp_path, "x.txt", "mới"), "x.txt")
+    batch.add(_source(tmp_path, "y.txt", "hỏng"), "y.txt")
+    batch.add(_source(tmp_path, "z.csv", "a,b"), "z.csv")
+    assert any("không hỗ trợ" in m for m in batch.messages)
+    batch.finish(failed=[str(folder / "x.txt"), "y.txt"])  # indexing skipped both: the old x.txt comes back
+    assert (folder / "x.txt").read_text(encoding="utf-8") == "cũ" and not (folder / "y.txt").exists()
+    assert sorted(p.name for p in folder.iterdir()) == ["x.txt"]
+
+    batch = UploadBatch(folder, 10_000, existing={"x.txt"}, replace=True)
+    batch.add(_source(tmp_path, "x.txt", "mới"), "x.txt")
+    batch.finish(failed=[])
+    assert (folder / "x.txt").read_text(encoding="utf-8") == "mới"
+    assert sorted(p.name for p in folder.iterdir()) == ["x.txt"]
+
+    batch = UploadBatch(folder, 10_000, existing={"x.txt"})
+    batch.add(_source(tmp_path, "w.txt", "w"), "w.txt")
+    batch.finish(failed=None)  # indexing raised: nothing of the batch stays
+    assert sorted(p.name for p in folder.iterdir()) == ["x.txt"]
+
+
+def test_sizes_in_the_unit_of_the_label():
+    from assistant.uploads import megabytes
+
+    assert megabytes(20_000_000) == "20 MB" and megabytes(19_100_000) == "19,1 MB"
+    assert megabytes(50_000) == "0,05 MB" and megabytes(500_000_000) == "500 MB"
