@@ -14,7 +14,7 @@ from . import refusal
 from .compose import choose, compose
 from .features import carries_type
 from .models import Models, load
-from .question import question_cues
+from .question import missing_names, question_cues
 from .ranking import Candidate, candidates as rank_candidates, sentences_of
 from .result import REFUSAL, Answer
 from .terms import IdfTable, coverage, tokens_of
@@ -99,7 +99,10 @@ class ExtractiveAnswerer:
         signals = {"dense": min(max((top.dense_score - 0.7) / 0.15, 0.0), 1.0),
                    "similarity": min(max((ranked[0].features["similarity"] - 0.7) / 0.15, 0.0), 1.0),
                    "typed": ranked[0].features["typed"]}
-        confidence = refusal.confidence(self.models, "crosslingual", signals)
+        # a name the question asks about that no passage has ("Da Nang", "World Cup"): with no shared words
+        # to weigh, that is the one lexical evidence an English question gives, and it refuses
+        missing, _ = missing_names(query.text, passages, single_words=False)
+        confidence = 0.0 if missing else refusal.confidence(self.models, "crosslingual", signals)
         for c in ranked:  # one sentence: a second one chosen by similarity alone is rarely the answer
             c.probability = 0.0
         return self._finish(query, ranked, passages, confidence, signals, "crosslingual", answer_type)

@@ -149,19 +149,20 @@ def _lowercase_runs(question: str, passages_text: list[str]) -> list[tuple[str, 
     return out
 
 
-def missing_names(question: str, passages) -> tuple[bool, bool]:
+def missing_names(question: str, passages, single_words: bool = True) -> tuple[bool, bool]:
     """Whether the question names something (capitalised words in a row, not starting a sentence, as in
     "phường Hàng Trống") that none of the passages names, and whether a passage names another thing of
     the same kind instead (the word before the name, "phường", followed by another name: "phường Hàng
     Bài"): documents about another place or person. A longer name counts as named when two of its
     words stand together in a passage ("Grainger Market" for "Chợ Grainger Market"). Compared without
     diacritics, so "Hang Trong" typed that way is checked too; a question typed all in lower case has
-    its names found after the words the passages put before names."""
+    its names found after the words the passages put before names. `single_words`: a one-word name
+    counts too (not for English, which capitalises common nouns: "Council")."""
     runs = _named_runs(question)
     words = question.split()
     opening = (fold(words[0].lower()), words[1]) if len(words) > 1 and is_name_word(words[0]) else None
     single = [run[0].strip(_TRAILING) for head, run in runs  # not "Kiếm" of "Hoàn Kiếm ở đâu?"
-              if len(run) == 1 and len(run[0].strip(_TRAILING)) >= 3 and (head, run[0]) != opening]
+              if single_words and len(run) == 1 and len(run[0].strip(_TRAILING)) >= 3 and (head, run[0]) != opening]
     runs = [(head, run) for head, run in runs if len(run) >= 2]
     if not runs and question == question.lower():
         runs = _lowercase_runs(question, [p.text for p in passages])
