@@ -563,17 +563,17 @@ def test_refusals_are_vietnamese_in_the_label_unit_and_leave_nothing_behind(app_
     big.write_text("Văn bản dài. " * 5000, encoding="utf-8")  # about 0.07 MB
     broken = tmp_path / "hong.pdf"
     broken.write_bytes(b"%PDF-1.4\nkhong phai pdf")
-    table = tmp_path / "bang.csv"
+    table = tmp_path / "bang.xyz"  # a type no reader handles
     table.write_text("a,b\n1,2\n", encoding="utf-8")
     status = upload(page, big, broken, table)
     assert "«lon.txt»: tệp quá lớn (0,0" in status and "tối đa 0,05 MB" in status, status
-    assert "«bang.csv»: không hỗ trợ loại tệp" in status, status
+    assert "«bang.xyz»: không hỗ trợ loại tệp" in status, status
     assert "Bỏ qua «hong.pdf»" in status or "hong.pdf" in status, status
     body = page.inner_text("body")
     assert "exceeds" not in body and "Invalid file" not in body and "Mb" not in body
     assert str(small_app.data) not in status and "/tmp" not in status
     uploads = small_app.data / "uploads"
-    assert not any((uploads / n).exists() for n in ("lon.txt", "hong.pdf", "bang.csv"))
+    assert not any((uploads / n).exists() for n in ("lon.txt", "hong.pdf", "bang.xyz"))
 
 
 def test_sixteen_chats_while_uploads_and_deletes_run(app_page, small_app, tmp_path):

@@ -95,7 +95,7 @@ def test_replace_keeps_the_old_file_until_indexed_and_failures_leave_nothing(tmp
     batch = UploadBatch(folder, 10_000, existing={"x.txt"}, replace=True)
     batch.add(_source(tmp_path, "x.txt", "mới"), "x.txt")
     batch.add(_source(tmp_path, "y.txt", "hỏng"), "y.txt")
-    batch.add(_source(tmp_path, "z.csv", "a,b"), "z.csv")
+    batch.add(_source(tmp_path, "z.xyz", "a,b"), "z.xyz")
     assert any("không hỗ trợ" in m for m in batch.messages)
     batch.finish(failed=[str(folder / "x.txt"), "y.txt"])  # indexing skipped both: the old x.txt comes back
     assert (folder / "x.txt").read_text(encoding="utf-8") == "cũ" and not (folder / "y.txt").exists()
