@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/suite.py            # retrieval (N = 0 and 1,000), long documents, refusal,
                                                     # verification, speed (also at 10,000 documents),
                                                     # Milvus Lite against FAISS at 10,000 documents,
-                                                    # approximate search, start-up
+                                                    # approximate search, start-up, embedding engines
     .venv/bin/python benchmarks/suite.py --quick    # a few questions each: checks that all of it runs
     .venv/bin/python benchmarks/suite.py --large    # also retrieval at all 9,994 VNTC articles (slow: the
                                                     # first run embeds ~44,000 chunks)
@@ -27,6 +27,7 @@ import ann  # noqa: E402
 import calibrate_answer  # noqa: E402
 import calibrate_refusal  # noqa: E402
 import calibrate_verification  # noqa: E402
+import embedders  # noqa: E402
 import long_documents  # noqa: E402
 import retrieval  # noqa: E402
 import speed  # noqa: E402
@@ -56,6 +57,7 @@ def run(quick: bool = False, large: bool = False) -> dict:
         ("approximate search", lambda: ann.run(sizes=(3_000, 25_000) if quick else ann.DEFAULT_SIZES,
                                                questions=20 if quick else 200, json_path=out)),
         ("start-up", lambda: startup.run(runs=1 if quick else 3, json_path=out)),
+        ("embedding engines", lambda: embedders.run(16, 1, 64, 20, json_path=False) if quick else embedders.run()),
     ]
     if large:
         steps.append(("retrieval, all 9,994 distractors",
