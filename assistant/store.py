@@ -397,7 +397,8 @@ class _Build:
             wanted[doc.doc_id] = doc
             seen.add(doc.doc_id)
             self._queue_chunks(doc)
-            self._tick(n)
+            if n > len(buffered):  # the buffered ones were counted while they were read
+                self._tick(n)
             if incremental and self.report.embedded + len(self.pending) >= self.next_commit:
                 self._flush()
                 self._commit(list(wanted.values()), previous, partial=True)
