@@ -166,6 +166,11 @@ def document_rows(assistant: Assistant) -> list[list]:
     return rows
 
 
+def indexing_line(assistant: Assistant) -> str:
+    running = assistant.indexing()
+    return f"⏳ đang lập chỉ mục: {running[0]}/{running[1]} tài liệu" if running else ""
+
+
 def build_app(assistant: Assistant) -> gr.Blocks:
     settings = assistant.config.app
     data_dir = Path(settings.data_dir)
@@ -253,7 +258,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             progress(0, desc="Đang lập chỉ mục…")
 
             def step(done: int, total: int) -> None:
-                progress(done / max(total, 1), desc=f"Đang nhúng {done}/{total} đoạn")
+                progress(done / max(total, 1), desc=f"Đang lập chỉ mục: {done}/{total} tài liệu")
 
             failed = None
             try:
@@ -299,6 +304,10 @@ def build_app(assistant: Assistant) -> gr.Blocks:
 
     with gr.Blocks(title=TITLE, fill_height=True) as demo:
         gr.Markdown(f"## {TITLE}\n{DESCRIPTION}")
+        # A big first index is committed in batches: questions are answered meanwhile, and this line
+        # says how far it is (a build in this process or in `assistant index`).
+        indexing = gr.Markdown(indexing_line(assistant), elem_id="indexing-status")
+        gr.Timer(2.0).tick(lambda: indexing_line(assistant), None, indexing, api_name=False, show_progress="hidden")
         turns = gr.State([])
         with gr.Tabs():
             with gr.Tab("Hỏi đáp", id="chat"):

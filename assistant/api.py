@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 import time
@@ -16,7 +17,7 @@ from .config import DEFAULT_INDEX_DIR, SEEDS_DIR, Config, load_config
 from .embeddings import get_embedder, model_id_for
 from .errors import IndexStoreError, IngestError, QuestionError, check_index_dir, index_os_error
 from .generation import LLMAnswerer
-from .ingest import Problem, load_documents
+from .ingest import DocumentStream, Problem
 from .llms import LLM, get_llm
 from .prompts import Prompts
 from .retrieval import Passage, Retriever
@@ -73,6 +74,7 @@ class Assistant:
         self.prompts = Prompts(self.config.answer.prompts_dir) if self.llm else None
         self._loaded: _Loaded | None = None
         self._lock = threading.Lock()
+        self._build_lock = threading.Lock()  # one build at a time; answering holds only self._lock
         self._checked_at = time.monotonic()
         if not open_now:
             return
@@ -128,20 +130,36 @@ class Assistant:
         """Index files and folders. With `replace` the index then holds exactly these documents;
         otherwise they are added to it (a document with the same id is updated). Symlinks leading
         out of the folders given are skipped (and reported) unless `follow_symlinks`."""
-        documents, problems = load_documents(list(paths), follow_symlinks=follow_symlinks)
-        if not documents:
-            details = "; ".join(str(p) for p in problems) or "không có tệp nào"
-            raise IngestError(f"Không có tài liệu nào lập chỉ mục được ({details}).")
-        with self._lock, self._os_errors():
-            report = self.backend.build(documents, self.embedder, self.config.chunking,
-                                        replace=replace, rebuild=rebuild, progress=progress)
+        stream = DocumentStream(list(paths), follow_symlinks=follow_symlinks)
+        try:
+            reading = iter(stream)
+            first = next(reading, None)
+            if first is None:
+                details = "; ".join(str(p) for p in stream.problems) or "không có tệp nào"
+                raise IngestError(f"Không có tài liệu nào lập chỉ mục được ({details}).")
+            documents = itertools.chain([first], reading)
+            if not getattr(self.backend, "streams", False):
+                documents = list(documents)
+            # Not under self._lock: questions go on being answered (from the documents committed so
+            # far, for a first index) while the build runs.
+            with self._build_lock, self._os_errors():
+                report = self.backend.build(documents, self.embedder, self.config.chunking, replace=replace,
+                                            rebuild=rebuild, progress=progress, total=stream.total)
+        finally:
+            stream.close()
+        with self._lock:
             loaded = self._loaded
             if not report.unchanged or (loaded is not None and loaded.store.version != self.backend.version()):
                 self._load()  # unchanged and not loaded yet: loaded on first use
-        return IndexResult(report, problems)
+        return IndexResult(report, stream.problems)
+
+    def indexing(self) -> tuple[int, int] | None:
+        """(documents done, documents expected) while a build runs on this index, in any process."""
+        progress = getattr(self.backend, "progress", None)
+        return progress() if progress else None
 
     def remove(self, doc_ids: Sequence[str]) -> store.BuildReport:
-        with self._lock, self._os_errors():
+        with self._build_lock, self._lock, self._os_errors():
             report = self.backend.build([], self.embedder, self.config.chunking, replace=False,
                                         remove=list(doc_ids))
             self._load()

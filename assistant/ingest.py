@@ -60,9 +60,26 @@ def load_documents(paths: list[str | os.PathLike], *, follow_symlinks: bool = Fa
     """Read every supported file under `paths`; ids are paths relative to the folder given. A symlink
     that resolves outside the folder it was found in is skipped and reported unless `follow_symlinks`
     (a `passwd.txt -> /etc/passwd` must not become searchable by whoever can ask questions)."""
-    documents: list[Document] = []
     problems: list[Problem] = []
+    documents = list(iter_documents(paths, problems, follow_symlinks=follow_symlinks))
+    return documents, problems
+
+
+def iter_documents(paths: list[str | os.PathLike], problems: list[Problem], *, follow_symlinks: bool = False
+                   ) -> Iterator[Document]:
+    """`load_documents` one document at a time; what cannot be read is appended to `problems` (and
+    notes on what was read, such as a legacy encoding converted or pages read by OCR)."""
     seen: set[str] = set()
+
+    def fresh(docs: list[Document]) -> Iterator[Document]:
+        for doc in docs:
+            if doc.doc_id in seen:
+                problems.append(Problem(doc.source, f"mã tài liệu trùng lặp «{doc.doc_id}», đã bỏ qua"))
+                continue
+            seen.add(doc.doc_id)
+            problems.extend(Problem(doc.source, note, skipped=False) for note in _notes(doc.metadata))
+            yield doc
+
     for raw in paths:
         root = Path(raw)
         if not root.exists():
@@ -74,24 +91,90 @@ def load_documents(paths: list[str | os.PathLike], *, follow_symlinks: bool = Fa
                 problems.append(Problem(rel_id, SYMLINK_OUTSIDE))
                 continue
             try:
-                for doc in _read(path, rel_id):
-                    if doc.doc_id in seen:
-                        problems.append(Problem(doc.source, f"mã tài liệu trùng lặp «{doc.doc_id}», đã bỏ qua"))
-                        continue
-                    seen.add(doc.doc_id)
-                    documents.append(doc)
-                    problems += [Problem(doc.source, note, skipped=False) for note in _notes(doc.metadata)]
+                docs = _read(path, rel_id)
             except _LineProblems as lp:
                 problems.extend(lp.problems)
-                for doc in lp.documents:
-                    if doc.doc_id in seen:
-                        problems.append(Problem(doc.source, f"mã tài liệu trùng lặp «{doc.doc_id}», đã bỏ qua"))
-                        continue
-                    seen.add(doc.doc_id)
-                    documents.append(doc)
+                docs = lp.documents
             except Exception as exc:  # any parser failure becomes a reported, skipped file
                 problems.append(Problem(str(path), _describe(exc)))
-    return documents, problems
+                continue
+            yield from fresh(docs)
+
+
+def count_documents(paths: list[str | os.PathLike]) -> int:
+    """About how many documents `paths` hold (files, or lines of .jsonl files), without parsing them:
+    the N of the "n/N tài liệu" progress."""
+    total = 0
+    for raw in paths:
+        root = Path(raw)
+        if not root.exists():
+            continue
+        for path, _ in _walk(root):
+            if path.suffix.lower() == ".jsonl":
+                try:
+                    with path.open("rb") as handle:
+                        total += sum(1 for line in handle if line.strip())
+                except OSError:
+                    total += 1
+            elif path.suffix.lower() in SUPPORTED:
+                total += 1
+    return total
+
+
+class DocumentStream:
+    """Documents read (and parsed, OCR included) by a background thread while the caller embeds the ones
+    already read: parsing overlaps embedding. `problems` is complete once iteration has finished."""
+
+    _END = object()
+
+    def __init__(self, paths: list[str | os.PathLike], queue_size: int = 32, follow_symlinks: bool = False):
+        import queue
+        import threading
+
+        self.paths = list(paths)
+        self.follow_symlinks = follow_symlinks
+        self.total = count_documents(self.paths)
+        self.problems: list[Problem] = []
+        self._queue: queue.Queue = queue.Queue(maxsize=queue_size)  # bounds memory: a few documents ahead
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._produce, name="ingest-reader", daemon=True)
+        self._thread.start()
+
+    def _produce(self) -> None:
+        try:
+            for doc in iter_documents(self.paths, self.problems, follow_symlinks=self.follow_symlinks):
+                if not self._put(doc):
+                    return
+            self._put(self._END)
+        except BaseException as exc:  # handed to the consumer, which raises it
+            self._put(exc)
+
+    def _put(self, item) -> bool:
+        import queue
+
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def __iter__(self) -> Iterator[Document]:
+        """Iterate once: leaving the loop (or an error) stops the reader."""
+        try:
+            while True:
+                item = self._queue.get()
+                if item is self._END:
+                    return
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            self._stop.set()
+
+    def close(self) -> None:
+        self._stop.set()
 
 
 def _walk(root: Path) -> Iterator[tuple[Path, str]]:

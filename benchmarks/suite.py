@@ -3,7 +3,8 @@
     .venv/bin/python benchmarks/suite.py            # retrieval (N = 0 and 1,000), long documents, refusal,
                                                     # verification, speed (also at 10,000 documents),
                                                     # Milvus Lite against FAISS at 10,000 documents,
-                                                    # approximate search, start-up, OCR of scanned pages
+                                                    # approximate search, start-up, OCR of scanned pages,
+                                                    # embedding engines
     .venv/bin/python benchmarks/suite.py --quick    # a few questions each: checks that all of it runs
     .venv/bin/python benchmarks/suite.py --large    # also retrieval at all 9,994 VNTC articles (slow: the
                                                     # first run embeds ~44,000 chunks)
@@ -28,6 +29,7 @@ import ann  # noqa: E402
 import calibrate_answer  # noqa: E402
 import calibrate_refusal  # noqa: E402
 import calibrate_verification  # noqa: E402
+import embedders  # noqa: E402
 import long_documents  # noqa: E402
 import news_qa  # noqa: E402
 import ocr  # noqa: E402
@@ -64,6 +66,7 @@ def run(quick: bool = False, large: bool = False) -> dict:
                                                questions=20 if quick else 200, json_path=out)),
         ("start-up", lambda: startup.run(runs=1 if quick else 3, json_path=out)),
         ("OCR of scanned pages", lambda: ocr.run(4 if quick else 100, passages=6 if quick else 100, json_path=out)),
+        ("embedding engines", lambda: embedders.run(16, 1, 64, 20, json_path=False) if quick else embedders.run()),
     ]
     if large:
         steps.append(("retrieval, all 9,994 distractors",

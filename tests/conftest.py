@@ -13,6 +13,7 @@ import pytest
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+os.environ["ORT_DISABLE_TELEMETRY"] = "1"
 # Settings of the developer's shell must not change what the tests see.
 for _key in [k for k in os.environ if k.startswith(("ASSISTANT_", "OPENAI_"))]:
     del os.environ[_key]

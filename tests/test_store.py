@@ -399,3 +399,102 @@ def test_large_indexes_switch_to_hnsw_and_keep_working(tmp_path):
     flat = store.vector_index(np.eye(4, dtype=np.float32), approximate_above=10)
     assert isinstance(flat, faiss.IndexFlatIP) and load_config(environ={}).retrieval.approximate_above == \
         store.APPROXIMATE_ABOVE
+
+
+# -- streaming builds: batch commits, answers meanwhile, resume, progress ------------------------
+
+class CountingEmbedder:
+    """The real default embedder, counting what it embeds; `before(call)` runs before each call."""
+
+    def __init__(self, before=None):
+        from assistant.config import EmbeddingConfig
+        from assistant.embeddings import get_embedder
+
+        self.inner = get_embedder(EmbeddingConfig())
+        self.model_id, self.dim, self.engine = self.inner.model_id, self.inner.dim, self.inner.engine
+        self.calls = self.texts = 0
+        self.before = before
+
+    def embed_queries(self, texts):
+        return self.inner.embed_queries(texts)
+
+    def embed_passages(self, texts):
+        self.calls += 1
+        if self.before:
+            self.before(self.calls)
+        self.texts += len(texts)
+        return self.inner.embed_passages(texts)
+
+
+def stream_build(index_dir: Path, corpus: Path, embedder, **options) -> store.BuildReport:
+    from assistant.config import ChunkingConfig
+    from assistant.ingest import DocumentStream
+
+    stream = DocumentStream([corpus])
+    return store.build(index_dir, stream, embedder, ChunkingConfig(), total=stream.total, first_commit=8,
+                       **options)
+
+
+def test_first_index_is_committed_in_batches_and_answers_meanwhile(tmp_path, monkeypatch):
+    monkeypatch.setattr(store, "EMBED_BATCH", 4)
+    corpus, index_dir = make_bulletins(tmp_path / "big", 40), tmp_path / "idx"
+    seen = {}
+
+    def before(call: int) -> None:
+        if call == 4:  # 8 documents committed, documents 13-16 about to be embedded
+            seen["progress"] = store.build_progress(index_dir)
+            meanwhile = Assistant(index_dir=index_dir)
+            seen["documents"] = len(meanwhile.documents())
+            seen["answer"] = meanwhile.ask("Bản tin số 5 về phường nào?")
+
+    report = stream_build(index_dir, corpus, CountingEmbedder(before))
+    assert report.documents == 40 and report.embedded == 40 and report.commits == 3  # at 8, 16 and 32
+    assert seen["documents"] == 8
+    assert not seen["answer"].refused and seen["answer"].citations[0].doc_id == "ban_tin_005.txt"
+    done, total = seen["progress"]
+    assert total == 40 and 1 <= done <= 16
+    assert store.build_progress(index_dir) is None  # finished: no status line
+    manifest = json.loads((store.current_generation(index_dir) / "manifest.json").read_text(encoding="utf-8"))
+    assert "partial" not in manifest and len(manifest["documents"]) == 40
+    assert manifest["embedding"]["engine"] == "onnxruntime-int8"
+
+
+def test_interrupted_first_index_resumes_where_it_stopped(tmp_path, monkeypatch):
+    monkeypatch.setattr(store, "EMBED_BATCH", 4)
+    corpus, index_dir = make_bulletins(tmp_path / "big", 40), tmp_path / "idx"
+
+    def stop(call: int) -> None:
+        if call == 6:  # 20 documents embedded, 16 of them committed
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        stream_build(index_dir, corpus, CountingEmbedder(stop))
+    manifest = json.loads((store.current_generation(index_dir) / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["partial"] is True and len(manifest["documents"]) == 16
+    assert Assistant(index_dir=index_dir).retrieve("Bản tin số 12", k=1)[0].doc_id == "ban_tin_012.txt"
+    assert building_dirs(index_dir) == [] and store.build_progress(index_dir) is None
+
+    again = CountingEmbedder()
+    report = stream_build(index_dir, corpus, again)
+    assert again.texts == report.embedded == 20  # the 20 embedded before the interruption are not redone
+    assert report.documents == 40 and len(report.added) == 40
+    assert not list(index_dir.glob(".resume-*"))
+    assert len(Assistant(index_dir=index_dir).documents()) == 40
+
+
+def test_lexical_fields_match_bm25s_built_from_token_lists(small):
+    """The streaming BM25 build (int32 ids) scores exactly as bm25s over lists of tokens does."""
+    import bm25s
+    import numpy as np
+
+    from assistant.text import syllables
+
+    assistant, _, _ = small
+    opened = assistant._current().store
+    texts = [store.embed_text(opened.documents[c.doc_id].title, opened.chunk_text(i))
+             for i, c in enumerate(opened.chunks)]
+    reference = bm25s.BM25()
+    reference.index([syllables(t) for t in texts], show_progress=False)
+    query = syllables("Hồ Gươm Rùa Thần phố phường")
+    assert np.allclose(opened.lexical.get_scores(query), reference.get_scores(query))
+    assert opened.df["gươm"] == 2
