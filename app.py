@@ -368,15 +368,6 @@ def app_kwargs(settings) -> dict:
     return {"middleware": [Middleware(SecurityHeaders, max_body_bytes=cap)]}
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _app_kwargs(assistant) -> dict:
     """The FastAPI app's extra routes: the HTTP API (when allowed) and the original files behind citations."""
     kwargs = server.mount_kwargs(assistant)  # the HTTP API on the same app and port
@@ -404,7 +395,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     settings = config.app
     auth = None
-    if not _is_loopback(settings.host):
+    if not server.is_loopback(settings.host):
         if not (settings.auth_user and settings.auth_password):
             print(f"Lỗi: mở cổng trên địa chỉ {settings.host} cần tên đăng nhập và mật khẩu "
                   "(đặt ASSISTANT_AUTH_USER và ASSISTANT_AUTH_PASSWORD, hoặc [app] auth_user/auth_password).",
