@@ -396,7 +396,7 @@ def test_eval_repeat_asks_an_llm_again_each_time(seeds_index, tmp_path):
         proc = run_cli("eval", str(qpath), "--index-dir", str(seeds_index), "--backend", "openai:scripted",
                        "--repeat", "3", "--jobs", "2", "--report", str(tmp_path / "r.json"), env=env)
         assert proc.returncode == 1, proc.stdout + proc.stderr
-        assert len(server.chat_requests()) == 6 and not (tmp_path / "assistant").exists()  # no cache
+        assert len(server.chat_requests()) == 6 and not (tmp_path / "assistant" / "llm").exists()  # no cache
         data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
         assert [(r["id"], r["runs"], r["passes"], r["flaky"]) for r in data["results"]] == \
             [("chu-tich", 3, 2, True), ("pho-chu-tich", 3, 2, True)]
