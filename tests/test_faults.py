@@ -465,13 +465,13 @@ def upload(page, *files: Path) -> str:
     page.set_input_files("#upload input[type=file]", [str(f) for f in files])
     page.wait_for_timeout(500)
     page.click("#index-upload")
-    try:
-        page.wait_for_function("b => { const t = document.querySelector('#upload-status').innerText; return t !== b "
-                               "&& /Đã thêm|Bỏ qua|Không lập|Chưa chọn/.test(t) && !/Đang|^\\s*[0-9.]+s/.test(t); }",
-                               arg=before, timeout=180_000)
+    try:  # the text that met the condition (read again later, a progress line may have come back)
+        status = page.wait_for_function(
+            "b => { const t = document.querySelector('#upload-status').innerText; return t.trim() !== b.trim() "
+            "&& /Đã thêm|Bỏ qua|Không lập|Chưa chọn/.test(t) && !/Đang|queue:|(^|\\n)\\s*[0-9.]+s/.test(t) && t; }",
+            arg=before, timeout=180_000).json_value()
     except Exception:
         raise AssertionError(f"upload status stayed {page.inner_text('#upload-status')!r} (before: {before!r})")
-    status = page.inner_text("#upload-status")
     page.get_by_role("tab", name="Hỏi đáp").click()
     return status
 
