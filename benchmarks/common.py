@@ -81,7 +81,7 @@ def vector_pool(model_id: str, exclude: Path) -> dict:
     """Vectors by chunk-text hash from every other cached benchmark index built with `model_id`."""
     import faiss
 
-    from assistant import store
+    from assistant.index import faiss as store
 
     pool: dict = {}
     for index_dir in sorted(CACHE_DIR.glob("*/")):
@@ -113,9 +113,9 @@ class _SharedVectors:
         self.embedded, self.reused, self.seconds = 0, 0, 0.0
 
     def __enter__(self):
-        from assistant import store
+        from assistant.index import faiss as store
 
-        self._store, self._original = store, store._embed_into
+        self._store, self._original = store, store.embed_into
 
         def embed_into(cache, texts, hashes, embedder, progress, batch=16):
             pool = vector_pool(self.model_id, self.index_dir)
@@ -129,11 +129,11 @@ class _SharedVectors:
             self._original(cache, [t for t, _ in todo], [h for _, h in todo], embedder, progress, batch)
             self.seconds += time.perf_counter() - t0
 
-        store._embed_into = embed_into
+        store.embed_into = embed_into
         return self
 
     def __exit__(self, *exc):
-        self._store._embed_into = self._original
+        self._store.embed_into = self._original
 
 
 def build_index(index_dir: Path, records: Sequence[dict], config, share_vectors: bool = True):

@@ -174,7 +174,8 @@ def ceiling(tokens_per_passage: float, threads: int = 2) -> dict:
 
 def indexing(docs: int, engine: str) -> dict:
     """Index `docs` VNTC articles from scratch with the product pipeline; time split and time to first answer."""
-    from assistant import Assistant, store
+    from assistant import Assistant
+    from assistant.index import faiss as store
     from assistant.config import Config
     from assistant.ingest import load_documents
 
@@ -211,7 +212,7 @@ _RSS_CHILD = r"""
 import hashlib, json, resource, sys, time
 import numpy as np
 sys.path.insert(0, sys.argv[3])
-from assistant import store
+from assistant.index import faiss as store
 from assistant.config import ChunkingConfig
 from assistant.ingest import DocumentStream
 
@@ -234,17 +235,23 @@ if sys.argv[4] == "model":
         embedder.embed_passages([t[:600] for t in texts])
     print(json.dumps({"peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
     sys.exit()
+if sys.argv[4] == "real":  # the product's default embedder, end to end
+    from assistant.embeddings import OnnxE5Embedder
+    embedder = OnnxE5Embedder()
+else:
+    embedder = HashEmbedder()
 stream = DocumentStream([sys.argv[1]])
 t0 = time.perf_counter()
-report = store.build(sys.argv[2], stream, HashEmbedder(), ChunkingConfig(), total=stream.total)
+report = store.build(sys.argv[2], stream, embedder, ChunkingConfig(), total=stream.total)
 print(json.dumps({"peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                   "chunks": report.chunks, "seconds": time.perf_counter() - t0,
                   "seconds_writing": report.seconds_writing}))
 """
 
 
-def peak_rss(megabytes: float) -> dict:
-    """Peak RSS of indexing one text file of `megabytes` (VNTC articles run together), in a fresh process."""
+def peak_rss(megabytes: float, modes: tuple[str, ...] = ("pipeline", "model")) -> dict:
+    """Peak RSS of indexing one text file of `megabytes` (VNTC articles run together), in a fresh process:
+    "pipeline" with stand-in vectors, "model" the engine alone, "real" the whole build with e5-onnx."""
     root = Path(__file__).resolve().parent.parent
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "big.txt"
@@ -258,7 +265,7 @@ def peak_rss(megabytes: float) -> dict:
                     break
         path.write_text("".join(parts), encoding="utf-8")
         out = {"file_mb": path.stat().st_size / 1e6}
-        for mode in ("pipeline", "model"):
+        for mode in modes:
             proc = subprocess.run([sys.executable, "-c", _RSS_CHILD, str(path), str(Path(tmp) / "index"), str(root),
                                    mode], capture_output=True, text=True, check=True)
             out[mode] = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -332,7 +339,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--index-docs", type=int, default=200, help="VNTC articles indexed end to end (0: skip)")
     ap.add_argument("--quick", action="store_true", help="small sizes, nothing written")
     ap.add_argument("--rss-mb", type=float, help="only: peak RSS of indexing one text file of this many MB")
+    ap.add_argument("--real", action="store_true", help="with --rss-mb: the whole build with e5-onnx (slow)")
     args = ap.parse_args(argv)
+    if args.rss_mb and args.real:
+        r = peak_rss(args.rss_mb, ("real",))
+        print(f"one {r['file_mb']:.1f} MB text file, {r['real']['chunks']} chunks, indexed with e5-onnx: peak RSS "
+              f"{r['real']['peak_rss_mb']:.0f} MB in {r['real']['seconds']:.0f} s")
+        return 0
     if args.rss_mb:
         r = peak_rss(args.rss_mb)
         print(f"one {r['file_mb']:.1f} MB text file, {r['pipeline']['chunks']} chunks: pipeline peak RSS "

@@ -104,7 +104,7 @@ print(json.dumps({"documents": first.documents, "chunks": first.chunks, "embedde
 def scale_index(n_docs: int, index_dir: Path | None = None) -> tuple[Path, int]:
     """XQuAD-vi + n VNTC articles, indexed with borrowed vectors where none is cached (see the module
     docstring); returns the folder and how many chunk vectors were borrowed."""
-    from assistant import store
+    from assistant.index import faiss as store
     from assistant.embeddings import model_id_for
 
     target = Path(index_dir) if index_dir else CACHE_DIR / f"latency-n{n_docs}"
@@ -122,12 +122,12 @@ def scale_index(n_docs: int, index_dir: Path | None = None) -> tuple[Path, int]:
 
     target.mkdir(parents=True, exist_ok=True)
     (target / BORROWED_MARKER).touch()  # first: no other index may take these vectors for real ones
-    original, store._embed_into = store._embed_into, embed_into
+    original, store.embed_into = store.embed_into, embed_into
     try:
         _, report, _ = build_index(target, as_records(load_passages(), load_distractors(n_docs)), config,
                                    share_vectors=False)
     finally:
-        store._embed_into = original
+        store.embed_into = original
     marker = target / BORROWED_MARKER
     if not report.unchanged:
         marker.write_text(json.dumps({"borrowed": borrowed, "chunks": report.chunks}))

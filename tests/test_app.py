@@ -337,7 +337,7 @@ def test_indexing_status_line_follows_a_running_build(tmp_path):
 
     sys.path.insert(0, str(ROOT))
     import app
-    from assistant import store
+    from assistant.index import faiss as store
 
     index_dir = tmp_path / "index"
     index_dir.mkdir()

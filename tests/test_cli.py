@@ -58,7 +58,7 @@ def test_index_add_and_rebuild_flags(tmp_path):
 def test_index_summary_separates_embedding_time_from_total_time():
     """«đã nhúng 23 đoạn trong 57.5 giây» used to give the whole run's time as the embedding time."""
     from assistant.cli import index_summary
-    from assistant.store import BuildReport
+    from assistant.index.faiss import BuildReport
 
     report = BuildReport(documents=4, chunks=23, embedded=23, added=["a", "b", "c", "d"], seconds_embedding=12.34,
                          seconds_total=57.5)

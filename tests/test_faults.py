@@ -93,7 +93,8 @@ def test_read_only_index_folder_is_a_message_and_still_answers(seeds_index, tmp_
 
 def test_unwritable_lock_file_is_a_message(seeds_index, tmp_path, monkeypatch):
     """Permissions (not testable with chmod as root): the lock file refused with EACCES."""
-    from assistant import Assistant, store
+    from assistant import Assistant
+    from assistant.index import faiss as store
     from assistant.errors import NotWritableError
 
     index_dir = copy_index(seeds_index, tmp_path / "index")
@@ -128,7 +129,8 @@ def test_disk_full_from_the_start_and_mid_build(seeds_index, tmp_path):
 
 
 def test_injected_enospc_mid_build_keeps_the_previous_index(seeds_index, tmp_path, monkeypatch):
-    from assistant import Assistant, store
+    from assistant import Assistant
+    from assistant.index import faiss as store
     from assistant.errors import DiskFullError
 
     index_dir = copy_index(seeds_index, tmp_path / "index")

@@ -10,7 +10,7 @@ import pytest
 
 from assistant import Assistant, load_config
 from assistant.errors import ConfigError, IndexStoreError, ModelMismatchError
-from assistant.store import BM25_FIELDS
+from assistant.index.faiss import BM25_FIELDS
 from helpers import CLI, clean_env, open_assistant, write
 
 DOCS = {

@@ -7,7 +7,7 @@ import pytest
 
 from assistant import Assistant, ConfigError, Passage, load_config
 from assistant.retrieval import Query, Retriever, _min_max
-from assistant.store import top_positive as _top
+from assistant.index.faiss import top_positive as _top
 from helpers import DOC_000, DOC_004, STORES, open_assistant, write
 
 FIELDS = ("doc_id", "title", "source", "text", "start", "end", "score", "location")

@@ -28,30 +28,26 @@ import json
 import os
 import shutil
 import time
-from array import array
-from collections import Counter
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from .config import ChunkingConfig
-from .diacritics import MIN_BIGRAM_COUNT, DiacriticRestorer
-from .embeddings import Embedder
-from .errors import IndexStoreError, ModelMismatchError
-from .ingest import Document
-from .locations import heading, located_chunks
-from .text import bigrams, fold, syllables
+from ..config import ChunkingConfig
+from ..diacritics import MIN_BIGRAM_COUNT, DiacriticRestorer
+from ..embeddings import Embedder
+from ..errors import IndexStoreError
+from ..ingest import Document
+from ..locations import located_chunks
+from ..text import fold, syllables
+from .base import (BM25_FIELDS, FORMAT, BuildReport, ChunkView, Progress, check_model, embed_into, embed_text,
+                   plan_changes, text_hash, top_positive)
 
-# 2: syllable-bigram BM25 indexes (lexical_bigrams, lexical_bigrams_folded); 3: chunk locations (page, slide,
-# sheet and row, legal path) and the legal path indexed with the chunk
-FORMAT = 3
 CURRENT = "CURRENT"
 PROGRESS = "progress.json"  # n/N documents of the build running now (read by the web chat's status line)
-Progress = Callable[[int, int], None]  # (documents done, documents expected)
 EMBED_BATCH = 64  # chunk texts per embedding call (the engine sorts them by length to limit padding)
 FIRST_COMMIT = 256  # chunks embedded before a first index is first committed; then at every doubling
 
@@ -66,83 +62,40 @@ class StoredChunk:
     location: dict = field(default_factory=dict)  # locations.py: page, slide, sheet/row, Chương/Điều/khoản
 
 
-@dataclass
-class ChunkView:
-    """What retrieval reads of a chunk, from whichever store holds it."""
-    doc_id: str
-    title: str
-    source: str
-    text: str
-    start: int
-    end: int
-    sentences: list[tuple[int, int]]
-    text_hash: str
-    location: dict = field(default_factory=dict)
-
-
-BM25_FIELDS = ("lexical", "lexical_folded", "lexical_bigrams", "lexical_bigrams_folded")
 _BM25_ATTRIBUTES = dict(zip(BM25_FIELDS, ("lexical", "lexical_folded", "bigrams", "bigrams_folded")))
-
-
-def top_positive(scores: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """The n best entries with a positive score, best first."""
-    order = np.argsort(-scores, kind="stable")[:n]
-    order = order[scores[order] > 0]
-    return order, scores[order]
-
-
-@dataclass
-class BuildReport:
-    documents: int = 0
-    chunks: int = 0
-    embedded: int = 0  # chunk texts sent to the embedding model
-    added: list[str] = field(default_factory=list)
-    changed: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    unchanged: bool = False
-    commits: int = 0  # partial generations committed while a first index was being built
-    seconds_embedding: float = 0.0  # in the embedding model
-    seconds_writing: float = 0.0  # writing generations (BM25, FAISS, manifest), partial ones included
-    seconds_total: float = 0.0  # reading and parsing overlap embedding, so they are not separated
 
 
 # Above this many chunks the vectors go into an HNSW graph instead of a flat index. Chosen with
 # benchmarks/ann.py: flat search takes ~12 ms at 50,000 vectors (as long as embedding the question)
 # and grows linearly; HNSW with these settings keeps recall@10 >= 0.99 of flat's up to 200,000.
 APPROXIMATE_ABOVE = 50_000
+VECTOR_BATCH = 4096  # vectors added to the FAISS index at a time when a generation is written
 HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 200, 256
 
 
 def vector_index(matrix: np.ndarray, approximate_above: int = APPROXIMATE_ABOVE):
     """Exact inner-product search, or HNSW for large indexes (it still reconstructs vectors)."""
-    import faiss
-
-    dim = matrix.shape[1]
-    if approximate_above and len(matrix) > approximate_above:
-        index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-        index.hnsw.efSearch = HNSW_EF_SEARCH
-    else:
-        index = faiss.IndexFlatIP(dim)
+    index = empty_vector_index(len(matrix), matrix.shape[1], approximate_above)
     index.add(matrix)
     return index
 
 
-def embed_text(title: str, text: str, location: dict | None = None) -> str:
-    """What a chunk is embedded and lexically indexed as: its document title gives it context, and its
-    legal path ("khoản 2 Điều 12") lets a question that names an article find it."""
-    path = heading(location or {})
-    if path and not text.startswith(path):
-        text = f"{path}\n{text}"
-    return f"{title}\n{text}" if title and not text.startswith(title) else text
+def empty_vector_index(n: int, dim: int, approximate_above: int = APPROXIMATE_ABOVE):
+    """The index `vector_index` makes for `n` vectors, before they are added (in batches, by a build)."""
+    import faiss
 
-
-def _hash(text: str) -> str:
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+    if approximate_above and n > approximate_above:
+        index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        index.hnsw.efSearch = HNSW_EF_SEARCH
+        return index
+    return faiss.IndexFlatIP(dim)
 
 
 class IndexStore:
     """A loaded, read-only generation of the index."""
+
+    remote = False
 
     def __init__(self, path: Path):
         import bm25s
@@ -271,16 +224,6 @@ class FaissBackend:
         return build(self.index_dir, documents, embedder, chunking, approximate_above=self.approximate_above, **options)
 
 
-def backend_for(config) -> "FaissBackend":
-    """The one place a config names its store: "faiss" (default) or "milvus" (milvus_store.py)."""
-    if config.store.backend == "milvus":
-        from .milvus_store import MilvusBackend
-
-        uri = config.store.uri or str(Path(config.index_dir) / "milvus.db")
-        return MilvusBackend(uri, config.store.token, config.store.collection)
-    return FaissBackend(config.index_dir, config.retrieval.approximate_above)
-
-
 def current_generation(index_dir: Path) -> Path | None:
     pointer = index_dir / CURRENT
     if not pointer.exists():
@@ -300,23 +243,19 @@ def open_index(index_dir: str | os.PathLike, expected_model: str | None = None) 
         raise IndexStoreError(
             f"Chưa có chỉ mục tại {index_dir}. Hãy chạy: assistant index <thư mục tài liệu> --index-dir {index_dir}"
         )
-    check_model(gen, expected_model, index_dir)
+    _check_model(gen, expected_model, index_dir)
     return IndexStore(gen)
 
 
-def check_model(gen: Path, expected_model: str | None, index_dir: Path) -> None:
+def _check_model(gen: Path, expected_model: str | None, index_dir: Path) -> None:
     if expected_model is None:
         return
     try:
         built_with = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))["embedding"]["model"]
     except (OSError, ValueError, KeyError, TypeError):
         return  # unreadable manifest: loading the index reports it as broken
-    if built_with != expected_model:
-        raise ModelMismatchError(
-            f"Chỉ mục tại {index_dir} được xây dựng bằng mô hình nhúng «{built_with}», còn cấu hình hiện tại dùng "
-            f"«{expected_model}». Hãy dùng lại mô hình «{built_with}», hoặc xây dựng lại chỉ mục: "
-            f"assistant index <thư mục tài liệu> --index-dir {index_dir} --rebuild"
-        )
+    check_model(built_with, expected_model, f"tại {index_dir}",
+                f"assistant index <thư mục tài liệu> --index-dir {index_dir} --rebuild")
 
 
 @contextmanager
@@ -369,7 +308,7 @@ class _Build:
         gen = current_generation(self.index_dir)
         manifest = None
         if gen is not None and not rebuild:
-            check_model(gen, self.embedder.model_id, self.index_dir)
+            _check_model(gen, self.embedder.model_id, self.index_dir)
             manifest = _read_manifest(gen)
         partial = bool(manifest and manifest.get("partial"))
         reusable = (manifest is not None and not partial and manifest.get("format") == FORMAT
@@ -407,26 +346,24 @@ class _Build:
         incremental = previous is None or partial
         seen: set[str] = set()
         for n, doc in enumerate(itertools.chain(buffered, documents), 1):
+            # checked when the next document arrives, so that the last one is committed once, as final
+            if incremental and self.report.embedded + len(self.pending) >= self.next_commit:
+                self._flush()
+                self._commit(list(wanted.values()), previous, partial=True)
+                self.next_commit *= 2
             wanted[doc.doc_id] = doc
             seen.add(doc.doc_id)
             self._queue_chunks(doc)
             if n > len(buffered):  # the buffered ones were counted while they were read
                 self._tick(n)
-            if incremental and self.report.embedded + len(self.pending) >= self.next_commit:
-                self._flush()
-                self._commit(list(wanted.values()), previous, partial=True)
-                self.next_commit *= 2
         self._flush()
 
         report = self.report
         report.documents = len(wanted)
         old_meta = previous.manifest["documents"] if previous and not partial else {}
-        for doc_id in sorted(seen):
-            if doc_id not in old_meta:
-                report.added.append(doc_id)
-            elif old_meta[doc_id]["hash"] != wanted[doc_id].content_hash:
-                report.changed.append(doc_id)
-        report.removed = sorted(set(old_meta) - set(wanted))
+        changes = plan_changes({d: m["hash"] for d, m in old_meta.items()},
+                               {d: wanted[d].content_hash for d in sorted(seen)}, replace=replace, remove=remove)
+        report.added, report.changed, report.removed = changes.added, changes.changed, changes.removed
         same_chunking = previous is not None and previous.manifest["chunking"] == asdict(self.chunking)
         same_format = previous is not None and previous.manifest.get("format") == FORMAT
         if (previous and not partial and same_chunking and same_format
@@ -442,7 +379,7 @@ class _Build:
     def _queue_chunks(self, doc: Document) -> None:
         for c, location in located_chunks(doc, self.chunking.size, self.chunking.overlap):
             text = embed_text(doc.title, doc.text[c.start:c.end], location)
-            h = _hash(text)
+            h = text_hash(text)
             if h not in self.cache and h not in self.pending:
                 self.pending[h] = text
                 if len(self.pending) >= EMBED_BATCH:
@@ -454,7 +391,7 @@ class _Build:
         hashes, texts = list(self.pending), list(self.pending.values())
         self.pending.clear()
         t0 = time.perf_counter()
-        _embed_into(self.cache, texts, hashes, self.embedder, None, len(texts))
+        embed_into(self.cache, texts, hashes, self.embedder, None, len(texts))
         self.report.seconds_embedding += time.perf_counter() - t0
         self.resume.append(hashes, [self.cache[h] for h in hashes])
         self.report.embedded += len(hashes)
@@ -494,7 +431,7 @@ class _Build:
         try:
             _write_generation(tmp, docs, self.embedder, self.chunking, previous, self.report, None,
                               self.approximate_above, cache=self.cache, embed_missing=self._embed_missing,
-                              partial=partial)
+                              partial=partial, keep_cache=partial)
             tmp.rename(new_gen)
             _atomic_write(self.index_dir / CURRENT, new_gen.name)
         except BaseException:
@@ -574,8 +511,7 @@ def _write_generation(out: Path, docs: list[Document], embedder: Embedder, chunk
                       previous: IndexStore | None, report: BuildReport, progress: Progress | None,
                       approximate_above: int = 0, *, cache: dict[str, np.ndarray] | None = None,
                       embed_missing: Callable[[dict[str, str]], None] | None = None,
-                      partial: bool = False) -> None:
-    import faiss
+                      partial: bool = False, keep_cache: bool = True) -> None:
 
     chunks: list[StoredChunk] = []
     titles = {d.doc_id: d.title for d in docs}
@@ -589,7 +525,7 @@ def _write_generation(out: Path, docs: list[Document], embedder: Embedder, chunk
         for c, location in located_chunks(doc, chunking.size, chunking.overlap):
             text = embed_text(doc.title, doc.text[c.start:c.end], location)
             chunks.append(StoredChunk(doc.doc_id, c.start, c.end, [(s.start, s.end) for s in c.sentences],
-                                      _hash(text), location))
+                                      text_hash(text), location))
     report.chunks = len(chunks)
 
     if cache is None:
@@ -600,16 +536,18 @@ def _write_generation(out: Path, docs: list[Document], embedder: Embedder, chunk
             embed_missing(missing)
         else:
             t0 = time.perf_counter()
-            _embed_into(cache, list(missing.values()), list(missing), embedder, progress)
+            embed_into(cache, list(missing.values()), list(missing), embedder, progress)
             report.embedded += len(missing)
             report.seconds_embedding += time.perf_counter() - t0
     del missing
 
-    matrix = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
-    for i, c in enumerate(chunks):
-        matrix[i] = cache[c.text_hash]
-    _write_index(vector_index(matrix, approximate_above), out / "vectors.faiss")
-    del matrix
+    index = empty_vector_index(len(chunks), embedder.dim, approximate_above)
+    for start in range(0, len(chunks), VECTOR_BATCH):  # no second copy of all the vectors
+        index.add(np.stack([cache[c.text_hash] for c in chunks[start:start + VECTOR_BATCH]]).astype(np.float32))
+    if not keep_cache:  # a build's last commit: its vectors are in the index, and the memory is reused below
+        cache.clear()
+    _write_index(index, out / "vectors.faiss")
+    del index
 
     _write_lexical(out, chunk_texts())
 
@@ -649,69 +587,178 @@ def _write_generation(out: Path, docs: list[Document], embedder: Embedder, chunk
 
 
 def _write_index(index, path: Path) -> None:
-    """Written from Python rather than by faiss.write_index, whose C++ writer prints "close error" to
-    stderr and raises without an errno when the disk is full; here that is an OSError(ENOSPC)."""
+    """Streamed through Python's file object rather than written by faiss.write_index(path), whose C++
+    writer prints "close error" to stderr and raises without an errno when the disk is full (here that
+    is an OSError(ENOSPC)), and rather than serialised whole first (a second copy of every vector)."""
     import faiss
 
+    failures: list[OSError] = []
     with open(path, "wb") as handle:
-        handle.write(memoryview(faiss.serialize_index(index)))
+        def write(data: bytes) -> int:
+            try:
+                return handle.write(data)
+            except OSError as exc:
+                failures.append(exc)
+                raise
+
+        try:
+            faiss.write_index(index, faiss.PyCallbackIOWriter(write))
+        except RuntimeError:
+            if failures:
+                raise failures[0] from None
+            raise
+
+
+LEXICAL_BLOCK = 1 << 20  # tokens per numpy step when writing the BM25 fields: bounds their memory
 
 
 def _write_lexical(out: Path, texts: Iterable[str]) -> None:
-    """The four BM25 fields and stats.json in one pass over the chunk texts. Tokens become int32 ids as
-    they are read: as lists of str, the tokens of a 30 MB text take gigabytes."""
-    import bm25s
-
-    vocabs: list[dict[str, int]] = [{} for _ in BM25_FIELDS]
-    ids: list[list[array]] = [[] for _ in BM25_FIELDS]
-    unigrams: Counter[str] = Counter()
-    pairs: Counter[str] = Counter()
-
-    def to_ids(vocab: dict[str, int], tokens: list[str]) -> array:
-        # bm25s needs one token somewhere: chunks of one syllable have no bigrams, an empty index no chunks.
-        return array("i", [vocab.setdefault(t, len(vocab)) for t in tokens or [""]])
-
+    """The four BM25 fields and stats.json in one pass over the chunk texts. Syllables become int32 ids as
+    they are read; the folded and bigram fields are made from those ids with numpy, one field at a time
+    and in blocks: as strings (a 30 MB text has about a million distinct pairs) they took gigabytes."""
+    vocab: dict[str, int] = {}
+    rows: list[np.ndarray] = []
     for text in texts:
-        tokens = syllables(text)
-        folded = [fold(t) for t in tokens]
-        for f, field in enumerate((tokens, folded, bigrams(tokens), bigrams(folded))):
-            ids[f].append(to_ids(vocabs[f], field))
-        unigrams.update(tokens)
-        pairs.update(f"{a} {b}" for a, b in zip(tokens, tokens[1:]))
-    for f, name in enumerate(BM25_FIELDS):
-        corpus = ids[f] or [to_ids(vocabs[f], [])]
-        bm25 = bm25s.BM25()
-        bm25.index((corpus, vocabs[f]), show_progress=False)
-        bm25.save(str(out / name), show_progress=False)
-        del bm25
-    df = [_frequencies_from_ids(ids[f], vocabs[f]) for f in (0, 1)]
-    restorer = DiacriticRestorer(dict(unigrams), {k: c for k, c in pairs.items() if c >= MIN_BIGRAM_COUNT})
+        rows.append(np.fromiter((vocab.setdefault(t, len(vocab)) for t in syllables(text)), np.int32))
+    words = list(vocab)
+    del vocab
+    lengths = np.fromiter((len(r) for r in rows), np.int64, len(rows))
+    flat = np.concatenate(rows) if rows else np.zeros(0, np.int32)
+    del rows
+    folded_vocab: dict[str, int] = {}
+    fold_of = np.fromiter((folded_vocab.setdefault(fold(w), len(folded_vocab)) for w in words), np.int32,
+                          len(words))
+    folded_words = list(folded_vocab)
+    del folded_vocab
+    # a pair never spans two chunks: the positions where a chunk ends start no pair
+    ends = np.cumsum(lengths)
+    inside = np.ones(max(len(flat) - 1, 0), bool)
+    inside[ends[(ends > 0) & (ends < len(flat))] - 1] = False
+
+    df: list[dict[str, int]] = []
+    pair_counts: dict[str, int] = {}
+    for name in BM25_FIELDS:
+        ids, names = (flat, words) if name in ("lexical", "lexical_bigrams") else (fold_of[flat], folded_words)
+        if name in ("lexical", "lexical_folded"):
+            frequencies = _save_bm25(out / name, ids, lengths, names)
+            df.append({t: int(c) for t, c in zip(names, frequencies.tolist()) if t and c})
+            continue
+        pair_ids, pairs, counts = _pairs(ids, inside, len(names))
+        first, second = np.divmod(pairs, len(names))
+        if name == "lexical_bigrams":
+            keep = counts >= MIN_BIGRAM_COUNT
+            pair_counts = {f"{names[a]} {names[b]}": int(c) for a, b, c
+                           in zip(first[keep].tolist(), second[keep].tolist(), counts[keep].tolist())}
+        del pairs, counts
+        _save_bm25(out / name, pair_ids, np.maximum(lengths - 1, 0), _PairNames(first, second, names))
+        del pair_ids, first, second
+    unigram_counts = np.bincount(flat, minlength=len(words))
+    restorer = DiacriticRestorer({w: int(c) for w, c in zip(words, unigram_counts.tolist()) if c}, pair_counts)
     stats = {"df": df[0], "df_folded": df[1], "restore": restorer.to_dict()}
     (out / "stats.json").write_text(json.dumps(stats, ensure_ascii=False), encoding="utf-8")
 
 
-def _frequencies_from_ids(corpus: list[array], vocab: dict[str, int]) -> dict[str, int]:
-    """Number of chunks each token occurs in (the empty placeholder token excluded)."""
-    counts = np.zeros(len(vocab), dtype=np.int64)
-    for doc in corpus:
-        counts[np.unique(np.frombuffer(doc, dtype=np.int32))] += 1
-    return {t: int(counts[i]) for t, i in vocab.items() if t and counts[i]}
+def _pairs(ids: np.ndarray, inside: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Adjacent pairs within chunks: each pair's id (int32, in text order), the distinct pairs (as
+    first * n + second, sorted: a pair's id is its place there) and how often each occurs."""
+    def codes(start: int) -> np.ndarray:
+        stop = min(start + LEXICAL_BLOCK, len(inside))
+        keep = inside[start:stop]
+        return ids[start:stop][keep].astype(np.int64) * n + ids[start + 1:stop + 1][keep]
+
+    starts = range(0, len(inside), LEXICAL_BLOCK)
+    distinct = np.unique(np.concatenate([np.unique(codes(s)) for s in starts] or [np.zeros(0, np.int64)]))
+    pair_ids = np.empty(int(inside.sum()), np.int32)
+    counts = np.zeros(len(distinct), np.int64)
+    done = 0
+    for s in starts:
+        block = np.searchsorted(distinct, codes(s)).astype(np.int32)
+        pair_ids[done:done + len(block)] = block
+        counts += np.bincount(block, minlength=len(distinct))
+        done += len(block)
+    return pair_ids, distinct, counts
 
 
-def _embed_into(cache: dict[str, np.ndarray], texts: list[str], hashes: list[str], embedder: Embedder,
-                progress: Progress | None, batch: int = 16) -> None:
-    from tqdm import tqdm
+def _save_bm25(path: Path, ids: np.ndarray, lengths: np.ndarray, names: Sequence[str]) -> np.ndarray:
+    """One bm25s index (its defaults: Lucene BM25, k1 1.5, b 0.75) from the chunks' token ids, concatenated
+    with each chunk's length; returns each token's document frequency. The score matrix is computed here
+    with numpy, a block of tokens at a time, and the vocabulary streamed to its file, because bm25s' own
+    indexer keeps Python sets and dicts keyed by every token id: for the million distinct pairs of a 30 MB
+    text, more memory than the rest of the build together. bm25s needs one token somewhere: an empty
+    chunk gets the empty token "" (the id after the last name, as bm25s gives it)."""
+    import bm25s
 
-    # one batch (the streaming build's calls) shows no bar: the build shows documents instead
-    quiet = True if len(texts) <= batch else None
-    with tqdm(total=len(texts), desc="Đang nhúng các đoạn", unit="đoạn", disable=quiet) as bar:
-        for i in range(0, len(texts), batch):
-            vectors = embedder.embed_passages(texts[i:i + batch])
-            for h, v in zip(hashes[i:i + batch], vectors):
-                cache[h] = v
-            bar.update(len(vectors))
-            if progress:
-                progress(min(i + batch, len(texts)), len(texts))
+    n_names = len(names)
+    if not len(lengths) or not lengths.all():
+        ids, lengths = _fill_empty(ids, lengths, n_names)
+    n_docs = len(lengths)
+    n_vocab = n_names + int(bool(len(ids)) and int(ids.max()) == n_names)
+    bm25 = bm25s.BM25()
+    norm = bm25.k1 * ((1 - bm25.b) + bm25.b * lengths / float(lengths.mean()))
+    doc_starts = np.cumsum(lengths) - lengths
+    # CSC is token-major: the tokens are taken in ranges of ids holding about a block of occurrences each
+    bounds = np.searchsorted(np.cumsum(np.bincount(ids, minlength=n_vocab)),
+                             np.arange(LEXICAL_BLOCK, len(ids), LEXICAL_BLOCK), side="right")
+    # at most one entry per occurrence; pages past the end are never touched, so never resident
+    data, indices, nnz = np.empty(len(ids), np.float32), np.empty(len(ids), np.int32), 0
+    doc_freq = np.zeros(n_vocab, np.int64)
+    for low, high in zip([0, *bounds.tolist()], [*bounds.tolist(), n_vocab]):
+        if low >= high:
+            continue
+        where = np.flatnonzero((ids >= low) & (ids < high))
+        doc = np.searchsorted(doc_starts, where, side="right") - 1
+        keys, tf = np.unique((ids[where].astype(np.int64) - low) * n_docs + doc, return_counts=True)
+        token, doc = np.divmod(keys, n_docs)  # a token's occurrences all fall in one range
+        df = np.bincount(token, minlength=high - low)
+        doc_freq[low:high] = df
+        idf = np.log1p((n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
+        data[nnz:nnz + len(keys)] = idf[token] * (tf / (norm[doc] + tf))
+        indices[nnz:nnz + len(keys)] = doc
+        nnz += len(keys)
+    indptr = np.zeros(n_vocab + 1, np.int64)
+    np.cumsum(doc_freq, out=indptr[1:])
+    bm25.scores = {"data": data[:nnz], "indices": indices[:nnz], "indptr": indptr, "num_docs": n_docs}
+    bm25.vocab_dict = {}  # written below, a name at a time
+    bm25.nonoccurrence_array = None
+    bm25.save(str(path), show_progress=False)
+    with open(path / "vocab.index.json", "w", encoding="utf-8") as handle:
+        handle.write("{")
+        for i, name in enumerate(names):
+            handle.write(f"{json.dumps(name, ensure_ascii=False)}: {i}, ")
+        handle.write(f'"": {n_names}}}')
+    return doc_freq[:n_names]
+
+
+class _PairNames(Sequence[str]):
+    """The names of distinct pairs ("a_b"), made as they are read rather than held as a list."""
+
+    def __init__(self, first: np.ndarray, second: np.ndarray, words: list[str]):
+        self.first, self.second, self.words = first, second, words
+
+    def __len__(self) -> int:
+        return len(self.first)
+
+    def __getitem__(self, i):  # type: ignore[override]  # Sequence's slice overload is not needed here
+        return f"{self.words[self.first[i]]}_{self.words[self.second[i]]}"
+
+    def __iter__(self) -> Iterator[str]:
+        words = self.words
+        for start in range(0, len(self.first), LEXICAL_BLOCK):
+            for a, b in zip(self.first[start:start + LEXICAL_BLOCK].tolist(),
+                            self.second[start:start + LEXICAL_BLOCK].tolist()):
+                yield f"{words[a]}_{words[b]}"
+
+
+def _fill_empty(ids: np.ndarray, lengths: np.ndarray, token: int) -> tuple[np.ndarray, np.ndarray]:
+    """The token ids with one `token` for each chunk that has none (and one chunk if there are none)."""
+    if not len(lengths):
+        return np.array([token], np.int32), np.ones(1, np.int64)
+    filled_lengths = np.maximum(lengths, 1)
+    out = np.full(int(filled_lengths.sum()), token, np.int32)
+    real = np.ones(len(out), bool)
+    real[(np.cumsum(filled_lengths) - filled_lengths)[lengths == 0]] = False
+    out[real] = ids
+    return out, filled_lengths
 
 
 def _atomic_write(path: Path, content: str, sync: bool = True) -> None:

@@ -38,15 +38,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import ChunkingConfig
-from .diacritics import MIN_BIGRAM_COUNT, DiacriticRestorer
-from .embeddings import Embedder
-from .errors import AssistantError, ConfigError, IndexStoreError, ModelMismatchError
-from .ingest import Document
-from .locations import located_chunks
-from .store import (BM25_FIELDS, FORMAT, BuildReport, ChunkView, Progress, _embed_into, _hash, embed_text,
-                    top_positive)
-from .text import bigrams, fold, syllables
+from ..config import ChunkingConfig
+from ..embeddings import Embedder
+from ..errors import AssistantError, ConfigError, IndexStoreError
+from ..ingest import Document
+from ..locations import located_chunks
+from ..text import bigrams, fold, syllables
+from .base import (BM25_FIELDS, FORMAT, BuildReport, ChunkView, Progress, TermStatistics, check_model, embed_into,
+                   embed_text, plan_changes, text_hash, top_positive)
 
 ANALYZER = {"tokenizer": "whitespace"}  # the text arrives as normalised, space-joined terms
 BM25_INDEX = {"inverted_index_algo": "DAAT_MAXSCORE", "bm25_k1": 1.5, "bm25_b": 0.75}  # bm25s' defaults
@@ -252,53 +251,37 @@ class MilvusBackend:
     def _update(self, client, head: dict | None, documents: list[Document], embedder: Embedder,
                 chunking: ChunkingConfig, replace: bool, remove: list[str], progress: Progress | None,
                 known: dict[str, np.ndarray]) -> BuildReport:
+        """Plan the document diff, write the new rows (then drop the stale ones), commit the head."""
         old = self.document_rows() if head is not None else {}
         given = {d.doc_id: d for d in documents}
-        wanted = set(given) if replace else (set(old) | set(given)) - (set(remove) - set(given))
-        report = BuildReport(documents=len(wanted))
-        report.added = [d for d in given if d in wanted and d not in old]
-        report.changed = [d for d in given if d in old and old[d]["hash"] != given[d].content_hash]
-        report.removed = sorted(set(old) - wanted)
+        changes = plan_changes({d: r["hash"] for d, r in old.items()}, {d: g.content_hash for d, g in given.items()},
+                               replace=replace, remove=remove)
+        report = BuildReport(documents=len(changes.wanted), added=changes.added, changed=changes.changed,
+                             removed=changes.removed)
         resync = head is not None and (head["chunking"] != asdict(chunking) or head.get("format") != FORMAT)
         if resync and not replace:
             raise IndexStoreError("Cách chia đoạn đã thay đổi nên phải lập chỉ mục lại toàn bộ tài liệu "
                                   "(chạy assistant index với cả thư mục, không dùng --add).")
-        if head is not None and not resync and not (report.added or report.changed or report.removed):
+        if head is not None and not resync and changes.none:
             report.unchanged = True
             report.chunks = head["chunks"]
             return report
 
-        to_index = [given[d] for d in given if d in wanted and (resync or d not in old
-                                                                 or old[d]["hash"] != given[d].content_hash)]
-        dropped = set(old) if resync else set(report.changed) | set(report.removed)
+        to_index = [given[d] for d in given if d in changes.wanted and (resync or d not in old
+                                                                         or old[d]["hash"] != given[d].content_hash)]
+        dropped = set(old) if resync else set(changes.changed) | set(changes.removed)
         old_rows = self._chunk_rows([_key(d) for d in dropped], ["id", "lexical"])
-
-        rows, texts = [], []
-        per_doc: Counter[str] = Counter()
-        for doc in to_index:
-            for n, (c, location) in enumerate(located_chunks(doc, chunking.size, chunking.overlap)):
-                text = embed_text(doc.title, doc.text[c.start:c.end], location)
-                tokens = syllables(text)
-                folded = [fold(t) for t in tokens]
-                row = {"doc_key": _key(doc.doc_id), "doc_id": doc.doc_id, "title": _fit(doc.title, 8000),
-                       "source": _fit(doc.source, 8000), "text": doc.text[c.start:c.end],
-                       "start_offset": c.start, "end_offset": c.end,
-                       "sentences": json.dumps([[s.start, s.end] for s in c.sentences]), "text_hash": _hash(text),
-                       "location": _fit(json.dumps(location, ensure_ascii=False), 4000),
-                       "lexical": " ".join(tokens), "lexical_folded": " ".join(folded),
-                       "lexical_bigrams": " ".join(bigrams(tokens)), "lexical_bigrams_folded": " ".join(bigrams(folded))}
-                for name in ("text", "sentences", *BM25_FIELDS):
-                    if len(row[name].encode("utf-8")) > MAX_BYTES:
-                        raise IndexStoreError(f"Một đoạn của tài liệu {doc.doc_id} quá dài cho Milvus "
-                                              f"(hơn {MAX_BYTES} byte): hãy giảm chunking.size.")
-                # Everything a row holds follows from these, so an equal id means an identical row.
-                row["id"] = _key("\x00".join(map(str, (doc.doc_id, doc.content_hash, n, c.start, c.end,
-                                                          row["text_hash"]))))
-                rows.append(row)
-                texts.append(text)
-                per_doc[doc.doc_id] += 1
+        rows, texts, per_doc = _chunk_rows(to_index, chunking)
         report.chunks = (head["chunks"] if head else 0) - len(old_rows) + len(rows)
+        self._attach_vectors(rows, texts, head, known, embedder, progress, report)
+        stats = self._updated_statistics(head, resync, old_rows, rows)
+        self._write_rows(client, old_rows, rows, to_index, per_doc, changes.removed)
+        self._commit_head(client, head, stats, embedder, chunking, report)
+        return report
 
+    def _attach_vectors(self, rows: list[dict], texts: list[str], head: dict | None, known: dict[str, np.ndarray],
+                        embedder: Embedder, progress: Progress | None, report: BuildReport) -> None:
+        """Each row's vector: given, already stored for the same text, or embedded now."""
         hashes = {r["text_hash"] for r in rows}
         cache = {h: known[h] for h in hashes if h in known}
         if head is not None:
@@ -306,23 +289,29 @@ class MilvusBackend:
         missing = sorted({r["text_hash"]: i for i, r in enumerate(rows) if r["text_hash"] not in cache}.values())
         report.embedded = len(missing)
         t0 = time.perf_counter()
-        _embed_into(cache, [texts[i] for i in missing], [rows[i]["text_hash"] for i in missing], embedder, progress)
+        embed_into(cache, [texts[i] for i in missing], [rows[i]["text_hash"] for i in missing], embedder, progress)
         report.seconds_embedding = time.perf_counter() - t0
         for row in rows:
             row["vector"] = np.asarray(cache[row["text_hash"]], dtype=np.float32)
 
+    def _updated_statistics(self, head: dict | None, resync: bool, old_rows: list[dict],
+                            rows: list[dict]) -> TermStatistics | None:
+        """The stored statistics moved by the rows that go and come; None when they must be recounted."""
         try:
-            stats = self._read_stats(head) if head is not None and not resync else _empty_stats()
+            stats = self._read_stats(head) if head is not None and not resync else TermStatistics()
         except IndexStoreError:
-            stats = None  # replaced by another process meanwhile: recounted below
-        for row in old_rows if stats is not None else []:
-            _count(stats, row["lexical"].split(), -1)
-        for row in rows if stats is not None else []:
-            _count(stats, row["lexical"].split(), +1)
+            return None  # replaced by another process meanwhile: recounted when the head is committed
+        for row in old_rows:
+            stats.count(row["lexical"].split(), -1)
+        for row in rows:
+            stats.count(row["lexical"].split(), +1)
+        return stats
 
-        # New rows first, then the old ones go, then the head: a reader never finds a document missing.
-        # Rows already stored (equal ids) are neither written again nor deleted. Upsert, not insert:
-        # Milvus does not enforce unique ids, and another process may be writing the same document.
+    def _write_rows(self, client, old_rows: list[dict], rows: list[dict], to_index: list[Document],
+                    per_doc: Counter[str], removed: list[str]) -> None:
+        """New rows first, then the old ones go: a reader never finds a document missing. Rows already
+        stored (equal ids) are neither written again nor deleted. Upsert, not insert: Milvus does not
+        enforce unique ids, and another process may be writing the same document."""
         old_ids = {r["id"] for r in old_rows}
         fresh = [r for r in rows if r["id"] not in old_ids]
         for i in range(0, len(fresh), BATCH):
@@ -337,10 +326,13 @@ class MilvusBackend:
                      "indexed_at": now, "unused": [0.0, 0.0]} for d in to_index]
         for i in range(0, len(doc_rows), BATCH):
             client.upsert(self.docs_name, doc_rows[i:i + BATCH])
-        gone = [_key(d) for d in report.removed]
+        gone = [_key(d) for d in removed]
         for i in range(0, len(gone), BATCH):
             client.delete(self.docs_name, ids=gone[i:i + BATCH])
 
+    def _commit_head(self, client, head: dict | None, stats: TermStatistics | None, embedder: Embedder,
+                     chunking: ChunkingConfig, report: BuildReport) -> None:
+        """The statistics, then the head row with a new version (what other replicas watch)."""
         now_head = self.head()
         if stats is None or (now_head is not None and head is not None and now_head["version"] != head["version"]):
             # Another process committed an update meanwhile: our deltas started from stale statistics,
@@ -351,15 +343,14 @@ class MilvusBackend:
         client.upsert(self.meta_name, [{"key": f"stats/{version}/{i}", "value": p, "unused": [0.0, 0.0]}
                                        for i, p in enumerate(parts)])
         new_head = {"format": FORMAT, "embedding": {"model": embedder.model_id, "dim": embedder.dim},
-                    "chunking": asdict(chunking), "built_at": now, "version": version, "chunks": report.chunks,
-                    "stats_parts": len(parts)}
+                    "chunking": asdict(chunking), "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                    "version": version, "chunks": report.chunks, "stats_parts": len(parts)}
         client.upsert(self.meta_name, [{"key": HEAD, "value": json.dumps(new_head), "unused": [0.0, 0.0]}])
         for old_head in {json.dumps(h, sort_keys=True): h for h in (head, now_head) if h is not None}.values():
             client.delete(self.meta_name, ids=[f"stats/{old_head['version']}/{i}"
                                                for i in range(old_head["stats_parts"])])
         for name in (self.chunks_name, self.docs_name, self.meta_name):
             client.flush(name)
-        return report
 
     # -- reading -------------------------------------------------------------------------------
     def document_rows(self) -> dict[str, dict]:
@@ -386,14 +377,14 @@ class MilvusBackend:
             iterator.close()
         return rows
 
-    def _stats_from_rows(self) -> tuple[dict, int]:
-        stats, n = _empty_stats(), 0
+    def _stats_from_rows(self) -> tuple[TermStatistics, int]:
+        stats, n = TermStatistics(), 0
         client = self.client()
         client.flush(self.chunks_name)
         iterator = client.query_iterator(self.chunks_name, batch_size=1000, output_fields=["lexical"])
         while batch := iterator.next():
             for row in batch:
-                _count(stats, row["lexical"].split(), +1)
+                stats.count(row["lexical"].split(), +1)
             n += len(batch)
         iterator.close()
         return stats, n
@@ -410,13 +401,14 @@ class MilvusBackend:
                 out[r["text_hash"]] = np.asarray(r["vector"], dtype=np.float32)
         return out
 
-    def _read_stats(self, head: dict) -> dict:
+    def _read_stats(self, head: dict) -> TermStatistics:
         keys = [f"stats/{head['version']}/{i}" for i in range(head["stats_parts"])]
         rows = {r["key"]: r["value"] for r in self._call("đọc thống kê chỉ mục", self.client().get, self.meta_name,
                                                          ids=keys, output_fields=["value"])}
         if len(rows) != len(keys):
             raise IndexStoreError(f"Chỉ mục trong {self.where} không nhất quán (thiếu thống kê). Hãy xây dựng lại.")
-        return json.loads(zlib.decompress(base64.b64decode("".join(rows[k] for k in keys))).decode("utf-8"))
+        blob = zlib.decompress(base64.b64decode("".join(rows[k] for k in keys))).decode("utf-8")
+        return TermStatistics.from_dict(json.loads(blob))
 
 
 class MilvusStore:
@@ -425,13 +417,11 @@ class MilvusStore:
     has_bigrams = True
     remote = True  # retrieval overlaps its round trips
 
-    def __init__(self, backend: MilvusBackend, head: dict, stats: dict):
+    def __init__(self, backend: MilvusBackend, head: dict, stats: TermStatistics):
         self.backend, self.head = backend, head
         self.manifest = {k: head[k] for k in ("format", "embedding", "chunking", "built_at")}
-        self.df: dict[str, int] = stats["df"]
-        self.df_folded: dict[str, int] = stats["df_folded"]
-        self.restorer = DiacriticRestorer(stats["unigrams"],
-                                          {k: c for k, c in stats["bigrams"].items() if c >= MIN_BIGRAM_COUNT})
+        self.df, self.df_folded = stats.df, stats.df_folded
+        self.restorer = stats.restorer()
 
     @property
     def model_id(self) -> str:
@@ -498,69 +488,48 @@ class MilvusStore:
                                   output_fields=fields)
 
 
+def _chunk_rows(to_index: list[Document], chunking: ChunkingConfig) -> tuple[list[dict], list[str], Counter[str]]:
+    """The chunk rows of these documents (without vectors), the texts to embed, and chunks per document."""
+    rows, texts = [], []
+    per_doc: Counter[str] = Counter()
+    for doc in to_index:
+        for n, (c, location) in enumerate(located_chunks(doc, chunking.size, chunking.overlap)):
+            text = embed_text(doc.title, doc.text[c.start:c.end], location)
+            tokens = syllables(text)
+            folded = [fold(t) for t in tokens]
+            row = {"doc_key": _key(doc.doc_id), "doc_id": doc.doc_id, "title": _fit(doc.title, 8000),
+                   "source": _fit(doc.source, 8000), "text": doc.text[c.start:c.end],
+                   "start_offset": c.start, "end_offset": c.end,
+                   "sentences": json.dumps([[s.start, s.end] for s in c.sentences]), "text_hash": text_hash(text),
+                   "location": _fit(json.dumps(location, ensure_ascii=False), 4000),
+                   "lexical": " ".join(tokens), "lexical_folded": " ".join(folded),
+                   "lexical_bigrams": " ".join(bigrams(tokens)), "lexical_bigrams_folded": " ".join(bigrams(folded))}
+            for name in ("text", "sentences", *BM25_FIELDS):
+                if len(row[name].encode("utf-8")) > MAX_BYTES:
+                    raise IndexStoreError(f"Một đoạn của tài liệu {doc.doc_id} quá dài cho Milvus "
+                                          f"(hơn {MAX_BYTES} byte): hãy giảm chunking.size.")
+            # Everything a row holds follows from these, so an equal id means an identical row.
+            row["id"] = _key("\x00".join(map(str, (doc.doc_id, doc.content_hash, n, c.start, c.end,
+                                                      row["text_hash"]))))
+            rows.append(row)
+            texts.append(text)
+            per_doc[doc.doc_id] += 1
+    return rows, texts, per_doc
+
+
 def _arrays(hits: list[dict]) -> tuple[np.ndarray, np.ndarray]:
     return (np.array([h["id"] for h in hits], dtype=np.int64),
             np.array([h["distance"] for h in hits], dtype=np.float32))
 
 
 def _check_model(head: dict, expected: str | None, where: str) -> None:
-    built_with = head["embedding"]["model"]
-    if expected is not None and built_with != expected:
-        raise ModelMismatchError(
-            f"Chỉ mục trong {where} được xây dựng bằng mô hình nhúng «{built_with}», còn cấu hình hiện tại dùng "
-            f"«{expected}». Hãy dùng lại mô hình «{built_with}», hoặc xây dựng lại chỉ mục: "
-            f"assistant index <thư mục tài liệu> --rebuild")
+    check_model(head["embedding"]["model"], expected, f"trong {where}", "assistant index <thư mục tài liệu> --rebuild")
 
 
-def _empty_stats() -> dict:
-    return {"df": {}, "df_folded": {}, "unigrams": {}, "bigrams": {}}
-
-
-def _count(stats: dict, tokens: list[str], sign: int) -> None:
-    """Add (or take away) one chunk's terms: the statistics stay exact under incremental updates."""
-    folded = [fold(t) for t in tokens]
-    for table, terms in ((stats["df"], set(tokens)), (stats["df_folded"], set(folded)),
-                         (stats["unigrams"], tokens), (stats["bigrams"], [f"{a} {b}" for a, b in zip(tokens, tokens[1:])])):
-        for t in terms:
-            value = table.get(t, 0) + sign
-            if value > 0:
-                table[t] = value
-            else:
-                table.pop(t, None)
-
-
-def _pack(stats: dict) -> list[str]:
-    blob = base64.b64encode(zlib.compress(json.dumps(stats, ensure_ascii=False).encode("utf-8"), 6)).decode("ascii")
+def _pack(stats: TermStatistics) -> list[str]:
+    blob = base64.b64encode(zlib.compress(json.dumps(stats.to_dict(), ensure_ascii=False).encode("utf-8"), 6)).decode("ascii")
     return [blob[i:i + PART_CHARS] for i in range(0, len(blob), PART_CHARS)] or [""]
 
 
 def _reason(exc: Exception) -> str:
     return str(getattr(exc, "message", "") or exc).strip().splitlines()[0][:300] if str(exc) else type(exc).__name__
-
-
-def serve(db: str | Path, host: str = "127.0.0.1", port: int = 19530) -> int:
-    """Serve a Milvus Lite file over the network (`http://host:port`) until interrupted, so several
-    processes on one machine share one store; a production deployment uses a Milvus server instead."""
-    import signal
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # milvus-lite imports the deprecated pkg_resources
-        from milvus_lite.server import Server
-
-    db = Path(db)
-    db.parent.mkdir(parents=True, exist_ok=True)
-    server = Server(str(db), address=f"{host}:{port}")
-    if not server.init() or not server.start():
-        raise IndexStoreError(f"Không khởi động được Milvus Lite cho {db} tại {host}:{port} "
-                              "(tệp đang được mở ở nơi khác, hoặc cổng đã bị dùng).")
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
-    print(f"Milvus Lite phục vụ {db} tại http://{host}:{port} (Ctrl-C để dừng).", flush=True)
-    try:
-        while not stop.is_set() and server._p.poll() is None:
-            stop.wait(0.5)
-        return 0 if stop.is_set() else 1
-    finally:
-        server.stop()
