@@ -136,7 +136,7 @@ class IndexStore:
         if self.vectors.ntotal != len(self.chunks):
             raise IndexStoreError(f"Chỉ mục tại {path} không nhất quán. Hãy xây dựng lại.")
 
-    # -- the store interface retrieval uses (milvus_store.MilvusStore implements the same) ----------
+    # -- the store interface retrieval uses (milvus.MilvusStore implements the same: base.Store) ----------
     @property
     def model_id(self) -> str:
         return self.manifest["embedding"]["model"]
@@ -213,7 +213,7 @@ class FaissBackend:
     def open(self, expected_model: str | None = None) -> IndexStore:
         return open_index(self.index_dir, expected_model)
 
-    streams = True  # build() takes documents as they are read (milvus_store.MilvusBackend wants a list)
+    streams = True  # build() takes documents as they are read (milvus.MilvusBackend wants a list)
 
     def progress(self) -> tuple[int, int] | None:
         """n/N documents of a build running now (in this process or another), else None."""

@@ -181,7 +181,7 @@ class MilvusBackend:
               replace: bool = True, remove: list[str] | None = None, rebuild: bool = False,
               progress: Progress | None = None, vectors: dict[str, np.ndarray] | None = None,
               **_ignored) -> BuildReport:
-        """Same contract as store.build: with `replace` the index then holds exactly `documents`.
+        """Same contract as faiss.build: with `replace` the index then holds exactly `documents`.
         `vectors` (by chunk-text hash, e.g. a FAISS index's) are used instead of embedding those texts."""
         started = time.perf_counter()
         with _build_locks.setdefault(f"{self.uri}|{self.prefix}", threading.Lock()):
