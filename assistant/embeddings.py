@@ -120,7 +120,7 @@ class SentenceTransformerEmbedder:
             ) from None
         self.model_id = f"sentence-transformers:{name}"
         get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
-        self.dim = int(get_dim())
+        self.dim = int(get_dim() or 0)
         self.query_prefix, self.passage_prefix, self.batch_size = query_prefix, passage_prefix, batch_size
 
     def _encode(self, texts: Sequence[str]) -> np.ndarray:

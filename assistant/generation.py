@@ -47,7 +47,7 @@ class LLMAnswerer:
             return
         budget: int | None = None
         for _attempt in range(CONTEXT_ATTEMPTS):
-            raw, emitted, used, prepared = "", "", passages[:1], {}
+            raw, emitted, used, prepared = "", "", passages[:1], {}  # type: str, str, list[Passage], dict
             try:
                 used = self._fit(question, passages, budget)
                 messages = self.prompts.answer(question, used, REFUSAL)

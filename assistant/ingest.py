@@ -236,7 +236,7 @@ def _read(path: Path, doc_id: str) -> list[Document]:
         raise _Unsupported()
     if suffix == ".jsonl":
         return _read_jsonl(path, doc_id)
-    title, text, pieces, metadata = None, "", None, {}
+    title, text, pieces, metadata = None, "", None, {}  # type: str | None, str, list[tuple[str, dict]] | None, dict
     if suffix == ".pdf":
         pieces = _pages(read_pdf(path), metadata)
     elif suffix in IMAGE_SUFFIXES:

@@ -51,7 +51,8 @@ def header(text: str) -> dict:
             break
     if "loai" not in out and re.search(r"^V/v\b", head, re.MULTILINE):
         out["loai"] = "Công văn"
-        out["trich_yeu"] = re.search(r"^V/v\b.*$", head, re.MULTILINE).group().strip()
+        subject = re.search(r"^V/v\b.*$", head, re.MULTILINE)
+        out["trich_yeu"] = subject.group().strip() if subject else ""
     if lines:
         issuer = _MOTTO.sub("", lines[0]).strip(" -")
         if issuer and not issuer.upper().startswith(tuple(TYPES)) and len(issuer) < 80:
@@ -97,8 +98,9 @@ def spans(text: str) -> list[tuple[int, int, dict]]:
             out.append((start, end, {k: v for k, v in (("chuong", chapter), ("muc", section)) if v}))
             continue
         line_end = text.find("\n", start)
-        heading = _ARTICLE.match(text, start).group(2).strip()
-        base = {"dieu": int(number)}
+        found = _ARTICLE.match(text, start)
+        heading = found.group(2).strip() if found else ""
+        base: dict[str, int | str] = {"dieu": int(number)}
         if chapter:
             base["chuong"] = chapter
         if section:

@@ -19,7 +19,7 @@ import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Protocol, Sequence
+from typing import Any, Callable, Iterator, Protocol, Sequence
 
 from .config import Config, LLMConfig
 from .errors import AssistantError, ConfigError
@@ -188,7 +188,7 @@ class OpenAIBackend:
     name: str
     context_window: int
     max_tokens: int
-    _llm: object
+    _llm: Any
     _api_key: str
 
     def stream(self, messages: Sequence[Message]) -> Iterator[str]:
@@ -267,7 +267,7 @@ class LlamaCppBackend:
     name: str
     context_window: int
     max_tokens: int
-    _llm: object
+    _llm: Any
     _lock: threading.Lock
 
     def stream(self, messages: Sequence[Message]) -> Iterator[str]:
@@ -343,7 +343,7 @@ def _chat_format(model) -> tuple[Callable, list[str]]:
 
     def messages_to_prompt(messages) -> str:
         items = [{"role": m.role.value, "content": m.content or ""} for m in messages]
-        prompt = formatter(messages=items).prompt
+        prompt = formatter(messages=items).prompt  # type: ignore[arg-type]  # plain dicts are what it reads
         return prompt[len(bos):] if bos and prompt.startswith(bos) else prompt  # llama.cpp adds BOS itself
 
     stop = [s for s in {eos, "<|im_end|>", "<|eot_id|>", "<end_of_turn>"} if s]

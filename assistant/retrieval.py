@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -76,7 +77,7 @@ class Retriever:
 
     def __init__(self, store: Store, embedder: Embedder, config: RetrievalConfig):
         self.store, self.embedder, self.config = store, embedder, config
-        self._reranker = None
+        self._reranker: Any = None
 
     def query(self, question: str) -> Query:
         return Query.of(question, self.store.restorer)
@@ -139,7 +140,7 @@ class Retriever:
             for i, c in zip(ids.tolist(), contributions.tolist()):
                 fused[i] = fused.get(i, 0.0) + weight * c
 
-        ranked = sorted(fused, key=fused.get, reverse=True)
+        ranked = sorted(fused, key=lambda i: fused[i], reverse=True)
         article = reference(question)
         if article is not None:
             ranked = self._article_first(ranked, article)

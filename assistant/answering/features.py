@@ -51,9 +51,9 @@ def carries_type(kind: str, text: str, tokens: list[str], q_words: set[str], acc
     if kind == "person":
         return _has_new_name(text, q_words, accented, min_words=2)
     if kind == "role":
-        folded = " " + " ".join(fold(t) for t in tokens) + " "
+        spaced = " " + " ".join(fold(t) for t in tokens) + " "
         q_folded = {fold(w) for w in q_words}
-        return any(f" {t} " in folded and not set(t.split()) <= q_folded for t in TITLES)
+        return any(f" {t} " in spaced and not set(t.split()) <= q_folded for t in TITLES)
     if kind == "place":
         folded = [fold(t) for t in tokens]
         raw = [w.strip(_TRAILING + "(\"“‘") for w in text.split()]
@@ -130,7 +130,7 @@ def longest_run(q_tokens: list[str], tokens: list[str]) -> int:
     where: dict[str, list[int]] = {}
     for i, t in enumerate(q_tokens):
         where.setdefault(t, []).append(i)
-    best, previous = 0, {}
+    best, previous = 0, {}  # type: int, dict[int, int]
     for t in tokens:
         current = {i: previous.get(i - 1, 0) + 1 for i in where.get(t, ())}
         best = max(best, *current.values(), 0)

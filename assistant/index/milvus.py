@@ -33,6 +33,7 @@ import warnings
 import zlib
 from collections import Counter
 from dataclasses import asdict
+from typing import Any, Iterable
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -177,7 +178,7 @@ class MilvusBackend:
         _check_model(head, expected_model, self.where)
         return MilvusStore(self, head, self._read_stats(head))
 
-    def build(self, documents: list[Document], embedder: Embedder, chunking: ChunkingConfig, *,
+    def build(self, documents: Iterable[Document], embedder: Embedder, chunking: ChunkingConfig, *,
               replace: bool = True, remove: list[str] | None = None, rebuild: bool = False,
               progress: Progress | None = None, vectors: dict[str, np.ndarray] | None = None,
               **_ignored) -> BuildReport:
@@ -194,7 +195,7 @@ class MilvusBackend:
             if head is None:
                 self._call("tạo bộ sưu tập", self._create, client, embedder.dim)
                 self._ready = True
-            report = self._call("lập chỉ mục", self._update, client, head, documents, embedder, chunking,
+            report = self._call("lập chỉ mục", self._update, client, head, list(documents), embedder, chunking,
                                 replace, remove or [], progress, vectors or {})
         report.seconds_total = time.perf_counter() - started
         return report
@@ -242,7 +243,7 @@ class MilvusBackend:
                                                ("value", DataType.VARCHAR, {"max_length": MAX_BYTES})])):
             schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
             for field_name, kind, extra in fields:
-                schema.add_field(field_name, kind, **extra)
+                schema.add_field(field_name, kind, **dict(extra))  # type: ignore[call-overload]
             schema.add_field("unused", DataType.FLOAT_VECTOR, dim=2)  # Milvus requires a vector field
             index = client.prepare_index_params()
             index.add_index(field_name="unused", index_type="AUTOINDEX", metric_type="L2")
@@ -355,7 +356,7 @@ class MilvusBackend:
     # -- reading -------------------------------------------------------------------------------
     def document_rows(self) -> dict[str, dict]:
         client = self.client()
-        out = {}
+        out: dict[str, dict] = {}
         iterator = self._call("đọc danh sách tài liệu", client.query_iterator, self.docs_name, batch_size=1000,
                               output_fields=["doc_id", "hash", "title", "source", "chunks", "indexed_at"])
         while True:
@@ -497,7 +498,7 @@ def _chunk_rows(to_index: list[Document], chunking: ChunkingConfig) -> tuple[lis
             text = embed_text(doc.title, doc.text[c.start:c.end], location)
             tokens = syllables(text)
             folded = [fold(t) for t in tokens]
-            row = {"doc_key": _key(doc.doc_id), "doc_id": doc.doc_id, "title": _fit(doc.title, 8000),
+            row: dict[str, Any] = {"doc_key": _key(doc.doc_id), "doc_id": doc.doc_id, "title": _fit(doc.title, 8000),
                    "source": _fit(doc.source, 8000), "text": doc.text[c.start:c.end],
                    "start_offset": c.start, "end_offset": c.end,
                    "sentences": json.dumps([[s.start, s.end] for s in c.sentences]), "text_hash": text_hash(text),
