@@ -1,6 +1,9 @@
 """Settings: defaults here, overridden by a TOML file, then ASSISTANT_* variables, then flags.
 
-`assistant.example.toml` documents every key; keep the two in step.
+Every ASSISTANT_* variable is read here (`load_config`), nowhere else: ASSISTANT_CONFIG (the TOML
+file), ASSISTANT_<SECTION>_<KEY> for every key (ASSISTANT_INDEX_DIR for the top-level one), and the
+short names of ENV_ALIASES and ENV_FALLBACKS. `assistant.example.toml` documents every key; keep the
+two in step.
 """
 
 from __future__ import annotations
@@ -8,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +25,12 @@ PROMPTS_DIR = bundled("prompts")
 DEFAULT_INDEX_DIR = default_dir("index")  # index/ in a checkout, else the user's data folder
 DEFAULT_DATA_DIR = default_dir("data")
 ENV_PREFIX = "ASSISTANT_"
+CONFIG_ENV = ENV_PREFIX + "CONFIG"  # the TOML file, when no path is given
+# Short names the web chat has always read. They win over ASSISTANT_APP_HOST and the like (and lose to flags).
+ENV_ALIASES = {"ASSISTANT_HOST": "app.host", "ASSISTANT_PORT": "app.port",
+               "ASSISTANT_AUTH_USER": "app.auth_user", "ASSISTANT_AUTH_PASSWORD": "app.auth_password"}
+# Read only when neither the TOML file nor ASSISTANT_APP_API_KEY set the key: `[app] api_key` wins over it.
+ENV_FALLBACKS = {"ASSISTANT_API_KEY": "app.api_key"}
 
 
 @dataclass
@@ -135,11 +145,13 @@ class Config:
             raise ConfigError(f"Giá trị không hợp lệ cho {dotted_key}: {raw!r} (tối thiểu {low})")
         choices = _CHOICES.get(".".join([*sections, name]))
         if choices and value not in choices:
-            raise ConfigError(f"Giá trị không hợp lệ cho {dotted_key}: {raw!r} (chọn một trong: {', '.join(choices)})")
+            raise ConfigError(f"Giá trị không hợp lệ cho {dotted_key}: {raw!r} "
+                              f"(chọn một trong: {', '.join(choices)})")
         setattr(target, name, value)
 
 
-_CHOICES = {"answer.verify": ("remove", "flag"), "retrieval.fusion": ("score", "rrf"), "store.backend": ("faiss", "milvus")}
+_CHOICES = {"answer.verify": ("remove", "flag"), "retrieval.fusion": ("score", "rrf"),
+            "store.backend": ("faiss", "milvus")}
 _MINIMUM = {"embedding.batch_size": 1, "chunking.size": 50, "chunking.overlap": 0, "retrieval.k": 1,
             "retrieval.candidates": 1, "retrieval.rrf_k": 0, "retrieval.reranker_candidates": 1,
             "retrieval.dense_weight": 0.0, "retrieval.lexical_weight": 0.0, "retrieval.bigram_weight": 0.0,
@@ -195,30 +207,53 @@ def _all_keys(obj: Any, prefix: str = "") -> list[str]:
 
 
 def load_config(path: str | os.PathLike | None = None, overrides: dict[str, Any] | None = None,
-                environ: dict[str, str] | None = None) -> Config:
-    """Defaults < TOML file (`path`, or $ASSISTANT_CONFIG) < environment < `overrides`."""
+                environ: Mapping[str, str] | None = None) -> Config:
+    """Defaults < TOML file (`path`, or $ASSISTANT_CONFIG) < environment < `overrides` (None values skipped)."""
     environ = os.environ if environ is None else environ
     config = Config()
-    path = path or environ.get(ENV_PREFIX + "CONFIG")
+    path = path or environ.get(CONFIG_ENV)
     if path:
-        try:
-            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError(f"Không tìm thấy tệp cấu hình: {path}") from None
-        except IsADirectoryError:
-            raise ConfigError(f"Tệp cấu hình {path} là một thư mục, không phải tệp TOML.") from None
-        except PermissionError:
-            raise ConfigError(f"Không có quyền đọc tệp cấu hình {path}.") from None
-        except OSError as exc:
-            raise ConfigError(f"Không đọc được tệp cấu hình {path} ({exc.strerror or exc}).") from None
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"Tệp cấu hình {path} không hợp lệ: {exc}") from None
-        for key, value in _flatten(data).items():
+        for key, value in _read_toml(path).items():
             config.set(key, value)
-    for key in _all_keys(config):
-        if _env_key(key) in environ:
-            config.set(key, environ[_env_key(key)])
+    _apply_environment(config, environ)
     for key, value in (overrides or {}).items():
         if value is not None:
             config.set(key, value)
     return config
+
+
+def _read_toml(path: str | os.PathLike) -> dict[str, Any]:
+    """The keys of a TOML file as dotted names."""
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"Không tìm thấy tệp cấu hình: {path}") from None
+    except IsADirectoryError:
+        raise ConfigError(f"Tệp cấu hình {path} là một thư mục, không phải tệp TOML.") from None
+    except PermissionError:
+        raise ConfigError(f"Không có quyền đọc tệp cấu hình {path}.") from None
+    except OSError as exc:
+        raise ConfigError(f"Không đọc được tệp cấu hình {path} ({exc.strerror or exc}).") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"Tệp cấu hình {path} không hợp lệ: {exc}") from None
+    return _flatten(data)
+
+
+def _apply_environment(config: Config, environ: Mapping[str, str]) -> None:
+    """ASSISTANT_<SECTION>_<KEY>, then the aliases over them, then the fallbacks where nothing was set."""
+    for key in _all_keys(config):
+        if _env_key(key) in environ:
+            config.set(key, environ[_env_key(key)])
+    for name, key in ENV_ALIASES.items():
+        if name in environ:
+            config.set(key, environ[name])
+    for name, key in ENV_FALLBACKS.items():
+        if name in environ and not _get(config, key):
+            config.set(key, environ[name])
+
+
+def _get(config: Config, dotted_key: str) -> Any:
+    target: Any = config
+    for part in dotted_key.split("."):
+        target = getattr(target, part)
+    return target

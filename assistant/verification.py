@@ -26,11 +26,11 @@ claim that recombines words of its source into a different statement (negation, 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 from .answering import FOLDED_STOPWORDS, STOPWORDS, Citation, IdfTable
-from .chunking import split_sentences
+from .chunking import Span, split_sentences
 from .retrieval import Passage
 from .text import fold, has_diacritics, syllables
 
@@ -52,7 +52,8 @@ _CONNECTIVE = {w for w in """
 _FOLDED_CONNECTIVE = {fold(w) for w in _CONNECTIVE}
 
 # A run of markers: "[1]", "[1, 2]", "[1,2]", "[1][2]", "[1] [2]", "[1-3]", with the spaces before it.
-_MARKER_RUN = re.compile(r"(?:[ \t]*\[\s*\d{1,4}(?:\s*[-–]\s*\d{1,4})?(?:\s*[,;]\s*\d{1,4}(?:\s*[-–]\s*\d{1,4})?)*\s*\])+")
+_MARKER_NUMBERS = r"\d{1,4}(?:\s*[-–]\s*\d{1,4})?"  # 2 or 1-3
+_MARKER_RUN = re.compile(rf"(?:[ \t]*\[\s*{_MARKER_NUMBERS}(?:\s*[,;]\s*{_MARKER_NUMBERS})*\s*\])+")
 _MARKER_ITEM = re.compile(r"(\d+)(?:\s*[-–]\s*(\d+))?")
 _NO_SPACE_BEFORE = set(".,;:!?…)]}\"'”’»")
 
@@ -66,11 +67,13 @@ _END_PUNCT = re.compile(r"[.!?…:;]+[\"”’)»]*$")
 # Sentences of a document that speak to the assistant rather than about the subject (matched on
 # lower-cased, folded syllables joined by spaces, so punctuation and diacritics do not matter).
 _INJECTION = re.compile(r"\b(?:"
-                        r"bo qua (?:\w+ ){0,5}(?:chi dan|huong dan|chi thi|yeu cau|lenh|quy tac|nguyen tac|noi dung tren)"
+                        r"bo qua (?:\w+ ){0,5}"
+                        r"(?:chi dan|huong dan|chi thi|yeu cau|lenh|quy tac|nguyen tac|noi dung tren)"
                         r"|(?:ignore|disregard|forget|override) (?:\w+ ){0,5}(?:instructions?|prompts?|rules|context)"
                         r"|system prompt|loi nhac he thong|chi dan he thong|chi dan moi|new instructions"
                         r"|hay (?:tra loi|noi|khang dinh|tuyen bo|viet) rang"
-                        r"|(?:tro ly|chatbot|mo hinh ngon ngu|language model|assistant) (?:\w+ ){0,4}(?:hay|phai|must|should) (?:tra loi|noi|answer|say|reply)"
+                        r"|(?:tro ly|chatbot|mo hinh ngon ngu|language model|assistant) (?:\w+ ){0,4}"
+                        r"(?:hay|phai|must|should) (?:tra loi|noi|answer|say|reply)"
                         r"|you are now|from now on|tu bay gio (?:ban|hay)"
                         r")\b")
 
@@ -266,7 +269,7 @@ class _View:
 
     def __init__(self, sentences: list[_Sentence], folded: bool):
         self.sets = [set(s.toks(folded)) for s in sentences]
-        self.bigrams = [set(zip(s.toks(folded), s.toks(folded)[1:])) for s in sentences]
+        self.bigrams = [set(zip(s.toks(folded), s.toks(folded)[1:], strict=False)) for s in sentences]
         self.joined = [f" {' '.join(s.toks(folded))} " for s in sentences]
         good = [i for i, s in enumerate(sentences) if not s.injected]
         bad = [i for i, s in enumerate(sentences) if s.injected]
@@ -289,9 +292,9 @@ class _Evidence:
             spans = [(base + sp.start, base + sp.end) for sp in split_sentences(text)]
         self.sentences = [_Sentence(s, e, text[s - base:e - base]) for s, e in spans]
         self.numbers_of = [_passage_numbers(text[s.start - base:s.end - base]) for s in self.sentences]
-        self.numbers: set[str] = set().union(*(n for n, s in zip(self.numbers_of, self.sentences) if not s.injected))
-        self.injected_numbers: set[str] = set().union(
-            *(n for n, s in zip(self.numbers_of, self.sentences) if s.injected))
+        pairs = list(zip(self.numbers_of, self.sentences, strict=True))
+        self.numbers: set[str] = set().union(*(n for n, s in pairs if not s.injected))
+        self.injected_numbers: set[str] = set().union(*(n for n, s in pairs if s.injected))
         self.has_injection = any(s.injected for s in self.sentences)
         self._views: dict[bool, _View] = {}
 
@@ -317,7 +320,7 @@ class _Claim:
     names: list[tuple[str, str]]  # (as written, " syllables " to look for)
 
     @classmethod
-    def of(cls, text: str, idf: IdfTable | None) -> "_Claim":
+    def of(cls, text: str, idf: IdfTable | None) -> _Claim:
         folded = not has_diacritics(text)
         tokens = syllables(text)
         if folded:
@@ -383,7 +386,7 @@ def _name_found(needle: str, texts: list[str]) -> bool:
 
 def _best_sentence(claim: _Claim, ev: _Evidence) -> int:
     view = ev.view(claim.folded)
-    bigrams = set(zip(claim.tokens, claim.tokens[1:]))
+    bigrams = set(zip(claim.tokens, claim.tokens[1:], strict=False))
     n_entities = len(claim.numbers) + len(claim.names)
     best, best_score = -1, -1.0
     for i, s in enumerate(ev.sentences):
@@ -435,142 +438,214 @@ def verify(answer: str, passages: Sequence[Passage], mode: str = "remove", thres
     threshold = MIN_OVERLAP if threshold is None else threshold
     stripped, groups = strip_markers(answer)
     spans = split_sentences(stripped)
-    evidence: dict[int, _Evidence] = {} if prepared is None else prepared
+    evidence = _Passages(passages, prepared)
+    groups_of = _assign_markers(spans, groups)
+    judged = [_judge(stripped[span.start:span.end], own, evidence, idf, threshold)
+              for span, own in zip(spans, groups_of, strict=True)]
+    claims = [info for info, _ in judged]
+    citations, markers = _renumber(judged, groups_of, evidence)
+    cleaned = _render(stripped, spans, claims, markers, mode)
+    verified = any(c.supported and c.kind == "claim" for c in claims)
+    return Verification(cleaned, citations, claims, verified, mode)
 
-    def ev(i: int) -> _Evidence:
-        if i not in evidence:
-            evidence[i] = _Evidence(passages[i])
-        return evidence[i]
 
-    # Markers belong to the sentence they stand in, or to the one before them ("phường. [1]").
+class _Passages:
+    """The passages a call checks against, each prepared (`_Evidence`) when first needed; `prepared` keeps
+    them for the caller's next call on the same passages."""
+
+    def __init__(self, passages: Sequence[Passage], prepared: dict | None):
+        self.passages = passages
+        self.prepared: dict[int, _Evidence] = {} if prepared is None else prepared
+
+    def __len__(self) -> int:
+        return len(self.passages)
+
+    def __getitem__(self, i: int) -> _Evidence:
+        if i not in self.prepared:
+            self.prepared[i] = _Evidence(self.passages[i])
+        return self.prepared[i]
+
+
+def _assign_markers(spans: Sequence[Span], groups: list[_MarkerGroup]) -> list[list[_MarkerGroup]]:
+    """The marker runs of each sentence: those standing in it, or just after it ("phường. [1]")."""
     starts = [s.start for s in spans]
     groups_of: list[list[_MarkerGroup]] = [[] for _ in spans]
     for g in groups:
         if spans:
             k = max((i for i, st in enumerate(starts) if st <= g.pos), default=0)
             groups_of[k].append(g)
+    return groups_of
 
-    claims: list[ClaimSupport] = []
-    best_of: list[dict[int, int]] = []  # per claim: supporting passage -> best sentence index
-    for span, own in zip(spans, groups_of):
-        text = stripped[span.start:span.end]
-        claim = _Claim.of(text, idf)
-        cited: list[int] = []
-        reasons: list[str] = []
-        for g in own:
-            for n in g.numbers:
-                if 1 <= n <= len(passages):
-                    if n - 1 not in cited:
-                        cited.append(n - 1)
-                elif f"unknown_source:{n}" not in reasons:
-                    reasons.append(f"unknown_source:{n}")
-        info = ClaimSupport(text, cited, False, reasons)
-        claims.append(info)
-        best_of.append({})
-        if not claim.weights and not claim.numbers and not claim.names:
-            n_syl = len(claim.tokens)
-            info.kind = "connective"
-            info.supported = n_syl <= MAX_CONNECTIVE_SYLLABLES
-            if not info.supported:
-                info.reasons.append("no_content")
-            continue
-        if not cited:
-            stop = FOLDED_STOPWORDS | _FOLDED_CONNECTIVE if claim.folded else STOPWORDS | _CONNECTIVE
-            if (not claim.numbers and not claim.names and len(claim.tokens) <= MAX_CONNECTIVE_SYLLABLES
-                    and all(t in stop for t in claim.tokens) and not own):
-                info.kind, info.supported = "connective", True
-                continue
-            info.reasons.append("no_citation")
-            _where_else(info, claim, passages, ev, threshold)
-            continue
 
-        singles = {i: _check(claim, [ev(i)]) for i in cited}
-        alone = [i for i in cited if singles[i].ok(threshold)]
-        if alone:
-            info.supporting = alone
-            info.overlap = max(singles[i].overlap for i in alone)
-        else:
-            union = _check(claim, [ev(i) for i in cited]) if len(cited) > 1 else singles[cited[0]]
-            if union.ok(threshold):
-                # Each passage that contributes a number, a name or a fair share of the content.
-                info.supporting = [i for i in cited if singles[i].overlap >= threshold / 2
-                                   or len(singles[i].missing_numbers) < len(claim.numbers)
-                                   or len(singles[i].missing_names) < len(claim.names)] or list(cited)
-                info.overlap = union.overlap
-            else:
-                info.overlap = union.overlap
-                info.reasons += _reasons(union, threshold)
-                if _follows_injection(claim, union, [ev(i) for i in cited], threshold):
-                    info.reasons.append("prompt_injection")
-                _where_else(info, claim, passages, ev, threshold, skip=cited)
-                continue
-        for i in info.supporting:
-            best = _best_sentence(claim, ev(i))
-            if best >= 0:  # -1: the passage has no sentence that is not an instruction
-                best_of[-1][i] = best
-        info.supporting = [i for i in info.supporting if i in best_of[-1]]
-        info.supported = bool(info.supporting)
+# --------------------------------------------------------------------------------- judging one claim
+
+def _judge(text: str, own: list[_MarkerGroup], evidence: _Passages, idf: IdfTable | None,
+           threshold: float) -> tuple[ClaimSupport, dict[int, int]]:
+    """The verdict on one claim carrying the marker runs `own`, and for each passage that supports it
+    the index of its best-matching sentence."""
+    claim = _Claim.of(text, idf)
+    cited, reasons = _cited_sources(own, len(evidence))
+    info = ClaimSupport(text, cited, False, reasons)
+    if _settle_connective(info, claim, own):
+        return info, {}
+    if not cited:
+        info.reasons.append("no_citation")
+        _where_else(info, claim, evidence, threshold)
+        return info, {}
+    if not _find_support(info, claim, evidence, threshold):
+        return info, {}
+    return info, _pick_sentences(info, claim, evidence)
+
+
+def _cited_sources(own: list[_MarkerGroup], n_sources: int) -> tuple[list[int], list[str]]:
+    """The passages the markers name (0-based, in order, once each), and "unknown_source:n" for the
+    numbers that name none."""
+    cited: list[int] = []
+    reasons: list[str] = []
+    for g in own:
+        for n in g.numbers:
+            if 1 <= n <= n_sources:
+                if n - 1 not in cited:
+                    cited.append(n - 1)
+            elif f"unknown_source:{n}" not in reasons:
+                reasons.append(f"unknown_source:{n}")
+    return cited, reasons
+
+
+def _settle_connective(info: ClaimSupport, claim: _Claim, own: list[_MarkerGroup]) -> bool:
+    """Settle a claim that asserts nothing: one without content (kept when short), or a short one without
+    markers made of connective words only ("Tóm lại:"). False: it has to be checked against the passages."""
+    if not claim.weights and not claim.numbers and not claim.names:
+        info.kind = "connective"
+        info.supported = len(claim.tokens) <= MAX_CONNECTIVE_SYLLABLES
         if not info.supported:
-            info.reasons.append("no_evidence")
-            continue
-        info.reasons += [f"irrelevant_source:{i + 1}" for i in cited if i not in info.supporting]
+            info.reasons.append("no_content")
+        return True
+    stop = FOLDED_STOPWORDS | _FOLDED_CONNECTIVE if claim.folded else STOPWORDS | _CONNECTIVE
+    if (not info.cited and not claim.numbers and not claim.names and len(claim.tokens) <= MAX_CONNECTIVE_SYLLABLES
+            and all(t in stop for t in claim.tokens) and not own):
+        info.kind, info.supported = "connective", True
+        return True
+    return False
 
-    # Cleaned text: kept claims with renumbered markers; one marker per (passage, sentence).
+
+def _find_support(info: ClaimSupport, claim: _Claim, evidence: _Passages, threshold: float) -> bool:
+    """Which cited passages back the claim: each one that does alone, else (when together they do) each
+    one that contributes. False, with the reasons noted, when the cited passages do not back it."""
+    cited = info.cited
+    singles = {i: _check(claim, [evidence[i]]) for i in cited}
+    alone = [i for i in cited if singles[i].ok(threshold)]
+    if alone:
+        info.supporting = alone
+        info.overlap = max(singles[i].overlap for i in alone)
+        return True
+    union = _check(claim, [evidence[i] for i in cited]) if len(cited) > 1 else singles[cited[0]]
+    info.overlap = union.overlap
+    if union.ok(threshold):
+        # Each passage that contributes a number, a name or a fair share of the content.
+        info.supporting = [i for i in cited if singles[i].overlap >= threshold / 2
+                           or len(singles[i].missing_numbers) < len(claim.numbers)
+                           or len(singles[i].missing_names) < len(claim.names)] or list(cited)
+        return True
+    info.reasons += _reasons(union, threshold)
+    if _follows_injection(claim, union, [evidence[i] for i in cited], threshold):
+        info.reasons.append("prompt_injection")
+    _where_else(info, claim, evidence, threshold, skip=cited)
+    return False
+
+
+def _pick_sentences(info: ClaimSupport, claim: _Claim, evidence: _Passages) -> dict[int, int]:
+    """The best sentence of each supporting passage; a passage with none (only instructions) stops
+    supporting, and a claim left without support is unsupported ("no_evidence")."""
+    best_of: dict[int, int] = {}
+    for i in info.supporting:
+        best = _best_sentence(claim, evidence[i])
+        if best >= 0:  # -1: the passage has no sentence that is not an instruction
+            best_of[i] = best
+    info.supporting = [i for i in info.supporting if i in best_of]
+    info.supported = bool(info.supporting)
+    if not info.supported:
+        info.reasons.append("no_evidence")
+    else:
+        info.reasons += [f"irrelevant_source:{i + 1}" for i in info.cited if i not in info.supporting]
+    return best_of
+
+
+def _where_else(info: ClaimSupport, claim: _Claim, evidence: _Passages, threshold: float,
+                skip: Sequence[int] = ()) -> None:
+    """Note the uncited passages that would have supported the claim ("found_in:2")."""
+    for i in range(len(evidence)):
+        if i not in skip and _check(claim, [evidence[i]]).ok(threshold):
+            info.reasons.append(f"found_in:{i + 1}")
+
+
+# ------------------------------------------------------------------------------------------ rendering
+
+def _renumber(judged: list[tuple[ClaimSupport, dict[int, int]]], groups_of: list[list[_MarkerGroup]],
+              evidence: _Passages) -> tuple[list[Citation], list[tuple[int, str]]]:
+    """Citations numbered 1..m in order of first appearance, one per cited (passage, best sentence) of
+    the supported claims, and the marker runs that replace the claims' own: (offset, " [1][2]")."""
     citations: list[Citation] = []
     number_of: dict[tuple[int, int], int] = {}
-    inserts: list[tuple[int, str]] = []
-    drop: list[tuple[int, int]] = []
-    for k, (span, info) in enumerate(zip(spans, claims)):
-        seg_start = 0 if k == 0 else span.start
-        seg_end = spans[k + 1].start if k + 1 < len(spans) else len(stripped)
+    runs: list[tuple[int, str]] = []
+    for (info, best_of), own in zip(judged, groups_of, strict=True):
         if not info.supported:
-            if mode == "remove":
-                drop.append((seg_start, seg_end))
-            else:
-                text = stripped[span.start:span.end]
-                tail = _END_PUNCT.search(text)
-                inserts.append((span.start + (tail.start() if tail else len(text)), FLAG))
             continue
-        for g in groups_of[k]:
+        for g in own:
             marks: list[int] = []
             for n in g.numbers:
                 i = n - 1
-                if i not in best_of[k]:
+                if i not in best_of:
                     continue
-                key = (i, best_of[k][i])
+                key = (i, best_of[i])
                 if key not in number_of:
                     number_of[key] = len(number_of) + 1
-                    e = ev(i)
-                    s = e.sentences[key[1]]
-                    p = e.passage
-                    citations.append(Citation(number_of[key], p.doc_id, p.title, p.source, p.text, s.start, s.end,
-                                              p.score, e.sentence_text(key[1]), p.start, p.location))
+                    citations.append(_citation(number_of[key], evidence[i], key[1]))
                 if number_of[key] not in marks:
                     marks.append(number_of[key])
             if marks:
                 info.markers += [m for m in marks if m not in info.markers]
-                inserts.append((g.pos, " " + "".join(f"[{m}]" for m in marks)))
+                runs.append((g.pos, " " + "".join(f"[{m}]" for m in marks)))
+    return citations, runs
 
+
+def _citation(marker: int, e: _Evidence, sentence: int) -> Citation:
+    s, p = e.sentences[sentence], e.passage
+    return Citation(marker, p.doc_id, p.title, p.source, p.text, s.start, s.end, p.score, e.sentence_text(sentence),
+                    p.start, p.location)
+
+
+def _render(stripped: str, spans: Sequence[Span], claims: list[ClaimSupport], markers: list[tuple[int, str]],
+            mode: str) -> str:
+    """The cleaned text: the answer with the new marker runs, and its unsupported claims removed
+    (mode="remove": each with the space up to the next claim) or flagged."""
+    drop: list[tuple[int, int]] = []
+    inserts = list(markers)
+    for k, (span, info) in enumerate(zip(spans, claims, strict=True)):
+        if info.supported:
+            continue
+        if mode == "remove":
+            drop.append((0 if k == 0 else span.start, spans[k + 1].start if k + 1 < len(spans) else len(stripped)))
+        else:
+            text = stripped[span.start:span.end]
+            tail = _END_PUNCT.search(text)
+            inserts.append((span.start + (tail.start() if tail else len(text)), FLAG))
+    return _edit(stripped, drop, inserts)
+
+
+def _edit(text: str, drop: list[tuple[int, int]], inserts: list[tuple[int, str]]) -> str:
+    """`text` without the `drop` segments, with the `inserts` (those inside a dropped segment left out),
+    runs of spaces collapsed."""
     pieces: list[str] = []
     last = 0
     events = sorted([(s, 0, e, "") for s, e in drop] + [(pos, 1, pos, t) for pos, t in inserts])
-    for start, kind, end, text in events:
+    for start, kind, end, piece in events:
         if start < last:  # an insert inside a dropped segment
             continue
-        pieces.append(stripped[last:start])
+        pieces.append(text[last:start])
         if kind == 1:
-            pieces.append(text)
+            pieces.append(piece)
         last = end
-    pieces.append(stripped[last:])
+    pieces.append(text[last:])
     cleaned = re.sub(r"[ \t]{2,}", " ", "".join(pieces))
-    cleaned = re.sub(r"[ \t]+\n", "\n", cleaned).strip()
-    verified = any(c.supported and c.kind == "claim" for c in claims)
-    return Verification(cleaned, citations, claims, verified, mode)
-
-
-def _where_else(info: ClaimSupport, claim: _Claim, passages: Sequence[Passage], ev, threshold: float,
-                skip: Sequence[int] = ()) -> None:
-    """Note the uncited passages that would have supported the claim ("found_in:2")."""
-    for i in range(len(passages)):
-        if i not in skip and _check(claim, [ev(i)]).ok(threshold):
-            info.reasons.append(f"found_in:{i + 1}")
+    return re.sub(r"[ \t]+\n", "\n", cleaned).strip()

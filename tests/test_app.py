@@ -458,3 +458,35 @@ def test_two_replicas_share_one_milvus_store(milvus_server, browser, tmp_path):
     finally:
         for r in replicas:
             stop(r)
+
+
+def test_the_host_variable_is_read_through_the_settings(tmp_path, monkeypatch, capsys):
+    """ASSISTANT_HOST off loopback without credentials: refused before anything is loaded."""
+    sys.path.insert(0, str(ROOT))
+    import app
+
+    monkeypatch.setenv("ASSISTANT_HOST", "0.0.0.0")
+    assert app.main(["--index-dir", str(tmp_path / "index")]) == 2
+    err = capsys.readouterr().err
+    assert "0.0.0.0" in err and "ASSISTANT_AUTH_USER" in err
+
+
+def test_chat_handlers_work_without_a_server(tmp_path):
+    """The event handlers are plain methods over an Assistant: feedback lands in <data_dir>/feedback.jsonl."""
+    sys.path.insert(0, str(ROOT))
+    import app
+    from assistant import Config
+
+    config = Config()
+    config.app.data_dir = str(tmp_path / "data")
+    bot = SimpleNamespace(config=config, documents=lambda: {}, indexing=lambda: None)
+    handlers = app.ChatHandlers(bot)
+    [(chat, _, box, turns)] = list(handlers.respond("  ", [], []))  # nothing asked: nothing changes
+    assert (chat, box, turns) == ([], "", [])
+    assert handlers.on_comment("", []) == ("", "Vui lòng nhập góp ý.")
+    assert handlers.on_comment("sai", []) == ("sai", "Chưa có câu trả lời nào để góp ý.")
+    turn = {"n": 1, "question": "q", "history": [], "answer": {"text": "a", "citations": []}, "rating": None}
+    assert handlers.on_comment("sai", [turn]) == ("", "Đã gửi góp ý cho câu trả lời gần nhất. Cảm ơn bạn!")
+    assert json.loads((tmp_path / "data" / "feedback.jsonl").read_text(encoding="utf-8"))["comment"] == "sai"
+    assert handlers.delete(None)[2] == "Chọn một tài liệu để xóa."
+    assert handlers.upload([])[2] == "Chưa chọn tệp nào."

@@ -158,3 +158,34 @@ def test_llm_settings_and_the_calibrated_verifier_threshold():
         load_config(environ={"ASSISTANT_ANSWER_VERIFY": "xoá"})
     with pytest.raises(ConfigError, match="tối thiểu"):
         load_config(overrides={"llm.max_tokens": 0}, environ={})
+
+
+def test_the_web_chat_short_variables_are_read_with_the_rest(tmp_path):
+    """ASSISTANT_HOST, _PORT, _AUTH_USER, _AUTH_PASSWORD: over the TOML file and ASSISTANT_APP_*, under flags."""
+    path = _toml(tmp_path, '[app]\nhost = "10.0.0.1"\nport = 9000\n')
+    environ = {"ASSISTANT_APP_HOST": "10.0.0.2", "ASSISTANT_HOST": "0.0.0.0", "ASSISTANT_PORT": "8000",
+               "ASSISTANT_AUTH_USER": "admin", "ASSISTANT_AUTH_PASSWORD": "mat-khau"}
+    app = load_config(path, environ=environ).app
+    assert (app.host, app.port, app.auth_user, app.auth_password) == ("0.0.0.0", 8000, "admin", "mat-khau")
+    app = load_config(path, {"app.host": "127.0.0.1", "app.port": 7000}, environ=environ).app
+    assert (app.host, app.port) == ("127.0.0.1", 7000)
+    assert load_config(path, environ={"ASSISTANT_APP_HOST": "10.0.0.2"}).app.host == "10.0.0.2"
+    with pytest.raises(ConfigError, match="app.port"):
+        load_config(environ={"ASSISTANT_PORT": "bảy nghìn"})
+
+
+def test_the_api_key_variable_is_used_only_when_no_key_is_set(tmp_path):
+    assert load_config(environ={"ASSISTANT_API_KEY": "from-env"}).app.api_key == "from-env"
+    path = _toml(tmp_path, '[app]\napi_key = "from-file"\n')
+    assert load_config(path, environ={"ASSISTANT_API_KEY": "from-env"}).app.api_key == "from-file"
+    both = {"ASSISTANT_API_KEY": "from-env", "ASSISTANT_APP_API_KEY": "from-app-env"}
+    assert load_config(path, environ=both).app.api_key == "from-app-env"
+    assert "from-env" not in repr(load_config(environ={"ASSISTANT_API_KEY": "from-env"}))
+
+
+def test_example_file_names_every_variable_read_outside_the_key_scheme():
+    from assistant.config import CONFIG_ENV, ENV_ALIASES, ENV_FALLBACKS, PROJECT_ROOT
+
+    text = (PROJECT_ROOT / "assistant.example.toml").read_text(encoding="utf-8")
+    for name in [CONFIG_ENV, *ENV_ALIASES, *ENV_FALLBACKS]:
+        assert name in text, name
