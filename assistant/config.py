@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -150,8 +150,9 @@ class Config:
         setattr(target, name, value)
 
 
-_CHOICES = {"answer.verify": ("remove", "flag"), "retrieval.fusion": ("score", "rrf"),
-            "store.backend": ("faiss", "milvus")}
+# Stores registered with assistant.index.STORES (the built-in ones and any a plugin adds) are added here.
+STORE_BACKENDS: list[str] = []
+_CHOICES: dict[str, Sequence[str]] = {"answer.verify": ("remove", "flag"), "retrieval.fusion": ("score", "rrf"), "store.backend": STORE_BACKENDS}
 _MINIMUM = {"embedding.batch_size": 1, "chunking.size": 50, "chunking.overlap": 0, "retrieval.k": 1,
             "retrieval.candidates": 1, "retrieval.rrf_k": 0, "retrieval.reranker_candidates": 1,
             "retrieval.dense_weight": 0.0, "retrieval.lexical_weight": 0.0, "retrieval.bigram_weight": 0.0,

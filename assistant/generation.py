@@ -19,7 +19,7 @@ from .llms import LLM, LLMError
 from .prompts import Prompts
 from .retrieval import Passage
 from .text import clean_question, fold, syllables
-from .verification import _MARKER_RUN, verify
+from .verification import MARKER_RUN, verify
 
 FALLBACK = "{reason}, nên dưới đây là câu trích nguyên văn từ tài liệu."
 FALLBACK_REFUSED = "{reason}."
@@ -175,7 +175,7 @@ def _complete_prefix(raw: str) -> str:
     if len(spans) < 2:
         return ""
     last = spans[-1]
-    markers = _MARKER_RUN.match(raw, last.start)  # "… phường. [1] Câu sau": [1] closes the previous one
+    markers = MARKER_RUN.match(raw, last.start)  # "… phường. [1] Câu sau": [1] closes the previous one
     cut = markers.end() if markers else last.start
     return raw[:cut] if raw[cut:].strip() else ""
 

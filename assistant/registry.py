@@ -14,19 +14,32 @@ T = TypeVar("T")
 class Registry(Generic[T]):
     """Names (and aliases) of one kind of backend, each with what makes it (a factory, usually)."""
 
-    def __init__(self, kind: str):
+    def __init__(self, kind: str, known: list[str] | None = None):
+        """`known`, if given, is a list kept up to date with the registered names (the configuration
+        checks values against it)."""
         self.kind = kind
         self._entries: dict[str, T] = {}
         self._primary: dict[str, str] = {}
+        self._known = known
 
     def register(self, name: str, *aliases: str) -> Callable[[T], T]:
         def add(entry: T) -> T:
             for key in (name, *aliases):
                 self._entries[key.lower()] = entry
                 self._primary[key.lower()] = name
+                if self._known is not None and key not in self._known:
+                    self._known.append(key)
             return entry
 
         return add
+
+    def unregister(self, name: str) -> None:
+        """Remove a name and its aliases (a plugin that is unloaded, a test that cleans up)."""
+        primary = self._primary.get(name.lower())
+        for key in [k for k, p in self._primary.items() if p == primary]:
+            del self._entries[key], self._primary[key]
+            if self._known is not None:
+                self._known[:] = [k for k in self._known if k.lower() != key]
 
     def names(self) -> list[str]:
         """The primary names, in the order they were registered."""

@@ -53,7 +53,7 @@ _FOLDED_CONNECTIVE = {fold(w) for w in _CONNECTIVE}
 
 # A run of markers: "[1]", "[1, 2]", "[1,2]", "[1][2]", "[1] [2]", "[1-3]", with the spaces before it.
 _MARKER_NUMBERS = r"\d{1,4}(?:\s*[-–]\s*\d{1,4})?"  # 2 or 1-3
-_MARKER_RUN = re.compile(rf"(?:[ \t]*\[\s*{_MARKER_NUMBERS}(?:\s*[,;]\s*{_MARKER_NUMBERS})*\s*\])+")
+MARKER_RUN = re.compile(rf"(?:[ \t]*\[\s*{_MARKER_NUMBERS}(?:\s*[,;]\s*{_MARKER_NUMBERS})*\s*\])+")
 _MARKER_ITEM = re.compile(r"(\d+)(?:\s*[-–]\s*(\d+))?")
 _NO_SPACE_BEFORE = set(".,;:!?…)]}\"'”’»")
 
@@ -135,7 +135,7 @@ def strip_markers(answer: str) -> tuple[str, list[_MarkerGroup]]:
     out: list[str] = []
     groups: list[_MarkerGroup] = []
     length, last = 0, 0
-    for m in _MARKER_RUN.finditer(answer):
+    for m in MARKER_RUN.finditer(answer):
         piece = answer[last:m.start()]
         out.append(piece)
         length += len(piece)

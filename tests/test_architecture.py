@@ -93,27 +93,34 @@ def test_stores_share_the_base_steps_and_not_each_others_code():
 
 
 def test_a_third_party_store_plugs_in_by_registering(tmp_path):
-    """A store registered under a new name is what `[store] backend = "<name>"` builds and answers from."""
-    from assistant import Assistant, load_config
+    """A store registered under a new name is what `[store] backend = "<name>"` builds and answers from.
+    Not registered, the name is refused by the configuration."""
+    from assistant import Assistant, ConfigError, load_config
     from assistant.index import STORES
     from assistant.index.faiss import FaissBackend
 
     made = []
+    with pytest.raises(ConfigError, match="chọn một trong: faiss, milvus"):
+        load_config(overrides={"store.backend": "mine"}, environ={})
 
     @STORES.register("mine")
     def mine(argument, config):
         made.append(argument)
         return FaissBackend(tmp_path / "mine-index")
 
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "a.txt").write_text("Hồ Gươm nằm ở trung tâm quận Hoàn Kiếm.", encoding="utf-8")
-    config = load_config(None)
-    config.store.backend = "mine:extra"
-    assistant = Assistant(index_dir=tmp_path / "idx", config=config, open_now=False)
-    assistant.index([tmp_path / "docs"])
-    assert made and made[0] == "extra"
-    assert (tmp_path / "mine-index" / "CURRENT").exists()
-    assert assistant.ask("Hồ Gươm nằm ở đâu?").citations
+    try:
+        (tmp_path / "docs").mkdir()
+        (tmp_path / "docs" / "a.txt").write_text("Hồ Gươm nằm ở trung tâm quận Hoàn Kiếm.", encoding="utf-8")
+        config = load_config(overrides={"store.backend": "mine"}, environ={})  # accepted once registered
+        assistant = Assistant(index_dir=tmp_path / "idx", config=config, open_now=False)
+        assistant.index([tmp_path / "docs"])
+        assert made and made[0] == ""
+        assert (tmp_path / "mine-index" / "CURRENT").exists()
+        assert assistant.ask("Hồ Gươm nằm ở đâu?").citations
+    finally:
+        STORES.unregister("mine")
+    with pytest.raises(ConfigError, match="chọn một trong: faiss, milvus\\)"):
+        load_config(overrides={"store.backend": "mine"}, environ={})
 
 
 def test_a_third_party_embedder_plugs_in_by_registering():
@@ -129,9 +136,13 @@ def test_a_third_party_embedder_plugs_in_by_registering():
         embed_passages = embed_queries
 
     EMBEDDERS.register("constant")(EmbedderKind(lambda argument, config: Constant(), lambda argument: "constant-test"))
-    config = EmbeddingConfig(model="constant:anything")
-    assert model_id_for(config) == "constant-test"
-    assert isinstance(get_embedder(config), Constant)
+    try:
+        config = EmbeddingConfig(model="constant:anything")
+        assert model_id_for(config) == "constant-test"
+        assert isinstance(get_embedder(config), Constant)
+    finally:
+        EMBEDDERS.unregister("constant")
+    assert "constant" not in EMBEDDERS.names()
 
 
 def test_unknown_names_list_what_is_registered():

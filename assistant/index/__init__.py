@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from ..config import Config
+from ..config import STORE_BACKENDS, Config
 from ..errors import ConfigError
 from ..registry import Registry
 from .base import Backend, BuildReport, ChunkView, Store
@@ -16,7 +16,7 @@ from .base import Backend, BuildReport, ChunkView, Store
 __all__ = ["STORES", "Backend", "BuildReport", "ChunkView", "Store", "backend_for"]
 
 StoreFactory = Callable[[str, Config], Backend]
-STORES: Registry[StoreFactory] = Registry("store")
+STORES: Registry[StoreFactory] = Registry("store", known=STORE_BACKENDS)
 
 
 @STORES.register("faiss")
