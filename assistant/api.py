@@ -6,18 +6,18 @@ import itertools
 import os
 import threading
 import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence
 
-from .index import BuildReport, Store, backend_for
-from .index.faiss import FaissBackend
 from .answering import EMPTY_QUESTION, NO_DOCUMENTS, TOO_LONG, Answer, ExtractiveAnswerer, IdfTable, is_stopword
 from .config import DEFAULT_INDEX_DIR, SEEDS_DIR, Config, load_config
 from .embeddings import get_embedder, model_id_for
 from .errors import IndexStoreError, IngestError, QuestionError, check_index_dir, index_os_error
 from .generation import LLMAnswerer
+from .index import BuildReport, Store, backend_for
+from .index.faiss import FaissBackend
 from .ingest import Document, DocumentStream, Problem
 from .llms import LLM, get_llm
 from .prompts import Prompts

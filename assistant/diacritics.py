@@ -30,7 +30,7 @@ class DiacriticRestorer:
         self.candidates = {k: [w for _, w in sorted(v, reverse=True)[:MAX_CANDIDATES]] for k, v in by_fold.items()}
 
     @classmethod
-    def from_corpus(cls, token_lists: list[list[str]]) -> "DiacriticRestorer":
+    def from_corpus(cls, token_lists: list[list[str]]) -> DiacriticRestorer:
         unigrams: Counter[str] = Counter()
         bigrams: Counter[str] = Counter()
         for tokens in token_lists:
@@ -42,7 +42,7 @@ class DiacriticRestorer:
         return {"unigrams": self.unigrams, "bigrams": self.bigrams}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "DiacriticRestorer":
+    def from_dict(cls, data: dict) -> DiacriticRestorer:
         return cls(data["unigrams"], data["bigrams"])
 
     def _log_p(self, previous: str | None, word: str) -> float:

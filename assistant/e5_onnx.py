@@ -20,9 +20,9 @@ import os
 import re
 import struct
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -201,17 +201,17 @@ class E5Tokenizer:
         return proto.SerializeToString()
 
     @classmethod
-    def from_bin(cls, model: E5Bin) -> "E5Tokenizer":
+    def from_bin(cls, model: E5Bin) -> E5Tokenizer:
         return cls.from_proto(cls.model_proto(model), model.normalisation, model.unk)
 
     @classmethod
-    def from_proto(cls, proto: bytes, table: dict[int, str], unk: int) -> "E5Tokenizer":
+    def from_proto(cls, proto: bytes, table: dict[int, str], unk: int) -> E5Tokenizer:
         import sentencepiece
 
         return cls(sentencepiece.SentencePieceProcessor(model_proto=proto), table, unk)
 
     @classmethod
-    def load(cls, path: Path, table: dict[int, str], unk: int) -> "E5Tokenizer":
+    def load(cls, path: Path, table: dict[int, str], unk: int) -> E5Tokenizer:
         return cls.from_proto(path.read_bytes(), table, unk)
 
     def normalise(self, text: str) -> str:

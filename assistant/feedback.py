@@ -15,7 +15,7 @@ TODO = "TODO: điền đáp án đúng"
 def record(path: str | Path, *, question: str, history: list, answer: dict, rating: str | None,
            comment: str = "") -> dict:
     """Append one entry (question, answer, citations, backend, time, rating "up"/"down", comment)."""
-    entry = {"time": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "question": question,
+    entry = {"time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "question": question,
              "history": [list(p) for p in history], "answer": answer.get("text", ""),
              "refused": answer.get("refused", False), "backend": answer.get("backend", ""),
              "citations": [{k: c.get(k) for k in ("marker", "doc_id", "source", "start", "end", "sentence")}

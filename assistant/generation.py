@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 from .answering import REFUSAL, Answer, ExtractiveAnswerer, IdfTable
 from .chunking import split_sentences

@@ -17,9 +17,10 @@ import logging
 import os
 import re
 import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator, Protocol, Sequence
+from typing import Any, Protocol
 
 from .config import Config, LLMConfig
 from .errors import AssistantError, ConfigError

@@ -11,9 +11,9 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
-from typing import Callable, Iterable, Iterator
 
 from .errors import IngestError
 from .text import normalize

@@ -8,9 +8,9 @@ the system prompt declares to be data; a document cannot close the delimiter ear
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 from .errors import ConfigError
 from .retrieval import Passage

@@ -6,7 +6,8 @@ is all a third-party backend needs to do (docs/architecture.md shows an example)
 
 from __future__ import annotations
 
-from typing import Callable, Generic, TypeVar
+from collections.abc import Callable
+from typing import Generic, TypeVar
 
 T = TypeVar("T")
 

@@ -16,10 +16,10 @@ from typing import Any
 import numpy as np
 
 from .config import RetrievalConfig
-from .embeddings import Embedder
-from .legal import reference
 from .diacritics import DiacriticRestorer
+from .embeddings import Embedder
 from .index.base import Store
+from .legal import reference
 from .text import bigrams, fold, has_diacritics, is_english, syllables
 
 # Multiplies dense_weight for questions typed without diacritics (restoration is not perfect);
@@ -58,7 +58,7 @@ class Query:
     restored: str | None = None  # the question with diacritics restored, when typed without
 
     @classmethod
-    def of(cls, text: str, restorer: DiacriticRestorer | None = None) -> "Query":
+    def of(cls, text: str, restorer: DiacriticRestorer | None = None) -> Query:
         accented = has_diacritics(text)
         tokens = syllables(text)
         if accented:

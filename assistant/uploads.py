@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 import shutil
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from .errors import IngestError
 

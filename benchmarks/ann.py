@@ -23,9 +23,9 @@ import numpy as np
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from common import publish, CACHE_DIR, git_commit, load_questions  # noqa: E402
+    from common import CACHE_DIR, git_commit, load_questions, publish  # noqa: E402
 else:
-    from .common import publish, CACHE_DIR, git_commit, load_questions
+    from .common import CACHE_DIR, git_commit, load_questions, publish
 
 DEFAULT_SIZES = (3_000, 25_000, 50_000, 100_000, 200_000)
 
@@ -61,9 +61,9 @@ def run(sizes=DEFAULT_SIZES, questions: int = 200, index_dir: Path | None = None
         json_path=None, quiet: bool = False) -> dict:
     import faiss
 
-    from assistant.index import faiss as store
     from assistant.config import EmbeddingConfig
     from assistant.embeddings import get_embedder
+    from assistant.index import faiss as store
 
     rng = np.random.default_rng(0)
     base = base_vectors(index_dir)
@@ -90,7 +90,7 @@ def run(sizes=DEFAULT_SIZES, questions: int = 200, index_dir: Path | None = None
         rows.append({"vectors": size, "flat_p50_ms": round(statistics.median(flat_ms), 3),
                      "hnsw_p50_ms": round(statistics.median(hnsw_ms), 3), "hnsw_build_s": round(build, 2),
                      "hnsw_recall_at_10": round(statistics.mean(recall), 4)})
-    result = {"benchmark": "ann", "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+    result = {"benchmark": "ann", "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
               "product_commit": git_commit(), "base_vectors": len(base), "noise": noise, "questions": len(texts),
               "hnsw": {"M": store.HNSW_M, "efConstruction": store.HNSW_EF_CONSTRUCTION,
                        "efSearch": store.HNSW_EF_SEARCH},

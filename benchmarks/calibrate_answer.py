@@ -31,14 +31,36 @@ from pathlib import Path
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from common import (RESULTS_DIR, article_folds, as_records, build_index, contains_answer, git_commit, load_distractors,  # noqa: E402
-                        load_passages, load_questions, make_config, write_json)
     from calibrate_refusal import half_index  # noqa: E402
+    from common import (  # noqa: E402
+        RESULTS_DIR,
+        article_folds,
+        as_records,
+        build_index,
+        contains_answer,
+        git_commit,
+        load_distractors,
+        load_passages,
+        load_questions,
+        make_config,
+        write_json,
+    )
     from retrieval import article_halves, default_index_dir, question_forms, select_questions  # noqa: E402
 else:
-    from .common import (RESULTS_DIR, article_folds, as_records, build_index, contains_answer, git_commit, load_distractors,
-                         load_passages, load_questions, make_config, write_json)
     from .calibrate_refusal import half_index
+    from .common import (
+        RESULTS_DIR,
+        article_folds,
+        as_records,
+        build_index,
+        contains_answer,
+        git_commit,
+        load_distractors,
+        load_passages,
+        load_questions,
+        make_config,
+        write_json,
+    )
     from .retrieval import article_halves, default_index_dir, question_forms, select_questions
 
 from assistant.answering import models as answer_models  # noqa: E402
@@ -80,9 +102,8 @@ def collect(assistant, questions: list[dict], progress: bool = True, halves: lis
 def collect_news(assistant, questions: list[dict], progress: bool = True) -> list[dict]:
     """Rows for the news QA set (news_qa.load_set), every form a question is asked in; a follow-up is
     searched and answered as Assistant.ask does (with the previous question, its own words as focus)."""
-    from tqdm import tqdm
-
     from news_qa import form_of
+    from tqdm import tqdm
 
     answerer = assistant._current().answerer
     rows = []
@@ -265,7 +286,7 @@ def run(distractors: int = 1000, index_dir: str | Path | None = None, json_path:
         recommended = domains["fits"]["both"]
     result = {
         "benchmark": "calibrate_answer",
-        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "product_commit": git_commit(), "distractors": distractors, "chunks": report.chunks,
         "questions": len(questions), "unanswerable_rows": len(rows) - len(answerable), "folds": folds,
         "held_out": {form: {which: _mean([f[form][which] for f in folds.values()]) for which in ("product", "fitted")}

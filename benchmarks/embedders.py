@@ -19,7 +19,6 @@ import ctypes
 import glob
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -175,8 +174,8 @@ def ceiling(tokens_per_passage: float, threads: int = 2) -> dict:
 def indexing(docs: int, engine: str) -> dict:
     """Index `docs` VNTC articles from scratch with the product pipeline; time split and time to first answer."""
     from assistant import Assistant
-    from assistant.index import faiss as store
     from assistant.config import Config
+    from assistant.index import faiss as store
     from assistant.ingest import load_documents
 
     records = read_jsonl(DATA_DIR / "vntc_news.docs.jsonl")[:docs]

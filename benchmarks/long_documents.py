@@ -25,12 +25,30 @@ from pathlib import Path
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from common import (CACHE_DIR, as_records, build_index, git_commit, load_distractors, load_passages,  # noqa: E402
-                        load_questions, make_config, publish)
+    from common import (  # noqa: E402
+        CACHE_DIR,
+        as_records,
+        build_index,
+        git_commit,
+        load_distractors,
+        load_passages,
+        load_questions,
+        make_config,
+        publish,
+    )
     from retrieval import Probe, default_index_dir, question_forms  # noqa: E402
 else:
-    from .common import (CACHE_DIR, as_records, build_index, git_commit, load_distractors, load_passages,
-                         load_questions, make_config, publish)
+    from .common import (
+        CACHE_DIR,
+        as_records,
+        build_index,
+        git_commit,
+        load_distractors,
+        load_passages,
+        load_questions,
+        make_config,
+        publish,
+    )
     from .retrieval import Probe, default_index_dir, question_forms
 
 PARTS = 3  # passages per long document
@@ -114,7 +132,7 @@ def run(distractors: int = 1000, chunk_size: int | None = None, overlap: int | N
                     "short_R@1": sum(r["short"] for r in sub) / len(sub)}
             line.update({f"long_{p}_R@1": sum(r[p] for r in sub) / len(sub) for p in POOLINGS})
             table.append(line)
-    result = {"benchmark": "long_documents", "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+    result = {"benchmark": "long_documents", "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
               "product_commit": git_commit(), "distractors": distractors, "chunking": {"size": size, "overlap": ov},
               "long_documents": len(docs), "median_long_chars": statistics.median(lengths),
               "long_share_2000_plus": sum(n >= LONG_CHARS for n in lengths) / len(lengths),

@@ -22,14 +22,40 @@ from pathlib import Path
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from common import (BENCH_DIR, CACHE_DIR, DATA_DIR, RESULTS_DIR, build_index, contains_answer, load_distractors,  # noqa: E402
-                        load_passages, load_questions, make_config, read_jsonl, write_json)
+    from common import (  # noqa: E402
+        BENCH_DIR,
+        CACHE_DIR,
+        DATA_DIR,
+        RESULTS_DIR,
+        build_index,
+        contains_answer,
+        load_distractors,
+        load_passages,
+        load_questions,
+        make_config,
+        read_jsonl,
+        write_json,
+    )
 else:
-    from .common import (BENCH_DIR, CACHE_DIR, DATA_DIR, RESULTS_DIR, build_index, contains_answer, load_distractors,
-                         load_passages, load_questions, make_config, read_jsonl, write_json)
+    from .common import (
+        BENCH_DIR,
+        CACHE_DIR,
+        DATA_DIR,
+        RESULTS_DIR,
+        build_index,
+        contains_answer,
+        load_distractors,
+        load_passages,
+        load_questions,
+        make_config,
+        read_jsonl,
+        write_json,
+    )
 
 from assistant.answering import refusal  # noqa: E402
-from assistant.answering.models import Models, load, read as read_model, write as write_model  # noqa: E402
+from assistant.answering.models import Models, load  # noqa: E402
+from assistant.answering.models import read as read_model
+from assistant.answering.models import write as write_model
 from assistant.text import clean_question, fold, has_diacritics  # noqa: E402
 
 SET_DIR = BENCH_DIR / "data" / "news_qa"

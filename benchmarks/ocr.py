@@ -23,19 +23,37 @@ import datetime as dt
 import random
 import sys
 import tempfile
-import time
 import textwrap
+import time
 from pathlib import Path
 
 import numpy as np
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from common import (DATA_DIR, as_records, build_index, git_commit, load_passages, load_questions,  # noqa: E402
-                        make_config, publish, read_jsonl)
+    from common import (  # noqa: E402
+        DATA_DIR,
+        as_records,
+        build_index,
+        git_commit,
+        load_passages,
+        load_questions,
+        make_config,
+        publish,
+        read_jsonl,
+    )
 else:
-    from .common import (DATA_DIR, as_records, build_index, git_commit, load_passages, load_questions, make_config,
-                         publish, read_jsonl)
+    from .common import (
+        DATA_DIR,
+        as_records,
+        build_index,
+        git_commit,
+        load_passages,
+        load_questions,
+        make_config,
+        publish,
+        read_jsonl,
+    )
 
 from assistant import ocr  # noqa: E402
 from assistant.text import syllables  # noqa: E402

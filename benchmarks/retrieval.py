@@ -33,11 +33,41 @@ from pathlib import Path
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from common import (CACHE_DIR, RESULTS_DIR, CachingEmbedder, add_fusion_args, as_records, build_index, contains_answer,  # noqa: E402
-                        fusion_of, fusion_tag, git_commit, load_distractors, load_passages, load_questions, make_config, write_json)
+    from common import (  # noqa: E402
+        CACHE_DIR,
+        RESULTS_DIR,
+        CachingEmbedder,
+        add_fusion_args,
+        as_records,
+        build_index,
+        contains_answer,
+        fusion_of,
+        fusion_tag,
+        git_commit,
+        load_distractors,
+        load_passages,
+        load_questions,
+        make_config,
+        write_json,
+    )
 else:
-    from .common import (CACHE_DIR, RESULTS_DIR, CachingEmbedder, add_fusion_args, as_records, build_index, contains_answer,
-                         fusion_of, fusion_tag, git_commit, load_distractors, load_passages, load_questions, make_config, write_json)
+    from .common import (
+        CACHE_DIR,
+        RESULTS_DIR,
+        CachingEmbedder,
+        add_fusion_args,
+        as_records,
+        build_index,
+        contains_answer,
+        fusion_of,
+        fusion_tag,
+        git_commit,
+        load_distractors,
+        load_passages,
+        load_questions,
+        make_config,
+        write_json,
+    )
 
 import numpy as np  # noqa: E402
 
@@ -308,7 +338,7 @@ def _run(distractors, index_dir, json_path, limit_questions, chunk_size, overlap
     ranks = figures.pop("_ranks")
     result = {
         "benchmark": "retrieval",
-        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "distractors": distractors,
         "passages": len(passages),
         "documents": report.documents,

@@ -36,8 +36,20 @@ if __package__ in (None, ""):
     from common import (publish, CACHE_DIR, ROOT, as_records, build_index, git_commit, load_distractors,  # noqa
                         load_passages, load_questions, make_config, vector_pool, BORROWED_MARKER)
 else:
-    from .common import (publish, CACHE_DIR, ROOT, as_records, build_index, git_commit, load_distractors,
-                         load_passages, load_questions, make_config, vector_pool, BORROWED_MARKER)
+    from .common import (
+        BORROWED_MARKER,
+        CACHE_DIR,
+        ROOT,
+        as_records,
+        build_index,
+        git_commit,
+        load_distractors,
+        load_passages,
+        load_questions,
+        make_config,
+        publish,
+        vector_pool,
+    )
 
 SEED_QUESTIONS = ROOT / "tests" / "questions" / "seeds.yaml"
 
@@ -104,8 +116,8 @@ print(json.dumps({"documents": first.documents, "chunks": first.chunks, "embedde
 def scale_index(n_docs: int, index_dir: Path | None = None) -> tuple[Path, int]:
     """XQuAD-vi + n VNTC articles, indexed with borrowed vectors where none is cached (see the module
     docstring); returns the folder and how many chunk vectors were borrowed."""
-    from assistant.index import faiss as store
     from assistant.embeddings import model_id_for
+    from assistant.index import faiss as store
 
     target = Path(index_dir) if index_dir else CACHE_DIR / f"latency-n{n_docs}"
     config = make_config()
@@ -169,7 +181,7 @@ def run(index_dirs: list[tuple[str, Path]] | None = None, build_docs: int = 200,
     if scale_docs:
         path, borrowed = scale_index(scale_docs, scale_dir)
         rows[f"n{scale_docs}*"] = {**latency(path, xquad_qs[:200]), "borrowed_vectors": borrowed}
-    result = {"benchmark": "speed", "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+    result = {"benchmark": "speed", "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
               "product_commit": git_commit(), "latency": rows,
               "indexing": indexing(build_docs) if build_docs else None}
     return publish(result, json_path, "speed.json", quiet, format_report)

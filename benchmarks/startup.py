@@ -22,9 +22,9 @@ from pathlib import Path
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from common import publish, CACHE_DIR, ROOT, git_commit  # noqa: E402
+    from common import CACHE_DIR, ROOT, git_commit, publish  # noqa: E402
 else:
-    from .common import publish, CACHE_DIR, ROOT, git_commit
+    from .common import CACHE_DIR, ROOT, git_commit, publish
 
 QUESTION = "Quận Hoàn Kiếm bổ nhiệm bao nhiêu Chủ tịch UBND phường?"
 MORE_QUESTIONS = ("Ai được bổ nhiệm làm Chủ tịch UBND phường Hàng Bạc?", "quan hoan kiem sap xep bao nhieu phuong",
@@ -93,7 +93,7 @@ def run(runs: int = 3, index_dir: str | Path | None = None, json_path: str | Pat
         quiet: bool = False) -> dict:
     index = Path(index_dir) if index_dir else seeds_index()
     starts = [one_start(index) for _ in range(runs)]
-    result = {"benchmark": "startup", "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+    result = {"benchmark": "startup", "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
               "product_commit": git_commit(), "index_dir": str(index), "runs": starts,
               "served_s_median": statistics.median(s["served_s"] for s in starts),
               "served_s_max": max(s["served_s"] for s in starts),

@@ -23,11 +23,11 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from assistant.chunking import chunk_document  # noqa: E402
+from assistant import text, verification  # noqa: E402
 from assistant.answering import IdfTable  # noqa: E402
+from assistant.chunking import chunk_document  # noqa: E402
 from assistant.retrieval import Passage  # noqa: E402
 from assistant.text import fold, normalize, syllables  # noqa: E402
-from assistant import text, verification  # noqa: E402
 from assistant.verification import verify  # noqa: E402
 
 SEEDS = ROOT / "seeds"

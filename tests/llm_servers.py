@@ -18,10 +18,10 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable
 
 
 def free_port() -> int:
@@ -107,7 +107,7 @@ class RecordingProxy(_Base):
         super().__init__(self._handler)
 
     @staticmethod
-    def _handler(proxy: "RecordingProxy"):
+    def _handler(proxy: RecordingProxy):
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args):
                 pass
@@ -160,7 +160,7 @@ class ScriptedServer(_Base):
         super().__init__(self._handler)
 
     @staticmethod
-    def _handler(server: "ScriptedServer"):
+    def _handler(server: ScriptedServer):
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 

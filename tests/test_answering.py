@@ -4,10 +4,10 @@ import re
 import unicodedata
 
 import pytest
+from helpers import DOC_000, DOC_004, EMPTY_QUESTION, REFUSAL
 
 from assistant import Answer
 from assistant.text import has_diacritics
-from helpers import DOC_000, DOC_004, EMPTY_QUESTION, REFUSAL
 
 FACTS = [
     # (question, fact that must be in the answer, document that must be cited)

@@ -5,14 +5,15 @@ import subprocess
 import sys
 
 import pytest
+from helpers import DOC_000, ROOT, clean_env, write
 
 import assistant
 from assistant import Answer, Assistant, Citation, Config, load_config
-from helpers import DOC_000, ROOT, clean_env, write
 
 
 def test_public_names():
-    from assistant import Assistant as A, answer as f  # noqa: F401
+    from assistant import Assistant as A  # noqa: F401
+    from assistant import answer as f
 
     for name in ("Assistant", "answer", "Answer", "Citation", "Passage", "Config", "load_config", "ConfigError",
                  "ModelMismatchError", "IndexStoreError", "IngestError", "AssistantError", "IndexResult"):
@@ -129,8 +130,9 @@ def llm_assistant(index_dir, backend: str, **llm) -> Assistant:
 
 def quoting_model(request: dict):
     """A scripted model that answers with the longest sentence of its first source, cited [1]."""
-    from assistant.chunking import split_sentences
     from llm_servers import Reply, sources_of
+
+    from assistant.chunking import split_sentences
 
     text = sources_of(request)[1]
     best = max((text[s.start:s.end] for s in split_sentences(text) if "*" not in text[s.start:s.end]), key=len)

@@ -9,14 +9,12 @@ import shutil
 import socket
 import subprocess
 import sys
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-
 from helpers import DOC_000, ROOT, run_cli
 
 ARTIFACTS = ROOT / "test-artifacts"
@@ -402,7 +400,6 @@ def test_two_replicas_share_one_milvus_store(milvus_server, browser, tmp_path):
     """Two app processes on different ports over one served Milvus store: both answer from it, and a
     document uploaded through one, then deleted through it, is seen (and then gone) in the other."""
     from gradio_client import Client
-
     from helpers import SEEDS, clean_env
 
     env = {"ASSISTANT_STORE_BACKEND": "milvus", "ASSISTANT_STORE_URI": milvus_server.uri}

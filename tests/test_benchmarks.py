@@ -231,6 +231,7 @@ def test_refusal_is_refitted_across_domains_and_scored_where_it_was_not_fitted()
     import random
 
     import news_qa
+
     from assistant.answering import refusal
 
     rng = random.Random(0)

@@ -1,11 +1,11 @@
 """Vietnamese sentence splitting and sentence-aligned chunks with exact offsets."""
 
 import pytest
+from helpers import SEEDS
 
 from assistant.chunking import chunk_document, split_sentences
 from assistant.ingest import load_documents
 from assistant.text import normalize
-from helpers import SEEDS
 
 
 def sentences_of(text: str) -> list[str]:

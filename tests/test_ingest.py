@@ -5,10 +5,9 @@ import unicodedata
 from pathlib import Path
 
 import docx
-import pytest
+from helpers import DOC_000, DOC_004, SEEDS, make_pdf, run_cli, write
 
 from assistant.ingest import load_documents
-from helpers import DOC_000, DOC_004, SEEDS, make_pdf, run_cli, write
 
 
 def load_one(path: Path):
@@ -189,7 +188,7 @@ def test_unsupported_empty_and_unreadable_files_are_reported_and_skipped(tmp_pat
 
 
 def test_invalid_utf8_reason_is_vietnamese(tmp_path):
-    (tmp_path / "latin1.txt").write_bytes("Tiếng Việt".encode("utf-8")[:-1] + b"\xe9\xff")
+    (tmp_path / "latin1.txt").write_bytes("Tiếng Việt".encode()[:-1] + b"\xe9\xff")
     _, problems = load_documents([tmp_path])
     assert len(problems) == 1 and "UTF-8" in problems[0].reason
 

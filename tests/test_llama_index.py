@@ -4,13 +4,13 @@ synthesizer, QueryFusionRetriever over two of our indexes, and our own query eng
 from __future__ import annotations
 
 import pytest
+from helpers import DOC_000, REFUSAL, write
 from llama_index.core.llms import MockLLM
 from llama_index.core.query_engine import RetrieverQueryEngine
 from llama_index.core.retrievers import QueryFusionRetriever
 from llama_index.core.schema import NodeWithScore
 
 from assistant.integrations.llama_index import AssistantRetriever, as_query_engine
-from helpers import DOC_000, REFUSAL, write
 
 QUESTION = "Quận Hoàn Kiếm bổ nhiệm bao nhiêu Chủ tịch UBND phường?"
 LIBRARY = "Thư viện phường Tràng Tiền\nThư viện phường Tràng Tiền hiện có 12.500 đầu sách tiếng Việt."

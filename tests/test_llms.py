@@ -7,13 +7,13 @@ import logging
 import socket
 
 import pytest
+from conftest import LLAMA_API_KEY
+from llm_servers import Reply, ScriptedServer, free_port
 
 from assistant.config import load_config
 from assistant.errors import ConfigError
 from assistant.llms import FAILURE_NOTICES, LLMError, backend_names, get_llm
 from assistant.prompts import Message
-from conftest import LLAMA_API_KEY
-from llm_servers import Reply, ScriptedServer, free_port
 
 MESSAGES = [Message("system", "Bạn là trợ lý."), Message("user", "Quận Hoàn Kiếm có bao nhiêu phường?")]
 

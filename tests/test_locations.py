@@ -4,14 +4,24 @@ legacy encodings answerable, spreadsheet rows and slides cited by sheet/row and 
 import json
 
 import pytest
+from helpers import STORES, open_assistant, run_cli
+from real_files import (
+    docx,
+    encrypted_pdf,
+    libreoffice_convert,
+    pptx,
+    to_cp1258,
+    to_tcvn3,
+    to_vni,
+    two_page_pdf,
+    wrap,
+    xlsx,
+)
+from test_legal import RESOLUTION
 
 from assistant.chunking import chunk_document
-from assistant.locations import describe, heading, located_chunks
 from assistant.ingest import Document
-from helpers import STORES, open_assistant, run_cli
-from real_files import (docx, encrypted_pdf, libreoffice_convert, pptx, to_cp1258, to_tcvn3, to_vni, two_page_pdf,
-                        wrap, xlsx)
-from test_legal import RESOLUTION
+from assistant.locations import describe, heading, located_chunks
 
 PAGE1 = ["Báo cáo tình hình phường Tràng Tiền năm 2024", "Phường có 12 tổ dân phố và 3.100 hộ gia đình."]
 PAGE2 = ("Thư viện phường Tràng Tiền mở cửa từ 7 giờ 30 đến 21 giờ mỗi ngày. Thư viện hiện có 12.500 đầu sách "

@@ -1,11 +1,11 @@
 """Tesseract's Vietnamese model on real rendered pages, in parallel; a clear message when it is missing."""
 
 import pytest
+from real_files import page_image, wrap
 
 from assistant import ocr
 from assistant.ingest import load_documents
 from assistant.quality import score
-from real_files import page_image, wrap
 
 TEXT = ("Ủy ban nhân dân phường Hàng Bài tổ chức hội nghị tổng kết công tác năm 2024. Phường đã hoàn thành "
         "vượt mức kế hoạch thu ngân sách, đạt 125 tỷ đồng.")

@@ -3,10 +3,10 @@
 import shutil
 
 import pytest
+from real_files import docx, libreoffice_convert, pptx, to_cp1258, to_tcvn3, xlsx
 
 from assistant import office
 from assistant.ingest import load_documents
-from real_files import docx, libreoffice_convert, pptx, to_cp1258, to_tcvn3, xlsx
 
 LETTER = ["Công văn về việc tổ chức Tết Trung thu cho thiếu nhi phường Lý Thái Tổ năm 2025.",
           "Mỗi tổ dân phố cử hai cán bộ phụ trách và chuẩn bị 150 suất quà."]

@@ -1,10 +1,10 @@
 """PDFs page by page: a good text layer is kept, a scanned page is read by OCR, located by page number."""
 
 from pypdf import PdfWriter
+from real_files import encrypted_pdf, page_image, to_tcvn3, two_page_pdf, wrap
 
 from assistant.ingest import load_documents
 from assistant.pdf import read_pdf
-from real_files import encrypted_pdf, page_image, to_tcvn3, two_page_pdf, wrap
 
 PAGE1 = ["Báo cáo tình hình phường Tràng Tiền năm 2024", "Phường có 12 tổ dân phố và 3.100 hộ gia đình."]
 PAGE2 = ("Thư viện phường Tràng Tiền mở cửa từ 7 giờ 30 đến 21 giờ mỗi ngày. Thư viện hiện có 12.500 đầu sách "

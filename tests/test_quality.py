@@ -2,8 +2,9 @@
 
 import json
 
-from assistant.quality import GOOD, is_syllable, plain_latin, score, vietnamese_share
 from helpers import ROOT
+
+from assistant.quality import GOOD, is_syllable, plain_latin, score, vietnamese_share
 
 DATA = ROOT.parent / "shared" / "data"
 

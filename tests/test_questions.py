@@ -1,9 +1,9 @@
 """The seeds question set, one test per question, through the package's pytest helper."""
 
 import pytest
+from helpers import ROOT
 
 from assistant.evaluation import assert_case, pytest_params
-from helpers import ROOT
 
 SEEDS_QUESTIONS = ROOT / "tests" / "questions" / "seeds.yaml"
 

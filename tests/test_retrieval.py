@@ -4,11 +4,11 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from helpers import DOC_000, DOC_004, STORES, open_assistant, write
 
 from assistant import Assistant, ConfigError, Passage, load_config
-from assistant.retrieval import Query, Retriever, _min_max
 from assistant.index.faiss import top_positive as _top
-from helpers import DOC_000, DOC_004, STORES, open_assistant, write
+from assistant.retrieval import Query, Retriever, _min_max
 
 FIELDS = ("doc_id", "title", "source", "text", "start", "end", "score", "location")
 

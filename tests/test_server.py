@@ -12,7 +12,6 @@ from types import SimpleNamespace
 import httpx
 import openai
 import pytest
-
 from helpers import CLI, DOC_000, DOC_004, REFUSAL, clean_env, run_cli
 
 KEY = "sk-assistant-test-key"

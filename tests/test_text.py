@@ -4,8 +4,15 @@ import re
 import unicodedata
 from pathlib import Path
 
-from assistant.text import (canonical_syllable, clean_question, fold, folded_syllables, has_diacritics, normalize,
-                            syllables)
+from assistant.text import (
+    canonical_syllable,
+    clean_question,
+    fold,
+    folded_syllables,
+    has_diacritics,
+    normalize,
+    syllables,
+)
 
 
 def test_normalize_produces_nfc():

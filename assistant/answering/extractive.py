@@ -15,7 +15,8 @@ from .compose import choose, compose
 from .features import carries_type
 from .models import Models, load
 from .question import missing_names, question_cues
-from .ranking import Candidate, candidates as rank_candidates, sentences_of
+from .ranking import Candidate, sentences_of
+from .ranking import candidates as rank_candidates
 from .result import REFUSAL, Answer
 from .terms import IdfTable, coverage, tokens_of
 

@@ -12,7 +12,6 @@ from .models import Models, linear, logistic
 from .question import Cues
 from .terms import coverage, tokens_of
 
-
 # The features `candidates` computes for every sentence: what the fitted sentence models must name.
 SENTENCE_FEATURES = ("coverage", "bigrams", "long", "log_length", "number", "time", "person", "new_name",
                      "definition", "new_share", "density", "counted", "named", "phrase", "slot", "typed", "local",

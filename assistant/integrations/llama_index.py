@@ -72,7 +72,7 @@ class AssistantRetriever(BaseRetriever):
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         return [passage_node(p) for p in self.assistant.retrieve(query_bundle.query_str, self.k)]
 
-    def as_query_engine(self, use_llm: bool = True) -> "AssistantQueryEngine":
+    def as_query_engine(self, use_llm: bool = True) -> AssistantQueryEngine:
         return AssistantQueryEngine(assistant=self.assistant, use_llm=use_llm)
 
 
