@@ -83,7 +83,7 @@ def render_answer(text: str, turn: int, answer: Answer | None = None) -> str:
     def linked(piece: str) -> str:
         parts, last = [], 0
         for m in _MARKER.finditer(piece):
-            parts.append(_plain(piece[last:m.start()]))
+            parts.append(_plain(piece[last : m.start()]))
             n = int(m.group(1))
             if markers is None or n in markers:
                 parts.append(f'<a class="cite" href="#{_anchor(turn, n)}">[{n}]</a>')
@@ -94,9 +94,9 @@ def render_answer(text: str, turn: int, answer: Answer | None = None) -> str:
         return "".join(parts)
 
     short = answer.short if answer is not None and text == answer.text else None
-    if short is not None and 0 <= short.at and text[short.at:short.at + len(short.text)] == short.text:
+    if short is not None and 0 <= short.at and text[short.at : short.at + len(short.text)] == short.text:
         end = short.at + len(short.text)
-        body = linked(text[:short.at]) + f"<strong>{linked(short.text)}</strong>" + linked(text[end:])
+        body = linked(text[: short.at]) + f"<strong>{linked(short.text)}</strong>" + linked(text[end:])
     else:
         body = linked(text)
     if answer is not None and answer.notice:
@@ -116,21 +116,30 @@ def render_sources(turns: list[dict]) -> str:
             quote = c["text"]
             lo, hi = c["start"] - c["passage_start"], c["end"] - c["passage_start"]
             if 0 <= lo <= hi <= len(quote):
-                body = (html.escape(quote[:lo]) + "<mark>" + html.escape(quote[lo:hi]) + "</mark>"
-                        + html.escape(quote[hi:]))
+                body = (
+                    html.escape(quote[:lo]) + "<mark>" + html.escape(quote[lo:hi]) + "</mark>" + html.escape(quote[hi:])
+                )
             else:
                 body = html.escape(quote)
             location = c.get("location") or {}
             where = describe(location)
             page = f"trang {int(location['page'])}" if location.get("page") else ""
-            link = (f' <a class="original" href="{ORIGINALS}/{url_quote(c["doc_id"], safe="")}'
+            link = (
+                (
+                    f' <a class="original" href="{ORIGINALS}/{url_quote(c["doc_id"], safe="")}'
                     f'{"#page=" + str(int(location["page"])) if page else ""}" target="_blank" rel="noopener">'
-                    f'mở tệp gốc{", " + page if page else ""}</a>') if os.path.isfile(c.get("source") or "") else ""
-            items.append(f'<div class="source" id="{_anchor(turn["n"], c["marker"])}">'
-                         f'<b>[{c["marker"]}] {html.escape(c["title"] or c["doc_id"])}</b> — '
-                         f'<code>{html.escape(c["doc_id"])}</code> '
-                         f'<small>({html.escape(where) + ", " if where else ""}ký tự {c["start"]}–{c["end"]})</small>'
-                         f'{link}<p>{body}</p></div>')
+                    f"mở tệp gốc{', ' + page if page else ''}</a>"
+                )
+                if os.path.isfile(c.get("source") or "")
+                else ""
+            )
+            items.append(
+                f'<div class="source" id="{_anchor(turn["n"], c["marker"])}">'
+                f"<b>[{c['marker']}] {html.escape(c['title'] or c['doc_id'])}</b> — "
+                f"<code>{html.escape(c['doc_id'])}</code> "
+                f"<small>({html.escape(where) + ', ' if where else ''}ký tự {c['start']}–{c['end']})</small>"
+                f"{link}<p>{body}</p></div>"
+            )
         blocks.append(f"<h4>Câu hỏi: {html.escape(turn['question'])}</h4>" + "".join(items))
     return "".join(blocks) or NO_SOURCES
 
@@ -139,11 +148,13 @@ def originals_route(assistant: Assistant) -> APIRoute:
     """GET /tai-lieu/<doc_id>: the original file of an indexed document, so a citation opens it at its
     page. Only files the index lists are served (never a path from the request); signed in when the app
     asks for a password. Given to the app when it is created, so it is there before the first request."""
+
     def original(doc_id: str, request: Request):
         app = request.app
         if getattr(app, "auth", None) is not None:
-            token = (request.cookies.get(f"access-token-{app.cookie_id}")
-                     or request.cookies.get(f"access-token-unsecure-{app.cookie_id}"))
+            token = request.cookies.get(f"access-token-{app.cookie_id}") or request.cookies.get(
+                f"access-token-unsecure-{app.cookie_id}"
+            )
             if app.tokens.get(token) is None:
                 raise HTTPException(status_code=401, detail="Cần đăng nhập.")
         info = assistant.documents().get(doc_id)
@@ -229,8 +240,7 @@ class ChatHandlers:
         if len(message) > limit:  # refused as too long: kept out of the history the next questions carry
             yield chat, gr.skip(), "", turns
             return
-        turns = [*turns, {"n": n, "question": message, "history": history, "answer": answer.to_dict(),
-                          "rating": None}]
+        turns = [*turns, {"n": n, "question": message, "history": history, "answer": answer.to_dict(), "rating": None}]
         yield chat, render_sources(turns), "", turns
 
     @staticmethod
@@ -244,8 +254,9 @@ class ChatHandlers:
             return turns, ""
         rating = "up" if data.liked is True or data.liked == "Like" else "down"
         t = turns[turn]
-        feedback.record(self.feedback_file, question=t["question"], history=t["history"], answer=t["answer"],
-                        rating=rating)
+        feedback.record(
+            self.feedback_file, question=t["question"], history=t["history"], answer=t["answer"], rating=rating
+        )
         turns = [dict(x, rating=rating) if i == turn else x for i, x in enumerate(turns)]
         return turns, "Đã ghi nhận đánh giá. Cảm ơn bạn!"
 
@@ -256,8 +267,14 @@ class ChatHandlers:
         if not turns:
             return comment, "Chưa có câu trả lời nào để góp ý."
         t = turns[-1]
-        feedback.record(self.feedback_file, question=t["question"], history=t["history"], answer=t["answer"],
-                        rating=t.get("rating"), comment=comment)
+        feedback.record(
+            self.feedback_file,
+            question=t["question"],
+            history=t["history"],
+            answer=t["answer"],
+            rating=t.get("rating"),
+            comment=comment,
+        )
         return "", "Đã gửi góp ý cho câu trả lời gần nhất. Cảm ơn bạn!"
 
     def api_ask(self, question: str, history: list | None = None) -> dict:
@@ -312,11 +329,18 @@ class ChatHandlers:
             r = result.report
             names = [*r.added, *r.changed]
             listed = f": {', '.join(names[:5])}{', …' if len(names) > 5 else ''}" if names else ""
-            messages.insert(0, f"Đã thêm {len(r.added)}, cập nhật {len(r.changed)} tài liệu "
-                               f"({r.embedded} đoạn mới được nhúng){listed}. Có thể hỏi ngay.")
+            messages.insert(
+                0,
+                f"Đã thêm {len(r.added)}, cập nhật {len(r.changed)} tài liệu "
+                f"({r.embedded} đoạn mới được nhúng){listed}. Có thể hỏi ngay.",
+            )
             failed = [p.name for p in result.problems if p.skipped]
-            messages += [f"Bỏ qua «{batch.original_name(p.name)}»: {p.reason}" if p.skipped
-                         else f"Lưu ý: {batch.original_name(p.name)}: {p.reason}" for p in result.problems]
+            messages += [
+                f"Bỏ qua «{batch.original_name(p.name)}»: {p.reason}"
+                if p.skipped
+                else f"Lưu ý: {batch.original_name(p.name)}: {p.reason}"
+                for p in result.problems
+            ]
         except AssistantError as exc:
             messages.append(f"Không lập chỉ mục được: {exc}")
         finally:
@@ -355,18 +379,27 @@ def layout(handlers: ChatHandlers, settings: AppConfig) -> gr.Blocks:
             with gr.Tab("Hỏi đáp", id="chat"):
                 with gr.Row():
                     with gr.Column(scale=3):
-                        chat = gr.Chatbot(label="Hội thoại", height=480, sanitize_html=True, elem_id="chat",
-                                          feedback_options=("Like", "Dislike"),
-                                          placeholder="Hỏi gì đó về các tài liệu, ví dụ các câu mẫu bên dưới.")
+                        chat = gr.Chatbot(
+                            label="Hội thoại",
+                            height=480,
+                            sanitize_html=True,
+                            elem_id="chat",
+                            feedback_options=("Like", "Dislike"),
+                            placeholder="Hỏi gì đó về các tài liệu, ví dụ các câu mẫu bên dưới.",
+                        )
                         with gr.Row():
-                            box = gr.Textbox(placeholder="Nhập câu hỏi…", show_label=False, scale=5,
-                                             elem_id="question", max_lines=4)
+                            box = gr.Textbox(
+                                placeholder="Nhập câu hỏi…", show_label=False, scale=5, elem_id="question", max_lines=4
+                            )
                             send = gr.Button("Gửi", variant="primary", scale=1, elem_id="send")
                         new = gr.Button("Cuộc trò chuyện mới", elem_id="new-conversation", size="sm")
                         gr.Examples(EXAMPLES, inputs=box, label="Câu hỏi mẫu")
                         with gr.Accordion("Góp ý cho câu trả lời gần nhất", open=False):
-                            comment = gr.Textbox(show_label=False, elem_id="comment",
-                                                 placeholder="Câu trả lời sai ở đâu? Đáp án đúng là gì?")
+                            comment = gr.Textbox(
+                                show_label=False,
+                                elem_id="comment",
+                                placeholder="Câu trả lời sai ở đâu? Đáp án đúng là gì?",
+                            )
                             send_comment = gr.Button("Gửi góp ý", size="sm", elem_id="send-comment")
                         status = gr.Markdown(elem_id="status")
                     with gr.Column(scale=2):
@@ -374,14 +407,25 @@ def layout(handlers: ChatHandlers, settings: AppConfig) -> gr.Blocks:
                         sources = gr.HTML(NO_SOURCES, elem_id="sources")
             with gr.Tab("Tài liệu", id="documents"):
                 # The table's first value is read on each page load (an endpoint Gradio names "/lambda").
-                docs = gr.Dataframe(headers=DOC_HEADERS, value=lambda: handlers.document_rows(), interactive=False,
-                                    elem_id="documents", wrap=True)
+                docs = gr.Dataframe(
+                    headers=DOC_HEADERS,
+                    value=lambda: handlers.document_rows(),
+                    interactive=False,
+                    elem_id="documents",
+                    wrap=True,
+                )
                 # No file_types / max_file_size for Gradio to enforce: its refusals are English toasts in
                 # binary "Mb"; the upload handler refuses other types and sizes in Vietnamese, in MB.
-                uploader = gr.File(label=f"Tải lên ({', '.join(UPLOAD_TYPES)}; tối đa {megabytes(handlers.max_bytes)})",
-                                   file_count="multiple", elem_id="upload")
-                replace_box = gr.Checkbox(label="Thay thế tài liệu cùng tên (nếu không, tệp mới được lưu "
-                                                "với tên khác)", value=False, elem_id="replace-existing")
+                uploader = gr.File(
+                    label=f"Tải lên ({', '.join(UPLOAD_TYPES)}; tối đa {megabytes(handlers.max_bytes)})",
+                    file_count="multiple",
+                    elem_id="upload",
+                )
+                replace_box = gr.Checkbox(
+                    label="Thay thế tài liệu cùng tên (nếu không, tệp mới được lưu với tên khác)",
+                    value=False,
+                    elem_id="replace-existing",
+                )
                 upload_btn = gr.Button("Lập chỉ mục các tệp đã chọn", variant="primary", elem_id="index-upload")
                 upload_status = gr.Markdown(elem_id="upload-status")
                 with gr.Row():
@@ -396,8 +440,13 @@ def layout(handlers: ChatHandlers, settings: AppConfig) -> gr.Blocks:
         new.click(handlers.new_conversation, None, [chat, sources, box, turns, status], **_NOT_API)
         chat.like(handlers.on_like, [turns], [turns, status], **_NOT_API)
         send_comment.click(handlers.on_comment, [comment, turns], [comment, status], **_NOT_API)
-        upload_btn.click(handlers.upload, [uploader, replace_box], [docs, chosen, upload_status, uploader],
-                         concurrency_limit=1, **_NOT_API)
+        upload_btn.click(
+            handlers.upload,
+            [uploader, replace_box],
+            [docs, chosen, upload_status, uploader],
+            concurrency_limit=1,
+            **_NOT_API,
+        )
         delete_btn.click(handlers.delete, [chosen], [docs, chosen, delete_status], concurrency_limit=1, **_NOT_API)
         demo.load(handlers.refresh, None, [docs, chosen], **_NOT_API)
         gr.api(handlers.api_ask, api_name="ask", concurrency_limit=limit)
@@ -428,15 +477,24 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-NEEDS_AUTH = ("Lỗi: mở cổng trên địa chỉ {host} cần tên đăng nhập và mật khẩu "
-              "(đặt ASSISTANT_AUTH_USER và ASSISTANT_AUTH_PASSWORD, hoặc [app] auth_user/auth_password).")
+NEEDS_AUTH = (
+    "Lỗi: mở cổng trên địa chỉ {host} cần tên đăng nhập và mật khẩu "
+    "(đặt ASSISTANT_AUTH_USER và ASSISTANT_AUTH_PASSWORD, hoặc [app] auth_user/auth_password)."
+)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
     try:  # ASSISTANT_* variables are read by load_config; an empty --host or --port 0 leaves the setting
-        config = load_config(args.config, {"index_dir": args.index_dir, "answer.backend": args.backend,
-                                           "app.host": args.host or None, "app.port": args.port or None})
+        config = load_config(
+            args.config,
+            {
+                "index_dir": args.index_dir,
+                "answer.backend": args.backend,
+                "app.host": args.host or None,
+                "app.port": args.port or None,
+            },
+        )
     except AssistantError as exc:
         print(f"Lỗi: {exc}", file=sys.stderr)
         return 2
@@ -454,8 +512,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     demo = build_app(assistant)
     demo.queue(default_concurrency_limit=settings.concurrency)
-    demo.launch(server_name=settings.host, server_port=settings.port, auth=auth, share=False, css=CSS,
-                show_error=False, app_kwargs=app_kwargs(settings) | route_kwargs(assistant))
+    demo.launch(
+        server_name=settings.host,
+        server_port=settings.port,
+        auth=auth,
+        share=False,
+        css=CSS,
+        show_error=False,
+        app_kwargs=app_kwargs(settings) | route_kwargs(assistant),
+    )
     return 0
 
 

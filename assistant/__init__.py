@@ -3,16 +3,32 @@
 import os as _os
 
 # Nothing here may call home: model hubs and UI analytics stay off unless the user says otherwise.
-for _key, _value in {"HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1", "GRADIO_ANALYTICS_ENABLED": "False"}.items():
+for _key, _value in {
+    "HF_HUB_OFFLINE": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "GRADIO_ANALYTICS_ENABLED": "False",
+}.items():
     _os.environ.setdefault(_key, _value)
 
-from .answering import Answer, Citation
-from .api import Assistant, IndexResult, answer
-from .config import Config, load_config
-from .errors import AssistantError, ConfigError, IndexStoreError, IngestError, ModelMismatchError
-from .retrieval import Passage
+# after the defaults above: the libraries read them when imported
+from .answering import Answer, Citation  # noqa: E402
+from .api import Assistant, IndexResult, answer  # noqa: E402
+from .config import Config, load_config  # noqa: E402
+from .errors import AssistantError, ConfigError, IndexStoreError, IngestError, ModelMismatchError  # noqa: E402
+from .retrieval import Passage  # noqa: E402
 
 __all__ = [
-    "Answer", "Assistant", "AssistantError", "Citation", "Config", "ConfigError", "IndexResult", "IndexStoreError",
-    "IngestError", "ModelMismatchError", "Passage", "answer", "load_config",
+    "Answer",
+    "Assistant",
+    "AssistantError",
+    "Citation",
+    "Config",
+    "ConfigError",
+    "IndexResult",
+    "IndexStoreError",
+    "IngestError",
+    "ModelMismatchError",
+    "Passage",
+    "answer",
+    "load_config",
 ]

@@ -25,8 +25,21 @@ from .retrieval import Passage, Retriever
 from .text import clean_question, fold, has_diacritics, syllables
 
 History = Sequence[tuple[str, str]] | None
-FOLLOW_UP_CUES = ("con ", "the con", "thi sao", "the nao", "vay ", "nguoi do", "ong ay", "ba ay", "ho ", "cai do",
-                  "dieu do", "viec do", "no ")
+FOLLOW_UP_CUES = (
+    "con ",
+    "the con",
+    "thi sao",
+    "the nao",
+    "vay ",
+    "nguoi do",
+    "ong ay",
+    "ba ay",
+    "ho ",
+    "cai do",
+    "dieu do",
+    "viec do",
+    "no ",
+)
 FOLLOW_UP_MAX_TERMS = 4
 # Conversation history is bounded so that no request can stall the others: the newest turns that fit,
 # each no longer than a question (answers up to HISTORY_ANSWER_CHARS), all together HISTORY_CHARS.
@@ -34,8 +47,10 @@ HISTORY_TURNS = 6
 HISTORY_CHARS = 8_000
 HISTORY_ANSWER_CHARS = 4_000
 HISTORY_DROPPED = "Đã bỏ qua {n} lượt hội thoại trước quá dài khi hiểu câu hỏi này."
-INVALID_TEXT = ("Câu hỏi chứa byte không phải UTF-8 hoặc ký tự không hợp lệ (surrogate). "
-                "Hãy nhập lại câu hỏi dưới dạng văn bản Unicode.")
+INVALID_TEXT = (
+    "Câu hỏi chứa byte không phải UTF-8 hoặc ký tự không hợp lệ (surrogate). "
+    "Hãy nhập lại câu hỏi dưới dạng văn bản Unicode."
+)
 
 
 @dataclass
@@ -60,8 +75,13 @@ class Assistant:
     `store.refresh_seconds`.
     """
 
-    def __init__(self, index_dir: str | os.PathLike | None = None, config: Config | str | os.PathLike | None = None,
-                 *, open_now: bool = True):
+    def __init__(
+        self,
+        index_dir: str | os.PathLike | None = None,
+        config: Config | str | os.PathLike | None = None,
+        *,
+        open_now: bool = True,
+    ):
         """`open_now=False` defers opening (and checking) the index to first use, for callers that
         are about to (re)build it."""
         self.config = config if isinstance(config, Config) else load_config(config)
@@ -81,8 +101,9 @@ class Assistant:
             return
         if self.backend.exists():
             self._load()
-        elif (self.index_dir.resolve() == DEFAULT_INDEX_DIR.resolve() and not self.config.store.uri
-              and SEEDS_DIR.is_dir()):
+        elif (
+            self.index_dir.resolve() == DEFAULT_INDEX_DIR.resolve() and not self.config.store.uri and SEEDS_DIR.is_dir()
+        ):
             self.index([SEEDS_DIR])
 
     @property
@@ -96,8 +117,11 @@ class Assistant:
             raise index_os_error(exc, self.backend.where) from None
         idf = IdfTable(opened.n_chunks, opened.df, opened.df_folded)
         extractive = ExtractiveAnswerer(self.config.answer, idf, self.embedder)
-        generator = (LLMAnswerer(self.llm, self.config.answer, idf, extractive, self.prompts)
-                     if self.llm and self.prompts else None)
+        generator = (
+            LLMAnswerer(self.llm, self.config.answer, idf, extractive, self.prompts)
+            if self.llm and self.prompts
+            else None
+        )
         loaded = _Loaded(opened, Retriever(opened, self.embedder, self.config.retrieval), extractive, generator)
         self._loaded = loaded
         return loaded
@@ -127,8 +151,15 @@ class Assistant:
             self._lock.release()
 
     # -- indexing -----------------------------------------------------------------------------
-    def index(self, paths: Sequence[str | os.PathLike], *, replace: bool = True, rebuild: bool = False,
-              progress: Callable[[int, int], None] | None = None, follow_symlinks: bool = False) -> IndexResult:
+    def index(
+        self,
+        paths: Sequence[str | os.PathLike],
+        *,
+        replace: bool = True,
+        rebuild: bool = False,
+        progress: Callable[[int, int], None] | None = None,
+        follow_symlinks: bool = False,
+    ) -> IndexResult:
         """Index files and folders. With `replace` the index then holds exactly these documents;
         otherwise they are added to it (a document with the same id is updated). Symlinks leading
         out of the folders given are skipped (and reported) unless `follow_symlinks`."""
@@ -145,8 +176,15 @@ class Assistant:
             # Not under self._lock: questions go on being answered (from the documents committed so
             # far, for a first index) while the build runs.
             with self._build_lock, self._os_errors():
-                report = self.backend.build(documents, self.embedder, self.config.chunking, replace=replace,
-                                            rebuild=rebuild, progress=progress, total=stream.total)
+                report = self.backend.build(
+                    documents,
+                    self.embedder,
+                    self.config.chunking,
+                    replace=replace,
+                    rebuild=rebuild,
+                    progress=progress,
+                    total=stream.total,
+                )
         finally:
             stream.close()
         with self._lock:
@@ -162,8 +200,7 @@ class Assistant:
 
     def remove(self, doc_ids: Sequence[str]) -> BuildReport:
         with self._build_lock, self._lock, self._os_errors():
-            report = self.backend.build([], self.embedder, self.config.chunking, replace=False,
-                                        remove=list(doc_ids))
+            report = self.backend.build([], self.embedder, self.config.chunking, replace=False, remove=list(doc_ids))
             self._load()
         return report
 
@@ -244,8 +281,11 @@ class Assistant:
         folded = fold(question.lower()) + " "
         accented = has_diacritics(question)
         content = [t for t in syllables(question) if not is_stopword(t if accented else fold(t), accented)]
-        if previous and (folded.startswith(FOLLOW_UP_CUES) or any(" " + c in " " + folded for c in FOLLOW_UP_CUES)
-                         or len(content) <= FOLLOW_UP_MAX_TERMS):
+        if previous and (
+            folded.startswith(FOLLOW_UP_CUES)
+            or any(" " + c in " " + folded for c in FOLLOW_UP_CUES)
+            or len(content) <= FOLLOW_UP_MAX_TERMS
+        ):
             return f"{previous} {question}", question
         return question, None
 
@@ -276,7 +316,7 @@ def _safe(value) -> str:
 def bounded_history(history: History, question_limit: int) -> tuple[list[tuple[str, str]], int]:
     """The newest turns that fit the bounds, and how many over-long turns were dropped. Long turns are
     measured before any normalisation, so a megabyte of history costs nothing."""
-    recent = list(history[-(4 * HISTORY_TURNS):] if isinstance(history, Sequence) else history or [])
+    recent = list(history[-(4 * HISTORY_TURNS) :] if isinstance(history, Sequence) else history or [])
     kept: list[tuple[str, str]] = []
     dropped, total = 0, 0
     for turn in reversed(recent):
@@ -285,8 +325,10 @@ def bounded_history(history: History, question_limit: int) -> tuple[list[tuple[s
         except (TypeError, ValueError):
             dropped += 1
             continue
-        q, a = (q if isinstance(q, (str, bytes)) else str(q or "")), (a if isinstance(a, (str, bytes)) else
-                                                                       str(a or ""))
+        q, a = (
+            (q if isinstance(q, (str, bytes)) else str(q or "")),
+            (a if isinstance(a, (str, bytes)) else str(a or "")),
+        )
         if len(q) > question_limit or len(a) > HISTORY_ANSWER_CHARS:
             dropped += 1
             continue

@@ -7,9 +7,49 @@ from dataclasses import dataclass
 
 # Abbreviations whose final period does not end a sentence (compared lower-cased, without the dot).
 ABBREVIATIONS = {
-    "tp", "ths", "ts", "pgs", "gs", "bs", "ks", "cn", "ls", "nxb", "tt", "q", "p", "tx", "h", "đ",
-    "st", "mr", "mrs", "ms", "dr", "prof", "no", "vs", "etc", "v.v", "tr", "th.s", "t.ư", "tw", "ubnd",
-    "đc", "đ/c", "sđd", "nsnd", "nsưt", "gđ", "pgđ", "tgđ", "btv", "ctv", "x", "ng",
+    "tp",
+    "ths",
+    "ts",
+    "pgs",
+    "gs",
+    "bs",
+    "ks",
+    "cn",
+    "ls",
+    "nxb",
+    "tt",
+    "q",
+    "p",
+    "tx",
+    "h",
+    "đ",
+    "st",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "prof",
+    "no",
+    "vs",
+    "etc",
+    "v.v",
+    "tr",
+    "th.s",
+    "t.ư",
+    "tw",
+    "ubnd",
+    "đc",
+    "đ/c",
+    "sđd",
+    "nsnd",
+    "nsưt",
+    "gđ",
+    "pgđ",
+    "tgđ",
+    "btv",
+    "ctv",
+    "x",
+    "ng",
 }
 _END = re.compile(r"[.!?…]+[\"”’)\]»]*(?=\s)")
 
@@ -81,13 +121,14 @@ def _hard_split(text: str, span: Span, size: int) -> list[Span]:
         cut = text.rfind(" ", start + 1, start + size)
         cut = cut if cut > start else start + size
         pieces.append(Span(start, cut))
-        start = cut + 1 if text[cut:cut + 1] == " " else cut
+        start = cut + 1 if text[cut : cut + 1] == " " else cut
     pieces.append(Span(start, span.end))
     return pieces
 
 
-def chunk_document(doc_id: str, text: str, size: int = 1000, overlap: int = 1,
-                   bounds: list[int] | None = None) -> list[Chunk]:
+def chunk_document(
+    doc_id: str, text: str, size: int = 1000, overlap: int = 1, bounds: list[int] | None = None
+) -> list[Chunk]:
     """Pack whole sentences into chunks of about `size` characters; the last `overlap` sentences
     of a chunk open the next one, so a fact on a boundary is whole in at least one chunk. No chunk
     crosses an offset in `bounds` (a page, a slide, a spreadsheet row, an article of a law)."""

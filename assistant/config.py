@@ -27,8 +27,12 @@ DEFAULT_DATA_DIR = default_dir("data")
 ENV_PREFIX = "ASSISTANT_"
 CONFIG_ENV = ENV_PREFIX + "CONFIG"  # the TOML file, when no path is given
 # Short names the web chat has always read. They win over ASSISTANT_APP_HOST and the like (and lose to flags).
-ENV_ALIASES = {"ASSISTANT_HOST": "app.host", "ASSISTANT_PORT": "app.port",
-               "ASSISTANT_AUTH_USER": "app.auth_user", "ASSISTANT_AUTH_PASSWORD": "app.auth_password"}
+ENV_ALIASES = {
+    "ASSISTANT_HOST": "app.host",
+    "ASSISTANT_PORT": "app.port",
+    "ASSISTANT_AUTH_USER": "app.auth_user",
+    "ASSISTANT_AUTH_PASSWORD": "app.auth_password",
+}
 # Read only when neither the TOML file nor ASSISTANT_APP_API_KEY set the key: `[app] api_key` wins over it.
 ENV_FALLBACKS = {"ASSISTANT_API_KEY": "app.api_key"}
 
@@ -81,6 +85,7 @@ class AnswerConfig:
 @dataclass
 class LLMConfig:
     """Settings of the LLM backends; unused by the extractive backend."""
+
     base_url: str = ""  # openai: defaults to $OPENAI_BASE_URL, then https://api.openai.com/v1
     api_key: str = field(default="", repr=False)  # openai: defaults to $OPENAI_API_KEY
     temperature: float = 0.1
@@ -96,6 +101,7 @@ class LLMConfig:
 @dataclass
 class AppConfig:
     """The web chat (app.py)."""
+
     host: str = "127.0.0.1"  # any other address needs auth_user and auth_password
     port: int = 7860
     auth_user: str = ""
@@ -110,6 +116,7 @@ class AppConfig:
 @dataclass
 class StoreConfig:
     """Where the index lives (store.backend_for): FAISS files under index_dir, or Milvus."""
+
     backend: str = "faiss"  # or "milvus"
     uri: str = ""  # milvus: a .db file runs Milvus Lite ("" = <index_dir>/milvus.db); http://host:19530 a server
     token: str = field(default="", repr=False)  # milvus server: "user:password" or an API key
@@ -145,21 +152,42 @@ class Config:
             raise ConfigError(f"Giá trị không hợp lệ cho {dotted_key}: {raw!r} (tối thiểu {low})")
         choices = _CHOICES.get(".".join([*sections, name]))
         if choices and value not in choices:
-            raise ConfigError(f"Giá trị không hợp lệ cho {dotted_key}: {raw!r} "
-                              f"(chọn một trong: {', '.join(choices)})")
+            raise ConfigError(f"Giá trị không hợp lệ cho {dotted_key}: {raw!r} (chọn một trong: {', '.join(choices)})")
         setattr(target, name, value)
 
 
 # Stores registered with assistant.index.STORES (the built-in ones and any a plugin adds) are added here.
 STORE_BACKENDS: list[str] = []
-_CHOICES: dict[str, Sequence[str]] = {"answer.verify": ("remove", "flag"), "retrieval.fusion": ("score", "rrf"), "store.backend": STORE_BACKENDS}
-_MINIMUM = {"embedding.batch_size": 1, "chunking.size": 50, "chunking.overlap": 0, "retrieval.k": 1,
-            "retrieval.candidates": 1, "retrieval.rrf_k": 0, "retrieval.reranker_candidates": 1,
-            "retrieval.dense_weight": 0.0, "retrieval.lexical_weight": 0.0, "retrieval.bigram_weight": 0.0,
-            "answer.max_sentences": 1, "answer.max_question_chars": 1,
-            "answer.verify_threshold": 0.0, "llm.temperature": 0.0, "llm.max_tokens": 1, "llm.context_window": 256,
-            "llm.timeout": 0.1, "llm.max_retries": 0, "llm.threads": 0, "app.port": 0, "app.max_upload_mb": 0.001,
-            "app.concurrency": 1, "store.refresh_seconds": 0.0}
+_CHOICES: dict[str, Sequence[str]] = {
+    "answer.verify": ("remove", "flag"),
+    "retrieval.fusion": ("score", "rrf"),
+    "store.backend": STORE_BACKENDS,
+}
+_MINIMUM = {
+    "embedding.batch_size": 1,
+    "chunking.size": 50,
+    "chunking.overlap": 0,
+    "retrieval.k": 1,
+    "retrieval.candidates": 1,
+    "retrieval.rrf_k": 0,
+    "retrieval.reranker_candidates": 1,
+    "retrieval.dense_weight": 0.0,
+    "retrieval.lexical_weight": 0.0,
+    "retrieval.bigram_weight": 0.0,
+    "answer.max_sentences": 1,
+    "answer.max_question_chars": 1,
+    "answer.verify_threshold": 0.0,
+    "llm.temperature": 0.0,
+    "llm.max_tokens": 1,
+    "llm.context_window": 256,
+    "llm.timeout": 0.1,
+    "llm.max_retries": 0,
+    "llm.threads": 0,
+    "app.port": 0,
+    "app.max_upload_mb": 0.001,
+    "app.concurrency": 1,
+    "store.refresh_seconds": 0.0,
+}
 
 
 def _convert(key: str, raw: Any, kind: type) -> Any:
@@ -207,8 +235,11 @@ def _all_keys(obj: Any, prefix: str = "") -> list[str]:
     return keys
 
 
-def load_config(path: str | os.PathLike | None = None, overrides: dict[str, Any] | None = None,
-                environ: Mapping[str, str] | None = None) -> Config:
+def load_config(
+    path: str | os.PathLike | None = None,
+    overrides: dict[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Config:
     """Defaults < TOML file (`path`, or $ASSISTANT_CONFIG) < environment < `overrides` (None values skipped)."""
     environ = os.environ if environ is None else environ
     config = Config()

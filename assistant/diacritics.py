@@ -74,7 +74,7 @@ class DiacriticRestorer:
             original = m.group()
             if original[:1].isupper():
                 word = word[:1].upper() + word[1:]
-            out.append(text[last:m.start()])
+            out.append(text[last : m.start()])
             out.append(word)
             last = m.end()
         out.append(text[last:])

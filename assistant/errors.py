@@ -69,15 +69,20 @@ def index_os_error(exc: OSError, where: str | os.PathLike) -> IndexStoreError:
     if code is None and (short_write or _nearly_full(where)):
         code = errno.ENOSPC
     if code in (errno.ENOSPC, errno.EDQUOT):
-        return DiskFullError(f"Hết dung lượng đĩa khi ghi chỉ mục vào {where}. Hãy giải phóng dung lượng rồi "
-                             f"chạy lại. {KEPT}")
+        return DiskFullError(
+            f"Hết dung lượng đĩa khi ghi chỉ mục vào {where}. Hãy giải phóng dung lượng rồi chạy lại. {KEPT}"
+        )
     if code in (errno.EACCES, errno.EPERM, errno.EROFS):
         why = "hệ thống tệp chỉ đọc" if code == errno.EROFS else "không có quyền ghi"
-        return NotWritableError(f"Không ghi được vào thư mục chỉ mục {where} ({why}). Hãy chọn thư mục khác "
-                                f"bằng --index-dir hoặc cấp quyền ghi. {KEPT}")
+        return NotWritableError(
+            f"Không ghi được vào thư mục chỉ mục {where} ({why}). Hãy chọn thư mục khác "
+            f"bằng --index-dir hoặc cấp quyền ghi. {KEPT}"
+        )
     if code in (errno.ENOTDIR, errno.EEXIST, errno.EISDIR):
-        return IndexLocationError(f"Thư mục chỉ mục {where} không dùng được: đường dẫn này (hoặc một thư mục cha "
-                                  f"của nó) là một tệp chứ không phải thư mục. Hãy chọn --index-dir khác.")
+        return IndexLocationError(
+            f"Thư mục chỉ mục {where} không dùng được: đường dẫn này (hoặc một thư mục cha "
+            f"của nó) là một tệp chứ không phải thư mục. Hãy chọn --index-dir khác."
+        )
     return IndexStoreError(f"Lỗi hệ thống tệp với chỉ mục tại {where}: {exc.strerror or exc}. {KEPT}")
 
 

@@ -12,15 +12,24 @@ from .errors import AssistantError
 TODO = "TODO: điền đáp án đúng"
 
 
-def record(path: str | Path, *, question: str, history: list, answer: dict, rating: str | None,
-           comment: str = "") -> dict:
+def record(
+    path: str | Path, *, question: str, history: list, answer: dict, rating: str | None, comment: str = ""
+) -> dict:
     """Append one entry (question, answer, citations, backend, time, rating "up"/"down", comment)."""
-    entry = {"time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "question": question,
-             "history": [list(p) for p in history], "answer": answer.get("text", ""),
-             "refused": answer.get("refused", False), "backend": answer.get("backend", ""),
-             "citations": [{k: c.get(k) for k in ("marker", "doc_id", "source", "start", "end", "sentence")}
-                           for c in answer.get("citations", [])],
-             "rating": rating, "comment": comment.strip()}
+    entry = {
+        "time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "question": question,
+        "history": [list(p) for p in history],
+        "answer": answer.get("text", ""),
+        "refused": answer.get("refused", False),
+        "backend": answer.get("backend", ""),
+        "citations": [
+            {k: c.get(k) for k in ("marker", "doc_id", "source", "start", "end", "sentence")}
+            for c in answer.get("citations", [])
+        ],
+        "rating": rating,
+        "comment": comment.strip(),
+    }
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a", encoding="utf-8") as f:
@@ -49,13 +58,15 @@ def to_question_set(entries: list[dict]) -> list[dict]:
     and the comment come along to help."""
     out = []
     for n, e in enumerate((e for e in entries if e.get("rating") == "down"), 1):
-        out.append({
-            "id": f"gop-y-{e.get('time', '')[:10]}-{n}",
-            "question": e["question"],
-            **({"history": e["history"]} if e.get("history") else {}),
-            "expect": {"contains_any": [TODO]},
-            "tags": ["feedback"],
-            "note": f"Câu trả lời bị chê ({e.get('backend', '')}, {e.get('time', '')}): {e.get('answer', '')}"
-                    + (f" — Góp ý: {e['comment']}" if e.get("comment") else ""),
-        })
+        out.append(
+            {
+                "id": f"gop-y-{e.get('time', '')[:10]}-{n}",
+                "question": e["question"],
+                **({"history": e["history"]} if e.get("history") else {}),
+                "expect": {"contains_any": [TODO]},
+                "tags": ["feedback"],
+                "note": f"Câu trả lời bị chê ({e.get('backend', '')}, {e.get('time', '')}): {e.get('answer', '')}"
+                + (f" — Góp ý: {e['comment']}" if e.get("comment") else ""),
+            }
+        )
     return out

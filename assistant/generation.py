@@ -36,8 +36,7 @@ _REFUSAL_CORE = fold("không tìm thấy thông tin")
 
 
 class LLMAnswerer:
-    def __init__(self, llm: LLM, config: AnswerConfig, idf: IdfTable, extractive: ExtractiveAnswerer,
-                 prompts: Prompts):
+    def __init__(self, llm: LLM, config: AnswerConfig, idf: IdfTable, extractive: ExtractiveAnswerer, prompts: Prompts):
         self.llm, self.config, self.idf, self.extractive, self.prompts = llm, config, idf, extractive, prompts
 
     def stream(self, question: str, passages: list[Passage], focus: str | None = None) -> Iterator[str | Answer]:
@@ -87,10 +86,17 @@ class LLMAnswerer:
         text = checked.text
         if not checked.verified or not text.startswith(emitted) or len(text) <= len(emitted):
             return "", True
-        return text[len(emitted):], True
+        return text[len(emitted) :], True
 
-    def _finish(self, question: str, raw: str, used: list[Passage], passages: list[Passage],
-                focus: str | None, prepared: dict | None = None) -> Answer:
+    def _finish(
+        self,
+        question: str,
+        raw: str,
+        used: list[Passage],
+        passages: list[Passage],
+        focus: str | None,
+        prepared: dict | None = None,
+    ) -> Answer:
         text = _THINK.sub("", raw).strip()
         if not text:
             return self._fallback(question, passages, focus, str(LLMError("empty")))
@@ -110,8 +116,17 @@ class LLMAnswerer:
             notes.append(TRIMMED.format(n=len(passages) - len(used)))
         real = [c for c in claims if c.kind == "claim"]
         confidence = sum(c.supported for c in real) / len(real) if real else 0.0
-        return Answer(checked.text, checked.citations, False, confidence, passages, self.llm.name, " ".join(notes),
-                      checked.claims, question)
+        return Answer(
+            checked.text,
+            checked.citations,
+            False,
+            confidence,
+            passages,
+            self.llm.name,
+            " ".join(notes),
+            checked.claims,
+            question,
+        )
 
     def _fallback(self, question: str, passages: list[Passage], focus: str | None, reason: str | None) -> Answer:
         """The extractive answer, with a notice saying why the LLM's was not used."""
@@ -187,6 +202,5 @@ def _is_refusal(text: str) -> bool:
 def _done(answer: Answer, emitted: str = "") -> Iterator[str | Answer]:
     """Close a stream: show the rest of the final text (all of it if nothing was shown), then the Answer."""
     if answer.text.startswith(emitted) and len(answer.text) > len(emitted):
-        yield answer.text[len(emitted):]
+        yield answer.text[len(emitted) :]
     yield answer
-

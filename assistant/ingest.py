@@ -18,8 +18,22 @@ from .pdf import IMAGE_SUFFIXES, Pages, read_image_file, read_pdf
 from .text import normalize
 
 SPREADSHEETS = {".xlsx", ".xls", ".csv"}
-SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx", ".jsonl", ".doc", ".odt", ".rtf",
-             ".pptx", *SPREADSHEETS, *IMAGE_SUFFIXES}
+SUPPORTED = {
+    ".txt",
+    ".md",
+    ".markdown",
+    ".html",
+    ".htm",
+    ".pdf",
+    ".docx",
+    ".jsonl",
+    ".doc",
+    ".odt",
+    ".rtf",
+    ".pptx",
+    *SPREADSHEETS,
+    *IMAGE_SUFFIXES,
+}
 _DROP_HTML = "script, style, noscript, nav, header, footer, aside, form, svg, iframe, template, button, menu"
 _BLOCK_HTML = "p, div, br, li, tr, h1, h2, h3, h4, h5, h6, section, article, blockquote, pre, table, ul, ol, dd, dt"
 MAX_TITLE = 200
@@ -52,12 +66,14 @@ class Problem:
         return f"{self.name}: {self.reason}"
 
 
-SYMLINK_OUTSIDE = ("liên kết tượng trưng trỏ ra ngoài thư mục được lập chỉ mục, đã bỏ qua "
-                   "(dùng --follow-symlinks để cho phép)")
+SYMLINK_OUTSIDE = (
+    "liên kết tượng trưng trỏ ra ngoài thư mục được lập chỉ mục, đã bỏ qua (dùng --follow-symlinks để cho phép)"
+)
 
 
-def load_documents(paths: list[str | os.PathLike], *, follow_symlinks: bool = False
-                   ) -> tuple[list[Document], list[Problem]]:
+def load_documents(
+    paths: list[str | os.PathLike], *, follow_symlinks: bool = False
+) -> tuple[list[Document], list[Problem]]:
     """Read every supported file under `paths`; ids are paths relative to the folder given. A symlink
     that resolves outside the folder it was found in is skipped and reported unless `follow_symlinks`
     (a `passwd.txt -> /etc/passwd` must not become searchable by whoever can ask questions)."""
@@ -66,8 +82,9 @@ def load_documents(paths: list[str | os.PathLike], *, follow_symlinks: bool = Fa
     return documents, problems
 
 
-def iter_documents(paths: list[str | os.PathLike], problems: list[Problem], *, follow_symlinks: bool = False
-                   ) -> Iterator[Document]:
+def iter_documents(
+    paths: list[str | os.PathLike], problems: list[Problem], *, follow_symlinks: bool = False
+) -> Iterator[Document]:
     """`load_documents` one document at a time; what cannot be read is appended to `problems` (and
     notes on what was read, such as a legacy encoding converted or pages read by OCR)."""
     seen: set[str] = set()
@@ -251,8 +268,12 @@ def _read(path: Path, doc_id: str) -> list[Document]:
     elif suffix == ".rtf":
         text = office.read_rtf(path)
     elif suffix in SPREADSHEETS or suffix == ".pptx":
-        reader = {".xlsx": office.read_xlsx, ".xls": office.read_xls, ".csv": office.read_csv,
-                  ".pptx": office.read_pptx}[suffix]
+        reader = {
+            ".xlsx": office.read_xlsx,
+            ".xls": office.read_xls,
+            ".csv": office.read_csv,
+            ".pptx": office.read_pptx,
+        }[suffix]
         title, pieces = reader(path)
         if suffix in SPREADSHEETS:  # its first line is a row: the file's name says more
             title = title or path.stem.replace("_", " ")

@@ -10,17 +10,36 @@ from __future__ import annotations
 
 import re
 
-TYPES = ("BỘ LUẬT", "LUẬT", "PHÁP LỆNH", "NGHỊ ĐỊNH", "NGHỊ QUYẾT", "QUYẾT ĐỊNH", "THÔNG TƯ LIÊN TỊCH", "THÔNG TƯ",
-         "CHỈ THỊ", "CÔNG VĂN", "THÔNG BÁO", "KẾ HOẠCH", "HƯỚNG DẪN", "BÁO CÁO", "TỜ TRÌNH")
+TYPES = (
+    "BỘ LUẬT",
+    "LUẬT",
+    "PHÁP LỆNH",
+    "NGHỊ ĐỊNH",
+    "NGHỊ QUYẾT",
+    "QUYẾT ĐỊNH",
+    "THÔNG TƯ LIÊN TỊCH",
+    "THÔNG TƯ",
+    "CHỈ THỊ",
+    "CÔNG VĂN",
+    "THÔNG BÁO",
+    "KẾ HOẠCH",
+    "HƯỚNG DẪN",
+    "BÁO CÁO",
+    "TỜ TRÌNH",
+)
 _ARTICLE = re.compile(r"^Điều\s+(\d{1,4})[a-zđ]?\s*[.:]\s*(.*)$", re.MULTILINE)
 _CHAPTER = re.compile(r"^(?:Chương|CHƯƠNG)\s+([IVXLCDM]+|\d{1,3})\b.*$", re.MULTILINE)
 _SECTION = re.compile(r"^(?:Mục|MỤC)\s+(\d{1,3}|[IVXLCDM]+)\b.*$", re.MULTILINE)
 _CLAUSE = re.compile(r"^(\d{1,3})\.\s+\S.*$", re.MULTILINE)
-_NUMBER = re.compile(r"\bSố(?:\s*(?:hiệu|ký hiệu))?\s*:\s*([0-9]{1,5}(?:/[0-9]{4})?/[A-ZĐ0-9][A-ZĐ0-9\-–]*)",
-                     re.IGNORECASE)
+_NUMBER = re.compile(
+    r"\bSố(?:\s*(?:hiệu|ký hiệu))?\s*:\s*([0-9]{1,5}(?:/[0-9]{4})?/[A-ZĐ0-9][A-ZĐ0-9\-–]*)", re.IGNORECASE
+)
 _DATE = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.IGNORECASE)
-_MOTTO = re.compile(r"CỘNG\s+HÒA\s+XÃ\s+HỘI\s+CHỦ\s+NGHĨA\s+VIỆT\s+NAM|CỘNG\s+HOÀ\s+XÃ\s+HỘI\s+CHỦ\s+NGHĨA\s+VIỆT\s+NAM"
-                    r"|Độc\s+lập\s*-\s*Tự\s+do\s*-\s*Hạnh\s+phúc", re.IGNORECASE)
+_MOTTO = re.compile(
+    r"CỘNG\s+HÒA\s+XÃ\s+HỘI\s+CHỦ\s+NGHĨA\s+VIỆT\s+NAM|CỘNG\s+HOÀ\s+XÃ\s+HỘI\s+CHỦ\s+NGHĨA\s+VIỆT\s+NAM"
+    r"|Độc\s+lập\s*-\s*Tự\s+do\s*-\s*Hạnh\s+phúc",
+    re.IGNORECASE,
+)
 HEADER_LINES = 25
 
 
@@ -119,8 +138,10 @@ def spans(text: str) -> list[tuple[int, int, dict]]:
     return [(lo, hi, path) for lo, hi, path in out if text[lo:hi].strip()]
 
 
-_REFERENCE = re.compile(r"\b(?:khoan\s+(\d{1,3})\s*(?:,\s*|cua\s+|tai\s+)?)?dieu\s+(\d{1,4})\b"
-                        r"(?:\s*,?\s*khoan\s+(\d{1,3}))?")
+_REFERENCE = re.compile(
+    r"\b(?:khoan\s+(\d{1,3})\s*(?:,\s*|cua\s+|tai\s+)?)?dieu\s+(\d{1,4})\b"
+    r"(?:\s*,?\s*khoan\s+(\d{1,3}))?"
+)
 
 
 def reference(question: str) -> tuple[int, int | None] | None:

@@ -43,8 +43,11 @@ FAILURE_NOTICES = {
     "bad_output": "Mô hình ngôn ngữ trả về dữ liệu không hợp lệ",
     "other": "Mô hình ngôn ngữ gặp lỗi",
 }
-_CONTEXT_HINTS = re.compile(r"context[_ ]length|context window|maximum context|too many tokens|exceeds? .*context"
-                            r"|requested \d+ tokens|prompt is too long|n_ctx", re.IGNORECASE)
+_CONTEXT_HINTS = re.compile(
+    r"context[_ ]length|context window|maximum context|too many tokens|exceeds? .*context"
+    r"|requested \d+ tokens|prompt is too long|n_ctx",
+    re.IGNORECASE,
+)
 
 
 class LLMError(AssistantError):
@@ -93,8 +96,10 @@ def get_llm(config: Config) -> LLM | None:
         return None
     found = LLMS.resolve(spec) if ":" in spec else None
     if found is None or not found[2]:
-        raise ConfigError(f"Bộ trả lời không hợp lệ: «{spec}». Hiện có: {', '.join(backend_names())} "
-                          "(ví dụ: openai:gpt-4o-mini, llamacpp:/đường/dẫn/model.gguf).")
+        raise ConfigError(
+            f"Bộ trả lời không hợp lệ: «{spec}». Hiện có: {', '.join(backend_names())} "
+            "(ví dụ: openai:gpt-4o-mini, llamacpp:/đường/dẫn/model.gguf)."
+        )
     _, factory, argument = found
     llm = factory(argument, config.llm)
     return CachedLLM(llm, Path(config.llm.cache_dir), config.llm) if config.llm.cache_dir else llm
@@ -107,13 +112,19 @@ class CachedLLM:
     def __init__(self, inner: LLM, folder: Path, config: LLMConfig):
         self.inner, self.folder = inner, folder
         self.name, self.context_window, self.max_tokens = inner.name, inner.context_window, inner.max_tokens
-        self._settings = {"temperature": config.temperature, "max_tokens": config.max_tokens,
-                          "base_url": config.base_url}
+        self._settings = {
+            "temperature": config.temperature,
+            "max_tokens": config.max_tokens,
+            "base_url": config.base_url,
+        }
         self.hits = self.misses = 0
 
     def _path(self, messages: Sequence[Message]) -> Path:
-        key = json.dumps({"model": self.name, **self._settings, "messages": [[m.role, m.content] for m in messages]},
-                         ensure_ascii=False, sort_keys=True)
+        key = json.dumps(
+            {"model": self.name, **self._settings, "messages": [[m.role, m.content] for m in messages]},
+            ensure_ascii=False,
+            sort_keys=True,
+        )
         return self.folder / (hashlib.sha256(key.encode("utf-8")).hexdigest() + ".json")
 
     def _get(self, messages: Sequence[Message]) -> str | None:
@@ -184,6 +195,7 @@ def redact(text: str, secrets: Sequence[str]) -> str:
 
 # --------------------------------------------------------------------------------------- openai
 
+
 @dataclass
 class OpenAIBackend:
     name: str
@@ -250,18 +262,31 @@ def _openai(model: str, config: LLMConfig) -> LLM:
     base_url = config.base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_OPENAI_BASE_URL
     api_key = config.api_key or os.environ.get("OPENAI_API_KEY") or ""
     if not base_url.startswith(("http://", "https://")):
-        raise ConfigError(f"Địa chỉ máy chủ mô hình không hợp lệ: «{base_url}» (cần bắt đầu bằng http:// hoặc https://).")
+        raise ConfigError(
+            f"Địa chỉ máy chủ mô hình không hợp lệ: «{base_url}» (cần bắt đầu bằng http:// hoặc https://)."
+        )
     if not api_key and base_url.rstrip("/") == DEFAULT_OPENAI_BASE_URL:
-        raise ConfigError("Thiếu khóa API cho OpenAI: đặt biến môi trường OPENAI_API_KEY (hoặc ASSISTANT_LLM_API_KEY), "
-                          "hoặc khóa [llm] api_key trong tệp cấu hình.")
-    llm = OpenAILike(model=model, api_base=base_url.rstrip("/"), api_key=api_key or "không-cần-khóa",
-                     is_chat_model=True, context_window=config.context_window, max_tokens=config.max_tokens,
-                     temperature=config.temperature, timeout=config.timeout, max_retries=config.max_retries)
+        raise ConfigError(
+            "Thiếu khóa API cho OpenAI: đặt biến môi trường OPENAI_API_KEY (hoặc ASSISTANT_LLM_API_KEY), "
+            "hoặc khóa [llm] api_key trong tệp cấu hình."
+        )
+    llm = OpenAILike(
+        model=model,
+        api_base=base_url.rstrip("/"),
+        api_key=api_key or "không-cần-khóa",
+        is_chat_model=True,
+        context_window=config.context_window,
+        max_tokens=config.max_tokens,
+        temperature=config.temperature,
+        timeout=config.timeout,
+        max_retries=config.max_retries,
+    )
     _set_default(llm)
     return OpenAIBackend(f"openai:{model}", config.context_window, config.max_tokens, llm, api_key)
 
 
 # ------------------------------------------------------------------------------------- llamacpp
+
 
 @dataclass
 class LlamaCppBackend:
@@ -301,14 +326,23 @@ def _llamacpp(path: str, config: LLMConfig) -> LLM:
     try:
         from llama_index.llms.llama_cpp import LlamaCPP
     except ImportError:
-        raise ConfigError("Chưa cài llama-cpp-python: chạy «pip install -e .[local]» (mất vài phút để biên dịch).") from None
+        raise ConfigError(
+            "Chưa cài llama-cpp-python: chạy «pip install -e .[local]» (mất vài phút để biên dịch)."
+        ) from None
     model_kwargs = {"n_gpu_layers": config.gpu_layers, "n_ctx": config.context_window, "verbose": False}
     if config.threads:
         model_kwargs["n_threads"] = config.threads
     try:
-        llm = LlamaCPP(model_path=str(model_path), temperature=config.temperature, max_new_tokens=config.max_tokens,
-                       context_window=config.context_window, model_kwargs=model_kwargs, verbose=False,
-                       messages_to_prompt=lambda m: "", completion_to_prompt=lambda c: c)
+        llm = LlamaCPP(
+            model_path=str(model_path),
+            temperature=config.temperature,
+            max_new_tokens=config.max_tokens,
+            context_window=config.context_window,
+            model_kwargs=model_kwargs,
+            verbose=False,
+            messages_to_prompt=lambda m: "",
+            completion_to_prompt=lambda c: c,
+        )
     except Exception as exc:  # noqa: BLE001 - a broken or unsupported file
         raise ConfigError(f"Không nạp được mô hình GGUF {model_path}: {type(exc).__name__}") from None
     formatter, stop = _chat_format(llm._model)
@@ -337,15 +371,17 @@ def _chat_format(model) -> tuple[Callable, list[str]]:
 
     eos, bos = token("tokenizer.ggml.eos_token_id"), token("tokenizer.ggml.bos_token_id")
     if not template:
-        template = ("{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
-                    "<|im_start|>assistant\n")
+        template = (
+            "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
+            "<|im_start|>assistant\n"
+        )
         eos = "<|im_end|>"
     formatter = Jinja2ChatFormatter(template=template, eos_token=eos, bos_token=bos)
 
     def messages_to_prompt(messages) -> str:
         items = [{"role": m.role.value, "content": m.content or ""} for m in messages]
         prompt = formatter(messages=items).prompt  # type: ignore[arg-type]  # plain dicts are what it reads
-        return prompt[len(bos):] if bos and prompt.startswith(bos) else prompt  # llama.cpp adds BOS itself
+        return prompt[len(bos) :] if bos and prompt.startswith(bos) else prompt  # llama.cpp adds BOS itself
 
     stop = [s for s in {eos, "<|im_end|>", "<|eot_id|>", "<end_of_turn>"} if s]
     return messages_to_prompt, stop

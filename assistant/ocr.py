@@ -21,8 +21,10 @@ from .text import normalize
 LANGUAGE = "vie"
 DPI = 300  # Tesseract reads best at about 300 dots per inch
 TIMEOUT = 300  # seconds for one page
-MISSING = ("chưa cài Tesseract OCR để đọc ảnh và bản quét (cài gói Debian tesseract-ocr và tesseract-ocr-vie: "
-           "sudo apt-get install tesseract-ocr tesseract-ocr-vie)")
+MISSING = (
+    "chưa cài Tesseract OCR để đọc ảnh và bản quét (cài gói Debian tesseract-ocr và tesseract-ocr-vie: "
+    "sudo apt-get install tesseract-ocr tesseract-ocr-vie)"
+)
 MISSING_VIE = "Tesseract chưa có mô hình tiếng Việt (cài gói Debian tesseract-ocr-vie)"
 
 
@@ -64,8 +66,13 @@ def read_image(image) -> str:
     image.save(buffer, format="PNG")
     # One thread per tesseract process: the pages themselves run in parallel.
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
-    result = subprocess.run(["tesseract", "stdin", "stdout", "-l", LANGUAGE, "--psm", "3"], input=buffer.getvalue(),
-                            capture_output=True, timeout=TIMEOUT, env=env)
+    result = subprocess.run(
+        ["tesseract", "stdin", "stdout", "-l", LANGUAGE, "--psm", "3"],
+        input=buffer.getvalue(),
+        capture_output=True,
+        timeout=TIMEOUT,
+        env=env,
+    )
     if result.returncode != 0:
         raise IngestError(f"Tesseract lỗi: {result.stderr.decode('utf-8', 'replace').strip()[:200]}")
     return normalize(_join_lines(normalize(result.stdout.decode("utf-8", "replace"))))
@@ -80,24 +87,36 @@ def _join_lines(text: str) -> str:
     out: list[str] = []
     for line in text.split("\n"):
         previous = out[-1] if out else ""
-        if (previous and line and previous[-1] not in ".!?:;…" and not _OPENS_ITEM.match(line)
-                and (line[0].islower() or line[0].isdigit() or line[0] in "(\"“")):
+        if (
+            previous
+            and line
+            and previous[-1] not in ".!?:;…"
+            and not _OPENS_ITEM.match(line)
+            and (line[0].islower() or line[0].isdigit() or line[0] in '("“')
+        ):
             out[-1] = f"{previous} {line}"
         else:
             out.append(line)
     return "\n".join(out)
 
 
-def read_images(images: Iterable, total: int, workers: int | None = None, desc: str = "Đang nhận dạng chữ (OCR)",
-                progress: Callable[[int, int], None] | None = None) -> list[str]:
+def read_images(
+    images: Iterable,
+    total: int,
+    workers: int | None = None,
+    desc: str = "Đang nhận dạng chữ (OCR)",
+    progress: Callable[[int, int], None] | None = None,
+) -> list[str]:
     """Texts of the page images, in order; `images` is consumed lazily (rendering overlaps reading)."""
     from tqdm import tqdm
 
     check()
     workers = max(1, min(workers or os.cpu_count() or 1, total or 1))
     texts: list[str] = []
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ocr") as pool, \
-            tqdm(total=total, desc=desc, unit="trang", disable=None) as bar:
+    with (
+        ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ocr") as pool,
+        tqdm(total=total, desc=desc, unit="trang", disable=None) as bar,
+    ):
         for text in _bounded_map(pool, read_image, images, 2 * workers):
             texts.append(text)
             bar.update(1)

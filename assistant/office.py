@@ -20,15 +20,17 @@ from .errors import IngestError
 
 Piece = tuple[str, dict]  # text, location ({"page": 2}, {"slide": 3}, {"sheet": "Sheet1", "row": 5})
 CONVERT_TIMEOUT = 120
-MISSING_DOC = ("không đọc được tệp .doc: cần antiword hoặc LibreOffice (cài gói Debian antiword "
-               "hoặc libreoffice-writer-nogui)")
+MISSING_DOC = (
+    "không đọc được tệp .doc: cần antiword hoặc LibreOffice (cài gói Debian antiword hoặc libreoffice-writer-nogui)"
+)
 
 
 def read_doc(path: Path) -> str:
     """Legacy Word (97-2003) text: antiword (fast), else LibreOffice converts it."""
     if shutil.which("antiword"):
-        proc = subprocess.run(["antiword", "-m", "UTF-8.txt", "-w", "0", str(path)], capture_output=True,
-                              timeout=CONVERT_TIMEOUT)
+        proc = subprocess.run(
+            ["antiword", "-m", "UTF-8.txt", "-w", "0", str(path)], capture_output=True, timeout=CONVERT_TIMEOUT
+        )
         if proc.returncode == 0 and proc.stdout.strip():
             return proc.stdout.decode("utf-8", "replace")
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
@@ -36,9 +38,20 @@ def read_doc(path: Path) -> str:
         raise IngestError(MISSING_DOC)
     with tempfile.TemporaryDirectory(prefix="assistant-doc-") as tmp:
         # A private profile: a user's running LibreOffice would otherwise take the job and exit at once.
-        proc = subprocess.run([soffice, f"-env:UserInstallation=file://{tmp}/profile", "--headless",
-                               "--convert-to", "txt:Text (encoded):UTF8", "--outdir", tmp, str(path)],
-                              capture_output=True, timeout=CONVERT_TIMEOUT)
+        proc = subprocess.run(
+            [
+                soffice,
+                f"-env:UserInstallation=file://{tmp}/profile",
+                "--headless",
+                "--convert-to",
+                "txt:Text (encoded):UTF8",
+                "--outdir",
+                tmp,
+                str(path),
+            ],
+            capture_output=True,
+            timeout=CONVERT_TIMEOUT,
+        )
         out = Path(tmp) / (path.stem + ".txt")
         if proc.returncode != 0 or not out.exists():
             raise IngestError("LibreOffice không chuyển được tệp .doc (tệp hỏng hoặc được bảo vệ?)")
@@ -57,8 +70,11 @@ def read_odt(path: Path) -> tuple[str | None, str]:
         for child in node.childNodes:
             name = getattr(child, "qname", None)
             if name == (TABLENS, "table-row"):
-                cells = [teletype.extractText(c).strip() for c in child.childNodes
-                         if getattr(c, "qname", None) == (TABLENS, "table-cell")]
+                cells = [
+                    teletype.extractText(c).strip()
+                    for c in child.childNodes
+                    if getattr(c, "qname", None) == (TABLENS, "table-cell")
+                ]
                 lines.append(" | ".join(cells))
             elif name in ((TEXTNS, "p"), (TEXTNS, "h")):
                 lines.append(teletype.extractText(child))
@@ -134,8 +150,9 @@ def read_xlsx(path: Path) -> tuple[str | None, list[Piece]]:
     try:
         pieces: list[Piece] = []
         for sheet in book.worksheets:
-            pieces += _table_pieces(((i, row) for i, row in enumerate(sheet.iter_rows(values_only=True), 1)),
-                                    sheet.title)
+            pieces += _table_pieces(
+                ((i, row) for i, row in enumerate(sheet.iter_rows(values_only=True), 1)), sheet.title
+            )
         return book.properties.title or None, pieces
     finally:
         book.close()

@@ -64,8 +64,7 @@ def read_pdf(path: Path, progress=None) -> Pages:
             else:
                 scale = ocr.DPI / 72
                 images = (document[i].render(scale=scale, grayscale=True).to_pil() for i in wanted)
-                read = ocr.read_images(images, len(wanted), progress=progress,
-                                       desc=f"OCR {path.name}")
+                read = ocr.read_images(images, len(wanted), progress=progress, desc=f"OCR {path.name}")
                 for i, text in zip(wanted, read):
                     new, old = score(text), score(texts[i])
                     if (new.valid, new.words) > (old.valid, old.words):  # the better reading of the page

@@ -59,7 +59,6 @@ class Prompts:
                 lines.append(f"Trợ lý: {answered}")
         return [Message("user", _fill(self.templates["condense.txt"], history="\n".join(lines), question=question))]
 
-
     def judge(self, question: str, answer: str, passages: Sequence[Passage]) -> list[Message]:
         text = _fill(self.templates["judge.txt"], sources=format_sources(passages), question=question, answer=answer)
         return [Message("user", text)]

@@ -20,7 +20,7 @@ def in_checkout() -> bool:
 
 
 def bundled(name: str) -> Path:
-    """"seeds" or "prompts": the checkout's folder, else the copy shipped inside the package."""
+    """ "seeds" or "prompts": the checkout's folder, else the copy shipped inside the package."""
     if in_checkout():
         return CHECKOUT / name
     return Path(str(resources.files(__package__) / f"_{name}"))
@@ -33,5 +33,5 @@ def user_data_dir() -> Path:
 
 
 def default_dir(name: str) -> Path:
-    """"index" or "data": beside the source in a checkout, else in the user's data folder."""
+    """ "index" or "data": beside the source in a checkout, else in the user's data folder."""
     return CHECKOUT / name if in_checkout() else user_data_dir() / name

@@ -43,8 +43,7 @@ class Passage:
     location: dict = field(default_factory=dict)  # page, slide, sheet/row, Chương/Điều/khoản (locations.py)
 
     def to_dict(self) -> dict:
-        return {k: getattr(self, k) for k in ("doc_id", "title", "source", "text", "start", "end", "score",
-                                              "location")}
+        return {k: getattr(self, k) for k in ("doc_id", "title", "source", "text", "start", "end", "score", "location")}
 
 
 @dataclass
@@ -128,15 +127,20 @@ class Retriever:
         dense_weight = self.config.dense_weight * (1.0 if query.accented else UNACCENTED_DENSE_WEIGHT)
         # (ids, scores, weight, whether the floor is the arm's own n-th score): a cosine similarity has no
         # natural zero, while BM25 returning fewer than n chunks means the rest scored 0.
-        arms = [(dense_ids, dense_sims, dense_weight, True),
-                (lexical_ids, lexical_scores, self.config.lexical_weight, len(lexical_ids) == n)]
+        arms = [
+            (dense_ids, dense_sims, dense_weight, True),
+            (lexical_ids, lexical_scores, self.config.lexical_weight, len(lexical_ids) == n),
+        ]
         if bigram is not None:
             ids, top = bigram.result()
             arms.append((ids, top, self.config.bigram_weight, len(ids) == n))
         fused: dict[int, float] = {}
         for ids, scores, weight, full in arms:
-            contributions = (_min_max(scores, full=full) if self.config.fusion == "score" else
-                             1.0 / (self.config.rrf_k + 1 + np.arange(len(ids))))
+            contributions = (
+                _min_max(scores, full=full)
+                if self.config.fusion == "score"
+                else 1.0 / (self.config.rrf_k + 1 + np.arange(len(ids)))
+            )
             for i, c in zip(ids.tolist(), contributions.tolist()):
                 fused[i] = fused.get(i, 0.0) + weight * c
 
@@ -149,7 +153,7 @@ class Retriever:
         seen_texts: set[str] = set()
         # Chunks are read in batches (one round trip each for a remote store), in fused order.
         for offset in range(0, len(ranked), 2 * wanted):
-            batch = ranked[offset:offset + 2 * wanted]
+            batch = ranked[offset : offset + 2 * wanted]
             missing = [i for i in batch if i not in dense_of]
             similarities = _start(self.store, self.store.similarities, missing, vector)
             views = self.store.views(batch)
@@ -159,12 +163,22 @@ class Retriever:
                 if view is None or view.text_hash in seen_texts:
                     continue  # None: removed by another replica since the search
                 seen_texts.add(view.text_hash)
-                passages.append(Passage(
-                    doc_id=view.doc_id, title=view.title, source=view.source, text=view.text,
-                    start=view.start, end=view.end, score=float(fused[i]), chunk=int(i),
-                    dense_score=float(dense_of[i]), lexical_score=float(lexical_of.get(i, 0.0)),
-                    sentences=list(view.sentences), location=dict(view.location or {}),
-                ))
+                passages.append(
+                    Passage(
+                        doc_id=view.doc_id,
+                        title=view.title,
+                        source=view.source,
+                        text=view.text,
+                        start=view.start,
+                        end=view.end,
+                        score=float(fused[i]),
+                        chunk=int(i),
+                        dense_score=float(dense_of[i]),
+                        lexical_score=float(lexical_of.get(i, 0.0)),
+                        sentences=list(view.sentences),
+                        location=dict(view.location or {}),
+                    )
+                )
                 if len(passages) >= wanted:
                     break
             if len(passages) >= wanted:

@@ -46,19 +46,32 @@ _bearer = HTTPBearer(auto_error=False, description="[app] api_key hoặc $ASSIST
 
 # ------------------------------------------------------------------------------------ errors
 
+
 class ApiError(Exception):
     """An error answered in OpenAI's shape."""
 
-    TYPES = {400: "invalid_request_error", 401: "invalid_request_error", 404: "invalid_request_error",
-             422: "invalid_request_error", 500: "server_error", 503: "server_error"}
+    TYPES = {
+        400: "invalid_request_error",
+        401: "invalid_request_error",
+        404: "invalid_request_error",
+        422: "invalid_request_error",
+        500: "server_error",
+        503: "server_error",
+    }
 
     def __init__(self, status: int, message: str, code: str | None = None, param: str | None = None):
         super().__init__(message)
         self.status, self.message, self.code, self.param = status, message, code, param
 
     def body(self) -> dict:
-        return {"error": {"message": self.message, "type": self.TYPES.get(self.status, "invalid_request_error"),
-                          "param": self.param, "code": self.code}}
+        return {
+            "error": {
+                "message": self.message,
+                "type": self.TYPES.get(self.status, "invalid_request_error"),
+                "param": self.param,
+                "code": self.code,
+            }
+        }
 
     def response(self) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if self.status == 401 else None
@@ -76,10 +89,17 @@ def _validation_error(exc: RequestValidationError) -> ApiError:
     return ApiError(422, f"Yêu cầu không hợp lệ: «{where or 'nội dung'}» {detail}.", "invalid_request", where)
 
 
-_PROBLEMS = {"missing": "bị thiếu", "too_short": "không được rỗng", "literal_error": "có giá trị không được nhận",
-             "model_attributes_type": "phải là một đối tượng JSON", "dict_type": "phải là một đối tượng JSON",
-             "model_type": "phải là một đối tượng JSON", "list_type": "phải là một danh sách",
-             "string_type": "phải là chuỗi", "too_long": "quá dài"}
+_PROBLEMS = {
+    "missing": "bị thiếu",
+    "too_short": "không được rỗng",
+    "literal_error": "có giá trị không được nhận",
+    "model_attributes_type": "phải là một đối tượng JSON",
+    "dict_type": "phải là một đối tượng JSON",
+    "model_type": "phải là một đối tượng JSON",
+    "list_type": "phải là một danh sách",
+    "string_type": "phải là chuỗi",
+    "too_long": "quá dài",
+}
 
 
 def _route_class(key: str) -> type[APIRoute]:
@@ -119,6 +139,7 @@ def _check_key(request: Request, key: str) -> None:
 
 # ------------------------------------------------------------------------------------ schemas
 
+
 class ContentPart(BaseModel):
     model_config = ConfigDict(extra="allow")
     type: str
@@ -135,8 +156,19 @@ class ChatRequest(BaseModel):
     """OpenAI's chat-completions request; sampling settings (temperature, max_tokens, …) are accepted
     and ignored: the answer is what the documents support."""
 
-    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [{"model": MODEL, "messages": [
-        {"role": "user", "content": "Quận Hoàn Kiếm bổ nhiệm bao nhiêu Chủ tịch UBND phường?"}]}]})
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "examples": [
+                {
+                    "model": MODEL,
+                    "messages": [
+                        {"role": "user", "content": "Quận Hoàn Kiếm bổ nhiệm bao nhiêu Chủ tịch UBND phường?"}
+                    ],
+                }
+            ]
+        },
+    )
     model: str = Field(description=f"«{MODEL}», «{EXTRACTIVE_MODEL}» or the LLM backend (GET /v1/models)")
     messages: list[ChatMessage] = Field(min_length=1, description="earlier turns are the conversation's history")
     stream: bool = False
@@ -178,11 +210,23 @@ class AnswerOut(BaseModel):
 
 # ------------------------------------------------------------------------------------ answers
 
+
 def citation_json(c: Citation, full: bool = False) -> dict:
     """A citation for clients: doc_id, title, source, page where known, sentence and offsets."""
-    out = c.to_dict() if full else {"marker": c.marker, "doc_id": c.doc_id, "title": c.title, "source": c.source,
-                                    "sentence": c.sentence, "start": c.start, "end": c.end,
-                                    "score": round(c.score, 4)}
+    out = (
+        c.to_dict()
+        if full
+        else {
+            "marker": c.marker,
+            "doc_id": c.doc_id,
+            "title": c.title,
+            "source": c.source,
+            "sentence": c.sentence,
+            "start": c.start,
+            "end": c.end,
+            "score": round(c.score, 4),
+        }
+    )
     location = dict(getattr(c, "location", None) or {})
     if location.get("page") is not None:
         out["page"] = location["page"]
@@ -244,8 +288,9 @@ def _text_of(message: ChatMessage) -> str:
     parts = []
     for part in message.content:
         if part.type != "text":
-            raise ApiError(400, f"Chỉ nhận nội dung văn bản (không nhận «{part.type}»).", "unsupported_content",
-                           "messages")
+            raise ApiError(
+                400, f"Chỉ nhận nội dung văn bản (không nhận «{part.type}»).", "unsupported_content", "messages"
+            )
         parts.append(part.text or "")
     return "\n".join(parts)
 
@@ -254,8 +299,9 @@ def conversation(messages: list[ChatMessage]) -> tuple[str, list[tuple[str, str]
     """The question (the last message, from the user) and the earlier (question, answer) pairs."""
     turns = [m for m in messages if m.role in ("user", "assistant")]
     if not turns or turns[-1].role != "user":
-        raise ApiError(400, "Tin nhắn cuối cùng phải là câu hỏi của người dùng (role «user»).", "invalid_messages",
-                       "messages")
+        raise ApiError(
+            400, "Tin nhắn cuối cùng phải là câu hỏi của người dùng (role «user»).", "invalid_messages", "messages"
+        )
     history: list[tuple[str, str]] = []
     for m in turns[:-1]:
         if m.role == "user":
@@ -274,6 +320,7 @@ def _use_llm(assistant, model: str) -> bool:
 
 # ------------------------------------------------------------------------------------ routes
 
+
 def api_key(settings) -> str:
     """The API's bearer key: `[app] api_key`, else $ASSISTANT_API_KEY."""
     return settings.api_key or os.environ.get(API_KEY_ENV, "")
@@ -288,8 +335,10 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-NEEDS_KEY = ("Lỗi: mở API trên địa chỉ {host} cần khóa API (đặt ASSISTANT_API_KEY hoặc [app] api_key); "
-             "mỗi yêu cầu gửi «Authorization: Bearer <khóa>».")
+NEEDS_KEY = (
+    "Lỗi: mở API trên địa chỉ {host} cần khóa API (đặt ASSISTANT_API_KEY hoặc [app] api_key); "
+    "mỗi yêu cầu gửi «Authorization: Bearer <khóa>»."
+)
 
 
 def router(assistant) -> APIRouter:
@@ -308,9 +357,17 @@ def router(assistant) -> APIRouter:
         _use_llm(assistant, model)
         return _model_card(model)
 
-    @api.post("/v1/chat/completions", tags=["OpenAI"], summary="Trả lời có trích dẫn (OpenAI chat completions)",
-              responses={200: {"description": "chat.completion, or server-sent chat.completion.chunk events when "
-                               "`stream` is true; with `citations` beside `choices`"}})
+    @api.post(
+        "/v1/chat/completions",
+        tags=["OpenAI"],
+        summary="Trả lời có trích dẫn (OpenAI chat completions)",
+        responses={
+            200: {
+                "description": "chat.completion, or server-sent chat.completion.chunk events when "
+                "`stream` is true; with `citations` beside `choices`"
+            }
+        },
+    )
     def chat_completions(request: ChatRequest):
         use_llm = _use_llm(assistant, request.model)
         if request.n != 1:
@@ -320,16 +377,25 @@ def router(assistant) -> APIRouter:
         if not request.stream:
             answer = assistant.ask(question, history, use_llm=use_llm)
             message = {"role": "assistant", "content": answer.text + tail_text(answer)}
-            return JSONResponse({"id": reply_id, "object": "chat.completion", "created": created,
-                                 "model": request.model, "choices": [{"index": 0, "message": message,
-                                                                      "finish_reason": "stop"}],
-                                 "usage": _usage(), **_extras(answer)})
+            return JSONResponse(
+                {
+                    "id": reply_id,
+                    "object": "chat.completion",
+                    "created": created,
+                    "model": request.model,
+                    "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+                    "usage": _usage(),
+                    **_extras(answer),
+                }
+            )
         items = assistant.ask_stream(question, history, use_llm=use_llm)
         first = next(items)  # errors before the first piece are plain HTTP errors
         usage = bool((request.stream_options or {}).get("include_usage"))
-        return StreamingResponse(_events(first, items, reply_id, created, request.model, usage),
-                                 media_type="text/event-stream",
-                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+        return StreamingResponse(
+            _events(first, items, reply_id, created, request.model, usage),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
 
     @api.post("/api/ask", tags=["Hỏi đáp"], summary="Câu trả lời dạng JSON", response_model=AnswerOut)
     def ask(request: AskRequest) -> dict:
@@ -338,9 +404,13 @@ def router(assistant) -> APIRouter:
         return answer_json(assistant.ask(request.question, list(request.history), use_llm=use_llm))
 
     def schema() -> dict:
-        return get_openapi(title=TITLE, version=VERSION, routes=api.routes,
-                           description="OpenAI-compatible chat completions with citations, and the answer "
-                                       "JSON. See docs/integrations.md.")
+        return get_openapi(
+            title=TITLE,
+            version=VERSION,
+            routes=api.routes,
+            description="OpenAI-compatible chat completions with citations, and the answer "
+            "JSON. See docs/integrations.md.",
+        )
 
     @docs.get("/openapi.json", include_in_schema=False)
     def openapi() -> JSONResponse:
@@ -363,16 +433,26 @@ def _usage() -> dict:
 
 
 def _extras(answer: Answer) -> dict:
-    return {"citations": [citation_json(c) for c in answer.citations], "refused": answer.refused,
-            "notice": answer.notice, "backend": answer.backend}
+    return {
+        "citations": [citation_json(c) for c in answer.citations],
+        "refused": answer.refused,
+        "notice": answer.notice,
+        "backend": answer.backend,
+    }
 
 
 def _events(first, items: Iterator, reply_id: str, created: int, model: str, usage: bool) -> Iterator[str]:
     """Server-sent events: the verified text as it comes, the notice and sources, then [DONE]."""
 
     def chunk(delta: dict, finish: str | None = None, **extra) -> str:
-        body = {"id": reply_id, "object": "chat.completion.chunk", "created": created, "model": model,
-                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **extra}
+        body = {
+            "id": reply_id,
+            "object": "chat.completion.chunk",
+            "created": created,
+            "model": model,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+            **extra,
+        }
         return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
 
     yield chunk({"role": "assistant", "content": ""})
@@ -384,12 +464,24 @@ def _events(first, items: Iterator, reply_id: str, created: int, model: str, usa
                 yield chunk({"content": item})
                 continue
             answer: Answer = item
-            rest = answer.text[len(shown):] if answer.text.startswith(shown) else "\n\n" + answer.text
+            rest = answer.text[len(shown) :] if answer.text.startswith(shown) else "\n\n" + answer.text
             yield chunk({"content": rest + tail_text(answer)})
             yield chunk({}, "stop", **_extras(answer))
             if usage:
-                yield ("data: " + json.dumps({"id": reply_id, "object": "chat.completion.chunk", "created": created,
-                                              "model": model, "choices": [], "usage": _usage()}) + "\n\n")
+                yield (
+                    "data: "
+                    + json.dumps(
+                        {
+                            "id": reply_id,
+                            "object": "chat.completion.chunk",
+                            "created": created,
+                            "model": model,
+                            "choices": [],
+                            "usage": _usage(),
+                        }
+                    )
+                    + "\n\n"
+                )
     except AssistantError as exc:
         yield f"data: {json.dumps(ApiError(503, str(exc), 'assistant_error').body(), ensure_ascii=False)}\n\n"
     except Exception:
@@ -404,6 +496,7 @@ def _chain(first, items: Iterator) -> Iterator:
 
 
 # ------------------------------------------------------------------------------------ serving
+
 
 def mount_kwargs(assistant) -> dict:
     """`app_kwargs` for Gradio's launch(): the API routes go first on the chat's own FastAPI app. Off

@@ -17,7 +17,9 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 # Old-style tone placement ("hòa", "thủy") is the canonical form; new-style ("hoà",
 # "thuỷ") is folded onto it so both spellings match in the lexical index.
 _TONED = {
-    "a": "àáảãạ", "e": "èéẻẽẹ", "y": "ỳýỷỹỵ",
+    "a": "àáảãạ",
+    "e": "èéẻẽẹ",
+    "y": "ỳýỷỹỵ",
 }
 _UNTONED_O = "o"
 _UNTONED_U = "u"
@@ -53,8 +55,9 @@ def _fold_slow(text: str) -> str:
 
 # Folding runs on every syllable the index and the verifier see: a translation table built once
 # from the NFD definition above is several times faster than decomposing each time.
-_FOLD_TABLE: dict[int, str | None] = {c: _fold_slow(chr(c)) for c in range(0xC0, 0x1F00)
-                                      if _fold_slow(chr(c)) != chr(c) and len(_fold_slow(chr(c))) == 1}
+_FOLD_TABLE: dict[int, str | None] = {
+    c: _fold_slow(chr(c)) for c in range(0xC0, 0x1F00) if _fold_slow(chr(c)) != chr(c) and len(_fold_slow(chr(c))) == 1
+}
 _FOLD_TABLE.update({c: None for c in range(0x300, 0x370)})  # combining marks left after NFC
 
 
@@ -100,12 +103,53 @@ def bigrams(tokens: list[str]) -> list[str]:
 
 
 # English, told from Vietnamese typed without diacritics: most of its words are not Vietnamese syllables.
-_SYLLABLE = re.compile(r"^(ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?"
-                       r"(uye|uya|uyu|oa|oe|uy|ue|uo|ua|ia|ie|ye|[aeiouy])"
-                       r"(ch|ng|nh|[cmnpt]|[iyou])?$")
-_ENGLISH_WORDS = {"the", "of", "what", "who", "when", "where", "which", "how", "is", "are", "was", "were", "did",
-                  "does", "do", "in", "on", "to", "for", "and", "or", "many", "much", "why", "whom", "whose", "with",
-                  "by", "from", "at", "as", "that", "this", "has", "have", "will", "been", "be", "its", "their"}
+_SYLLABLE = re.compile(
+    r"^(ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?"
+    r"(uye|uya|uyu|oa|oe|uy|ue|uo|ua|ia|ie|ye|[aeiouy])"
+    r"(ch|ng|nh|[cmnpt]|[iyou])?$"
+)
+_ENGLISH_WORDS = {
+    "the",
+    "of",
+    "what",
+    "who",
+    "when",
+    "where",
+    "which",
+    "how",
+    "is",
+    "are",
+    "was",
+    "were",
+    "did",
+    "does",
+    "do",
+    "in",
+    "on",
+    "to",
+    "for",
+    "and",
+    "or",
+    "many",
+    "much",
+    "why",
+    "whom",
+    "whose",
+    "with",
+    "by",
+    "from",
+    "at",
+    "as",
+    "that",
+    "this",
+    "has",
+    "have",
+    "will",
+    "been",
+    "be",
+    "its",
+    "their",
+}
 
 
 def is_english(text: str) -> bool:

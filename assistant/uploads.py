@@ -16,8 +16,26 @@ from pathlib import Path
 
 from .errors import IngestError
 
-UPLOAD_TYPES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx", ".doc", ".odt", ".rtf", ".xlsx", ".xls", ".csv",
-                ".pptx", ".png", ".jpg", ".jpeg", ".tif", ".tiff")
+UPLOAD_TYPES = (
+    ".txt",
+    ".md",
+    ".html",
+    ".htm",
+    ".pdf",
+    ".docx",
+    ".doc",
+    ".odt",
+    ".rtf",
+    ".xlsx",
+    ".xls",
+    ".csv",
+    ".pptx",
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".tif",
+    ".tiff",
+)
 MAX_NAME = 120
 
 
@@ -53,8 +71,9 @@ def check_upload(size: int, original_name: str, max_bytes: int) -> str:
     return name
 
 
-def save_upload(source: str | Path, original_name: str, folder: str | Path, max_bytes: int,
-                name: str | None = None) -> Path:
+def save_upload(
+    source: str | Path, original_name: str, folder: str | Path, max_bytes: int, name: str | None = None
+) -> Path:
     """Copy an uploaded temp file into `folder` under its sanitised name (or `name`); refuse other types
     and files over `max_bytes` with a Vietnamese message."""
     checked = check_upload(Path(source).stat().st_size, original_name, max_bytes)
@@ -110,11 +129,14 @@ class UploadBatch:
             taken = claimed | (set() if self.replace else self.existing | on_disk)
             final = free_name(name, taken)
             if final != name and name not in claimed:
-                self.messages.append(f"«{original}»: đã có tài liệu tên «{name}», nên tệp mới được lưu thành "
-                                     f"«{final}» (cả hai được giữ; chọn «Thay thế tài liệu cùng tên» để thay thế).")
+                self.messages.append(
+                    f"«{original}»: đã có tài liệu tên «{name}», nên tệp mới được lưu thành "
+                    f"«{final}» (cả hai được giữ; chọn «Thay thế tài liệu cùng tên» để thay thế)."
+                )
             elif final != name:
-                self.messages.append(f"«{original}»: trùng tên «{name}» với một tệp khác vừa tải lên, nên được lưu "
-                                     f"thành «{final}».")
+                self.messages.append(
+                    f"«{original}»: trùng tên «{name}» với một tệp khác vừa tải lên, nên được lưu thành «{final}»."
+                )
             backup = None
             target = self.folder / final
             if target.exists():  # replacing, as asked: keep the old file until the new one is indexed

@@ -45,10 +45,13 @@ MODES = ("remove", "flag")
 
 # Syllables that may make up a connective ("Tóm lại:", "Theo tài liệu, cụ thể như sau:") besides
 # STOPWORDS; used only to decide whether an uncited claim asserts anything.
-_CONNECTIVE = {w for w in """
+_CONNECTIVE = {
+    w
+    for w in """
     tóm lại ngoài ra cụ thể sau dưới đây tài liệu thông tin trên vậy thêm nữa đồng thời bên cạnh chi tiết
     ngắn gọn nguồn trả lời câu tiếp ví dụ nhìn chung tổng quát kết luận lưu ý bạn xem dẫn
-""".split()}
+""".split()
+}
 _FOLDED_CONNECTIVE = {fold(w) for w in _CONNECTIVE}
 
 # A run of markers: "[1]", "[1, 2]", "[1,2]", "[1][2]", "[1] [2]", "[1-3]", with the spaces before it.
@@ -66,16 +69,18 @@ _END_PUNCT = re.compile(r"[.!?…:;]+[\"”’)»]*$")
 
 # Sentences of a document that speak to the assistant rather than about the subject (matched on
 # lower-cased, folded syllables joined by spaces, so punctuation and diacritics do not matter).
-_INJECTION = re.compile(r"\b(?:"
-                        r"bo qua (?:\w+ ){0,5}"
-                        r"(?:chi dan|huong dan|chi thi|yeu cau|lenh|quy tac|nguyen tac|noi dung tren)"
-                        r"|(?:ignore|disregard|forget|override) (?:\w+ ){0,5}(?:instructions?|prompts?|rules|context)"
-                        r"|system prompt|loi nhac he thong|chi dan he thong|chi dan moi|new instructions"
-                        r"|hay (?:tra loi|noi|khang dinh|tuyen bo|viet) rang"
-                        r"|(?:tro ly|chatbot|mo hinh ngon ngu|language model|assistant) (?:\w+ ){0,4}"
-                        r"(?:hay|phai|must|should) (?:tra loi|noi|answer|say|reply)"
-                        r"|you are now|from now on|tu bay gio (?:ban|hay)"
-                        r")\b")
+_INJECTION = re.compile(
+    r"\b(?:"
+    r"bo qua (?:\w+ ){0,5}"
+    r"(?:chi dan|huong dan|chi thi|yeu cau|lenh|quy tac|nguyen tac|noi dung tren)"
+    r"|(?:ignore|disregard|forget|override) (?:\w+ ){0,5}(?:instructions?|prompts?|rules|context)"
+    r"|system prompt|loi nhac he thong|chi dan he thong|chi dan moi|new instructions"
+    r"|hay (?:tra loi|noi|khang dinh|tuyen bo|viet) rang"
+    r"|(?:tro ly|chatbot|mo hinh ngon ngu|language model|assistant) (?:\w+ ){0,4}"
+    r"(?:hay|phai|must|should) (?:tra loi|noi|answer|say|reply)"
+    r"|you are now|from now on|tu bay gio (?:ban|hay)"
+    r")\b"
+)
 
 
 @dataclass
@@ -100,9 +105,16 @@ class ClaimSupport:
     kind: str = "claim"  # "claim" or "connective" (kept without citation: asserts nothing)
 
     def to_dict(self) -> dict:
-        return {"text": self.text, "cited": self.cited, "supported": self.supported, "reasons": self.reasons,
-                "supporting": self.supporting, "overlap": round(self.overlap, 4), "markers": self.markers,
-                "kind": self.kind}
+        return {
+            "text": self.text,
+            "cited": self.cited,
+            "supported": self.supported,
+            "reasons": self.reasons,
+            "supporting": self.supporting,
+            "overlap": round(self.overlap, 4),
+            "markers": self.markers,
+            "kind": self.kind,
+        }
 
 
 @dataclass
@@ -118,11 +130,17 @@ class Verification:
         return [c for c in self.claims if not c.supported]
 
     def to_dict(self) -> dict:
-        return {"text": self.text, "verified": self.verified, "mode": self.mode,
-                "citations": [c.to_dict() for c in self.citations], "claims": [c.to_dict() for c in self.claims]}
+        return {
+            "text": self.text,
+            "verified": self.verified,
+            "mode": self.mode,
+            "citations": [c.to_dict() for c in self.citations],
+            "claims": [c.to_dict() for c in self.claims],
+        }
 
 
 # --------------------------------------------------------------------------------------------- markers
+
 
 @dataclass
 class _MarkerGroup:
@@ -136,13 +154,13 @@ def strip_markers(answer: str) -> tuple[str, list[_MarkerGroup]]:
     groups: list[_MarkerGroup] = []
     length, last = 0, 0
     for m in MARKER_RUN.finditer(answer):
-        piece = answer[last:m.start()]
+        piece = answer[last : m.start()]
         out.append(piece)
         length += len(piece)
         numbers: list[int] = []
         for a, b in _MARKER_ITEM.findall(m.group()):
             lo, hi = int(a), int(b or a)
-            for n in (range(lo, hi + 1) if 0 <= hi - lo <= 20 else (lo, hi)):
+            for n in range(lo, hi + 1) if 0 <= hi - lo <= 20 else (lo, hi):
                 if n not in numbers:
                     numbers.append(n)
         groups.append(_MarkerGroup(length, numbers))
@@ -170,6 +188,7 @@ def parse_markers(answer: str, n_sources: int) -> tuple[list[int], list[int]]:
 
 
 # --------------------------------------------------------------------------------------------- numbers
+
 
 def _number_forms(token: str) -> tuple[set[str], set[str]]:
     """(forms that identify the number, its parts): "01/3/2025" → ({"1/3/2025", "1/3"}, {"1", "3", "2025"})."""
@@ -215,6 +234,7 @@ def _passage_numbers(text: str) -> set[str]:
 
 # ------------------------------------------------------------------------------------ names, acronyms
 
+
 def _names(claim: str) -> list[str]:
     """Proper names (capitalised runs of 2+ syllables, the sentence's first word not counted) and acronyms."""
     words = list(_WORD.finditer(claim))
@@ -225,7 +245,7 @@ def _names(claim: str) -> list[str]:
     def close() -> None:
         names = run[1:] if run and run[0] is first else run
         if len(names) >= 2:
-            found.append(claim[names[0].start():names[-1].end()])
+            found.append(claim[names[0].start() : names[-1].end()])
         run.clear()
 
     for w in words:
@@ -234,7 +254,7 @@ def _names(claim: str) -> list[str]:
             close()
             found.append(s)
         elif s[0].isupper() and s.isalpha():
-            if run and claim[run[-1].end():w.start()] != " ":  # "Định - Thành": two runs
+            if run and claim[run[-1].end() : w.start()] != " ":  # "Định - Thành": two runs
                 close()
             run.append(w)
         else:
@@ -244,6 +264,7 @@ def _names(claim: str) -> list[str]:
 
 
 # ------------------------------------------------------------------------------------------- evidence
+
 
 class _Sentence:
     __slots__ = ("start", "end", "tokens", "injected", "_folded")
@@ -290,8 +311,8 @@ class _Evidence:
         spans = [(s, e) for s, e in spans if e > s]
         if not spans:
             spans = [(base + sp.start, base + sp.end) for sp in split_sentences(text)]
-        self.sentences = [_Sentence(s, e, text[s - base:e - base]) for s, e in spans]
-        self.numbers_of = [_passage_numbers(text[s.start - base:s.end - base]) for s in self.sentences]
+        self.sentences = [_Sentence(s, e, text[s - base : e - base]) for s, e in spans]
+        self.numbers_of = [_passage_numbers(text[s.start - base : s.end - base]) for s in self.sentences]
         pairs = list(zip(self.numbers_of, self.sentences, strict=True))
         self.numbers: set[str] = set().union(*(n for n, s in pairs if not s.injected))
         self.injected_numbers: set[str] = set().union(*(n for n, s in pairs if s.injected))
@@ -306,7 +327,7 @@ class _Evidence:
 
     def sentence_text(self, i: int) -> str:
         s, p = self.sentences[i], self.passage
-        return p.text[s.start - p.start:s.end - p.start]
+        return p.text[s.start - p.start : s.end - p.start]
 
 
 @dataclass
@@ -371,7 +392,7 @@ def _check(claim: _Claim, evidence: list[_Evidence], with_injected: bool = False
 
 
 def _name_found(needle: str, texts: list[str]) -> bool:
-    """" hoàn kiếm vũ đăng định " is found whole, or as two names that both occur ("… Hoàn Kiếm,
+    """ " hoàn kiếm vũ đăng định " is found whole, or as two names that both occur ("… Hoàn Kiếm,
     ông Vũ Đăng Định"): an answer may run two names together that the source keeps apart. Each part
     has two syllables or more, so an invented "Nguyễn Văn Bình" is not found as "Nguyễn Văn" + "bình"."""
     if any(needle in t for t in texts):
@@ -417,14 +438,24 @@ def _follows_injection(claim: _Claim, check: _Check, evidence: list[_Evidence], 
     if not any(e.has_injection for e in evidence):
         return False
     with_injected = _check(claim, evidence, with_injected=True)
-    return (with_injected.ok(threshold) or len(with_injected.missing_numbers) < len(check.missing_numbers)
-            or len(with_injected.missing_names) < len(check.missing_names))
+    return (
+        with_injected.ok(threshold)
+        or len(with_injected.missing_numbers) < len(check.missing_numbers)
+        or len(with_injected.missing_names) < len(check.missing_names)
+    )
 
 
 # ------------------------------------------------------------------------------------------- verify
 
-def verify(answer: str, passages: Sequence[Passage], mode: str = "remove", threshold: float | None = None,
-           idf: IdfTable | None = None, prepared: dict | None = None) -> Verification:
+
+def verify(
+    answer: str,
+    passages: Sequence[Passage],
+    mode: str = "remove",
+    threshold: float | None = None,
+    idf: IdfTable | None = None,
+    prepared: dict | None = None,
+) -> Verification:
     """Check every claim of an LLM `answer` against the passages its `[n]` markers cite.
 
     `passages` are those the model saw, [1] being passages[0]. mode="remove" drops unsupported claims
@@ -440,8 +471,10 @@ def verify(answer: str, passages: Sequence[Passage], mode: str = "remove", thres
     spans = split_sentences(stripped)
     evidence = _Passages(passages, prepared)
     groups_of = _assign_markers(spans, groups)
-    judged = [_judge(stripped[span.start:span.end], own, evidence, idf, threshold)
-              for span, own in zip(spans, groups_of, strict=True)]
+    judged = [
+        _judge(stripped[span.start : span.end], own, evidence, idf, threshold)
+        for span, own in zip(spans, groups_of, strict=True)
+    ]
     claims = [info for info, _ in judged]
     citations, markers = _renumber(judged, groups_of, evidence)
     cleaned = _render(stripped, spans, claims, markers, mode)
@@ -479,8 +512,10 @@ def _assign_markers(spans: Sequence[Span], groups: list[_MarkerGroup]) -> list[l
 
 # --------------------------------------------------------------------------------- judging one claim
 
-def _judge(text: str, own: list[_MarkerGroup], evidence: _Passages, idf: IdfTable | None,
-           threshold: float) -> tuple[ClaimSupport, dict[int, int]]:
+
+def _judge(
+    text: str, own: list[_MarkerGroup], evidence: _Passages, idf: IdfTable | None, threshold: float
+) -> tuple[ClaimSupport, dict[int, int]]:
     """The verdict on one claim carrying the marker runs `own`, and for each passage that supports it
     the index of its best-matching sentence."""
     claim = _Claim.of(text, idf)
@@ -522,8 +557,14 @@ def _settle_connective(info: ClaimSupport, claim: _Claim, own: list[_MarkerGroup
             info.reasons.append("no_content")
         return True
     stop = FOLDED_STOPWORDS | _FOLDED_CONNECTIVE if claim.folded else STOPWORDS | _CONNECTIVE
-    if (not info.cited and not claim.numbers and not claim.names and len(claim.tokens) <= MAX_CONNECTIVE_SYLLABLES
-            and all(t in stop for t in claim.tokens) and not own):
+    if (
+        not info.cited
+        and not claim.numbers
+        and not claim.names
+        and len(claim.tokens) <= MAX_CONNECTIVE_SYLLABLES
+        and all(t in stop for t in claim.tokens)
+        and not own
+    ):
         info.kind, info.supported = "connective", True
         return True
     return False
@@ -543,9 +584,13 @@ def _find_support(info: ClaimSupport, claim: _Claim, evidence: _Passages, thresh
     info.overlap = union.overlap
     if union.ok(threshold):
         # Each passage that contributes a number, a name or a fair share of the content.
-        info.supporting = [i for i in cited if singles[i].overlap >= threshold / 2
-                           or len(singles[i].missing_numbers) < len(claim.numbers)
-                           or len(singles[i].missing_names) < len(claim.names)] or list(cited)
+        info.supporting = [
+            i
+            for i in cited
+            if singles[i].overlap >= threshold / 2
+            or len(singles[i].missing_numbers) < len(claim.numbers)
+            or len(singles[i].missing_names) < len(claim.names)
+        ] or list(cited)
         return True
     info.reasons += _reasons(union, threshold)
     if _follows_injection(claim, union, [evidence[i] for i in cited], threshold):
@@ -571,8 +616,9 @@ def _pick_sentences(info: ClaimSupport, claim: _Claim, evidence: _Passages) -> d
     return best_of
 
 
-def _where_else(info: ClaimSupport, claim: _Claim, evidence: _Passages, threshold: float,
-                skip: Sequence[int] = ()) -> None:
+def _where_else(
+    info: ClaimSupport, claim: _Claim, evidence: _Passages, threshold: float, skip: Sequence[int] = ()
+) -> None:
     """Note the uncited passages that would have supported the claim ("found_in:2")."""
     for i in range(len(evidence)):
         if i not in skip and _check(claim, [evidence[i]]).ok(threshold):
@@ -581,8 +627,10 @@ def _where_else(info: ClaimSupport, claim: _Claim, evidence: _Passages, threshol
 
 # ------------------------------------------------------------------------------------------ rendering
 
-def _renumber(judged: list[tuple[ClaimSupport, dict[int, int]]], groups_of: list[list[_MarkerGroup]],
-              evidence: _Passages) -> tuple[list[Citation], list[tuple[int, str]]]:
+
+def _renumber(
+    judged: list[tuple[ClaimSupport, dict[int, int]]], groups_of: list[list[_MarkerGroup]], evidence: _Passages
+) -> tuple[list[Citation], list[tuple[int, str]]]:
     """Citations numbered 1..m in order of first appearance, one per cited (passage, best sentence) of
     the supported claims, and the marker runs that replace the claims' own: (offset, " [1][2]")."""
     citations: list[Citation] = []
@@ -611,12 +659,24 @@ def _renumber(judged: list[tuple[ClaimSupport, dict[int, int]]], groups_of: list
 
 def _citation(marker: int, e: _Evidence, sentence: int) -> Citation:
     s, p = e.sentences[sentence], e.passage
-    return Citation(marker, p.doc_id, p.title, p.source, p.text, s.start, s.end, p.score, e.sentence_text(sentence),
-                    p.start, p.location)
+    return Citation(
+        marker,
+        p.doc_id,
+        p.title,
+        p.source,
+        p.text,
+        s.start,
+        s.end,
+        p.score,
+        e.sentence_text(sentence),
+        p.start,
+        p.location,
+    )
 
 
-def _render(stripped: str, spans: Sequence[Span], claims: list[ClaimSupport], markers: list[tuple[int, str]],
-            mode: str) -> str:
+def _render(
+    stripped: str, spans: Sequence[Span], claims: list[ClaimSupport], markers: list[tuple[int, str]], mode: str
+) -> str:
     """The cleaned text: the answer with the new marker runs, and its unsupported claims removed
     (mode="remove": each with the space up to the next claim) or flagged."""
     drop: list[tuple[int, int]] = []
@@ -627,7 +687,7 @@ def _render(stripped: str, spans: Sequence[Span], claims: list[ClaimSupport], ma
         if mode == "remove":
             drop.append((0 if k == 0 else span.start, spans[k + 1].start if k + 1 < len(spans) else len(stripped)))
         else:
-            text = stripped[span.start:span.end]
+            text = stripped[span.start : span.end]
             tail = _END_PUNCT.search(text)
             inserts.append((span.start + (tail.start() if tail else len(text)), FLAG))
     return _edit(stripped, drop, inserts)

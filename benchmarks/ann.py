@@ -57,8 +57,14 @@ def grow(base: np.ndarray, size: int, noise: float, rng: np.random.Generator) ->
     return np.vstack([base, extra]).astype(np.float32)
 
 
-def run(sizes=DEFAULT_SIZES, questions: int = 200, index_dir: Path | None = None, noise: float = 0.02,
-        json_path=None, quiet: bool = False) -> dict:
+def run(
+    sizes=DEFAULT_SIZES,
+    questions: int = 200,
+    index_dir: Path | None = None,
+    noise: float = 0.02,
+    json_path=None,
+    quiet: bool = False,
+) -> dict:
     import faiss
 
     from assistant.config import EmbeddingConfig
@@ -87,25 +93,41 @@ def run(sizes=DEFAULT_SIZES, questions: int = 200, index_dir: Path | None = None
             _, approx = hnsw.search(q, 10)
             hnsw_ms.append((time.perf_counter() - t0) * 1000)
             recall.append(len(set(exact[0]) & set(approx[0])) / 10)
-        rows.append({"vectors": size, "flat_p50_ms": round(statistics.median(flat_ms), 3),
-                     "hnsw_p50_ms": round(statistics.median(hnsw_ms), 3), "hnsw_build_s": round(build, 2),
-                     "hnsw_recall_at_10": round(statistics.mean(recall), 4)})
-    result = {"benchmark": "ann", "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-              "product_commit": git_commit(), "base_vectors": len(base), "noise": noise, "questions": len(texts),
-              "hnsw": {"M": store.HNSW_M, "efConstruction": store.HNSW_EF_CONSTRUCTION,
-                       "efSearch": store.HNSW_EF_SEARCH},
-              "approximate_above": store.APPROXIMATE_ABOVE, "rows": rows}
+        rows.append(
+            {
+                "vectors": size,
+                "flat_p50_ms": round(statistics.median(flat_ms), 3),
+                "hnsw_p50_ms": round(statistics.median(hnsw_ms), 3),
+                "hnsw_build_s": round(build, 2),
+                "hnsw_recall_at_10": round(statistics.mean(recall), 4),
+            }
+        )
+    result = {
+        "benchmark": "ann",
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "product_commit": git_commit(),
+        "base_vectors": len(base),
+        "noise": noise,
+        "questions": len(texts),
+        "hnsw": {"M": store.HNSW_M, "efConstruction": store.HNSW_EF_CONSTRUCTION, "efSearch": store.HNSW_EF_SEARCH},
+        "approximate_above": store.APPROXIMATE_ABOVE,
+        "rows": rows,
+    }
     return publish(result, json_path, "ann.json", quiet, format_report)
 
 
 def format_report(r: dict) -> str:
     h = r["hnsw"]
-    lines = [f"flat vs HNSW (M {h['M']}, efSearch {h['efSearch']}) on {r['base_vectors']} real chunk vectors grown "
-             f"with mixtures of them; {r['questions']} XQuAD-vi questions; switch-over at {r['approximate_above']:,} chunks",
-             f"{'vectors':>9} {'flat p50':>10} {'HNSW p50':>10} {'HNSW build':>11} {'recall@10':>10}"]
+    lines = [
+        f"flat vs HNSW (M {h['M']}, efSearch {h['efSearch']}) on {r['base_vectors']} real chunk vectors grown "
+        f"with mixtures of them; {r['questions']} XQuAD-vi questions; switch-over at {r['approximate_above']:,} chunks",
+        f"{'vectors':>9} {'flat p50':>10} {'HNSW p50':>10} {'HNSW build':>11} {'recall@10':>10}",
+    ]
     for x in r["rows"]:
-        lines.append(f"{x['vectors']:>9,} {x['flat_p50_ms']:>8.2f}ms {x['hnsw_p50_ms']:>8.2f}ms "
-                     f"{x['hnsw_build_s']:>10.1f}s {x['hnsw_recall_at_10']:>10.3f}")
+        lines.append(
+            f"{x['vectors']:>9,} {x['flat_p50_ms']:>8.2f}ms {x['hnsw_p50_ms']:>8.2f}ms "
+            f"{x['hnsw_build_s']:>10.1f}s {x['hnsw_recall_at_10']:>10.3f}"
+        )
     return "\n".join(lines)
 
 

@@ -75,8 +75,9 @@ C = 1.0  # inverse L2 strength of the logistic regression
 LAMBDA = 1.0  # L2 strength of the conditional logit, over standardised features
 
 
-def collect(assistant, questions: list[dict], progress: bool = True, halves: list[str] | None = None,
-            answerable: bool = True) -> list[dict]:
+def collect(
+    assistant, questions: list[dict], progress: bool = True, halves: list[str] | None = None, answerable: bool = True
+) -> list[dict]:
     """One row per question and form: the retrieved passages and every candidate sentence's features,
     labelled by whether it contains a gold answer (never, when the index lacks the question's article)."""
     from tqdm import tqdm
@@ -84,18 +85,31 @@ def collect(assistant, questions: list[dict], progress: bool = True, halves: lis
     answerer = assistant._current().answerer
     halves = halves or article_halves(questions)
     rows = []
-    for q, half in tqdm(list(zip(questions, halves)), desc="questions", unit="q", disable=not progress,
-                        mininterval=5, file=sys.stderr):
+    for q, half in tqdm(
+        list(zip(questions, halves)), desc="questions", unit="q", disable=not progress, mininterval=5, file=sys.stderr
+    ):
         for form, text in question_forms(q).items():
             passages = assistant.retrieve(text)
             query = Query.of(text)
             weights = answerer.term_weights(query)
             candidates = answerer.candidates(query, weights, passages) if weights and passages else []
-            rows.append({"id": q["id"], "form": form, "half": half, "text": text, "answers": q["answers"],
-                         "passages": passages, "focus": None, "set": "xquad", "split": "all",
-                         "answerable": answerable,
-                         "candidates": [(c.features, answerable and contains_answer(c.text, q["answers"]))
-                                        for c in candidates]})
+            rows.append(
+                {
+                    "id": q["id"],
+                    "form": form,
+                    "half": half,
+                    "text": text,
+                    "answers": q["answers"],
+                    "passages": passages,
+                    "focus": None,
+                    "set": "xquad",
+                    "split": "all",
+                    "answerable": answerable,
+                    "candidates": [
+                        (c.features, answerable and contains_answer(c.text, q["answers"])) for c in candidates
+                    ],
+                }
+            )
     return rows
 
 
@@ -118,16 +132,33 @@ def collect_news(assistant, questions: list[dict], progress: bool = True) -> lis
             query = Query.of(search)
             weights = answerer.term_weights(query)
             candidates = answerer.candidates(query, weights, passages) if weights and passages else []
-            rows.append({"id": q["id"], "form": form, "half": q["split"], "text": search, "focus": focus,
-                         "answers": q["answers"], "passages": passages, "set": "news", "split": q["split"],
-                         "answerable": q["answerable"],
-                         "candidates": [(c.features, q["answerable"] and contains_answer(c.text, q["answers"]))
-                                        for c in candidates]})
+            rows.append(
+                {
+                    "id": q["id"],
+                    "form": form,
+                    "half": q["split"],
+                    "text": search,
+                    "focus": focus,
+                    "answers": q["answers"],
+                    "passages": passages,
+                    "set": "news",
+                    "split": q["split"],
+                    "answerable": q["answerable"],
+                    "candidates": [
+                        (c.features, q["answerable"] and contains_answer(c.text, q["answers"])) for c in candidates
+                    ],
+                }
+            )
     return rows
 
 
-def collect_unanswerable(distractors: int, passages: list[dict], questions: list[dict], progress: bool = True,
-                         index_dir: str | Path | None = None) -> list[dict]:
+def collect_unanswerable(
+    distractors: int,
+    passages: list[dict],
+    questions: list[dict],
+    progress: bool = True,
+    index_dir: str | Path | None = None,
+) -> list[dict]:
     """Rows for the questions whose article calibrate_refusal.py leaves out of its index, asked of that index."""
     groups, _, (assistant, _, _) = half_index(make_config(), passages, distractors, index_dir=index_dir)
     half_of = dict(zip((q["id"] for q in questions), article_halves(questions)))
@@ -142,13 +173,18 @@ def fit(rows: list[dict]) -> dict:
     import numpy as np
     from sklearn.linear_model import LogisticRegression
 
-    X = np.array([[f[k] for k in FEATURES] for r in rows for f, _ in r["candidates"]], dtype=float).reshape(-1, len(FEATURES))
+    X = np.array([[f[k] for k in FEATURES] for r in rows for f, _ in r["candidates"]], dtype=float).reshape(
+        -1, len(FEATURES)
+    )
     y = np.array([label for r in rows for _, label in r["candidates"]], dtype=bool)
     question = np.repeat(np.arange(len(rows)), [len(r["candidates"]) for r in rows])
     if y.all() or not y.any() or len(set(question[y])) < 2:  # a tiny sample: keep the product's models
         return product()
     lr = LogisticRegression(C=C, max_iter=5000).fit(X, y)
-    model = {"bias": round(float(lr.intercept_[0]), 3), **{k: round(float(w), 3) for k, w in zip(FEATURES, lr.coef_[0])}}
+    model = {
+        "bias": round(float(lr.intercept_[0]), 3),
+        **{k: round(float(w), 3) for k, w in zip(FEATURES, lr.coef_[0])},
+    }
     ranker = conditional_logit(X, y, question)
     return {"model": model, "ranker": {k: round(float(w), 3) for k, w in zip(FEATURES, ranker)}}
 
@@ -207,8 +243,11 @@ def top_k_rate(rows: list[dict], ranker: dict, k: int) -> float:
 
 
 def rates(answerer, rows: list[dict], fitted: dict) -> dict:
-    return {**answer_rate(answerer, rows, fitted), "top1": top_k_rate(rows, fitted["ranker"], 1),
-            "top2": top_k_rate(rows, fitted["ranker"], 2)}
+    return {
+        **answer_rate(answerer, rows, fitted),
+        "top1": top_k_rate(rows, fitted["ranker"], 1),
+        "top2": top_k_rate(rows, fitted["ranker"], 2),
+    }
 
 
 def product() -> dict:
@@ -241,8 +280,16 @@ def write_models(fitted: dict, sources: list[str]) -> None:
     """The shipped sentence models, as the answerer loads them (assistant/answering/models/)."""
     date = dt.date.today().isoformat()
     for name, kind, key in (("ranker", "conditional_logit", "ranker"), ("sentence", "logistic", "model")):
-        answer_models.write(name, {"written_by": "benchmarks/calibrate_answer.py", "fitted_on": sources,
-                                   "date": date, "kind": kind, "weights": fitted[key]})
+        answer_models.write(
+            name,
+            {
+                "written_by": "benchmarks/calibrate_answer.py",
+                "fitted_on": sources,
+                "date": date,
+                "kind": kind,
+                "weights": fitted[key],
+            },
+        )
 
 
 def calibrate(answerer, rows: list[dict]) -> dict:
@@ -251,23 +298,40 @@ def calibrate(answerer, rows: list[dict]) -> dict:
     for name, fit_rows, test_rows in article_folds(rows):
         fitted = fit(fit_rows)
         by_form = {form: [r for r in test_rows if r["form"] == form and r["answerable"]] for form in FORMS}
-        out[name] = {**fitted, **{form: {"product": rates(answerer, part, product()), "fitted": rates(answerer, part, fitted)}
-                                  for form, part in by_form.items()}}
+        out[name] = {
+            **fitted,
+            **{
+                form: {"product": rates(answerer, part, product()), "fitted": rates(answerer, part, fitted)}
+                for form, part in by_form.items()
+            },
+        }
     return out
 
 
-def run(distractors: int = 1000, index_dir: str | Path | None = None, json_path: str | Path | None = None,
-        limit_questions: int | None = None, passages_limit: int | None = None, progress: bool = True,
-        quiet: bool = False, unanswerable_index_dir: str | Path | None = None, news: bool = True,
-        write: bool = False, news_questions: list[dict] | None = None,
-        news_index_dir: str | Path | None = None) -> dict:
+def run(
+    distractors: int = 1000,
+    index_dir: str | Path | None = None,
+    json_path: str | Path | None = None,
+    limit_questions: int | None = None,
+    passages_limit: int | None = None,
+    progress: bool = True,
+    quiet: bool = False,
+    unanswerable_index_dir: str | Path | None = None,
+    news: bool = True,
+    write: bool = False,
+    news_questions: list[dict] | None = None,
+    news_index_dir: str | Path | None = None,
+) -> dict:
     config = make_config()
     passages = load_passages()
     if passages_limit:
         passages = passages[:passages_limit]
     records = as_records(passages, load_distractors(distractors))
-    target = Path(index_dir) if index_dir else default_index_dir(distractors, config.chunking.size,
-                                                                  config.chunking.overlap, passages_limit)
+    target = (
+        Path(index_dir)
+        if index_dir
+        else default_index_dir(distractors, config.chunking.size, config.chunking.overlap, passages_limit)
+    )
     assistant, report, _ = build_index(target, records, config)
     questions = select_questions(load_questions(), {p["id"] for p in passages}, limit_questions)
     answerable = collect(assistant, questions, progress)
@@ -287,13 +351,22 @@ def run(distractors: int = 1000, index_dir: str | Path | None = None, json_path:
     result = {
         "benchmark": "calibrate_answer",
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "product_commit": git_commit(), "distractors": distractors, "chunks": report.chunks,
-        "questions": len(questions), "unanswerable_rows": len(rows) - len(answerable), "folds": folds,
-        "held_out": {form: {which: _mean([f[form][which] for f in folds.values()]) for which in ("product", "fitted")}
-                     for form in FORMS} if folds else {},
-        "all_questions": {form: {"product": answer_rate(answerer, [r for r in answerable if r["form"] == form],
-                                                        product())}
-                          for form in FORMS},
+        "product_commit": git_commit(),
+        "distractors": distractors,
+        "chunks": report.chunks,
+        "questions": len(questions),
+        "unanswerable_rows": len(rows) - len(answerable),
+        "folds": folds,
+        "held_out": {
+            form: {which: _mean([f[form][which] for f in folds.values()]) for which in ("product", "fitted")}
+            for form in FORMS
+        }
+        if folds
+        else {},
+        "all_questions": {
+            form: {"product": answer_rate(answerer, [r for r in answerable if r["form"] == form], product())}
+            for form in FORMS
+        },
         "cross_domain": domains["report"] if domains else {},
         "recommended": recommended,
     }
@@ -316,28 +389,44 @@ def _mean(parts: list[dict]) -> dict:
 
 
 def format_report(r: dict) -> str:
-    lines = [f"Sentence choice, XQuAD-vi + {r['distractors']} distractors, {r['questions']} questions "
-             f"({r['date']}, commit {r['product_commit']}); the sentence model also fitted on "
-             f"{r['unanswerable_rows']} unanswerable question rows", "",
-             "| held-out half | form | answer ∋ gold | refused | best sentence ∋ gold | best two ∋ gold |",
-             "|---|---|---|---|---|---|"]
+    lines = [
+        f"Sentence choice, XQuAD-vi + {r['distractors']} distractors, {r['questions']} questions "
+        f"({r['date']}, commit {r['product_commit']}); the sentence model also fitted on "
+        f"{r['unanswerable_rows']} unanswerable question rows",
+        "",
+        "| held-out half | form | answer ∋ gold | refused | best sentence ∋ gold | best two ∋ gold |",
+        "|---|---|---|---|---|---|",
+    ]
     for form, parts in r["held_out"].items():
         for which, label in (("product", "product model"), ("fitted", "fitted on the other half")):
             s = parts[which]
-            lines.append(f"| {label} | {form} | {s['contains_gold_answer']:.3f} | {s['refused']:.3f} | "
-                         f"{s['top1']:.3f} | {s['top2']:.3f} |")
+            lines.append(
+                f"| {label} | {form} | {s['contains_gold_answer']:.3f} | {s['refused']:.3f} | "
+                f"{s['top1']:.3f} | {s['top2']:.3f} |"
+            )
     if r.get("cross_domain"):
-        lines += ["", "Across domains (fit → scored on):", "",
-                  "| fit → scored on | n | answer ∋ gold | refused | best sentence ∋ gold | best two ∋ gold |",
-                  "|---|---|---|---|---|---|"]
+        lines += [
+            "",
+            "Across domains (fit → scored on):",
+            "",
+            "| fit → scored on | n | answer ∋ gold | refused | best sentence ∋ gold | best two ∋ gold |",
+            "|---|---|---|---|---|---|",
+        ]
         for name, s in r["cross_domain"].items():
-            lines.append(f"| {name} | {s['n']} | {s['contains_gold_answer']:.3f} | {s['refused']:.3f} | "
-                         f"{s['top1']:.3f} | {s['top2']:.3f} |")
-    lines += ["", "All questions, product model: " + ", ".join(
-        f"{form} {v['product']['contains_gold_answer']:.3f}" for form, v in r["all_questions"].items()),
-        "", "Recommended (fitted on XQuAD-vi and the news set's dev split; --write puts it in "
-        "assistant/answering/models/):", "sentence_ranker.json = " + repr(r["recommended"]["ranker"]),
-        "sentence_model.json = " + repr(r["recommended"]["model"])]
+            lines.append(
+                f"| {name} | {s['n']} | {s['contains_gold_answer']:.3f} | {s['refused']:.3f} | "
+                f"{s['top1']:.3f} | {s['top2']:.3f} |"
+            )
+    lines += [
+        "",
+        "All questions, product model: "
+        + ", ".join(f"{form} {v['product']['contains_gold_answer']:.3f}" for form, v in r["all_questions"].items()),
+        "",
+        "Recommended (fitted on XQuAD-vi and the news set's dev split; --write puts it in "
+        "assistant/answering/models/):",
+        "sentence_ranker.json = " + repr(r["recommended"]["ranker"]),
+        "sentence_model.json = " + repr(r["recommended"]["model"]),
+    ]
     return "\n".join(lines)
 
 
@@ -351,8 +440,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-news", action="store_true", help="XQuAD-vi only (no cross-domain figures)")
     ap.add_argument("--write", action="store_true", help="write the fitted models into assistant/answering/models/")
     args = ap.parse_args(argv)
-    run(args.distractors, args.index_dir, args.json, args.limit_questions, progress=not args.no_progress,
-        news=not args.no_news, write=args.write)
+    run(
+        args.distractors,
+        args.index_dir,
+        args.json,
+        args.limit_questions,
+        progress=not args.no_progress,
+        news=not args.no_news,
+        write=args.write,
+    )
     return 0
 
 

@@ -79,6 +79,8 @@ REFUSAL_MODEL = load_models().refusal
 def refusal_confidence(model: dict, signals: dict) -> float:
     """The answerer's confidence under `model` (0 when another name of the kind asked about is named)."""
     return 0.0 if signals.get("other_name") else logistic(model, signals)
+
+
 from assistant.text import clean_question, fold  # noqa: E402
 
 SEED = 13
@@ -127,13 +129,18 @@ def collect(assistant, questions: list[dict], progress: bool = True) -> list[dic
         for form, asked in (("accented", text), ("stripped", fold(text))):
             answer = assistant.ask(asked)
             top = answer.passages[0] if answer.passages else None
-            rows.append({
-                "id": q["id"], "form": form, "answerable": q["answerable"], "half": q["half"],
-                "signals": answer.signals,
-                "forced_refusal": answer.refused,  # no content terms or no candidates: refused at any threshold
-                "gold_retrieved": bool(top) and top.doc_id == q["passage_id"],
-                "correct": (not answer.refused) and contains_answer(answer.text, q["answers"]),
-            })
+            rows.append(
+                {
+                    "id": q["id"],
+                    "form": form,
+                    "answerable": q["answerable"],
+                    "half": q["half"],
+                    "signals": answer.signals,
+                    "forced_refusal": answer.refused,  # no content terms or no candidates: refused at any threshold
+                    "gold_retrieved": bool(top) and top.doc_id == q["passage_id"],
+                    "correct": (not answer.refused) and contains_answer(answer.text, q["answers"]),
+                }
+            )
     return rows
 
 
@@ -178,10 +185,16 @@ def scores(rows: list[dict], conf: list[float], threshold: float) -> dict:
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     answerable = tn + fp
-    return {"threshold": threshold, "f1": round(f1, 4), "precision": round(precision, 4), "recall": round(recall, 4),
-            "answered_of_answerable": round(tn / answerable, 4) if answerable else 0.0,
-            "correct_of_answerable": round(correct / answerable, 4) if answerable else 0.0,
-            "n": len(rows), "n_unanswerable": tp + fn}
+    return {
+        "threshold": threshold,
+        "f1": round(f1, 4),
+        "precision": round(precision, 4),
+        "recall": round(recall, 4),
+        "answered_of_answerable": round(tn / answerable, 4) if answerable else 0.0,
+        "correct_of_answerable": round(correct / answerable, 4) if answerable else 0.0,
+        "n": len(rows),
+        "n_unanswerable": tp + fn,
+    }
 
 
 def best_threshold(rows: list[dict], conf: list[float], min_answered: float = 0.0) -> dict:
@@ -199,15 +212,25 @@ def calibrate(rows: list[dict]) -> dict:
     folds = {}
     for name, fit_rows, test_rows in article_folds(rows):
         model = fit(fit_rows)
-        fitted = best_threshold(fit_rows, confidences(fit_rows, lambda s: refusal_confidence(model, s)))
-        held = scores(test_rows, confidences(test_rows, lambda s: refusal_confidence(model, s)), fitted["threshold"])
+        fitted = best_threshold(fit_rows, confidences(fit_rows, lambda s, m=model: refusal_confidence(m, s)))
+        held = scores(
+            test_rows, confidences(test_rows, lambda s, m=model: refusal_confidence(m, s)), fitted["threshold"]
+        )
         folds[name] = {"model": model, "fit": fitted, "held_out": held}
     return folds
 
 
-def run(distractors: int = 1000, index_dir: str | Path | None = None, json_path: str | Path | None = None,
-        limit_questions: int | None = None, seed: int = SEED, progress: bool = True, quiet: bool = False,
-        fusion: dict | None = None, sample: tuple[int, int] | None = None) -> dict:
+def run(
+    distractors: int = 1000,
+    index_dir: str | Path | None = None,
+    json_path: str | Path | None = None,
+    limit_questions: int | None = None,
+    seed: int = SEED,
+    progress: bool = True,
+    quiet: bool = False,
+    fusion: dict | None = None,
+    sample: tuple[int, int] | None = None,
+) -> dict:
     """`sample` = (articles, passages per article) keeps a small corpus for tests.
     `fusion`: retrieval settings to calibrate under (dense_weight, lexical_weight, rrf_k on the config;
     unaccented_dense_weight patches assistant.retrieval.UNACCENTED_DENSE_WEIGHT for this run)."""
@@ -253,16 +276,27 @@ def _run(distractors, index_dir, json_path, limit_questions, seed, progress, qui
     result = {
         "benchmark": "calibrate_refusal",
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "product_commit": git_commit(), "seed": seed,
-        "fusion": {"fusion": config.retrieval.fusion, "dense_weight": config.retrieval.dense_weight,
-                   "lexical_weight": config.retrieval.lexical_weight, "bigram_weight": config.retrieval.bigram_weight,
-                   "unaccented_dense_weight": product_retrieval.UNACCENTED_DENSE_WEIGHT},
-        "distractors": distractors, "chunking": {"size": size, "overlap": ov},
+        "product_commit": git_commit(),
+        "seed": seed,
+        "fusion": {
+            "fusion": config.retrieval.fusion,
+            "dense_weight": config.retrieval.dense_weight,
+            "lexical_weight": config.retrieval.lexical_weight,
+            "bigram_weight": config.retrieval.bigram_weight,
+            "unaccented_dense_weight": product_retrieval.UNACCENTED_DENSE_WEIGHT,
+        },
+        "distractors": distractors,
+        "chunking": {"size": size, "overlap": ov},
         "articles_indexed": sorted(t for t, g in groups.items() if g.startswith("indexed")),
-        "passages_indexed": sum(groups[p["title"]].startswith("indexed") for p in passages), "chunks": report.chunks,
-        "questions": len(questions), "answerable": sum(q["answerable"] for q in questions),
-        "timing": {"index_build_seconds": round(build_seconds, 2), "chunks_embedded": report.embedded,
-                   "collect_seconds": round(collect_seconds, 2)},
+        "passages_indexed": sum(groups[p["title"]].startswith("indexed") for p in passages),
+        "chunks": report.chunks,
+        "questions": len(questions),
+        "answerable": sum(q["answerable"] for q in questions),
+        "timing": {
+            "index_build_seconds": round(build_seconds, 2),
+            "chunks_embedded": report.embedded,
+            "collect_seconds": round(collect_seconds, 2),
+        },
     }
     for form in FORMS:
         form_rows = [r for r in rows if r["form"] == form]
@@ -271,12 +305,22 @@ def _run(distractors, index_dir, json_path, limit_questions, seed, progress, qui
         result[form] = {
             "folds": calibrate(form_rows),
             "gold_top1_retrieved_answerable": round(
-                sum(r["gold_retrieved"] for r in form_rows if r["answerable"]) / max(1, sum(r["answerable"] for r in form_rows)), 4),
-            "product_now": scores(form_rows, confidences(form_rows, lambda s: refusal_confidence(product_model, s)),
-                                  thresholds[form]),
+                sum(r["gold_retrieved"] for r in form_rows if r["answerable"])
+                / max(1, sum(r["answerable"] for r in form_rows)),
+                4,
+            ),
+            "product_now": scores(
+                form_rows,
+                confidences(form_rows, lambda s, m=product_model: refusal_confidence(m, s)),
+                thresholds[form],
+            ),
             "previous_confidence_best": best_threshold(form_rows, confidences(form_rows, previous_confidence)),
-            "recommended": {"model": model, **best_threshold(
-                form_rows, confidences(form_rows, lambda s: refusal_confidence(model, s)), MIN_ANSWERED)},
+            "recommended": {
+                "model": model,
+                **best_threshold(
+                    form_rows, confidences(form_rows, lambda s, m=model: refusal_confidence(m, s)), MIN_ANSWERED
+                ),
+            },
         }
     write_json(target / "rows.json", {"rows": rows})  # beside the index, for re-analysis
     result["_rows"] = rows
@@ -292,16 +336,21 @@ def _run(distractors, index_dir, json_path, limit_questions, seed, progress, qui
 
 
 def _row(label: str, s: dict) -> str:
-    return (f"| {label} | {s['threshold']} | {s['f1']:.3f} | {s['precision']:.3f} | {s['recall']:.3f} | "
-            f"{s['answered_of_answerable']:.3f} | {s['correct_of_answerable']:.3f} |")
+    return (
+        f"| {label} | {s['threshold']} | {s['f1']:.3f} | {s['precision']:.3f} | {s['recall']:.3f} | "
+        f"{s['answered_of_answerable']:.3f} | {s['correct_of_answerable']:.3f} |"
+    )
 
 
 def format_report(r: dict) -> str:
-    out = [f"## Refusal calibration: {r['passages_indexed']} passages of {len(r['articles_indexed'])} articles "
-           f"indexed + {r['distractors']} distractors ({r['chunks']} chunks); {r['questions']} questions, "
-           f"{r['answerable']} answerable; seed {r['seed']}", "",
-           "| setting | threshold | F1(refuse) | precision | recall | answered/answerable | correct/answerable |",
-           "|---|---|---|---|---|---|---|"]
+    out = [
+        f"## Refusal calibration: {r['passages_indexed']} passages of {len(r['articles_indexed'])} articles "
+        f"indexed + {r['distractors']} distractors ({r['chunks']} chunks); {r['questions']} questions, "
+        f"{r['answerable']} answerable; seed {r['seed']}",
+        "",
+        "| setting | threshold | F1(refuse) | precision | recall | answered/answerable | correct/answerable |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for form in FORMS:
         f = r[form]
         for name, fold_ in f["folds"].items():
@@ -310,9 +359,18 @@ def format_report(r: dict) -> str:
         out.append(_row(f"{form}: previous confidence, best threshold (all)", f["previous_confidence_best"]))
         out.append(_row(f"{form}: recommended, answering ≥ {MIN_ANSWERED:.0%} (all)", f["recommended"]))
     models = {MODEL_KEY[form]: r[form]["recommended"]["model"] for form in FORMS}
-    out += ["", "Recommended: assistant/answering.py", "", f"REFUSAL_MODEL = {models!r}", "",
-            "assistant.toml:", "", "[answer]", f"refusal_threshold = {r['accented']['recommended']['threshold']}",
-            f"refusal_threshold_unaccented = {r['stripped']['recommended']['threshold']}"]
+    out += [
+        "",
+        "Recommended: assistant/answering.py",
+        "",
+        f"REFUSAL_MODEL = {models!r}",
+        "",
+        "assistant.toml:",
+        "",
+        "[answer]",
+        f"refusal_threshold = {r['accented']['recommended']['threshold']}",
+        f"refusal_threshold_unaccented = {r['stripped']['recommended']['threshold']}",
+    ]
     return "\n".join(out)
 
 

@@ -55,12 +55,14 @@ _WH = re.compile(
     r"|(?<!\w)(?P<prep>ở|tại) đâu(?!\w)"
     r"|(?<!\w)(?P<full>như thế nào|thế nào|ra sao|bằng cách nào|khi nào|lúc nào|bao giờ|bao lâu|bao nhiêu|mấy"
     r"|đâu|ai|(?:cái|điều|những|việc) gì|gì)(?!\w)",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 _WH_NOUN = re.compile(r"(?<!\w)(?P<noun>\w+) nào(?!\w)", re.IGNORECASE)
 _NUM = re.compile(r"(?<![\w.,/:])\d+(?:[.,/:]\d+)*")
 
 
 # ------------------------------------------------------------------------------------------ claims
+
 
 def statement(question: str, answer: str) -> str:
     """The question as a statement: its wh-phrase replaced by the answer, no question mark."""
@@ -73,15 +75,15 @@ def statement(question: str, answer: str) -> str:
     elif m.re is _WH_NOUN:
         noun = m.group("noun")
         head = answer if answer.lower().startswith(noun.lower() + " ") else f"{noun} {answer}"
-        s = q[:m.start()] + head + q[m.end():]
+        s = q[: m.start()] + head + q[m.end() :]
     elif m.group("why"):
-        s = (q[:m.start()] + q[m.end():]).strip(" ,") + " vì " + answer
+        s = (q[: m.start()] + q[m.end() :]).strip(" ,") + " vì " + answer
     elif m.group("prep"):
         prep = m.group("prep")
         head = answer if answer.lower().startswith(("ở ", "tại ", "trong ")) else f"{prep} {answer}"
-        s = q[:m.start()] + head + q[m.end():]
+        s = q[: m.start()] + head + q[m.end() :]
     else:
-        s = q[:m.start()] + answer + q[m.end():]
+        s = q[: m.start()] + answer + q[m.end() :]
     s = " ".join(s.split()).strip(" ,")
     return s[:1].upper() + s[1:]
 
@@ -89,6 +91,7 @@ def statement(question: str, answer: str) -> str:
 def shorten(sentence: str, rel_answer: int, answer_len: int, max_words: int = 25, window: int = 20) -> str:
     """The sentence without end punctuation; a long one cut to its clauses (split at , and ;) around
     the answer, with the first clause (usually the subject) when it fits, else ~`window` words."""
+
     def cap(text: str) -> str:
         text = text.strip().strip("\"“”'").rstrip(" .;:,!?…").lstrip(" ,;:-–")
         return text[:1].upper() + text[1:]
@@ -106,7 +109,7 @@ def shorten(sentence: str, rel_answer: int, answer_len: int, max_words: int = 25
         last = next((i for i, (s, e) in enumerate(words) if e >= rel_answer + answer_len), len(words) - 1)
         start = max(0, min(first - 6, len(words) - window))
         end = max(start + window, last + 1)
-        return cap(sentence[words[start][0]:words[min(end, len(words)) - 1][1]])
+        return cap(sentence[words[start][0] : words[min(end, len(words)) - 1][1]])
     keep = list(range(lo, hi + 1))
     size = lambda ks: sum(n_words(*clauses[k]) for k in ks)  # noqa: E731
     if lo > 0 and size(keep + [0]) <= max_words:
@@ -131,11 +134,12 @@ def change_number(claim: str, evidence: str) -> str | None:
             new_last = str(int(last) + k).zfill(len(last))
             new = head + new_last
             if new not in present and (new_last.lstrip("0") or "0") not in present:
-                return claim[:m.start()] + new + claim[m.end():]
+                return claim[: m.start()] + new + claim[m.end() :]
     return None
 
 
 # ------------------------------------------------------------------------------------------ corpus
+
 
 class Corpus:
     """The 240 passages (normalised, as indexed), their 600-character chunks as Passages, the IDF
@@ -151,9 +155,19 @@ class Corpus:
             self.text[p["id"]], self.title[p["id"]] = text, title
             for i, c in enumerate(chunk_document(p["id"], text, CHUNK_SIZE, CHUNK_OVERLAP)):
                 self.by_passage.setdefault(p["id"], []).append(len(self.chunks))
-                self.chunks.append(Passage(doc_id=p["id"], title=title, source="xquad_vi.passages.jsonl",
-                                           text=text[c.start:c.end], start=c.start, end=c.end, score=1.0, chunk=i,
-                                           sentences=[(s.start, s.end) for s in c.sentences]))
+                self.chunks.append(
+                    Passage(
+                        doc_id=p["id"],
+                        title=title,
+                        source="xquad_vi.passages.jsonl",
+                        text=text[c.start : c.end],
+                        start=c.start,
+                        end=c.end,
+                        score=1.0,
+                        chunk=i,
+                        sentences=[(s.start, s.end) for s in c.sentences],
+                    )
+                )
         # What the index counts df over: the chunk text with its document title (store.embed_text).
         tokens = [syllables(p.text if p.text.startswith(p.title) else f"{p.title}\n{p.text}") for p in self.chunks]
         df: dict[str, int] = {}
@@ -183,8 +197,9 @@ class Corpus:
         for i in ids:
             if self.chunks[i].start <= start and end <= self.chunks[i].end:
                 return self.chunks[i]
-        return next((self.chunks[i] for i in ids if self.chunks[i].start <= start < self.chunks[i].end),
-                    self.chunks[ids[0]])
+        return next(
+            (self.chunks[i] for i in ids if self.chunks[i].start <= start < self.chunks[i].end), self.chunks[ids[0]]
+        )
 
     def hardest_wrong(self, claim: str, excluded: set[str]) -> Passage | None:
         """The chunk most similar to the claim (BM25, content syllables) of a passage not in `excluded`."""
@@ -224,12 +239,15 @@ def build_claims(questions: list[dict], corpus: Corpus, seed: int = SEED) -> tup
             skipped["answer_not_found"] += 1
             continue
         end = pos + len(answer)
-        spans = [s for s in split_sentences(text) if s.start < end and s.end > pos] or \
-                [min(split_sentences(text), key=lambda s: abs(s.start - pos))]
+        spans = [s for s in split_sentences(text) if s.start < end and s.end > pos] or [
+            min(split_sentences(text), key=lambda s: abs(s.start - pos))
+        ]
         s0, s1 = spans[0].start, spans[-1].end
         gold = corpus.gold_chunk(pid, s0, s1)
-        claims = {"question": statement(normalize(q["question"]), answer),
-                  "sentence": shorten(text[s0:s1], pos - s0, len(answer))}
+        claims = {
+            "question": statement(normalize(q["question"]), answer),
+            "sentence": shorten(text[s0:s1], pos - s0, len(answer)),
+        }
         # Passages that contain the answer could support the claim: never a wrong source.
         excluded = {p for p, t in corpus.lower.items() if answer.lower() in t} | {pid}
         for kind, claim in claims.items():
@@ -247,12 +265,22 @@ def build_claims(questions: list[dict], corpus: Corpus, seed: int = SEED) -> tup
             for label, text_, passage in cases:
                 for form in FORMS:
                     written = text_ if form == "accented" else fold(text_)
-                    rows.append({"qid": q["id"], "half": half_of[q["id"]], "kind": kind, "label": label,
-                                 "form": form, "answer": f"{written} [1].", "passage": passage})
+                    rows.append(
+                        {
+                            "qid": q["id"],
+                            "half": half_of[q["id"]],
+                            "kind": kind,
+                            "label": label,
+                            "form": form,
+                            "answer": f"{written} [1].",
+                            "passage": passage,
+                        }
+                    )
     return rows, skipped
 
 
 # ------------------------------------------------------------------------------------------ verify
+
 
 def _verdicts(result) -> tuple[bool, float]:
     """(every claim supported at threshold 0, lowest overlap among threshold-dependent claims)."""
@@ -265,8 +293,9 @@ def score_rows(rows: list[dict], corpus: Corpus) -> None:
     """Adds ok0/overlap (per weighting) and `n_claims` to every row: one verify() call per setting."""
     for r in rows:
         for name, use_idf in SETTINGS:
-            result = verification.verify(r["answer"], [r["passage"]], mode="remove", threshold=0.0,
-                                         idf=corpus.idf if use_idf else None)
+            result = verification.verify(
+                r["answer"], [r["passage"]], mode="remove", threshold=0.0, idf=corpus.idf if use_idf else None
+            )
             r[f"ok0_{name}"], r[f"overlap_{name}"] = _verdicts(result)
             r["n_claims"] = len(result.claims)
             r.setdefault("reasons", {})[name] = [x for c in result.claims for x in c.reasons]
@@ -283,8 +312,7 @@ def spot_check(rows: list[dict], corpus: Corpus, n: int = SPOT_CHECK) -> dict:
     for r in sample:
         for name, use_idf in SETTINGS:
             for t in THRESHOLDS:
-                res = verification.verify(r["answer"], [r["passage"]], threshold=t,
-                                          idf=corpus.idf if use_idf else None)
+                res = verification.verify(r["answer"], [r["passage"]], threshold=t, idf=corpus.idf if use_idf else None)
                 real = bool([c for c in res.claims if c.kind == "claim"]) and all(c.supported for c in res.claims)
                 calls += 1
                 mismatches += real != accepted(r, name, t)
@@ -292,6 +320,7 @@ def spot_check(rows: list[dict], corpus: Corpus, n: int = SPOT_CHECK) -> dict:
 
 
 # ------------------------------------------------------------------------------------------ figures
+
 
 def figures(rows: list[dict], setting: str, threshold: float) -> dict:
     """Supported = predicted positive; positives vs all negatives, and each negative's acceptance."""
@@ -305,10 +334,17 @@ def figures(rows: list[dict], setting: str, threshold: float) -> dict:
     recall = tp / n["positive"] if n["positive"] else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     rate = lambda k: round(acc[k] / n[k], 4) if n[k] else 0.0  # noqa: E731
-    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
-            "false_acceptance": rate("wrong_source"), "changed_number_accepted": rate("changed_number"),
-            "true_rejected": round(1 - recall, 4) if n["positive"] else 0.0,
-            "n_positive": n["positive"], "n_wrong_source": n["wrong_source"], "n_changed_number": n["changed_number"]}
+    return {
+        "precision": round(precision, 4),
+        "recall": round(recall, 4),
+        "f1": round(f1, 4),
+        "false_acceptance": rate("wrong_source"),
+        "changed_number_accepted": rate("changed_number"),
+        "true_rejected": round(1 - recall, 4) if n["positive"] else 0.0,
+        "n_positive": n["positive"],
+        "n_wrong_source": n["wrong_source"],
+        "n_changed_number": n["changed_number"],
+    }
 
 
 def grid(rows: list[dict]) -> dict:
@@ -331,8 +367,9 @@ def choose(cal: dict, forms=FORMS) -> dict:
         for i, t in enumerate(THRESHOLDS):
             fa = max(cal[name][f][i]["false_acceptance"] for f in forms)
             f1 = cal[name][pooled][i]["f1"]
-            candidates.append((fa <= MAX_FALSE_ACCEPTANCE, f1 if fa <= MAX_FALSE_ACCEPTANCE else -fa,
-                               f1, -fa, -t, name, t))
+            candidates.append(
+                (fa <= MAX_FALSE_ACCEPTANCE, f1 if fa <= MAX_FALSE_ACCEPTANCE else -fa, f1, -fa, -t, name, t)
+            )
     best = max(candidates)
     return {"setting": best[5], "idf": best[5] == "idf", "threshold": best[6], "meets_constraint": best[0]}
 
@@ -382,29 +419,53 @@ def run(limit_questions: int | None = None, json_path=None, quiet: bool = False,
     result = {
         "benchmark": "calibrate_verification",
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "product_commit": git_commit(), "seed": seed,
-        "questions": len(questions), "passages": len(passages), "chunks": len(corpus.chunks),
+        "product_commit": git_commit(),
+        "seed": seed,
+        "questions": len(questions),
+        "passages": len(passages),
+        "chunks": len(corpus.chunks),
         "chunking": {"size": CHUNK_SIZE, "overlap": CHUNK_OVERLAP},
-        "claims": {h: {lab: sum(r["label"] == lab for r in rs) for lab in ("positive", *NEGATIVES)}
-                   for h, rs in halves.items()},
-        "skipped": skipped, "multi_sentence_claims": sum(r["n_claims"] > 1 for r in rows),
-        "max_false_acceptance": MAX_FALSE_ACCEPTANCE, "thresholds": THRESHOLDS,
-        "recommended": {**rec, "calibration": at("calibration", s, i), "held_out": at("held_out", s, i),
-                        "held_out_by_kind": per_kind,
-                        "all": {f: figures([r for r in rows if r["form"] == f], s, rec["threshold"]) for f in FORMS}},
+        "claims": {
+            h: {lab: sum(r["label"] == lab for r in rs) for lab in ("positive", *NEGATIVES)} for h, rs in halves.items()
+        },
+        "skipped": skipped,
+        "multi_sentence_claims": sum(r["n_claims"] > 1 for r in rows),
+        "max_false_acceptance": MAX_FALSE_ACCEPTANCE,
+        "thresholds": THRESHOLDS,
+        "recommended": {
+            **rec,
+            "calibration": at("calibration", s, i),
+            "held_out": at("held_out", s, i),
+            "held_out_by_kind": per_kind,
+            "all": {f: figures([r for r in rows if r["form"] == f], s, rec["threshold"]) for f in FORMS},
+        },
         "per_form_choice": per_form,
-        "current_min_overlap": {"threshold": current,
-                                **{name: {"held_out": {f: figures([r for r in halves["held_out"] if r["form"] == f],
-                                                                  name, current) for f in FORMS}}
-                                   for name, _ in SETTINGS}},
+        "current_min_overlap": {
+            "threshold": current,
+            **{
+                name: {
+                    "held_out": {
+                        f: figures([r for r in halves["held_out"] if r["form"] == f], name, current) for f in FORMS
+                    }
+                }
+                for name, _ in SETTINGS
+            },
+        },
         "reasons_at_threshold_0": reasons,
         "grid": grids,
         "spot_check": check,
-        "examples": [{k: (r[k] if k != "passage" else r[k].text[:160]) for k in ("label", "kind", "answer", "passage")}
-                     for r in rows[:12] if r["form"] == "accented"],
-        "timing": {"build_seconds": round(t_build, 2), "verify_seconds": round(t_verify, 2),
-                   "verify_calls": 2 * len(rows), "ms_per_call": round(1000 * t_verify / max(1, 2 * len(rows)), 3),
-                   "total_seconds": round(time.perf_counter() - t0, 2)},
+        "examples": [
+            {k: (r[k] if k != "passage" else r[k].text[:160]) for k in ("label", "kind", "answer", "passage")}
+            for r in rows[:12]
+            if r["form"] == "accented"
+        ],
+        "timing": {
+            "build_seconds": round(t_build, 2),
+            "verify_seconds": round(t_verify, 2),
+            "verify_calls": 2 * len(rows),
+            "ms_per_call": round(1000 * t_verify / max(1, 2 * len(rows)), 3),
+            "total_seconds": round(time.perf_counter() - t0, 2),
+        },
     }
     if not quiet:
         print(format_report(result))
@@ -417,31 +478,43 @@ def run(limit_questions: int | None = None, json_path=None, quiet: bool = False,
 
 
 def _line(label: str, f: dict) -> str:
-    return (f"{label:<30} {f['precision']:>5.3f} {f['recall']:>5.3f} {f['f1']:>5.3f} {f['false_acceptance']:>6.1%} "
-            f"{f['changed_number_accepted']:>6.1%} {f['true_rejected']:>6.1%}")
+    return (
+        f"{label:<30} {f['precision']:>5.3f} {f['recall']:>5.3f} {f['f1']:>5.3f} {f['false_acceptance']:>6.1%} "
+        f"{f['changed_number_accepted']:>6.1%} {f['true_rejected']:>6.1%}"
+    )
 
 
 def format_report(r: dict) -> str:
     c = r["claims"]
-    out = [f"Verification threshold calibration: {r['questions']} XQuAD-vi questions, {r['chunks']} chunks of "
-           f"{r['passages']} passages; seed {r['seed']}; claims (x2 forms) calibration {c['calibration']}, "
-           f"held-out {c['held_out']}",
-           "Calibration half. F1 of 'supported' (positives vs wrong-source + changed-number), FA = wrong-source "
-           "accepted, TR = true claims rejected:",
-           f"{'':<9} {'t':>4} | {'accented F1':>11} {'FA':>6} {'TR':>6} | {'unaccented F1':>13} {'FA':>6} {'TR':>6}"]
+    out = [
+        f"Verification threshold calibration: {r['questions']} XQuAD-vi questions, {r['chunks']} chunks of "
+        f"{r['passages']} passages; seed {r['seed']}; claims (x2 forms) calibration {c['calibration']}, "
+        f"held-out {c['held_out']}",
+        "Calibration half. F1 of 'supported' (positives vs wrong-source + changed-number), FA = wrong-source "
+        "accepted, TR = true claims rejected:",
+        f"{'':<9} {'t':>4} | {'accented F1':>11} {'FA':>6} {'TR':>6} | {'unaccented F1':>13} {'FA':>6} {'TR':>6}",
+    ]
     for name, _ in SETTINGS:
         g = r["grid"]["calibration"][name]
         for i, t in enumerate(r["thresholds"]):
             a, u = g["accented"][i], g["unaccented"][i]
-            out.append(f"{name if i == 0 else '':<9} {t:>4.2f} | {a['f1']:>11.3f} {a['false_acceptance']:>6.1%} "
-                       f"{a['true_rejected']:>6.1%} | {u['f1']:>13.3f} {u['false_acceptance']:>6.1%} "
-                       f"{u['true_rejected']:>6.1%}")
+            out.append(
+                f"{name if i == 0 else '':<9} {t:>4.2f} | {a['f1']:>11.3f} {a['false_acceptance']:>6.1%} "
+                f"{a['true_rejected']:>6.1%} | {u['f1']:>13.3f} {u['false_acceptance']:>6.1%} "
+                f"{u['true_rejected']:>6.1%}"
+            )
     rec = r["recommended"]
-    note = "" if rec["meets_constraint"] else (f" -- NO setting keeps false acceptance <= "
-                                               f"{r['max_false_acceptance']:.0%}; lowest FA chosen")
-    out += ["", f"Recommended: threshold {rec['threshold']}, idf {'yes' if rec['idf'] else 'no'} "
-                f"(max F1 with FA <= {r['max_false_acceptance']:.0%} on the calibration half){note}",
-            f"{'held-out':<30} {'P':>5} {'R':>5} {'F1':>5} {'FA':>6} {'num.acc':>6} {'TR':>6}"]
+    note = (
+        ""
+        if rec["meets_constraint"]
+        else (f" -- NO setting keeps false acceptance <= {r['max_false_acceptance']:.0%}; lowest FA chosen")
+    )
+    out += [
+        "",
+        f"Recommended: threshold {rec['threshold']}, idf {'yes' if rec['idf'] else 'no'} "
+        f"(max F1 with FA <= {r['max_false_acceptance']:.0%} on the calibration half){note}",
+        f"{'held-out':<30} {'P':>5} {'R':>5} {'F1':>5} {'FA':>6} {'num.acc':>6} {'TR':>6}",
+    ]
     for form in FORMS:
         out.append(_line(form, rec["held_out"][form]))
     for kind, v in rec["held_out_by_kind"].items():
@@ -454,8 +527,10 @@ def format_report(r: dict) -> str:
     for form, v in r["per_form_choice"].items():
         out.append(_line(f"{form} alone: {v['setting']} {v['threshold']}", v["held_out"]))
     sc, tm = r["spot_check"], r["timing"]
-    out.append(f"spot check: {sc['mismatches']} mismatches in {sc['calls']} real calls; "
-               f"{tm['verify_calls']} verify() calls, {tm['ms_per_call']} ms each; total {tm['total_seconds']} s")
+    out.append(
+        f"spot check: {sc['mismatches']} mismatches in {sc['calls']} real calls; "
+        f"{tm['verify_calls']} verify() calls, {tm['ms_per_call']} ms each; total {tm['total_seconds']} s"
+    )
     return "\n".join(out)
 
 
@@ -463,8 +538,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--limit-questions", type=int, help="a fixed random subset of N questions")
     parser.add_argument("--seed", type=int, default=SEED, help="how the questions are split in two halves")
-    parser.add_argument("--json", default=None,
-                        help=f"result file (default {DEFAULT_JSON.relative_to(RESULTS_DIR.parent.parent)}; '' = none)")
+    parser.add_argument(
+        "--json",
+        default=None,
+        help=f"result file (default {DEFAULT_JSON.relative_to(RESULTS_DIR.parent.parent)}; '' = none)",
+    )
     args = parser.parse_args(argv)
     run(args.limit_questions, args.json, seed=args.seed)
     return 0

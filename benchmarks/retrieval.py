@@ -212,9 +212,14 @@ def evaluate(assistant, questions: list[dict], *, with_answers: bool = True, pro
     }
     if with_answers:
         rate = lambda xs: sum(xs) / max(len(xs), 1)  # noqa: E731
-        out["answers"] = {f: {"contains_gold_answer": rate(answer_hits[f]),
-                              "first_citation_gold": rate(citation_hits[f]),
-                              "refused": rate(refused[f])} for f in FORMS}
+        out["answers"] = {
+            f: {
+                "contains_gold_answer": rate(answer_hits[f]),
+                "first_citation_gold": rate(citation_hits[f]),
+                "refused": rate(refused[f]),
+            }
+            for f in FORMS
+        }
     out["_probe"] = probe
     return out
 
@@ -229,7 +234,7 @@ BIGRAM_WEIGHTS = (0.0, 0.25, 0.5, 1.0)
 
 
 def article_halves(questions: list[dict]) -> list[str]:
-    """"A" or "B" per question: alternate articles (sorted titles), to check a tuned setting on unseen articles."""
+    """ "A" or "B" per question: alternate articles (sorted titles), to check a tuned setting on unseen articles."""
     titles = sorted({q["title"] for q in questions})
     half = {t: "AB"[i % 2] for i, t in enumerate(titles)}
     return [half[q["title"]] for q in questions]
@@ -245,8 +250,14 @@ def sweep_fusion(probe: Probe, questions: list[dict], progress: bool = True) -> 
     reported on the other ("cross_check").
     """
     config = probe.retriever.config
-    saved = (config.fusion, config.dense_weight, config.lexical_weight, config.bigram_weight, config.rrf_k,
-             product_retrieval.UNACCENTED_DENSE_WEIGHT)
+    saved = (
+        config.fusion,
+        config.dense_weight,
+        config.lexical_weight,
+        config.bigram_weight,
+        config.rrf_k,
+        product_retrieval.UNACCENTED_DENSE_WEIGHT,
+    )
     probe.memoize_arms()
     halves = article_halves(questions)
     rows = []
@@ -262,23 +273,40 @@ def sweep_fusion(probe: Probe, questions: list[dict], progress: bool = True) -> 
             else:
                 config.dense_weight, product_retrieval.UNACCENTED_DENSE_WEIGHT = 1.0, w
             r = hybrid_ranks(probe, questions, (form,))[form]
-            row = {"form": form, "fusion": fusion, "dense_weight": config.dense_weight, "lexical_weight": 1.0,
-                   "bigram_weight": b, **({"rrf_k": rk} if fusion == "rrf" else {}),
-                   **({"unaccented_dense_weight": w} if form == "stripped" else {}), **metrics(r)}
+            row = {
+                "form": form,
+                "fusion": fusion,
+                "dense_weight": config.dense_weight,
+                "lexical_weight": 1.0,
+                "bigram_weight": b,
+                **({"rrf_k": rk} if fusion == "rrf" else {}),
+                **({"unaccented_dense_weight": w} if form == "stripped" else {}),
+                **metrics(r),
+            }
             for h in "AB":
                 row[f"R@1_{h}"] = metrics([x for x, hh in zip(r, halves) if hh == h])["R@1"]
             rows.append(row)
     finally:
-        (config.fusion, config.dense_weight, config.lexical_weight, config.bigram_weight, config.rrf_k,
-         product_retrieval.UNACCENTED_DENSE_WEIGHT) = saved
+        (
+            config.fusion,
+            config.dense_weight,
+            config.lexical_weight,
+            config.bigram_weight,
+            config.rrf_k,
+            product_retrieval.UNACCENTED_DENSE_WEIGHT,
+        ) = saved
     cross = {}
     for form in FORMS:
         sub = [row for row in rows if row["form"] == form and row["fusion"] == "score"]
         key = "unaccented_dense_weight" if form == "stripped" else "dense_weight"
         for fit, test in (("A", "B"), ("B", "A")):
             best = max(sub, key=lambda row: (row[f"R@1_{fit}"], row["MRR@10"]))
-            cross[f"{form}_fit_{fit}"] = {key: best[key], "bigram_weight": best["bigram_weight"],
-                                          f"R@1_{fit}": best[f"R@1_{fit}"], f"R@1_{test}_held_out": best[f"R@1_{test}"]}
+            cross[f"{form}_fit_{fit}"] = {
+                key: best[key],
+                "bigram_weight": best["bigram_weight"],
+                f"R@1_{fit}": best[f"R@1_{fit}"],
+                f"R@1_{test}_held_out": best[f"R@1_{test}"],
+            }
         best = max(sub, key=lambda row: (row["R@1"], row["MRR@10"]))
         cross[f"{form}_best_all"] = {k: best[k] for k in (key, "bigram_weight", "R@1", "R@5", "MRR@10")}
     return {"rows": rows, "cross_check": cross}
@@ -297,10 +325,21 @@ def default_index_dir(distractors: int, size: int, overlap: int, passages: int |
     return CACHE_DIR / name
 
 
-def run(distractors: int = 1000, index_dir: str | Path | None = None, json_path: str | Path | None = None,
-        limit_questions: int | None = None, chunk_size: int | None = None, overlap: int | None = None,
-        passages_limit: int | None = None, with_answers: bool = True, sweep: bool = False,
-        progress: bool = True, quiet: bool = False, fusion: dict | None = None, reuse_vectors: bool = True) -> dict:
+def run(
+    distractors: int = 1000,
+    index_dir: str | Path | None = None,
+    json_path: str | Path | None = None,
+    limit_questions: int | None = None,
+    chunk_size: int | None = None,
+    overlap: int | None = None,
+    passages_limit: int | None = None,
+    with_answers: bool = True,
+    sweep: bool = False,
+    progress: bool = True,
+    quiet: bool = False,
+    fusion: dict | None = None,
+    reuse_vectors: bool = True,
+) -> dict:
     """Build or reuse the index, evaluate, print the table, write JSON (when `json_path` is not False)
     and return the figures. A test can call e.g. run(3, tmp_path, False, 5, passages_limit=5).
 
@@ -312,14 +351,40 @@ def run(distractors: int = 1000, index_dir: str | Path | None = None, json_path:
     try:
         if "unaccented_dense_weight" in fusion:
             product_retrieval.UNACCENTED_DENSE_WEIGHT = fusion["unaccented_dense_weight"]
-        return _run(distractors, index_dir, json_path, limit_questions, chunk_size, overlap, passages_limit,
-                    with_answers, sweep, progress, quiet, fusion, reuse_vectors)
+        return _run(
+            distractors,
+            index_dir,
+            json_path,
+            limit_questions,
+            chunk_size,
+            overlap,
+            passages_limit,
+            with_answers,
+            sweep,
+            progress,
+            quiet,
+            fusion,
+            reuse_vectors,
+        )
     finally:
         product_retrieval.UNACCENTED_DENSE_WEIGHT = saved_unaccented
 
 
-def _run(distractors, index_dir, json_path, limit_questions, chunk_size, overlap, passages_limit, with_answers,
-         sweep, progress, quiet, fusion, reuse_vectors) -> dict:
+def _run(
+    distractors,
+    index_dir,
+    json_path,
+    limit_questions,
+    chunk_size,
+    overlap,
+    passages_limit,
+    with_answers,
+    sweep,
+    progress,
+    quiet,
+    fusion,
+    reuse_vectors,
+) -> dict:
     overrides = {f"retrieval__{k}": v for k, v in fusion.items() if k != "unaccented_dense_weight"}
     config = make_config(chunk_size, overlap, **overrides)
     size, ov = config.chunking.size, config.chunking.overlap
@@ -345,11 +410,16 @@ def _run(distractors, index_dir, json_path, limit_questions, chunk_size, overlap
         "chunks": report.chunks,
         "questions": len(questions),
         "chunking": {"size": size, "overlap": ov},
-        "fusion": {"fusion": config.retrieval.fusion, "dense_weight": config.retrieval.dense_weight,
-                   "lexical_weight": config.retrieval.lexical_weight, "bigram_weight": config.retrieval.bigram_weight,
-                   "rrf_k": config.retrieval.rrf_k, "candidates": config.retrieval.candidates,
-                   "unaccented_dense_weight": product_retrieval.UNACCENTED_DENSE_WEIGHT,
-                   "reranker": config.retrieval.reranker},
+        "fusion": {
+            "fusion": config.retrieval.fusion,
+            "dense_weight": config.retrieval.dense_weight,
+            "lexical_weight": config.retrieval.lexical_weight,
+            "bigram_weight": config.retrieval.bigram_weight,
+            "rrf_k": config.retrieval.rrf_k,
+            "candidates": config.retrieval.candidates,
+            "unaccented_dense_weight": product_retrieval.UNACCENTED_DENSE_WEIGHT,
+            "reranker": config.retrieval.reranker,
+        },
         "embedding_model": assistant._current().store.model_id,
         "product_commit": git_commit(),
         "index_dir": str(target),
@@ -387,9 +457,13 @@ def _first_build(index_dir: Path, report, seconds: float) -> dict | None:
 
     path = Path(index_dir) / "build_stats.json"
     if report.embedded:
-        stats = {"index_build_seconds": round(seconds, 2), "embedding_seconds": round(report.seconds_embedding, 2),
-                 "chunks_embedded": report.embedded, "chunks": report.chunks,
-                 "seconds_per_chunk": round(report.seconds_embedding / report.embedded, 3)}
+        stats = {
+            "index_build_seconds": round(seconds, 2),
+            "embedding_seconds": round(report.seconds_embedding, 2),
+            "chunks_embedded": report.embedded,
+            "chunks": report.chunks,
+            "seconds_per_chunk": round(report.seconds_embedding / report.embedded, 3),
+        }
         previous = json.loads(path.read_text()) if path.exists() else {}
         if report.embedded >= previous.get("chunks_embedded", 0):
             path.write_text(json.dumps(stats, indent=1))
@@ -414,14 +488,15 @@ def paired(ranks: dict) -> dict:
         h = [r == 1 for r in ranks["hybrid"][form]]
         for arm in ("lexical", "dense"):
             a = [r == 1 for r in ranks[arm][form]]
-            out[f"{form}_hybrid_vs_{arm}"] = {"hybrid_only": sum(x and not y for x, y in zip(h, a)),
-                                              f"{arm}_only": sum(y and not x for x, y in zip(h, a))}
+            out[f"{form}_hybrid_vs_{arm}"] = {
+                "hybrid_only": sum(x and not y for x, y in zip(h, a)),
+                f"{arm}_only": sum(y and not x for x, y in zip(h, a)),
+            }
     return out
 
 
 def format_table(table: dict) -> str:
-    lines = ["| method | accented R@1 | R@5 | MRR@10 | stripped R@1 | R@5 | MRR@10 |",
-             "|---|---|---|---|---|---|---|"]
+    lines = ["| method | accented R@1 | R@5 | MRR@10 | stripped R@1 | R@5 | MRR@10 |", "|---|---|---|---|---|---|---|"]
     for m in METHODS:
         cells = [f"{table[m][f][k]:.3f}" for f in FORMS for k in ("R@1", "R@5", "MRR@10")]
         lines.append(f"| {m} | " + " | ".join(cells) + " |")
@@ -429,9 +504,14 @@ def format_table(table: dict) -> str:
 
 
 def format_report(r: dict) -> str:
-    out = [f"## Retrieval: {r['passages']} XQuAD-vi passages + {r['distractors']} VNTC distractors, "
-           f"{r['chunks']} chunks (size {r['chunking']['size']}, overlap {r['chunking']['overlap']}), "
-           f"{r['questions']} questions", "", format_table(r["retrieval"]), ""]
+    out = [
+        f"## Retrieval: {r['passages']} XQuAD-vi passages + {r['distractors']} VNTC distractors, "
+        f"{r['chunks']} chunks (size {r['chunking']['size']}, overlap {r['chunking']['overlap']}), "
+        f"{r['questions']} questions",
+        "",
+        format_table(r["retrieval"]),
+        "",
+    ]
     if "answers" in r:
         out += ["| answer (default `ask`) | accented | stripped |", "|---|---|---|"]
         for key in ("contains_gold_answer", "first_citation_gold", "refused"):
@@ -439,40 +519,63 @@ def format_report(r: dict) -> str:
         out.append("")
     t = r["timing"]
     first = t.get("first_build") or {}
-    out.append(f"timing: build {t['index_build_seconds']} s this run ({t['chunks_embedded']} chunks embedded); "
-               f"first build {first.get('index_build_seconds', '?')} s, embedding {first.get('embedding_seconds', '?')} s; "
-               f"retrieve() mean {t['retrieve_mean_latency_s'] * 1000:.0f} ms, p95 {t['retrieve_p95_latency_s'] * 1000:.0f} ms")
+    out.append(
+        f"timing: build {t['index_build_seconds']} s this run ({t['chunks_embedded']} chunks embedded); "
+        f"first build {first.get('index_build_seconds', '?')} s, embedding {first.get('embedding_seconds', '?')} s; "
+        f"retrieve() mean {t['retrieve_mean_latency_s'] * 1000:.0f} ms, p95 {t['retrieve_p95_latency_s'] * 1000:.0f} ms"
+    )
     pr = r.get("paired_R@1", {})
     if pr:
-        out.append("R@1 wins/losses of hybrid vs lexical: accented +{}/-{}, stripped +{}/-{}".format(
-            pr["accented_hybrid_vs_lexical"]["hybrid_only"], pr["accented_hybrid_vs_lexical"]["lexical_only"],
-            pr["stripped_hybrid_vs_lexical"]["hybrid_only"], pr["stripped_hybrid_vs_lexical"]["lexical_only"]))
+        out.append(
+            "R@1 wins/losses of hybrid vs lexical: accented +{}/-{}, stripped +{}/-{}".format(
+                pr["accented_hybrid_vs_lexical"]["hybrid_only"],
+                pr["accented_hybrid_vs_lexical"]["lexical_only"],
+                pr["stripped_hybrid_vs_lexical"]["hybrid_only"],
+                pr["stripped_hybrid_vs_lexical"]["lexical_only"],
+            )
+        )
     tg = r["targets"]
-    out.append(f"targets: hybrid R@1 > every arm: accented {tg['hybrid_beats_every_arm_R@1_accented']}, "
-               f"stripped {tg['hybrid_beats_every_arm_R@1_stripped']}; stripped/accented hybrid R@1 = "
-               f"{tg['stripped_over_accented_hybrid_R@1']} (>= 0.9: {tg['stripped_ge_0.9_accented']})")
+    out.append(
+        f"targets: hybrid R@1 > every arm: accented {tg['hybrid_beats_every_arm_R@1_accented']}, "
+        f"stripped {tg['hybrid_beats_every_arm_R@1_stripped']}; stripped/accented hybrid R@1 = "
+        f"{tg['stripped_over_accented_hybrid_R@1']} (>= 0.9: {tg['stripped_ge_0.9_accented']})"
+    )
     if r.get("fusion_sweep"):
-        out += ["", format_sweep(r["fusion_sweep"]["rows"]), "", "cross-check (tuned on one half of the articles, "
-                "scored on the other): " + json.dumps(r["fusion_sweep"]["cross_check"])]
+        out += [
+            "",
+            format_sweep(r["fusion_sweep"]["rows"]),
+            "",
+            "cross-check (tuned on one half of the articles, "
+            "scored on the other): " + json.dumps(r["fusion_sweep"]["cross_check"]),
+        ]
     return "\n".join(out)
 
 
 def format_sweep(rows: list[dict]) -> str:
     """Hybrid R@1 (MRR@10) by weight x bigram_weight (score fusion); lexical_weight = 1 throughout."""
     out = ["### Fusion sweep: hybrid R@1 (MRR@10), score fusion, lexical_weight = 1"]
-    for form, key, label in (("accented", "dense_weight", "dense_weight"),
-                             ("stripped", "unaccented_dense_weight", "UNACCENTED_DENSE_WEIGHT (dense_weight = 1)")):
+    for form, key, label in (
+        ("accented", "dense_weight", "dense_weight"),
+        ("stripped", "unaccented_dense_weight", "UNACCENTED_DENSE_WEIGHT (dense_weight = 1)"),
+    ):
         sub = [row for row in rows if row["form"] == form and row["fusion"] == "score"]
         bs = sorted({row["bigram_weight"] for row in sub})
-        out += ["", f"{form} questions, rows = {label}:", "",
-                "| weight | " + " | ".join(f"bigram_weight={b}" for b in bs) + " |", "|---" * (len(bs) + 1) + "|"]
+        out += [
+            "",
+            f"{form} questions, rows = {label}:",
+            "",
+            "| weight | " + " | ".join(f"bigram_weight={b}" for b in bs) + " |",
+            "|---" * (len(bs) + 1) + "|",
+        ]
         for w in sorted({row[key] for row in sub}):
             cells = {row["bigram_weight"]: f"{row['R@1']:.3f} ({row['MRR@10']:.3f})" for row in sub if row[key] == w}
             out.append(f"| {w} | " + " | ".join(cells[b] for b in bs) + " |")
         for row in rows:
             if row["form"] == form and row["fusion"] == "rrf":
-                out.append(f"reciprocal-rank fusion (no bigrams), {label.split()[0]} {row[key]}, "
-                           f"rrf_k {row['rrf_k']}: {row['R@1']:.3f} ({row['MRR@10']:.3f})")
+                out.append(
+                    f"reciprocal-rank fusion (no bigrams), {label.split()[0]} {row[key]}, "
+                    f"rrf_k {row['rrf_k']}: {row['R@1']:.3f} ({row['MRR@10']:.3f})"
+                )
     return "\n".join(out)
 
 
@@ -487,14 +590,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--overlap", type=int, help="override [chunking] overlap (sentences)")
     parser.add_argument("--no-answers", action="store_true", help="skip the ask() answer rates")
     parser.add_argument("--sweep-fusion", action="store_true", help="also grid-search the fusion weights")
-    parser.add_argument("--no-vector-reuse", action="store_true",
-                        help="embed every chunk this index lacks (honest build timing; use with a new --index-dir)")
+    parser.add_argument(
+        "--no-vector-reuse",
+        action="store_true",
+        help="embed every chunk this index lacks (honest build timing; use with a new --index-dir)",
+    )
     add_fusion_args(parser)
     args = parser.parse_args(argv)
     fusion = fusion_of(args)
-    run(args.distractors, args.index_dir, args.json, args.limit_questions, args.chunk_size, args.overlap,
-        args.limit_passages, with_answers=not args.no_answers, sweep=args.sweep_fusion, fusion=fusion,
-        reuse_vectors=not args.no_vector_reuse)
+    run(
+        args.distractors,
+        args.index_dir,
+        args.json,
+        args.limit_questions,
+        args.chunk_size,
+        args.overlap,
+        args.limit_passages,
+        with_answers=not args.no_answers,
+        sweep=args.sweep_fusion,
+        fusion=fusion,
+        reuse_vectors=not args.no_vector_reuse,
+    )
     return 0
 
 

@@ -33,8 +33,20 @@ os.environ.setdefault("BENCH_PRODUCT_OMP", "1")  # latency as users get it (comm
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from common import (publish, CACHE_DIR, ROOT, as_records, build_index, git_commit, load_distractors,  # noqa
-                        load_passages, load_questions, make_config, vector_pool, BORROWED_MARKER)
+    from common import (
+        BORROWED_MARKER,
+        CACHE_DIR,
+        ROOT,
+        as_records,
+        build_index,
+        git_commit,
+        load_distractors,  # noqa
+        load_passages,
+        load_questions,
+        make_config,
+        publish,
+        vector_pool,
+    )
 else:
     from .common import (
         BORROWED_MARKER,
@@ -60,7 +72,11 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def _stats(ms: list[float]) -> dict:
-    return {"p50_ms": round(_pct(ms, 0.5), 2), "p95_ms": round(_pct(ms, 0.95), 2), "mean_ms": round(statistics.mean(ms), 2)}
+    return {
+        "p50_ms": round(_pct(ms, 0.5), 2),
+        "p95_ms": round(_pct(ms, 0.95), 2),
+        "mean_ms": round(statistics.mean(ms), 2),
+    }
 
 
 def seeds_index() -> Path:
@@ -92,9 +108,15 @@ def latency(index_dir: Path, questions: list[str], rounds: int = 2) -> dict:
             bot.ask(q)
             ask.append((time.perf_counter() - t0) * 1000)
     chunks = len(bot._current().store.chunks)
-    return {"index_dir": str(index_dir), "documents": len(bot.documents()), "chunks": chunks,
-            "questions": len(questions) * rounds, "embed_query": _stats(embed), "retrieve": _stats(retrieve),
-            "ask": _stats(ask)}
+    return {
+        "index_dir": str(index_dir),
+        "documents": len(bot.documents()),
+        "chunks": chunks,
+        "questions": len(questions) * rounds,
+        "embed_query": _stats(embed),
+        "retrieve": _stats(retrieve),
+        "ask": _stats(ask),
+    }
 
 
 _BUILD = r"""
@@ -136,8 +158,9 @@ def scale_index(n_docs: int, index_dir: Path | None = None) -> tuple[Path, int]:
     (target / BORROWED_MARKER).touch()  # first: no other index may take these vectors for real ones
     original, store.embed_into = store.embed_into, embed_into
     try:
-        _, report, _ = build_index(target, as_records(load_passages(), load_distractors(n_docs)), config,
-                                   share_vectors=False)
+        _, report, _ = build_index(
+            target, as_records(load_passages(), load_distractors(n_docs)), config, share_vectors=False
+        )
     finally:
         store.embed_into = original
     marker = target / BORROWED_MARKER
@@ -152,23 +175,42 @@ def indexing(n_docs: int) -> dict:
     docs = load_distractors(n_docs)
     with tempfile.TemporaryDirectory() as tmp:
         records = Path(tmp) / "docs.jsonl"
-        records.write_text("".join(json.dumps({"id": d["id"], "title": d.get("title") or "", "text": d["text"]},
-                                              ensure_ascii=False) + "\n" for d in docs), encoding="utf-8")
+        records.write_text(
+            "".join(
+                json.dumps({"id": d["id"], "title": d.get("title") or "", "text": d["text"]}, ensure_ascii=False) + "\n"
+                for d in docs
+            ),
+            encoding="utf-8",
+        )
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        out = subprocess.run([sys.executable, "-c", _BUILD, str(records), str(Path(tmp) / "index")], env=env,
-                             capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", _BUILD, str(records), str(Path(tmp) / "index")],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
     r = json.loads(out.stdout.strip().splitlines()[-1])
     other = r["seconds_total"] - r["seconds_embedding"]
-    return {**{k: round(v, 3) if isinstance(v, float) else v for k, v in r.items()},
-            "chunks_per_s": round(r["chunks"] / r["seconds_total"], 2),
-            "embedding_share": round(r["seconds_embedding"] / r["seconds_total"], 4),
-            "other_share": round(other / r["seconds_total"], 4),
-            "unchanged_seconds_per_1000_docs": round(r["unchanged_seconds"] * 1000 / r["documents"], 3)}
+    return {
+        **{k: round(v, 3) if isinstance(v, float) else v for k, v in r.items()},
+        "chunks_per_s": round(r["chunks"] / r["seconds_total"], 2),
+        "embedding_share": round(r["seconds_embedding"] / r["seconds_total"], 4),
+        "other_share": round(other / r["seconds_total"], 4),
+        "unchanged_seconds_per_1000_docs": round(r["unchanged_seconds"] * 1000 / r["documents"], 3),
+    }
 
 
-def run(index_dirs: list[tuple[str, Path]] | None = None, build_docs: int = 200, json_path=None,
-        quiet: bool = False, limit_questions: int | None = None, seeds_dir: Path | None = None,
-        scale_docs: int | None = None, scale_dir: Path | None = None) -> dict:
+def run(
+    index_dirs: list[tuple[str, Path]] | None = None,
+    build_docs: int = 200,
+    json_path=None,
+    quiet: bool = False,
+    limit_questions: int | None = None,
+    seeds_dir: Path | None = None,
+    scale_docs: int | None = None,
+    scale_dir: Path | None = None,
+) -> dict:
     from assistant.evaluation import load_question_set
 
     seed_qs = [c.question for c in load_question_set(SEED_QUESTIONS) if not c.history]
@@ -181,30 +223,42 @@ def run(index_dirs: list[tuple[str, Path]] | None = None, build_docs: int = 200,
     if scale_docs:
         path, borrowed = scale_index(scale_docs, scale_dir)
         rows[f"n{scale_docs}*"] = {**latency(path, xquad_qs[:200]), "borrowed_vectors": borrowed}
-    result = {"benchmark": "speed", "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-              "product_commit": git_commit(), "latency": rows,
-              "indexing": indexing(build_docs) if build_docs else None}
+    result = {
+        "benchmark": "speed",
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "product_commit": git_commit(),
+        "latency": rows,
+        "indexing": indexing(build_docs) if build_docs else None,
+    }
     return publish(result, json_path, "speed.json", quiet, format_report)
 
 
 def format_report(r: dict) -> str:
     rows = [f"{'index':<10} {'docs':>6} {'chunks':>7} {'embed q p50':>12} {'retrieve p50/p95':>17} {'ask p50/p95':>14}"]
     for label, x in r["latency"].items():
-        rows.append(f"{label:<10} {x['documents']:>6} {x['chunks']:>7} {x['embed_query']['p50_ms']:>10.1f}ms "
-                    f"{x['retrieve']['p50_ms']:>8.1f}/{x['retrieve']['p95_ms']:<6.1f}ms "
-                    f"{x['ask']['p50_ms']:>6.1f}/{x['ask']['p95_ms']:<6.1f}ms")
-    for label, x in r["latency"].items():
+        rows.append(
+            f"{label:<10} {x['documents']:>6} {x['chunks']:>7} {x['embed_query']['p50_ms']:>10.1f}ms "
+            f"{x['retrieve']['p50_ms']:>8.1f}/{x['retrieve']['p95_ms']:<6.1f}ms "
+            f"{x['ask']['p50_ms']:>6.1f}/{x['ask']['p95_ms']:<6.1f}ms"
+        )
+    for x in r["latency"].values():
         if "borrowed_vectors" in x:
-            rows.append(f"* latency only: {x['borrowed_vectors']} of {x['chunks']} chunk vectors borrowed from "
-                        f"embedded chunks (search speed depends on their number, not their values)")
+            rows.append(
+                f"* latency only: {x['borrowed_vectors']} of {x['chunks']} chunk vectors borrowed from "
+                f"embedded chunks (search speed depends on their number, not their values)"
+            )
     i = r.get("indexing")
     if i:
         rows.append("")
-        rows.append(f"indexing {i['documents']} VNTC articles ({i['chunks']} chunks): {i['seconds_total']:.1f} s, "
-                    f"{i['chunks_per_s']:.2f} chunks/s; embedding {i['embedding_share']:.1%}, everything else "
-                    f"{i['other_share']:.1%}; peak RSS {i['peak_rss_mb']:.0f} MB")
-        rows.append(f"re-index unchanged: {i['unchanged_seconds']:.2f} s "
-                    f"({i['unchanged_seconds_per_1000_docs']:.2f} s per 1,000 documents)")
+        rows.append(
+            f"indexing {i['documents']} VNTC articles ({i['chunks']} chunks): {i['seconds_total']:.1f} s, "
+            f"{i['chunks_per_s']:.2f} chunks/s; embedding {i['embedding_share']:.1%}, everything else "
+            f"{i['other_share']:.1%}; peak RSS {i['peak_rss_mb']:.0f} MB"
+        )
+        rows.append(
+            f"re-index unchanged: {i['unchanged_seconds']:.2f} s "
+            f"({i['unchanged_seconds_per_1000_docs']:.2f} s per 1,000 documents)"
+        )
     return "\n".join(rows)
 
 
@@ -216,9 +270,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scale-docs", type=int, help="also time XQuAD + N VNTC articles (latency only, see above)")
     ap.add_argument("--json", default=None, help="where to write the JSON ('' to skip)")
     args = ap.parse_args(argv)
-    labels = args.label + [Path(p).name for p in args.index_dir[len(args.label):]]
-    run(list(zip(labels, map(Path, args.index_dir))), args.build_docs, False if args.json == "" else args.json,
-        scale_docs=args.scale_docs)
+    labels = args.label + [Path(p).name for p in args.index_dir[len(args.label) :]]
+    run(
+        list(zip(labels, map(Path, args.index_dir))),
+        args.build_docs,
+        False if args.json == "" else args.json,
+        scale_docs=args.scale_docs,
+    )
     return 0
 
 

@@ -27,8 +27,12 @@ else:
     from .common import CACHE_DIR, ROOT, git_commit, publish
 
 QUESTION = "Quận Hoàn Kiếm bổ nhiệm bao nhiêu Chủ tịch UBND phường?"
-MORE_QUESTIONS = ("Ai được bổ nhiệm làm Chủ tịch UBND phường Hàng Bạc?", "quan hoan kiem sap xep bao nhieu phuong",
-                  "Hồ Gươm có bao nhiêu du khách?", "Giá vàng hôm nay là bao nhiêu?")
+MORE_QUESTIONS = (
+    "Ai được bổ nhiệm làm Chủ tịch UBND phường Hàng Bạc?",
+    "quan hoan kiem sap xep bao nhieu phuong",
+    "Hồ Gươm có bao nhiêu du khách?",
+    "Giá vàng hôm nay là bao nhiêu?",
+)
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -59,8 +63,13 @@ def one_start(index_dir: Path, timeout: float = 120) -> dict:
     port = _free_port()
     env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--index-dir", str(index_dir), "--port", str(port)],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "app.py"), "--index-dir", str(index_dir), "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         served = None
         while time.perf_counter() - t0 < timeout:
@@ -82,34 +91,48 @@ def one_start(index_dir: Path, timeout: float = 120) -> dict:
         first_answer = time.perf_counter() - t0
         for question in MORE_QUESTIONS:
             client.predict(question, [], api_name="/ask")
-        return {"served_s": round(served, 2), "first_answer_s": round(first_answer, 2), "refused": data["refused"],
-                "peak_rss_mb": round(peak_rss_mb(proc.pid), 1)}
+        return {
+            "served_s": round(served, 2),
+            "first_answer_s": round(first_answer, 2),
+            "refused": data["refused"],
+            "peak_rss_mb": round(peak_rss_mb(proc.pid), 1),
+        }
     finally:
         proc.terminate()
         proc.wait(30)
 
 
-def run(runs: int = 3, index_dir: str | Path | None = None, json_path: str | Path | None = None,
-        quiet: bool = False) -> dict:
+def run(
+    runs: int = 3, index_dir: str | Path | None = None, json_path: str | Path | None = None, quiet: bool = False
+) -> dict:
     index = Path(index_dir) if index_dir else seeds_index()
     starts = [one_start(index) for _ in range(runs)]
-    result = {"benchmark": "startup", "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-              "product_commit": git_commit(), "index_dir": str(index), "runs": starts,
-              "served_s_median": statistics.median(s["served_s"] for s in starts),
-              "served_s_max": max(s["served_s"] for s in starts),
-              "first_answer_s_median": statistics.median(s["first_answer_s"] for s in starts),
-              "peak_rss_mb_max": max(s["peak_rss_mb"] for s in starts)}
+    result = {
+        "benchmark": "startup",
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "product_commit": git_commit(),
+        "index_dir": str(index),
+        "runs": starts,
+        "served_s_median": statistics.median(s["served_s"] for s in starts),
+        "served_s_max": max(s["served_s"] for s in starts),
+        "first_answer_s_median": statistics.median(s["first_answer_s"] for s in starts),
+        "peak_rss_mb_max": max(s["peak_rss_mb"] for s in starts),
+    }
     return publish(result, json_path, "startup.json", quiet, format_report)
 
 
 def format_report(r: dict) -> str:
-    rows = [f"app.py start-up over {r['index_dir']}",
-            f"{'run':>4} {'served (s)':>11} {'first answer (s)':>17} {'peak RSS (MB)':>14}"]
+    rows = [
+        f"app.py start-up over {r['index_dir']}",
+        f"{'run':>4} {'served (s)':>11} {'first answer (s)':>17} {'peak RSS (MB)':>14}",
+    ]
     for i, s in enumerate(r["runs"], 1):
         rows.append(f"{i:>4} {s['served_s']:>11.2f} {s['first_answer_s']:>17.2f} {s['peak_rss_mb']:>14.0f}")
-    rows.append(f"median served {r['served_s_median']:.2f} s (max {r['served_s_max']:.2f} s; target ≤ 10 s), "
-                f"first answer {r['first_answer_s_median']:.2f} s; "
-                f"peak RSS {r['peak_rss_mb_max']:.0f} MB (target ≤ 1024 MB)")
+    rows.append(
+        f"median served {r['served_s_median']:.2f} s (max {r['served_s_max']:.2f} s; target ≤ 10 s), "
+        f"first answer {r['first_answer_s_median']:.2f} s; "
+        f"peak RSS {r['peak_rss_mb_max']:.0f} MB (target ≤ 1024 MB)"
+    )
     return "\n".join(rows)
 
 

@@ -96,18 +96,27 @@ def run(url: str, requests: int = 2000, clients: int = 16, page_every: int = 0, 
             f.result()
     wall = time.perf_counter() - started
     ordered = sorted(latencies)
-    return {"requests": len(latencies), "clients": clients, "errors": len(errors), "error_samples": errors[:5],
-            "seconds": wall, "per_second": len(latencies) / wall if wall else 0.0,
-            "p50": statistics.median(ordered), "p95": ordered[max(0, int(len(ordered) * 0.95) - 1)],
-            "max": ordered[-1]}
+    return {
+        "requests": len(latencies),
+        "clients": clients,
+        "errors": len(errors),
+        "error_samples": errors[:5],
+        "seconds": wall,
+        "per_second": len(latencies) / wall if wall else 0.0,
+        "p50": statistics.median(ordered),
+        "p95": ordered[max(0, int(len(ordered) * 0.95) - 1)],
+        "max": ordered[-1],
+    }
 
 
 def format_table(result: dict) -> str:
     r = result
-    return ("| requests | clients | errors | p50 (s) | p95 (s) | max (s) | req/s | wall (s) |\n"
-            "|---:|---:|---:|---:|---:|---:|---:|---:|\n"
-            f"| {r['requests']} | {r['clients']} | {r['errors']} | {r['p50']:.3f} | {r['p95']:.3f} | "
-            f"{r['max']:.3f} | {r['per_second']:.1f} | {r['seconds']:.1f} |")
+    return (
+        "| requests | clients | errors | p50 (s) | p95 (s) | max (s) | req/s | wall (s) |\n"
+        "|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+        f"| {r['requests']} | {r['clients']} | {r['errors']} | {r['p50']:.3f} | {r['p95']:.3f} | "
+        f"{r['max']:.3f} | {r['per_second']:.1f} | {r['seconds']:.1f} |"
+    )
 
 
 def _free_port() -> int:
@@ -120,10 +129,20 @@ def start_app(index_dir: Path, data_dir: Path, env: dict | None = None) -> tuple
     """app.py on 127.0.0.1 over `index_dir`; returns the process and its URL once it serves."""
     port = _free_port()
     log = open(data_dir.parent / f"stress-app-{port}.log", "w")
-    full_env = {**os.environ, "ASSISTANT_APP_DATA_DIR": str(data_dir), "GRADIO_ANALYTICS_ENABLED": "False",
-                "HF_HUB_OFFLINE": "1", **(env or {})}
-    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--index-dir", str(index_dir), "--port", str(port)],
-                            cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT)
+    full_env = {
+        **os.environ,
+        "ASSISTANT_APP_DATA_DIR": str(data_dir),
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        "HF_HUB_OFFLINE": "1",
+        **(env or {}),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "app.py"), "--index-dir", str(index_dir), "--port", str(port)],
+        cwd=ROOT,
+        env=full_env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if proc.poll() is not None:

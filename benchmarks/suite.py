@@ -50,27 +50,58 @@ def run(quick: bool = False, large: bool = False) -> dict:
         ("long documents", lambda: long_documents.run(1000, limit_questions=questions, json_path=out)),
         ("sentence choice", lambda: calibrate_answer.run(json_path=out, limit_questions=questions)),
         ("refusal", lambda: calibrate_refusal.run(json_path=out, limit_questions=questions)),
-        ("answers and refusals on XQuAD-vi and the news QA set", lambda: news_qa.main(
-            ["--distractors", "1000"] + (["--limit-xquad", "20", "--limit-news", "20", "--json",
-                                           str(Path(tempfile.gettempdir()) / "news-qa-quick.json")]
-                                         if quick else []))),
+        (
+            "answers and refusals on XQuAD-vi and the news QA set",
+            lambda: news_qa.main(
+                ["--distractors", "1000"]
+                + (
+                    [
+                        "--limit-xquad",
+                        "20",
+                        "--limit-news",
+                        "20",
+                        "--json",
+                        str(Path(tempfile.gettempdir()) / "news-qa-quick.json"),
+                    ]
+                    if quick
+                    else []
+                )
+            ),
+        ),
         ("verification threshold", lambda: calibrate_verification.run(limit_questions=questions, json_path=out)),
         ("verification cost", lambda: print(verification.format_report(verification.run(200 if quick else 2000)))),
-        ("speed", lambda: speed.run([("n1000", retrieval.default_index_dir(1000, 600, 1, None))],
-                                    build_docs=5 if quick else 200, json_path=out, limit_questions=questions,
-                                    scale_docs=None if quick else 9994)),
-        ("index stores: Milvus Lite and FAISS", lambda: stores.run(
-            retrieval.default_index_dir(1000, 600, 1, None) if quick else speed.scale_index(9994)[0],
-            limit_questions=questions or 300, json_path=out)),
-        ("approximate search", lambda: ann.run(sizes=(3_000, 25_000) if quick else ann.DEFAULT_SIZES,
-                                               questions=20 if quick else 200, json_path=out)),
+        (
+            "speed",
+            lambda: speed.run(
+                [("n1000", retrieval.default_index_dir(1000, 600, 1, None))],
+                build_docs=5 if quick else 200,
+                json_path=out,
+                limit_questions=questions,
+                scale_docs=None if quick else 9994,
+            ),
+        ),
+        (
+            "index stores: Milvus Lite and FAISS",
+            lambda: stores.run(
+                retrieval.default_index_dir(1000, 600, 1, None) if quick else speed.scale_index(9994)[0],
+                limit_questions=questions or 300,
+                json_path=out,
+            ),
+        ),
+        (
+            "approximate search",
+            lambda: ann.run(
+                sizes=(3_000, 25_000) if quick else ann.DEFAULT_SIZES, questions=20 if quick else 200, json_path=out
+            ),
+        ),
         ("start-up", lambda: startup.run(runs=1 if quick else 3, json_path=out)),
         ("OCR of scanned pages", lambda: ocr.run(4 if quick else 100, passages=6 if quick else 100, json_path=out)),
         ("embedding engines", lambda: embedders.run(16, 1, 64, 20, json_path=False) if quick else embedders.run()),
     ]
     if large:
-        steps.append(("retrieval, all 9,994 distractors",
-                      lambda: retrieval.run(9994, json_path=out, limit_questions=questions)))
+        steps.append(
+            ("retrieval, all 9,994 distractors", lambda: retrieval.run(9994, json_path=out, limit_questions=questions))
+        )
     seconds = {}
     for name, step in steps:
         print(f"\n=== {name} ===", flush=True)

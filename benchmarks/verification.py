@@ -41,9 +41,19 @@ def seed_passages(size: int = CHUNK_SIZE) -> list[Passage]:
     for path in sorted(SEEDS.glob("*.txt")):
         text = normalize(path.read_text(encoding="utf-8"))
         for i, chunk in enumerate(chunk_document(path.stem, text, size=size, overlap=1)):
-            passages.append(Passage(doc_id=path.stem, title=path.stem, source=path.name,
-                                    text=text[chunk.start:chunk.end], start=chunk.start, end=chunk.end,
-                                    score=1.0, chunk=i, sentences=[(s.start, s.end) for s in chunk.sentences]))
+            passages.append(
+                Passage(
+                    doc_id=path.stem,
+                    title=path.stem,
+                    source=path.name,
+                    text=text[chunk.start : chunk.end],
+                    start=chunk.start,
+                    end=chunk.end,
+                    score=1.0,
+                    chunk=i,
+                    sentences=[(s.start, s.end) for s in chunk.sentences],
+                )
+            )
     return passages
 
 
@@ -53,11 +63,11 @@ def _claim(rng: random.Random, passages: list[Passage]) -> tuple[str, str]:
     p = passages[k]
     spans = [(s, e) for s, e in p.sentences if e - s > 30] or p.sentences
     s, e = rng.choice(spans)
-    sentence = p.text[s - p.start:e - p.start].rstrip(" .;:")
+    sentence = p.text[s - p.start : e - p.start].rstrip(" .;:")
     words = sentence.split()
     if len(words) > 25:  # an LLM shortens: keep the head of the sentence, or a window of it
         i = 0 if rng.random() < 0.6 else rng.randrange(len(words) - 20)
-        words = words[i:i + rng.randint(12, 20)]
+        words = words[i : i + rng.randint(12, 20)]
     quote = " ".join(words)
     kind = "copied"
     roll = rng.random()
@@ -98,8 +108,12 @@ def synthetic_answers(n: int, seed: int = 0) -> list[tuple[str, list[Passage], l
 def _stats(times: list[float]) -> dict:
     times = sorted(times)
     pct = lambda q: times[min(len(times) - 1, int(q * len(times)))]  # noqa: E731
-    return {"mean_ms": round(statistics.mean(times), 3), "p50_ms": round(pct(0.50), 3),
-            "p95_ms": round(pct(0.95), 3), "max_ms": round(times[-1], 3)}
+    return {
+        "mean_ms": round(statistics.mean(times), 3),
+        "p50_ms": round(pct(0.50), 3),
+        "p95_ms": round(pct(0.95), 3),
+        "max_ms": round(times[-1], 3),
+    }
 
 
 def seeds_idf() -> IdfTable:
@@ -126,7 +140,7 @@ class _ReplayLLM:
 
     def stream(self, messages):
         for i in range(0, len(self.text), 4):
-            yield self.text[i:i + 4]
+            yield self.text[i : i + 4]
 
     def complete(self, messages):
         return self.text
@@ -150,8 +164,14 @@ def _streamed_answerer(mode: str, threshold: float | None, table: IdfTable | Non
     return llm, LLMAnswerer(llm, config.answer, table, ExtractiveAnswerer(config.answer, table), Prompts(PROMPTS_DIR))
 
 
-def run(answers: int = 2000, seed: int = 0, mode: str = "remove", warmup: int = 20, threshold: float | None = None,
-        idf: bool = True) -> dict:
+def run(
+    answers: int = 2000,
+    seed: int = 0,
+    mode: str = "remove",
+    warmup: int = 20,
+    threshold: float | None = None,
+    idf: bool = True,
+) -> dict:
     """Time verify() per answer twice: with the syllable memo warm (a running server) and emptied
     before every call (the first answer after start-up); then the whole streamed LLM path
     (generation.LLMAnswerer over a zero-latency model: prompt, per-sentence checks, final check)."""
@@ -185,14 +205,22 @@ def run(answers: int = 2000, seed: int = 0, mode: str = "remove", warmup: int = 
                 by_kind.setdefault(kind, []).append(claim.supported)
     chars = [sum(len(p.text) for p in ps) / len(ps) for _, ps, _ in cases]
     return {
-        "answers": answers, "passages_per_answer": PASSAGES_PER_ANSWER, "mode": mode, "seed": seed,
-        "threshold": verification.MIN_OVERLAP if threshold is None else threshold, "idf": idf,
+        "answers": answers,
+        "passages_per_answer": PASSAGES_PER_ANSWER,
+        "mode": mode,
+        "seed": seed,
+        "threshold": verification.MIN_OVERLAP if threshold is None else threshold,
+        "idf": idf,
         "mean_passage_chars": round(statistics.mean(chars), 1),
         "mean_answer_chars": round(statistics.mean(len(a) for a, _, _ in cases), 1),
-        "claims_per_answer": round(claims / answers, 2), "answers_verified": round(verified / answers, 3),
-        **_stats(warm), "cold": _stats(cold), "streamed": _stats(streamed),
-        "supported_by_kind": {k: {"claims": len(v), "supported": round(sum(v) / len(v), 3)}
-                              for k, v in sorted(by_kind.items())},
+        "claims_per_answer": round(claims / answers, 2),
+        "answers_verified": round(verified / answers, 3),
+        **_stats(warm),
+        "cold": _stats(cold),
+        "streamed": _stats(streamed),
+        "supported_by_kind": {
+            k: {"claims": len(v), "supported": round(sum(v) / len(v), 3)} for k, v in sorted(by_kind.items())
+        },
     }
 
 

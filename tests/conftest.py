@@ -73,8 +73,12 @@ def milvus_server(tmp_path):
         port = s.getsockname()[1]
     db, log_path = tmp_path / "served" / "shared.db", tmp_path / "milvus-server.log"
     with open(log_path, "w") as log:
-        proc = subprocess.Popen([*CLI, "milvus-lite-server", str(db), "--port", str(port)], env=clean_env(),
-                                stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [*CLI, "milvus-lite-server", str(db), "--port", str(port)],
+            env=clean_env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     deadline = time.monotonic() + 60
     while True:
         with socket.socket() as s:
@@ -96,6 +100,7 @@ def seeds_any(request):
 @pytest.fixture(params=STORES)
 def make_assistant(request, milvus_db, tmp_path):
     """`make_assistant(index_dir, open_now=True, **overrides)` over each store in turn."""
+
     def make(index_dir, open_now=True, **overrides):
         return open_assistant(index_dir, request.param, milvus_db, overrides, open_now)
 

@@ -27,18 +27,27 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, cwd: str | os.PathLike | None = None,
-            timeout: float = 600) -> subprocess.CompletedProcess:
-    return subprocess.run([*CLI, *args], env=env if env is not None else clean_env(), cwd=cwd or ROOT,
-                          capture_output=True, text=True, encoding="utf-8", timeout=timeout)
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, cwd: str | os.PathLike | None = None, timeout: float = 600
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*CLI, *args],
+        env=env if env is not None else clean_env(),
+        cwd=cwd or ROOT,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=timeout,
+    )
 
 
 def make_pdf(lines: list[str]) -> bytes:
     """A minimal valid one-page PDF (Helvetica, ASCII text) with correct xref offsets."""
+
     def esc(s: str) -> str:
         return s.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
-    content = ("BT /F1 12 Tf 72 720 Td 14 TL\n" + "".join(f"({esc(line)}) Tj T*\n" for line in lines) + "ET")
+    content = "BT /F1 12 Tf 72 720 Td 14 TL\n" + "".join(f"({esc(line)}) Tj T*\n" for line in lines) + "ET"
     stream = content.encode("ascii")
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
@@ -61,8 +70,18 @@ def make_pdf(lines: list[str]) -> bytes:
     return bytes(out)
 
 
-PLACES = ["Hàng Bài", "Hàng Bạc", "Hàng Buồm", "Hàng Đào", "Hàng Gai", "Hàng Mã", "Cửa Nam", "Đồng Xuân",
-          "Lý Thái Tổ", "Phan Chu Trinh"]
+PLACES = [
+    "Hàng Bài",
+    "Hàng Bạc",
+    "Hàng Buồm",
+    "Hàng Đào",
+    "Hàng Gai",
+    "Hàng Mã",
+    "Cửa Nam",
+    "Đồng Xuân",
+    "Lý Thái Tổ",
+    "Phan Chu Trinh",
+]
 
 
 def make_bulletins(folder: Path, n: int = 40) -> Path:
@@ -70,11 +89,13 @@ def make_bulletins(folder: Path, n: int = 40) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for i in range(n):
         place = PLACES[i % len(PLACES)]
-        text = (f"Bản tin số {i + 1} về phường {place}\n"
-                f"Ngày {i % 28 + 1}/{i % 12 + 1}/2024, UBND phường {place} tổ chức hội nghị sơ kết công tác "
-                f"quý {i % 4 + 1}. Phường đã tiếp nhận {100 + i * 7} hồ sơ thủ tục hành chính và giải quyết đúng "
-                f"hạn {90 + i % 10}% số hồ sơ. Công tác vệ sinh môi trường được duy trì tại {i % 9 + 3} tổ dân phố. "
-                f"Đoàn Thanh niên tổ chức {i % 5 + 2} buổi sinh hoạt chuyên đề về chuyển đổi số.")
+        text = (
+            f"Bản tin số {i + 1} về phường {place}\n"
+            f"Ngày {i % 28 + 1}/{i % 12 + 1}/2024, UBND phường {place} tổ chức hội nghị sơ kết công tác "
+            f"quý {i % 4 + 1}. Phường đã tiếp nhận {100 + i * 7} hồ sơ thủ tục hành chính và giải quyết đúng "
+            f"hạn {90 + i % 10}% số hồ sơ. Công tác vệ sinh môi trường được duy trì tại {i % 9 + 3} tổ dân phố. "
+            f"Đoàn Thanh niên tổ chức {i % 5 + 2} buổi sinh hoạt chuyên đề về chuyển đổi số."
+        )
         (folder / f"ban_tin_{i + 1:03d}.txt").write_text(text, encoding="utf-8")
     return folder
 
@@ -88,8 +109,13 @@ def write(path: Path, text: str) -> Path:
 STORES = ["faiss", "milvus"]
 
 
-def open_assistant(index_dir: Path, store: str = "faiss", milvus_db: Path | None = None,
-                   overrides: dict | None = None, open_now: bool = True):
+def open_assistant(
+    index_dir: Path,
+    store: str = "faiss",
+    milvus_db: Path | None = None,
+    overrides: dict | None = None,
+    open_now: bool = True,
+):
     """An Assistant over `index_dir` in the given store; Milvus indexes live in one Milvus Lite file
     per test session, each under its own collection prefix."""
     import hashlib
@@ -98,6 +124,11 @@ def open_assistant(index_dir: Path, store: str = "faiss", milvus_db: Path | None
 
     values = dict(overrides or {})
     if store == "milvus":
-        values.update({"store.backend": "milvus", "store.uri": str(milvus_db),
-                       "store.collection": "t_" + hashlib.sha1(str(index_dir).encode()).hexdigest()[:12]})
+        values.update(
+            {
+                "store.backend": "milvus",
+                "store.uri": str(milvus_db),
+                "store.collection": "t_" + hashlib.sha1(str(index_dir).encode()).hexdigest()[:12],
+            }
+        )
     return Assistant(index_dir=index_dir, config=load_config(overrides=values, environ={}), open_now=open_now)

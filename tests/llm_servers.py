@@ -34,8 +34,21 @@ class LlamaServer:
     def __init__(self, model: Path, n_ctx: int = 2048, api_key: str | None = None, alias: str = "tiny"):
         self.port = free_port()
         self.api_key, self.alias = api_key, alias
-        cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
-               "--port", str(self.port), "--n_ctx", str(n_ctx), "--model_alias", alias]
+        cmd = [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(model),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--n_ctx",
+            str(n_ctx),
+            "--model_alias",
+            alias,
+        ]
         if api_key:
             cmd += ["--api_key", api_key]
         # The server logs every request: to a file, since an undrained pipe would fill up and block it.
@@ -177,7 +190,9 @@ class ScriptedServer(_Base):
                 self.wfile.write(body)
 
             def do_GET(self):
-                self._send(200, json.dumps({"object": "list", "data": [{"id": "scripted", "object": "model"}]}).encode())
+                self._send(
+                    200, json.dumps({"object": "list", "data": [{"id": "scripted", "object": "model"}]}).encode()
+                )
 
             def do_POST(self):
                 body = json.loads(_read_body(self) or b"{}")
@@ -193,10 +208,19 @@ class ScriptedServer(_Base):
                 if body.get("stream"):
                     return self._send(200, _sse(text), "text/event-stream")
                 message = {"role": "assistant", "content": text}
-                self._send(200, json.dumps({
-                    "id": "chatcmpl-1", "object": "chat.completion", "created": int(time.time()), "model": "scripted",
-                    "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
-                    "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}).encode())
+                self._send(
+                    200,
+                    json.dumps(
+                        {
+                            "id": "chatcmpl-1",
+                            "object": "chat.completion",
+                            "created": int(time.time()),
+                            "model": "scripted",
+                            "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+                            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+                        }
+                    ).encode(),
+                )
 
         return Handler
 
@@ -204,11 +228,21 @@ class ScriptedServer(_Base):
 def _sse(text: str, piece: int = 7) -> bytes:
     events = []
     for i in range(0, len(text), piece):
-        chunk = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 0, "model": "scripted",
-                 "choices": [{"index": 0, "delta": {"content": text[i:i + piece]}, "finish_reason": None}]}
+        chunk = {
+            "id": "chatcmpl-1",
+            "object": "chat.completion.chunk",
+            "created": 0,
+            "model": "scripted",
+            "choices": [{"index": 0, "delta": {"content": text[i : i + piece]}, "finish_reason": None}],
+        }
         events.append(f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n")
-    done = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 0, "model": "scripted",
-            "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+    done = {
+        "id": "chatcmpl-1",
+        "object": "chat.completion.chunk",
+        "created": 0,
+        "model": "scripted",
+        "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+    }
     events.append(f"data: {json.dumps(done)}\n\ndata: [DONE]\n\n")
     return "".join(events).encode("utf-8")
 

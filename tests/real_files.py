@@ -17,8 +17,17 @@ FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 SERIF = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"
 
 
-def page_image(lines: list[str], dpi: int = 300, font_size_pt: float = 12, font: str = FONT, noise: float = 0.0,
-               skew: float = 0.0, width_in: float = 8.27, height_in: float | None = None, seed: int = 0):
+def page_image(
+    lines: list[str],
+    dpi: int = 300,
+    font_size_pt: float = 12,
+    font: str = FONT,
+    noise: float = 0.0,
+    skew: float = 0.0,
+    width_in: float = 8.27,
+    height_in: float | None = None,
+    seed: int = 0,
+):
     """A page of text as a scanner would see it (A4 width; optional speckle noise and skew in degrees)."""
     from PIL import Image, ImageDraw, ImageFont
 
@@ -176,8 +185,21 @@ def libreoffice_convert(sources: list[Path], target: str, outdir: Path) -> list[
     """Convert with LibreOffice headless (Debian libreoffice-writer-nogui / -calc-nogui): a real .doc etc."""
     soffice = shutil.which("soffice") or "soffice"
     with tempfile.TemporaryDirectory(prefix="lo-profile-") as profile:
-        subprocess.run([soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", target,
-                        "--outdir", str(outdir), *map(str, sources)], check=True, capture_output=True, timeout=300)
+        subprocess.run(
+            [
+                soffice,
+                f"-env:UserInstallation=file://{profile}",
+                "--headless",
+                "--convert-to",
+                target,
+                "--outdir",
+                str(outdir),
+                *map(str, sources),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
     out = [outdir / f"{s.stem}.{target.split(':')[0]}" for s in sources]
     missing = [p for p in out if not p.exists()]
     assert not missing, f"LibreOffice did not write {missing}"

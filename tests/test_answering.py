@@ -50,10 +50,10 @@ def check_citations(answer: Answer, seed_docs) -> None:
     assert sorted(set(int(m) for m in re.findall(r"\[(\d+)\]", answer.text))) == [c.marker for c in answer.citations]
     for c in answer.citations:
         doc = seed_docs[c.doc_id]
-        assert doc.text[c.start:c.end] == c.sentence
+        assert doc.text[c.start : c.end] == c.sentence
         assert c.sentence and c.sentence in c.text
         assert c.title == doc.title and c.source == doc.source
-        assert c.text == doc.text[c.passage_start:c.passage_start + len(c.text)]
+        assert c.text == doc.text[c.passage_start : c.passage_start + len(c.text)]
 
 
 @pytest.mark.parametrize("question, fact, doc_id", FACTS + FACTS_WITHOUT_DIACRITICS)
@@ -95,8 +95,12 @@ def test_follow_up_question_uses_history(seeds_assistant, seed_docs):
 @pytest.mark.parametrize("question", OUT_OF_SCOPE)
 def test_out_of_scope_is_refused_after_history(seeds_assistant, question):
     """A new, unrelated question in a conversation must not be answered with the previous topic."""
-    history = [("Quận Hoàn Kiếm bổ nhiệm bao nhiêu Chủ tịch UBND phường?",
-                "Quận Hoàn Kiếm công bố quyết định bổ nhiệm 16 Chủ tịch, 35 Phó Chủ tịch UBND phường [1].")]
+    history = [
+        (
+            "Quận Hoàn Kiếm bổ nhiệm bao nhiêu Chủ tịch UBND phường?",
+            "Quận Hoàn Kiếm công bố quyết định bổ nhiệm 16 Chủ tịch, 35 Phó Chủ tịch UBND phường [1].",
+        )
+    ]
     answer = seeds_assistant.ask(question, history=history)
     assert answer.refused is True, answer.text
     assert answer.text == REFUSAL
@@ -110,6 +114,7 @@ def test_answer_to_dict(seeds_assistant):
 
 
 # -- bad input, never a crash --------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("question", ["", "   ", "\n\t  \n", "\x00\x1b"])
 def test_empty_question(seeds_assistant, question):
@@ -170,15 +175,22 @@ def test_refusal_confidence_is_the_refusal_model_over_the_signals(seeds_assistan
     def confidence(values, accented, kind=""):
         return refusal.confidence(models, "accented" if accented else "unaccented", values, kind)
 
-    weak = {"coverage": 0.6, "sentence": 0.5, "dense": 0.2, "passage_pairs": 0.5, "missing_weight": 1.0,
-            "missing_name": 0.0, "typed": 0.6}
+    weak = {
+        "coverage": 0.6,
+        "sentence": 0.5,
+        "dense": 0.2,
+        "passage_pairs": 0.5,
+        "missing_weight": 1.0,
+        "missing_name": 0.0,
+        "typed": 0.6,
+    }
     strong = dict(weak, dense=1.0)
     for accented in (True, False):
         low, high = confidence(weak, accented), confidence(strong, accented)
         assert 0.0 < low < 0.5 < high < 1.0
     model = models.refusal["accented"]
     z = model["bias"] + sum(model[k] * v for k, v in strong.items())
-    assert confidence(strong, True) == pytest.approx(1 / (1 + 2.718281828459045 ** -z))
+    assert confidence(strong, True) == pytest.approx(1 / (1 + 2.718281828459045**-z))
 
     # a name no passage has counts against answering; another name of that kind instead refuses outright
     assert confidence(dict(strong, missing_name=1.0), True) < confidence(strong, True)
@@ -211,13 +223,22 @@ def test_a_question_naming_what_no_passage_names_is_caught():
         return [Passage("d", "t", "s", text, 0, len(text), 1.0)]
 
     # (missing, another of the same kind named instead)
-    assert _missing_names("Ai là Chủ tịch UBND phường Hàng Trống?", passages("Chủ tịch UBND phường Hàng Bài")) == (True, True)
+    assert _missing_names("Ai là Chủ tịch UBND phường Hàng Trống?", passages("Chủ tịch UBND phường Hàng Bài")) == (
+        True,
+        True,
+    )
     assert _missing_names("chu tich ubnd quan Tay Ho la ai", passages("Chủ tịch UBND quận Hoàn Kiếm")) == (True, True)
     assert _missing_names("Quận Ba Đình bổ nhiệm ai?", passages("quận Hoàn Kiếm bổ nhiệm")) == (True, True)
-    assert _missing_names("Ai là Chủ tịch UBND phường Hàng Bài?", passages("Chủ tịch UBND phường Hàng Bài")) == (False, False)
+    assert _missing_names("Ai là Chủ tịch UBND phường Hàng Bài?", passages("Chủ tịch UBND phường Hàng Bài")) == (
+        False,
+        False,
+    )
     assert _missing_names("ai la chu tich phuong Hang Bai", passages("Chủ tịch UBND phường Hàng Bài")) == (False, False)
     # a misspelt foreign name is missing, but nothing else of its kind is named: the model weighs it
-    assert _missing_names("Los Angeles Clipper chơi môn gì?", passages("Los Angeles Clippers là đội NBA")) == (True, False)
+    assert _missing_names("Los Angeles Clipper chơi môn gì?", passages("Los Angeles Clippers là đội NBA")) == (
+        True,
+        False,
+    )
     assert _missing_names("Ai đã gặp Percy Shelly?", passages("ông Percy Shelley và vợ")) == (True, False)
     # a longer name is named when two of its words stand together: "Grainger Market" for "Chợ Grainger Market"
     assert _missing_names("Ai xếp hạng Chợ Grainger Market?", passages("The Grainger Market was listed"))[0] is False
@@ -254,8 +275,14 @@ def test_a_syllable_every_candidate_repeats_weighs_less_than_one_only_the_answer
     from assistant.text import syllables
 
     weights = {"hốt": 3.0, "phân": 2.0, "chia": 2.0}
-    sentences = {t: syllables(t) for t in ["Hốt Tất Liệt lên ngôi năm 1260.", "Triều đình của Hốt Tất Liệt ở Đại Đô.",
-                                           "Chính quyền của Hốt Tất Liệt có sự phân chia ba bên."]}
+    sentences = {
+        t: syllables(t)
+        for t in [
+            "Hốt Tất Liệt lên ngôi năm 1260.",
+            "Triều đình của Hốt Tất Liệt ở Đại Đô.",
+            "Chính quyền của Hốt Tất Liệt có sự phân chia ba bên.",
+        ]
+    }
     local = _local_weights(weights, sentences)
     assert local["phân"] > local["hốt"] > 0
 
@@ -278,7 +305,7 @@ def test_new_words_where_the_question_word_stands_fill_its_slot():
 
 
 def test_a_deputy_is_not_the_person_asked_for():
-    """"Ai là Bí thư Quận ủy?" is not answered by "Phó Bí thư ... Đinh Hồng Phong", unless it asks for the deputy."""
+    """ "Ai là Bí thư Quận ủy?" is not answered by "Phó Bí thư ... Đinh Hồng Phong", unless it asks for the deputy."""
     from assistant.answering.features import name_beside_question as _name_beside_question
     from assistant.text import syllables
 
@@ -286,23 +313,28 @@ def test_a_deputy_is_not_the_person_asked_for():
     deputy = "Phó Bí thư Thường trực quận ủy Hoàn Kiếm Đinh Hồng Phong trao quyết định."
     assert _name_beside_question("Bí thư Quận ủy Hoàn Kiếm Vũ Đăng Định phát biểu.", secretary, True)
     assert not _name_beside_question(deputy, secretary, True)
-    assert not _name_beside_question("Có đồng chí Phạm Tuấn Long - Phó Bí thư Quận ủy, các đồng chí khác.",
-                                     secretary, True)
+    assert not _name_beside_question(
+        "Có đồng chí Phạm Tuấn Long - Phó Bí thư Quận ủy, các đồng chí khác.", secretary, True
+    )
     assert _name_beside_question(deputy, set(syllables("Phó Bí thư Thường trực Quận ủy Hoàn Kiếm là ai?")), True)
     # the dash title still answers the question its other part matches
     chairman = set(syllables("Chủ tịch UBND quận Hoàn Kiếm là ai?"))
-    assert _name_beside_question("Có đồng chí Phạm Tuấn Long - Phó Bí thư Quận ủy, Chủ tịch UBND quận; các đồng chí.",
-                                 chairman, True)
+    assert _name_beside_question(
+        "Có đồng chí Phạm Tuấn Long - Phó Bí thư Quận ủy, Chủ tịch UBND quận; các đồng chí.", chairman, True
+    )
 
 
 def test_a_pronoun_sentence_is_quoted_with_the_sentence_before_a_bracketed_note():
-    """"Ông cũng mô tả…" needs who "ông" is, not the "[cần xác minh]" between them."""
+    """ "Ông cũng mô tả…" needs who "ông" is, not the "[cần xác minh]" between them."""
     from assistant.answering import ExtractiveAnswerer, IdfTable
     from assistant.config import AnswerConfig
     from assistant.retrieval import Passage
 
-    sentences = ["Al-Muwaffaq là một thầy thuốc người Ba Tư ở thế kỷ 10.", "[cần xác minh]",
-                 "Ông cũng mô tả việc chưng cất nước biển để uống."]
+    sentences = [
+        "Al-Muwaffaq là một thầy thuốc người Ba Tư ở thế kỷ 10.",
+        "[cần xác minh]",
+        "Ông cũng mô tả việc chưng cất nước biển để uống.",
+    ]
     text = " ".join(sentences)
     spans, start = [], 0
     for s in sentences:
@@ -310,7 +342,8 @@ def test_a_pronoun_sentence_is_quoted_with_the_sentence_before_a_bracketed_note(
         start += len(s) + 1
     passage = Passage("d", "t", "s", text, 0, len(text), 1.0, dense_score=0.9, sentences=spans)
     config = AnswerConfig(refusal_threshold=0.0, refusal_threshold_unaccented=0.0)
-    answer = ExtractiveAnswerer(config, IdfTable(10, {}, {})).answer("Ai mô tả việc chưng cất nước biển để uống?",
-                                                                     [passage])
+    answer = ExtractiveAnswerer(config, IdfTable(10, {}, {})).answer(
+        "Ai mô tả việc chưng cất nước biển để uống?", [passage]
+    )
     assert [c.sentence for c in answer.citations] == [sentences[0], sentences[2]]
     assert "Al-Muwaffaq" in answer.text and "cần xác minh" not in answer.text

@@ -18,6 +18,7 @@ def test_each_model_file_names_exactly_the_features_the_code_computes(seeds_assi
     # what the answerer really computes for a sentence and a question
     answerer = seeds_assistant._current().answerer
     from assistant.retrieval import Query
+
     question = "Quận Hoàn Kiếm bổ nhiệm bao nhiêu Chủ tịch UBND phường?"
     query = Query.of(question)
     candidates = answerer.candidates(query, answerer.term_weights(query), seeds_assistant.retrieve(question))
@@ -34,7 +35,7 @@ def test_every_model_file_says_what_wrote_it_and_what_it_was_fitted_on():
 
 
 def test_written_models_are_what_the_answerer_loads(tmp_path):
-    for name, file in models.FILES.items():
+    for file in models.FILES.values():
         (tmp_path / file).write_text((models.MODELS_DIR / file).read_text(encoding="utf-8"), encoding="utf-8")
     content = models.read("refusal", tmp_path)
     content["thresholds"]["accented"] = 0.123

@@ -8,38 +8,53 @@ from assistant.retrieval import Passage
 from assistant.text import is_english
 
 
-@pytest.mark.parametrize("question, kind", [
-    ("Ai chủ trì kỳ họp thứ 17?", "person"),
-    ("ai la chu tich ubnd phuong hang bai", "person"),
-    ("Phạm Tuấn Long giữ chức vụ gì?", "role"),
-    ("Quận Hoàn Kiếm bổ nhiệm bao nhiêu Chủ tịch UBND phường?", "number"),
-    ("quan hoan kiem co may phong chuyen mon", "number"),
-    ("Kỳ họp thứ 17 diễn ra vào ngày nào?", "date"),
-    ("Khi nào các phòng chuyên môn đi vào hoạt động?", "date"),
-    ("Trụ sở UBND quận Hoàn Kiếm ở đâu?", "place"),
-    ("Vì sao phải sắp xếp lại các phòng chuyên môn?", "reason"),
-    ("Quận triển khai mô hình chính quyền đô thị như thế nào?", "manner"),
-    ("Kỳ họp thứ 17 bàn về những nội dung gì?", "content"),
-    ("Chính quyền đô thị là gì?", "definition"),
-    ("Ông Vũ Đăng Định có dự kỳ họp không?", "yesno"),
-    ("How many ward chairpersons did Hoan Kiem district appoint?", "number"),
-    ("Who chaired the 17th session?", "person"),
-    ("When did the specialised departments start working?", "date"),
-])
+@pytest.mark.parametrize(
+    "question, kind",
+    [
+        ("Ai chủ trì kỳ họp thứ 17?", "person"),
+        ("ai la chu tich ubnd phuong hang bai", "person"),
+        ("Phạm Tuấn Long giữ chức vụ gì?", "role"),
+        ("Quận Hoàn Kiếm bổ nhiệm bao nhiêu Chủ tịch UBND phường?", "number"),
+        ("quan hoan kiem co may phong chuyen mon", "number"),
+        ("Kỳ họp thứ 17 diễn ra vào ngày nào?", "date"),
+        ("Khi nào các phòng chuyên môn đi vào hoạt động?", "date"),
+        ("Trụ sở UBND quận Hoàn Kiếm ở đâu?", "place"),
+        ("Vì sao phải sắp xếp lại các phòng chuyên môn?", "reason"),
+        ("Quận triển khai mô hình chính quyền đô thị như thế nào?", "manner"),
+        ("Kỳ họp thứ 17 bàn về những nội dung gì?", "content"),
+        ("Chính quyền đô thị là gì?", "definition"),
+        ("Ông Vũ Đăng Định có dự kỳ họp không?", "yesno"),
+        ("How many ward chairpersons did Hoan Kiem district appoint?", "number"),
+        ("Who chaired the 17th session?", "person"),
+        ("When did the specialised departments start working?", "date"),
+    ],
+)
 def test_the_kind_of_answer_asked_for(question, kind):
     assert answer_type(question) == kind
 
 
-@pytest.mark.parametrize("question", ["How many ward chairpersons did Hoan Kiem district appoint?",
-                                      "Who chaired the 17th session of the district council?",
-                                      "What did the session decide about the departments?"])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How many ward chairpersons did Hoan Kiem district appoint?",
+        "Who chaired the 17th session of the district council?",
+        "What did the session decide about the departments?",
+    ],
+)
 def test_english_is_told_apart(question):
     assert is_english(question)
 
 
-@pytest.mark.parametrize("question", ["quan hoan kiem bo nhiem bao nhieu pho chu tich phuong",
-                                      "chu tich ubnd phuong hang bai la ai", "Quận Hoàn Kiếm ở đâu?",
-                                      "ky hop thu 17 dien ra ngay nao", "ubnd quan co bao nhieu phong"])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "quan hoan kiem bo nhiem bao nhieu pho chu tich phuong",
+        "chu tich ubnd phuong hang bai la ai",
+        "Quận Hoàn Kiếm ở đâu?",
+        "ky hop thu 17 dien ra ngay nao",
+        "ubnd quan co bao nhieu phong",
+    ],
+)
 def test_vietnamese_with_or_without_diacritics_is_not_english(question):
     assert not is_english(question)
 

@@ -15,8 +15,21 @@ def test_public_names():
     from assistant import Assistant as A  # noqa: F401
     from assistant import answer as f
 
-    for name in ("Assistant", "answer", "Answer", "Citation", "Passage", "Config", "load_config", "ConfigError",
-                 "ModelMismatchError", "IndexStoreError", "IngestError", "AssistantError", "IndexResult"):
+    for name in (
+        "Assistant",
+        "answer",
+        "Answer",
+        "Citation",
+        "Passage",
+        "Config",
+        "load_config",
+        "ConfigError",
+        "ModelMismatchError",
+        "IndexStoreError",
+        "IngestError",
+        "AssistantError",
+        "IndexResult",
+    ):
         assert hasattr(assistant, name), name
         assert name in assistant.__all__
     assert callable(f)
@@ -31,8 +44,15 @@ a = answer("Quận Hoàn Kiếm bổ nhiệm bao nhiêu Chủ tịch UBND phư�
 b = answer("Giá vàng SJC hôm nay là bao nhiêu?")
 print(json.dumps({"a": a.to_dict(), "b": b.to_dict()}, ensure_ascii=False))
 """
-    proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=clean_env(), capture_output=True, text=True,
-                          encoding="utf-8", timeout=900)
+    proc = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=900,
+    )
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["a"]["refused"] is False
@@ -77,12 +97,24 @@ def test_index_with_nothing_readable_raises(tmp_path):
 def jsonl_assistant(tmp_path_factory):
     root = tmp_path_factory.mktemp("jsonl")
     records = [
-        {"id": "tin-001", "title": "Khánh thành cầu mới", "text": "Ngày 2/9/2024, thành phố khánh thành cầu Tứ Liên "
-         "dài 5,2 km bắc qua sông Hồng.", "chuyen_muc": "giao thông"},
-        {"id": "tin-002", "title": "Lễ hội hoa", "text": "Lễ hội hoa anh đào diễn ra tại công viên Lý Thái Tổ "
-         "với 20.000 cành hoa.", "chuyen_muc": "văn hóa"},
-        {"id": "tin-003", "title": "Tuyển sinh lớp 10", "text": "Kỳ thi tuyển sinh lớp 10 năm nay có 105.000 thí "
-         "sinh đăng ký dự thi.", "chuyen_muc": "giáo dục"},
+        {
+            "id": "tin-001",
+            "title": "Khánh thành cầu mới",
+            "text": "Ngày 2/9/2024, thành phố khánh thành cầu Tứ Liên dài 5,2 km bắc qua sông Hồng.",
+            "chuyen_muc": "giao thông",
+        },
+        {
+            "id": "tin-002",
+            "title": "Lễ hội hoa",
+            "text": "Lễ hội hoa anh đào diễn ra tại công viên Lý Thái Tổ với 20.000 cành hoa.",
+            "chuyen_muc": "văn hóa",
+        },
+        {
+            "id": "tin-003",
+            "title": "Tuyển sinh lớp 10",
+            "text": "Kỳ thi tuyển sinh lớp 10 năm nay có 105.000 thí sinh đăng ký dự thi.",
+            "chuyen_muc": "giáo dục",
+        },
     ]
     write(root / "tin.jsonl", "\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n")
     bot = Assistant(index_dir=root / "idx", open_now=False)
@@ -110,8 +142,7 @@ def test_jsonl_ids_reach_retrieval(jsonl_assistant):
 def test_assistant_is_reusable_across_threads(seeds_assistant):
     from concurrent.futures import ThreadPoolExecutor
 
-    questions = ["Quận Hoàn Kiếm bổ nhiệm bao nhiêu Chủ tịch UBND phường?",
-                 "Ai là Chủ tịch UBND phường Hàng Bài?"] * 3
+    questions = ["Quận Hoàn Kiếm bổ nhiệm bao nhiêu Chủ tịch UBND phường?", "Ai là Chủ tịch UBND phường Hàng Bài?"] * 3
     with ThreadPoolExecutor(max_workers=3) as pool:
         answers = list(pool.map(seeds_assistant.ask, questions))
     assert all("16 Chủ tịch" in a.text for a in answers[0::2])
@@ -135,12 +166,13 @@ def quoting_model(request: dict):
     from assistant.chunking import split_sentences
 
     text = sources_of(request)[1]
-    best = max((text[s.start:s.end] for s in split_sentences(text) if "*" not in text[s.start:s.end]), key=len)
+    best = max((text[s.start : s.end] for s in split_sentences(text) if "*" not in text[s.start : s.end]), key=len)
     return Reply(text=best.rstrip(".") + " [1].")
 
 
-def test_nonsense_from_a_real_llama_cpp_server_falls_back_to_the_extractive_answer(seeds_index, seeds_assistant,
-                                                                                    llama_server, llama_proxy):
+def test_nonsense_from_a_real_llama_cpp_server_falls_back_to_the_extractive_answer(
+    seeds_index, seeds_assistant, llama_server, llama_proxy
+):
     from conftest import LLAMA_API_KEY
 
     bot = llm_assistant(seeds_index, f"openai:{llama_server.alias}", base_url=llama_proxy.url, api_key=LLAMA_API_KEY)
@@ -176,7 +208,7 @@ def test_a_verified_llm_answer_over_http_streams_and_cites_exact_sentences(seeds
         assert answer.backend == "openai:scripted" and not answer.refused and answer.notice == ""
         assert "".join(pieces) == answer.text and answer.text.endswith("[1].")
         (c,) = answer.citations
-        assert seed_docs[c.doc_id].text[c.start:c.end] == c.sentence and c.sentence.rstrip(".") in answer.text
+        assert seed_docs[c.doc_id].text[c.start : c.end] == c.sentence and c.sentence.rstrip(".") in answer.text
         assert bot.ask(QUESTION).to_dict()["claims"][0]["supported"] is True
     finally:
         server.close()
@@ -203,10 +235,12 @@ def test_follow_ups_are_condensed_by_the_llm(seeds_index):
         server.close()
 
 
-@pytest.mark.parametrize("failure", ["refused", "wrong_key", "http_500", "http_429", "timeout", "malformed",
-                                     "too_long"])
-def test_llm_failures_still_give_a_cited_answer_and_never_show_the_key(failure, seeds_index, seeds_assistant,
-                                                                       llama_server, llama_proxy, caplog):
+@pytest.mark.parametrize(
+    "failure", ["refused", "wrong_key", "http_500", "http_429", "timeout", "malformed", "too_long"]
+)
+def test_llm_failures_still_give_a_cited_answer_and_never_show_the_key(
+    failure, seeds_index, seeds_assistant, llama_server, llama_proxy, caplog
+):
     import logging
 
     from llm_servers import Reply, ScriptedServer, free_port
@@ -221,10 +255,15 @@ def test_llm_failures_still_give_a_cited_answer_and_never_show_the_key(failure, 
         if failure == "too_long":
             settings["base_url"] = llama_proxy.url  # the server has 2,048 tokens of context; the config claims 8,192
             from conftest import LLAMA_API_KEY
+
             settings.update(api_key=LLAMA_API_KEY, context_window=8192, timeout=60)
     else:
-        reply = {"http_500": Reply(status=500), "http_429": Reply(status=429, headers={"Retry-After": "0"}),
-                 "timeout": Reply(delay=3, text="muộn [1]."), "malformed": Reply(raw=b"<html>oops")}[failure]
+        reply = {
+            "http_500": Reply(status=500),
+            "http_429": Reply(status=429, headers={"Retry-After": "0"}),
+            "timeout": Reply(delay=3, text="muộn [1]."),
+            "malformed": Reply(raw=b"<html>oops"),
+        }[failure]
         server = ScriptedServer(lambda request: reply)
         settings["base_url"] = server.url
     try:

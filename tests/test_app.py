@@ -20,10 +20,14 @@ from helpers import DOC_000, ROOT, run_cli
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 QUESTION = "Quận Hoàn Kiếm bổ nhiệm bao nhiêu Chủ tịch UBND phường?"
-LIBRARY = ("Thư viện phường Tràng Tiền mở cửa từ 7 giờ 30 đến 21 giờ mỗi ngày. "
-           "Thư viện phường Tràng Tiền hiện có 12.500 đầu sách tiếng Việt và 800 đầu sách ngoại văn.\n")
-SCRIPTED = ("Thông báo của câu lạc bộ cờ tướng phường Lý Thái Tổ <script>alert('xss')</script> "
-            "<img src=x onerror=alert(2)> họp định kỳ vào ngày 15/3/2025 tại nhà văn hóa phường.\n")
+LIBRARY = (
+    "Thư viện phường Tràng Tiền mở cửa từ 7 giờ 30 đến 21 giờ mỗi ngày. "
+    "Thư viện phường Tràng Tiền hiện có 12.500 đầu sách tiếng Việt và 800 đầu sách ngoại văn.\n"
+)
+SCRIPTED = (
+    "Thông báo của câu lạc bộ cờ tướng phường Lý Thái Tổ <script>alert('xss')</script> "
+    "<img src=x onerror=alert(2)> họp định kỳ vào ngày 15/3/2025 tại nhà văn hóa phường.\n"
+)
 
 
 def _free_port() -> int:
@@ -50,8 +54,13 @@ def start_app(index_dir: Path, data_dir: Path, *args: str, env: dict | None = No
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     full_env = {**os.environ, "ASSISTANT_APP_DATA_DIR": str(data_dir), **(env or {})}
     with open(log, "w") as out:
-        proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--index-dir", str(index_dir), "--port",
-                                 str(port), *args], cwd=ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "app.py"), "--index-dir", str(index_dir), "--port", str(port), *args],
+            cwd=ROOT,
+            env=full_env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     _wait_for(port, proc, log)
     return SimpleNamespace(url=f"http://127.0.0.1:{port}/", proc=proc, data=data_dir, index=index_dir, log=log)
 
@@ -108,12 +117,16 @@ def ask(page, question: str, expect_sources: bool = True) -> str:
     page.fill("#question textarea", question)
     page.press("#question textarea", "Enter")
     if expect_sources:
-        page.wait_for_function("q => document.querySelector('#sources').innerText.includes(q)", arg=question,
-                               timeout=60_000)
+        page.wait_for_function(
+            "q => document.querySelector('#sources').innerText.includes(q)", arg=question, timeout=60_000
+        )
     else:
-        page.wait_for_function("n => document.querySelectorAll('#chat .message.bot').length > n && "
-                               "!document.querySelector('#chat .message.bot:last-of-type')?.innerText.includes('…')",
-                               arg=before, timeout=60_000)
+        page.wait_for_function(
+            "n => document.querySelectorAll('#chat .message.bot').length > n && "
+            "!document.querySelector('#chat .message.bot:last-of-type')?.innerText.includes('…')",
+            arg=before,
+            timeout=60_000,
+        )
     return bubbles.last.inner_text()
 
 
@@ -122,8 +135,10 @@ def upload(page, *files: Path) -> str:
     page.set_input_files("#upload input[type=file]", [str(f) for f in files])
     page.wait_for_timeout(500)
     page.click("#index-upload")
-    page.wait_for_function("() => /Đã thêm|Bỏ qua|Không lập|Chưa chọn/.test("
-                           "document.querySelector('#upload-status').innerText)", timeout=180_000)
+    page.wait_for_function(
+        "() => /Đã thêm|Bỏ qua|Không lập|Chưa chọn/.test(document.querySelector('#upload-status').innerText)",
+        timeout=180_000,
+    )
     status = page.inner_text("#upload-status")
     page.get_by_role("tab", name="Hỏi đáp").click()
     return status
@@ -182,8 +197,11 @@ def test_a_scanned_pdf_page_is_cited_as_trang_2_and_opens_the_original_there(pag
 
     from real_files import two_page_pdf, wrap
 
-    pdf = two_page_pdf(tmp_path / "nha-van-hoa.pdf", ["Báo cáo phường Tràng Tiền năm 2024", "Phường có 12 tổ dân phố."],
-                       wrap("Nhà văn hóa phường Tràng Tiền có 250 chỗ ngồi và mở cửa đến 22 giờ mỗi tối."))
+    pdf = two_page_pdf(
+        tmp_path / "nha-van-hoa.pdf",
+        ["Báo cáo phường Tràng Tiền năm 2024", "Phường có 12 tổ dân phố."],
+        wrap("Nhà văn hóa phường Tràng Tiền có 250 chỗ ngồi và mở cửa đến 22 giờ mỗi tối."),
+    )
     status = upload(page, pdf)
     assert "Đã thêm 1" in status and "đã đọc bằng OCR: trang 2" in status, status
     answer = ask(page, "Nhà văn hóa phường Tràng Tiền có bao nhiêu chỗ ngồi?")
@@ -195,8 +213,12 @@ def test_a_scanned_pdf_page_is_cited_as_trang_2_and_opens_the_original_there(pag
     shot(page, "chat-cites-page-2")
     with urllib.request.urlopen(app_server.url + "tai-lieu/nha-van-hoa.pdf", timeout=30) as response:
         assert response.headers["content-type"] == "application/pdf" and response.read() == pdf.read_bytes()
-    for path in ("tai-lieu/..%2F..%2F..%2Fetc%2Fpasswd", "tai-lieu/%2Fetc%2Fpasswd", "tai-lieu/khong-co.pdf",
-                 f"tai-lieu/{DOC_000}x"):
+    for path in (
+        "tai-lieu/..%2F..%2F..%2Fetc%2Fpasswd",
+        "tai-lieu/%2Fetc%2Fpasswd",
+        "tai-lieu/khong-co.pdf",
+        f"tai-lieu/{DOC_000}x",
+    ):
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(app_server.url + path, timeout=30)
         assert refused.value.code == 404, path
@@ -218,8 +240,9 @@ def test_unsupported_upload_is_refused_with_a_message(page, tmp_path):
     page.set_input_files("#upload input[type=file]", str(bad))
     page.wait_for_timeout(500)
     page.click("#index-upload")
-    page.wait_for_function("() => /không hỗ trợ|Invalid file type|không hợp lệ|Chưa chọn/i.test("
-                           "document.body.innerText)", timeout=30_000)
+    page.wait_for_function(
+        "() => /không hỗ trợ|Invalid file type|không hợp lệ|Chưa chọn/i.test(document.body.innerText)", timeout=30_000
+    )
     assert "ban_ve.dwg" not in page.inner_text("#documents")
 
 
@@ -245,7 +268,9 @@ def test_thumbs_and_comments_are_recorded_and_exported(page, app_server, tmp_pat
     page.fill("#comment textarea", "Thiếu số Phó Chủ tịch")
     page.click("#send-comment")
     page.wait_for_function("() => document.querySelector('#status').innerText.includes('Đã gửi góp ý')")
-    entries = [json.loads(line) for line in (app_server.data / "feedback.jsonl").read_text(encoding="utf-8").splitlines()]
+    entries = [
+        json.loads(line) for line in (app_server.data / "feedback.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
     down = [e for e in entries if e["question"] == QUESTION and e["rating"] == "down"]
     assert down and down[-1]["citations"][0]["doc_id"] == DOC_000 and down[-1]["backend"] == "extractive"
     assert any(e["comment"] == "Thiếu số Phó Chủ tịch" for e in entries)
@@ -287,9 +312,15 @@ def test_eight_conversations_at_once_while_a_document_is_indexed(app_server, pag
         return results
 
     big = tmp_path / "so-tay-phuong.txt"
-    big.write_text("Sổ tay phường\n" + "".join(f"Mục {i}: phường tổ chức {i} buổi sinh hoạt cộng đồng trong "
-                                                f"tháng {i % 12 + 1} năm 2024 tại nhà văn hóa số {i}. "
-                                                for i in range(1, 60)), encoding="utf-8")
+    big.write_text(
+        "Sổ tay phường\n"
+        + "".join(
+            f"Mục {i}: phường tổ chức {i} buổi sinh hoạt cộng đồng trong "
+            f"tháng {i % 12 + 1} năm 2024 tại nhà văn hóa số {i}. "
+            for i in range(1, 60)
+        ),
+        encoding="utf-8",
+    )
     with ThreadPoolExecutor(8) as pool:
         futures = [pool.submit(converse, case) for case in CONVERSATIONS]
         status = upload(page, big)  # indexing runs while the eight conversations are answered
@@ -300,8 +331,14 @@ def test_eight_conversations_at_once_while_a_document_is_indexed(app_server, pag
 
 def test_refuses_public_address_without_credentials(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
-    proc = subprocess.run([sys.executable, str(ROOT / "app.py"), "--host", "0.0.0.0", "--port", str(_free_port())],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "app.py"), "--host", "0.0.0.0", "--port", str(_free_port())],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2
     assert "ASSISTANT_AUTH_USER" in proc.stderr and "mật khẩu" in proc.stderr
 
@@ -310,8 +347,13 @@ def test_public_address_with_credentials_asks_for_them(seeds_index, tmp_path):
     import urllib.error
     import urllib.request
 
-    server = start_app(seeds_index, tmp_path / "data", "--host", "0.0.0.0",
-                       env={"ASSISTANT_AUTH_USER": "admin", "ASSISTANT_AUTH_PASSWORD": "mat-khau-dai"})
+    server = start_app(
+        seeds_index,
+        tmp_path / "data",
+        "--host",
+        "0.0.0.0",
+        env={"ASSISTANT_AUTH_USER": "admin", "ASSISTANT_AUTH_PASSWORD": "mat-khau-dai"},
+    )
     try:
         with urllib.request.urlopen(server.url) as resp:
             body = resp.read().decode("utf-8", "replace")
@@ -321,7 +363,7 @@ def test_public_address_with_credentials_asks_for_them(seeds_index, tmp_path):
         assert refused.value.code == 401
         from gradio_client import Client
 
-        with pytest.raises(Exception):
+        with pytest.raises(Exception):  # noqa: B017  (gradio_client raises its own or httpx's, by version)
             Client(server.url, verbose=False).predict(QUESTION, [], api_name="/ask")
         data = Client(server.url, auth=("admin", "mat-khau-dai"), verbose=False).predict(QUESTION, [], api_name="/ask")
         assert "16 Chủ tịch" in data["text"]
@@ -382,8 +424,13 @@ def test_chat_streams_a_verified_llm_answer(seeds_index, tmp_path, page):
     from test_api import quoting_model
 
     llm = ScriptedServer(quoting_model)
-    server = start_app(seeds_index, tmp_path / "data", "--backend", "openai:scripted",
-                       env={"ASSISTANT_LLM_BASE_URL": llm.url, "ASSISTANT_LLM_API_KEY": "sk-app-SECRET"})
+    server = start_app(
+        seeds_index,
+        tmp_path / "data",
+        "--backend",
+        "openai:scripted",
+        env={"ASSISTANT_LLM_BASE_URL": llm.url, "ASSISTANT_LLM_API_KEY": "sk-app-SECRET"},
+    )
     try:
         page.goto(server.url)
         page.wait_for_selector("#question textarea", timeout=60_000)
@@ -439,8 +486,9 @@ def test_two_replicas_share_one_milvus_store(milvus_server, browser, tmp_path):
         other = context.new_page()  # replica B's document list shows the upload too
         other.goto(replicas[1].url)
         other.get_by_role("tab", name="Tài liệu").click()
-        other.wait_for_function("n => document.querySelector('#documents').innerText.includes(n)", arg=doc.name,
-                                timeout=30_000)
+        other.wait_for_function(
+            "n => document.querySelector('#documents').innerText.includes(n)", arg=doc.name, timeout=30_000
+        )
         shot(other, "replica-b-documents")
 
         page.get_by_role("tab", name="Tài liệu").click()

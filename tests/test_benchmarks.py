@@ -12,8 +12,9 @@ import retrieval  # noqa: E402
 
 
 def test_retrieval_benchmark_on_a_tiny_sample(tmp_path):
-    result = retrieval.run(3, tmp_path / "idx", tmp_path / "out.json", limit_questions=6, passages_limit=5,
-                           progress=False, quiet=True)
+    result = retrieval.run(
+        3, tmp_path / "idx", tmp_path / "out.json", limit_questions=6, passages_limit=5, progress=False, quiet=True
+    )
     assert (tmp_path / "out.json").exists()
     assert result["passages"] == 5 and result["documents"] == 8 and result["questions"] == 6
     for method in ("lexical", "bigram", "dense", "hybrid"):
@@ -70,8 +71,15 @@ def test_speed_at_scale_borrows_vectors_and_says_so(tmp_path, seeds_index, monke
     import speed
 
     monkeypatch.setattr(speed, "vector_pool", lambda model_id, exclude: {})  # nothing cached: every vector borrowed
-    result = speed.run(build_docs=0, json_path=False, quiet=True, limit_questions=2, seeds_dir=seeds_index,
-                       scale_docs=3, scale_dir=tmp_path / "scale")
+    result = speed.run(
+        build_docs=0,
+        json_path=False,
+        quiet=True,
+        limit_questions=2,
+        seeds_dir=seeds_index,
+        scale_docs=3,
+        scale_dir=tmp_path / "scale",
+    )
     row = result["latency"]["n3*"]
     assert row["documents"] == 243 and row["borrowed_vectors"] == row["chunks"] > 240
     assert row["questions"] == 4 and row["ask"]["p50_ms"] > 0
@@ -92,12 +100,20 @@ def test_ann_benchmark_on_a_tiny_sample(seeds_index):
 def test_long_documents_benchmark_on_a_tiny_sample(tmp_path):
     import long_documents
 
-    docs, where = long_documents.long_documents([{"id": f"p{i}", "title": "T" if i < 4 else "U", "text": f"Câu {i}."}
-                                                 for i in range(6)])
+    docs, where = long_documents.long_documents(
+        [{"id": f"p{i}", "title": "T" if i < 4 else "U", "text": f"Câu {i}."} for i in range(6)]
+    )
     assert [d["text"] for d in docs] == ["Câu 0.\n\nCâu 1.\n\nCâu 2.", "Câu 3.", "Câu 4.\n\nCâu 5."]
     assert where["p4"] == (docs[2]["id"], 1) and where["p2"] == (docs[0]["id"], 3)
-    result = long_documents.run(3, passages_limit=6, limit_questions=4, index_dir=tmp_path / "long",
-                                short_index_dir=tmp_path / "short", json_path=False, quiet=True)
+    result = long_documents.run(
+        3,
+        passages_limit=6,
+        limit_questions=4,
+        index_dir=tmp_path / "long",
+        short_index_dir=tmp_path / "short",
+        json_path=False,
+        quiet=True,
+    )
     assert result["questions"] == 4 and result["long_documents"] >= 2
     overall = result["table"][0]
     assert overall["part"] == "all" and overall["questions"] == 4
@@ -109,8 +125,9 @@ def test_long_documents_benchmark_on_a_tiny_sample(tmp_path):
 def test_refusal_calibration_on_a_tiny_sample(tmp_path):
     import calibrate_refusal
 
-    result = calibrate_refusal.run(2, tmp_path / "idx", False, limit_questions=16, sample=(4, 2), progress=False,
-                                   quiet=True)
+    result = calibrate_refusal.run(
+        2, tmp_path / "idx", False, limit_questions=16, sample=(4, 2), progress=False, quiet=True
+    )
     assert result["passages_indexed"] == 4 and result["questions"] == 16
     assert 0 < result["answerable"] < 16
     for form in ("accented", "stripped"):
@@ -136,9 +153,18 @@ def test_answer_calibration_on_a_tiny_sample(tmp_path, monkeypatch):
     dev = [r for r in news if r["split"] == "dev"]
     test = [r for r in news if r["split"] == "test"]
     small = [r for r in news if r["doc_id"] in {dev[0]["doc_id"], test[0]["doc_id"]}]
-    result = calibrate_answer.run(2, tmp_path / "idx", False, limit_questions=12, passages_limit=4, progress=False,
-                                  quiet=True, unanswerable_index_dir=tmp_path / "without", news_questions=small,
-                                  news_index_dir=tmp_path / "news")
+    result = calibrate_answer.run(
+        2,
+        tmp_path / "idx",
+        False,
+        limit_questions=12,
+        passages_limit=4,
+        progress=False,
+        quiet=True,
+        unanswerable_index_dir=tmp_path / "without",
+        news_questions=small,
+        news_index_dir=tmp_path / "news",
+    )
     assert result["questions"] == 12
     # calibrate_refusal's split of this one article removes it: its questions, asked of the distractors alone
     assert result["unanswerable_rows"] == 24
@@ -154,8 +180,11 @@ def test_answer_calibration_on_a_tiny_sample(tmp_path, monkeypatch):
     # each fit scored on the domain it was not fitted on, the shipped one fitted on both
     cross = result["cross_domain"]
     assert {"xquad → news test", "news dev → xquad", "both → news test"} <= set(cross)
-    assert cross["xquad → news test"]["n"] == sum(r["answerable"] and r["split"] == "test" for r in small
-                                                  for _ in range(1 + (r["lang"] == "vi" and r["diacritics"])))
+    assert cross["xquad → news test"]["n"] == sum(
+        r["answerable"] and r["split"] == "test"
+        for r in small
+        for _ in range(1 + (r["lang"] == "vi" and r["diacritics"]))
+    )
     report = calibrate_answer.format_report(result)
     assert "sentence_model.json" in report and "sentence_ranker.json" in report and "xquad → news test" in report
 
@@ -207,7 +236,7 @@ def test_the_news_question_set_is_what_its_readme_says():
     docs = {d["id"]: d for d in read_jsonl(DATA_DIR / "vntc_news.docs.jsonl")}
     answerable = [r for r in rows if r["answerable"]]
     for r in answerable:
-        assert docs[r["doc_id"]]["text"][r["answer_start"]:r["answer_end"]] == r["answer"], r["id"]
+        assert docs[r["doc_id"]]["text"][r["answer_start"] : r["answer_end"]] == r["answer"], r["id"]
     assert len(rows) >= 600 and len({r["doc_id"] for r in answerable}) >= 150
     assert {docs[r["doc_id"]]["topic"] for r in rows} == {d["topic"] for d in docs.values()}
     kinds = [r["unanswerable_kind"] for r in rows if not r["answerable"]]
@@ -240,12 +269,27 @@ def test_refusal_is_refitted_across_domains_and_scored_where_it_was_not_fitted()
         for i in range(120):
             answerable = i % 3 != 0
             level = rng.uniform(0.6, 1.0) if answerable else rng.uniform(0.0, 0.5)
-            signals = {k: level for k in refusal.SIGNALS} | {"missing_weight": 1 - level, "missing_name": 0.0,
-                                                             "other_name": 0.0}
-            rows.append({"id": f"{set_name}{i}", "set": set_name, "split": split, "form": "accented",
-                         "answerable": answerable, "type": "number", "signals": signals, "confidence": 0.5,
-                         "model_key": "accented", "forced_refusal": False, "correct": answerable,
-                         "first_gold": answerable})
+            signals = {k: level for k in refusal.SIGNALS} | {
+                "missing_weight": 1 - level,
+                "missing_name": 0.0,
+                "other_name": 0.0,
+            }
+            rows.append(
+                {
+                    "id": f"{set_name}{i}",
+                    "set": set_name,
+                    "split": split,
+                    "form": "accented",
+                    "answerable": answerable,
+                    "type": "number",
+                    "signals": signals,
+                    "confidence": 0.5,
+                    "model_key": "accented",
+                    "forced_refusal": False,
+                    "correct": answerable,
+                    "first_gold": answerable,
+                }
+            )
     fitted = news_qa.fit_refusal(rows)
     assert set(fitted) == {"accented"} and set(fitted["accented"]["model"]) == {"bias", *refusal.SIGNALS}
     domains = news_qa.cross_domain(rows, ())

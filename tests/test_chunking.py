@@ -9,12 +9,14 @@ from assistant.text import normalize
 
 
 def sentences_of(text: str) -> list[str]:
-    return [text[s.start:s.end] for s in split_sentences(text)]
+    return [text[s.start : s.end] for s in split_sentences(text)]
 
 
 def test_abbreviations_dates_and_decimals_do_not_end_a_sentence():
-    text = ("Ông Nguyễn Văn A là ThS. Kinh tế, công tác tại TP. Hồ Chí Minh từ ngày 30/6/2021. "
-            "Doanh thu tăng 3.5 lần so với ngày 21.2.2006. Đây là câu cuối.")
+    text = (
+        "Ông Nguyễn Văn A là ThS. Kinh tế, công tác tại TP. Hồ Chí Minh từ ngày 30/6/2021. "
+        "Doanh thu tăng 3.5 lần so với ngày 21.2.2006. Đây là câu cuối."
+    )
     assert sentences_of(text) == [
         "Ông Nguyễn Văn A là ThS. Kinh tế, công tác tại TP. Hồ Chí Minh từ ngày 30/6/2021.",
         "Doanh thu tăng 3.5 lần so với ngày 21.2.2006.",
@@ -22,29 +24,40 @@ def test_abbreviations_dates_and_decimals_do_not_end_a_sentence():
     ]
 
 
-@pytest.mark.parametrize("text", [
-    "Cuộc họp diễn ra tại TP. Hà Nội vào buổi sáng.",
-    "Bà Lê Thị Hoa, ThS. Quản lý công, phát biểu.",
-    "Ông được bổ nhiệm theo quyết định ký ngày 30/6/2021 của UBND quận.",
-    "Tỷ lệ tăng trưởng đạt 3.5 phần trăm.",
-    "Văn bản ban hành ngày 21.2.2006 vẫn còn hiệu lực.",
-    "Tham dự có PGS. TS. Trần Văn B và GS. Lê C.",
-    "Tác giả Nguyễn V. Hùng viết cuốn sách này.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Cuộc họp diễn ra tại TP. Hà Nội vào buổi sáng.",
+        "Bà Lê Thị Hoa, ThS. Quản lý công, phát biểu.",
+        "Ông được bổ nhiệm theo quyết định ký ngày 30/6/2021 của UBND quận.",
+        "Tỷ lệ tăng trưởng đạt 3.5 phần trăm.",
+        "Văn bản ban hành ngày 21.2.2006 vẫn còn hiệu lực.",
+        "Tham dự có PGS. TS. Trần Văn B và GS. Lê C.",
+        "Tác giả Nguyễn V. Hùng viết cuốn sách này.",
+    ],
+)
 def test_no_split_inside(text):
     assert sentences_of(text) == [text]
 
 
 def test_splits_at_normal_period_before_capital_and_at_question_marks():
     text = "Quận có 18 phường. Mỗi phường có một Chủ tịch! Ai là Chủ tịch? Đó là bà Anh… Hết."
-    assert sentences_of(text) == ["Quận có 18 phường.", "Mỗi phường có một Chủ tịch!", "Ai là Chủ tịch?",
-                                  "Đó là bà Anh…", "Hết."]
+    assert sentences_of(text) == [
+        "Quận có 18 phường.",
+        "Mỗi phường có một Chủ tịch!",
+        "Ai là Chủ tịch?",
+        "Đó là bà Anh…",
+        "Hết.",
+    ]
 
 
 def test_splits_before_digit_and_quote():
     text = "Hội nghị kết thúc. 165 công chức được chuyển đổi. “Vinh dự và tự hào”, bà nói."
-    assert sentences_of(text) == ["Hội nghị kết thúc.", "165 công chức được chuyển đổi.",
-                                  "“Vinh dự và tự hào”, bà nói."]
+    assert sentences_of(text) == [
+        "Hội nghị kết thúc.",
+        "165 công chức được chuyển đổi.",
+        "“Vinh dự và tự hào”, bà nói.",
+    ]
 
 
 def test_no_split_before_lower_case():
@@ -60,9 +73,9 @@ def test_lines_always_break_and_blank_lines_are_skipped():
 def test_sentence_spans_slice_text_exactly():
     text = "  Câu thứ nhất.   Câu thứ hai!  \n\n  Câu thứ ba?  "
     spans = split_sentences(text)
-    assert [text[s.start:s.end] for s in spans] == ["Câu thứ nhất.", "Câu thứ hai!", "Câu thứ ba?"]
+    assert [text[s.start : s.end] for s in spans] == ["Câu thứ nhất.", "Câu thứ hai!", "Câu thứ ba?"]
     for s in spans:
-        piece = text[s.start:s.end]
+        piece = text[s.start : s.end]
         assert piece == piece.strip()
 
 
@@ -85,7 +98,7 @@ def test_chunks_of_seeds_slice_exactly_and_respect_size(seed_texts, size, overla
             assert c.sentences[0].start == c.start and c.sentences[-1].end == c.end
             for s in c.sentences:
                 assert c.start <= s.start < s.end <= c.end
-                piece = text[s.start:s.end]
+                piece = text[s.start : s.end]
                 assert piece and piece == piece.strip()
                 covered.add((s.start, s.end))
         # Every sentence (or hard-split piece) of the document is in some chunk.
@@ -112,7 +125,7 @@ def test_overlap_repeats_last_sentences():
 def test_single_long_sentence_is_hard_split_at_spaces():
     text = normalize(" ".join(f"từ{i}" for i in range(600)))  # one ~3,800-character "sentence"
     chunks = chunk_document("d", text, size=200, overlap=0)
-    pieces = [text[s.start:s.end] for c in chunks for s in c.sentences]
+    pieces = [text[s.start : s.end] for c in chunks for s in c.sentences]
     assert len(pieces) > 10
     assert all(len(p) <= 200 for p in pieces)
     assert all(not p.startswith(" ") and not p.endswith(" ") for p in pieces)
@@ -123,7 +136,7 @@ def test_word_longer_than_size_is_cut_at_size():
     text = "A" * 450
     chunks = chunk_document("d", text, size=100, overlap=0)
     assert [c.end - c.start for c in chunks] == [100, 100, 100, 100, 50]
-    assert "".join(text[c.start:c.end] for c in chunks) == text
+    assert "".join(text[c.start : c.end] for c in chunks) == text
 
 
 def test_small_document_is_one_chunk():

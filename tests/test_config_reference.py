@@ -26,6 +26,7 @@ TYPE_NAMES = {str: "string", int: "integer", float: "float", bool: "boolean"}
 
 # --- reading markdown ------------------------------------------------------------------------------
 
+
 def _without_code_blocks(text: str) -> str:
     """The text with fenced code blocks blanked (line count kept)."""
     out, fence = [], None
@@ -97,6 +98,7 @@ def _documented_keys() -> list[tuple[str, dict[str, str]]]:
 
 # --- reading the code ------------------------------------------------------------------------------
 
+
 def _sources() -> list[Path]:
     return sorted((ROOT / "assistant").rglob("*.py")) + [ROOT / "app.py"]
 
@@ -112,8 +114,9 @@ def _source_env_names() -> dict[str, set[str]]:
         where = str(path.relative_to(ROOT))
         found = [m.group(0) for m in ENV_NAME.finditer(text)]
         for prefix in prefixes:
-            found += ["ASSISTANT_" + m.group(1) for m in
-                      re.finditer(rf"\b{prefix}\s*\+\s*[\"']([A-Z0-9_]+)[\"']", text)]
+            found += [
+                "ASSISTANT_" + m.group(1) for m in re.finditer(rf"\b{prefix}\s*\+\s*[\"']([A-Z0-9_]+)[\"']", text)
+            ]
             found += ["ASSISTANT_" + m.group(1) for m in re.finditer(rf"\{{{prefix}\}}([A-Z0-9_]+)", text)]
         for name in found:
             if not name.endswith("_"):
@@ -167,12 +170,16 @@ def _other_value(value):
 
 # --- (a) environment variables ---------------------------------------------------------------------
 
+
 def test_every_environment_variable_of_the_source_is_documented_exactly_once():
     documented = _documented_env()
     source = _source_env_names()
     assert source, "no ASSISTANT_* name found in the source: is the scan broken?"
-    problems = [f"{name} (used in {', '.join(sorted(where))}): documented {documented.count(name)} times"
-                for name, where in sorted(source.items()) if documented.count(name) != 1]
+    problems = [
+        f"{name} (used in {', '.join(sorted(where))}): documented {documented.count(name)} times"
+        for name, where in sorted(source.items())
+        if documented.count(name) != 1
+    ]
     assert not problems, "docs/configuration.md must define each of these once:\n" + "\n".join(problems)
 
 
@@ -218,6 +225,7 @@ def test_each_key_s_environment_variable_sets_that_key():
 
 # --- (b) TOML keys -----------------------------------------------------------------------------------
 
+
 def test_every_configuration_key_is_documented_exactly_once_and_none_other():
     accepted = _config_keys()
     documented = [key for key, _ in _documented_keys()]
@@ -242,8 +250,11 @@ def test_the_documented_keys_load_from_a_toml_file(tmp_path):
         if key not in defaults:
             continue  # reported by test_every_configuration_key_is_documented_exactly_once_and_none_other
         default = defaults[key]
-        value = default if isinstance(default, str) else type(default)(
-            _other_value(default) == "true" if isinstance(default, bool) else _other_value(default))
+        value = (
+            default
+            if isinstance(default, str)
+            else type(default)(_other_value(default) == "true" if isinstance(default, bool) else _other_value(default))
+        )
         expected[key] = value
         *section, name = key.split(".")
         line = f"{name} = {_toml_value(value)}"
@@ -255,8 +266,11 @@ def test_the_documented_keys_load_from_a_toml_file(tmp_path):
     path = tmp_path / "every-key.toml"
     path.write_text(text, encoding="utf-8")
     config = load_config(path, environ={})
-    wrong = [f"{key} = {_toml_value(value)} in the file, read as {_get(config, key)!r}"
-             for key, value in expected.items() if _get(config, key) != value]
+    wrong = [
+        f"{key} = {_toml_value(value)} in the file, read as {_get(config, key)!r}"
+        for key, value in expected.items()
+        if _get(config, key) != value
+    ]
     assert not wrong, "\n".join(wrong)
 
 
@@ -351,6 +365,7 @@ def test_every_docs_page_is_reachable_from_the_readme():
 
 
 # --- (d) the README ----------------------------------------------------------------------------------
+
 
 def test_the_readme_is_a_short_front_door_with_the_two_commands():
     data = README.read_bytes()

@@ -20,7 +20,7 @@ def chunks() -> list[str]:
     with VNTC.open(encoding="utf-8") as handle:
         for line, _ in zip(handle, range(40)):
             doc = json.loads(line)
-            out += [doc["text"][c.start:c.end] for c in chunk_document(doc["id"], doc["text"], 600, 1)]
+            out += [doc["text"][c.start : c.end] for c in chunk_document(doc["id"], doc["text"], 600, 1)]
     return out
 
 

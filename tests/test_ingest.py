@@ -41,7 +41,9 @@ def test_txt_utf16_with_bom(tmp_path):
 
 
 def test_markdown_title_is_first_h1(tmp_path):
-    path = write(tmp_path / "ghi_chu.md", "Lời mở đầu\n\n## Mục phụ\n\n# Tiêu đề Markdown\n\nNội dung chính.\n\n# Tiêu đề sau")
+    path = write(
+        tmp_path / "ghi_chu.md", "Lời mở đầu\n\n## Mục phụ\n\n# Tiêu đề Markdown\n\nNội dung chính.\n\n# Tiêu đề sau"
+    )
     doc = load_one(path)
     assert doc.title == "Tiêu đề Markdown"
     assert "Nội dung chính." in doc.text
@@ -52,13 +54,16 @@ def test_markdown_without_heading_uses_first_line(tmp_path):
 
 
 def test_html_title_and_stripping(tmp_path):
-    markup = unicodedata.normalize("NFD", """<!doctype html><html><head>
+    markup = unicodedata.normalize(
+        "NFD",
+        """<!doctype html><html><head>
 <title>Tiêu đề trang HTML</title>
 <style>.an { color: red } STYLEMARK</style>
 <script>var x = "SCRIPTMARK";</script></head>
 <body><nav><a href="/">NAVMARK Trang chủ</a></nav>
 <h1>Quận Hoàn Kiếm</h1><p>Phường Hàng Bài có <b>nhiều</b> di tích.</p><p>Đoạn thứ hai ở đây.</p>
-<script>alert("SCRIPTMARK2")</script></body></html>""")
+<script>alert("SCRIPTMARK2")</script></body></html>""",
+    )
     doc = load_one(write(tmp_path / "trang.html", markup))
     assert doc.title == "Tiêu đề trang HTML"
     for marker in ("SCRIPTMARK", "STYLEMARK", "NAVMARK", "<", "color"):
@@ -109,12 +114,22 @@ def test_docx_without_title_uses_first_paragraph(tmp_path):
 
 def test_jsonl_records_metadata_and_bad_lines(tmp_path):
     lines = [
-        json.dumps({"id": "tin-001", "title": "Tin một", "text": "Văn bản tin một.", "tac_gia": "Công Thọ",
-                    "ngay": "2021-06-30"}, ensure_ascii=False),
+        json.dumps(
+            {
+                "id": "tin-001",
+                "title": "Tin một",
+                "text": "Văn bản tin một.",
+                "tac_gia": "Công Thọ",
+                "ngay": "2021-06-30",
+            },
+            ensure_ascii=False,
+        ),
         '{"id": "tin-002", "text": "bị cắt',
         "",
-        json.dumps({"id": "tin-003", "text": unicodedata.normalize("NFD", "Tin ba không có tiêu đề.\nDòng hai.")},
-                   ensure_ascii=False),
+        json.dumps(
+            {"id": "tin-003", "text": unicodedata.normalize("NFD", "Tin ba không có tiêu đề.\nDòng hai.")},
+            ensure_ascii=False,
+        ),
         json.dumps({"id": "tin-004", "title": "Không có văn bản"}, ensure_ascii=False),
         json.dumps(["không", "phải", "đối tượng"], ensure_ascii=False),
     ]
@@ -140,7 +155,9 @@ def test_jsonl_without_id_gets_file_and_line(tmp_path):
 
 
 def test_duplicate_jsonl_ids_are_reported(tmp_path):
-    write(tmp_path / "a.jsonl", '{"id": "tin-001", "text": "Bản thứ nhất."}\n{"id": "tin-001", "text": "Bản thứ hai."}\n')
+    write(
+        tmp_path / "a.jsonl", '{"id": "tin-001", "text": "Bản thứ nhất."}\n{"id": "tin-001", "text": "Bản thứ hai."}\n'
+    )
     documents, problems = load_documents([tmp_path])
     assert [d.text for d in documents] == ["Bản thứ nhất."]
     assert len(problems) == 1 and "tin-001" in problems[0].reason
@@ -148,8 +165,10 @@ def test_duplicate_jsonl_ids_are_reported(tmp_path):
 
 def test_duplicate_jsonl_ids_are_reported_when_file_also_has_a_bad_line(tmp_path):
     """Same as above, but the file also has a broken line: the duplicate must still be caught."""
-    write(tmp_path / "a.jsonl",
-          '{"id": "tin-001", "text": "Bản thứ nhất."}\n{hỏng\n{"id": "tin-001", "text": "Bản thứ hai."}\n')
+    write(
+        tmp_path / "a.jsonl",
+        '{"id": "tin-001", "text": "Bản thứ nhất."}\n{hỏng\n{"id": "tin-001", "text": "Bản thứ hai."}\n',
+    )
     documents, problems = load_documents([tmp_path])
     assert [d.doc_id for d in documents] == ["tin-001"]
     assert [d.text for d in documents] == ["Bản thứ nhất."]
@@ -182,8 +201,16 @@ def test_unsupported_empty_and_unreadable_files_are_reported_and_skipped(tmp_pat
     documents, problems = load_documents([tmp_path, tmp_path / "khong_ton_tai"])
     assert [d.doc_id for d in documents] == ["tot.txt"]
     reported = {Path(p.name).name for p in problems}
-    assert reported == {"ban_ve.dwg", "rong.txt", "khoang_trang.md", "nhi_phan.txt", "hong.pdf", "hong.docx",
-                        "rong.jsonl", "khong_ton_tai"}
+    assert reported == {
+        "ban_ve.dwg",
+        "rong.txt",
+        "khoang_trang.md",
+        "nhi_phan.txt",
+        "hong.pdf",
+        "hong.docx",
+        "rong.jsonl",
+        "khong_ton_tai",
+    }
     assert all(p.reason and str(p).startswith(p.name) for p in problems)
 
 
@@ -206,6 +233,7 @@ def test_content_hash_changes_with_text(tmp_path):
 
 
 # -- through the command line -----------------------------------------------------------------
+
 
 def test_cli_index_reports_skipped_files_and_succeeds(tmp_path):
     docs = tmp_path / "docs"

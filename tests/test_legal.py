@@ -45,8 +45,10 @@ def test_header_number_type_issuer_and_date():
 
 
 def test_official_letter_header():
-    letter = ("UBND QUẬN HOÀN KIẾM\nSố: 1234/UBND-VP\nV/v tổ chức Tết Trung thu năm 2025\n"
-              "Hoàn Kiếm, ngày 5 tháng 9 năm 2025\n")
+    letter = (
+        "UBND QUẬN HOÀN KIẾM\nSố: 1234/UBND-VP\nV/v tổ chức Tết Trung thu năm 2025\n"
+        "Hoàn Kiếm, ngày 5 tháng 9 năm 2025\n"
+    )
     info = legal.header(letter)
     assert info["so_hieu"] == "1234/UBND-VP" and info["loai"] == "Công văn"
     assert info["ngay_ban_hanh"] == "2025-09-05" and info["co_quan"] == "UBND QUẬN HOÀN KIẾM"
@@ -58,20 +60,25 @@ def test_every_clause_is_a_span_with_its_path():
     assert ("I", None, 1, None) in paths and ("I", None, 2, 2) in paths
     assert ("II", "1", 3, 3) in paths and ("II", "1", 4, None) in paths
     clause = next((s, e) for s, e, p in spans if p.get("dieu") == 3 and p.get("khoan") == 3)
-    text = RESOLUTION[clause[0]:clause[1]]
+    text = RESOLUTION[clause[0] : clause[1]]
     assert text.startswith("3. Ủy ban") and "a) Phó Chủ tịch phụ trách kinh tế" in text  # points stay in
     first = next((s, e) for s, e, p in spans if p.get("dieu") == 3 and p.get("khoan") == 1)
-    assert RESOLUTION[first[0]:first[1]].startswith("Điều 3. Ủy ban nhân dân phường\n1.")
+    assert RESOLUTION[first[0] : first[1]].startswith("Điều 3. Ủy ban nhân dân phường\n1.")
 
 
 def test_chunks_never_straddle_two_articles_even_when_large():
     import re
 
-    doc = Document("nq.txt", "NQ", "nq.txt", RESOLUTION.strip(),
-                   {"locations": [[s, e, p] for s, e, p in legal.spans(RESOLUTION.strip())]})
+    doc = Document(
+        "nq.txt",
+        "NQ",
+        "nq.txt",
+        RESOLUTION.strip(),
+        {"locations": [[s, e, p] for s, e, p in legal.spans(RESOLUTION.strip())]},
+    )
     for size in (120, 400, 5000):
         for chunk, location in located_chunks(doc, size, 1):
-            text = doc.text[chunk.start:chunk.end]
+            text = doc.text[chunk.start : chunk.end]
             assert len(set(re.findall(r"^Điều (\d+)", text, re.MULTILINE))) <= 1, text
             if re.search(r"^Điều (\d+)", text, re.MULTILINE):
                 assert location["dieu"] == int(re.search(r"^Điều (\d+)", text, re.MULTILINE).group(1))

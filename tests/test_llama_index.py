@@ -35,7 +35,7 @@ def test_retriever_nodes_carry_our_metadata(seeds_assistant, seed_docs):
     for n in nodes:
         meta = n.node.metadata
         assert {"doc_id", "title", "source", "start", "end"} <= set(meta)
-        assert seed_docs[meta["doc_id"]].text[meta["start"]:meta["end"]] == n.node.get_content()
+        assert seed_docs[meta["doc_id"]].text[meta["start"] : meta["end"]] == n.node.get_content()
         assert n.node.ref_doc_id == meta["doc_id"] and n.node.start_char_idx == meta["start"]
         shown = n.node.get_content(metadata_mode="llm")
         assert meta["title"] in shown and meta["source"] not in shown  # offsets and paths stay out of prompts
@@ -44,8 +44,9 @@ def test_retriever_nodes_carry_our_metadata(seeds_assistant, seed_docs):
 
 def test_inside_a_retriever_query_engine(seeds_assistant):
     """llama-index's own synthesizer builds its prompt from our nodes (MockLLM echoes the prompt)."""
-    engine = RetrieverQueryEngine.from_args(AssistantRetriever(seeds_assistant, k=2), llm=MockLLM(),
-                                            response_mode="compact")
+    engine = RetrieverQueryEngine.from_args(
+        AssistantRetriever(seeds_assistant, k=2), llm=MockLLM(), response_mode="compact"
+    )
     response = engine.query(QUESTION)
     assert len(response.source_nodes) == 2 and response.source_nodes[0].node.metadata["doc_id"] == DOC_000
     assert "16 Chủ tịch" in response.source_nodes[0].node.get_content()
@@ -54,8 +55,14 @@ def test_inside_a_retriever_query_engine(seeds_assistant):
 
 def test_inside_a_query_fusion_retriever(seeds_assistant, library_assistant):
     def fusion(*retrievers):
-        return QueryFusionRetriever(list(retrievers), llm=MockLLM(), num_queries=1, mode="reciprocal_rerank",
-                                    similarity_top_k=4, use_async=False)
+        return QueryFusionRetriever(
+            list(retrievers),
+            llm=MockLLM(),
+            num_queries=1,
+            mode="reciprocal_rerank",
+            similarity_top_k=4,
+            use_async=False,
+        )
 
     seeds = AssistantRetriever(seeds_assistant, k=3)
     library = AssistantRetriever(library_assistant)
@@ -76,7 +83,7 @@ def test_our_query_engine_answers_with_verified_citations(seeds_assistant, seed_
     assert [n.node.metadata["marker"] for n in response.source_nodes] == [c["marker"] for c in citations]
     for node, c in zip(response.source_nodes, citations):
         meta = node.node.metadata
-        assert seed_docs[c["doc_id"]].text[c["start"]:c["end"]] == c["sentence"] == meta["sentence"]
+        assert seed_docs[c["doc_id"]].text[c["start"] : c["end"]] == c["sentence"] == meta["sentence"]
         assert meta["sentence"] in node.node.get_content() and f"[{c['marker']}]" in str(response)
     refused = as_query_engine(seeds_assistant).query("Thời tiết ở Đà Nẵng ngày mai thế nào?")
     assert str(refused) == REFUSAL and refused.source_nodes == [] and refused.metadata["refused"] is True

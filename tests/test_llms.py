@@ -75,7 +75,9 @@ def local_llm(tiny_gguf):
 def test_llamacpp_runs_the_gguf_in_process_with_its_chat_template(local_llm, tiny_gguf):
     assert local_llm.name == f"llamacpp:{tiny_gguf}" and local_llm.context_window == 512
     prompt = local_llm._llm.messages_to_prompt(__import__("assistant.llms").llms.to_llama_index(MESSAGES))
-    assert prompt.startswith("<|im_start|>system\nBạn là trợ lý.<|im_end|>") and prompt.endswith("<|im_start|>assistant\n")
+    assert prompt.startswith("<|im_start|>system\nBạn là trợ lý.<|im_end|>") and prompt.endswith(
+        "<|im_start|>assistant\n"
+    )
     pieces = list(local_llm.stream(MESSAGES))
     assert pieces and all(isinstance(p, str) for p in pieces)
     assert local_llm.complete(MESSAGES) == "".join(pieces)  # temperature 0.1 but a fixed seed: deterministic
@@ -96,8 +98,10 @@ def test_openai_backend_against_llama_cpp_server(llama_server, llama_proxy):
     assert isinstance(llm.complete(MESSAGES), str)
     sent = llama_proxy.chat_requests()
     assert len(sent) == 2 and sent[0]["stream"] is True and sent[1].get("stream") in (False, None)
-    assert sent[0]["messages"] == [{"role": "system", "content": "Bạn là trợ lý."},
-                                   {"role": "user", "content": "Quận Hoàn Kiếm có bao nhiêu phường?"}]
+    assert sent[0]["messages"] == [
+        {"role": "system", "content": "Bạn là trợ lý."},
+        {"role": "user", "content": "Quận Hoàn Kiếm có bao nhiêu phường?"},
+    ]
     assert sent[0]["model"] == "tiny" and sent[0]["max_tokens"] == 16
 
 
@@ -130,15 +134,18 @@ def test_connection_refused():
     assert err.value.kind == "connection"
 
 
-@pytest.mark.parametrize("reply, kind", [
-    (Reply(status=429, headers={"Retry-After": "0"}), "rate_limit"),
-    (Reply(status=500), "server"),
-    (Reply(status=503), "server"),
-    (Reply(status=401), "auth"),
-    (Reply(raw=b"{not json"), "bad_output"),
-    (Reply(raw=b'{"choices": []}'), "bad_output"),
-    (Reply(delay=2.0, text="muộn"), "timeout"),
-])
+@pytest.mark.parametrize(
+    "reply, kind",
+    [
+        (Reply(status=429, headers={"Retry-After": "0"}), "rate_limit"),
+        (Reply(status=500), "server"),
+        (Reply(status=503), "server"),
+        (Reply(status=401), "auth"),
+        (Reply(raw=b"{not json"), "bad_output"),
+        (Reply(raw=b'{"choices": []}'), "bad_output"),
+        (Reply(delay=2.0, text="muộn"), "timeout"),
+    ],
+)
 def test_http_failures_become_llm_errors(reply, kind):
     server = ScriptedServer(lambda request: reply)
     try:

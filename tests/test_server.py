@@ -38,13 +38,16 @@ def api(seeds_index, tmp_path_factory):
     port = free_port()
     log = tmp_path_factory.mktemp("serve") / "serve.log"
     with open(log, "w") as out:
-        proc = subprocess.Popen([*CLI, "serve", "--index-dir", str(seeds_index), "--port", str(port)],
-                                env=clean_env(ASSISTANT_API_KEY=KEY), stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [*CLI, "serve", "--index-dir", str(seeds_index), "--port", str(port)],
+            env=clean_env(ASSISTANT_API_KEY=KEY),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         _wait(url, proc, log)
-        yield SimpleNamespace(url=url, client=openai.OpenAI(base_url=url + "/v1", api_key=KEY, max_retries=0),
-                              log=log)
+        yield SimpleNamespace(url=url, client=openai.OpenAI(base_url=url + "/v1", api_key=KEY, max_retries=0), log=log)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -63,8 +66,10 @@ def test_models_list_the_assistant_and_the_extractive_answerer(api):
 
 
 def test_a_cited_answer_through_the_openai_client(api, seed_docs):
-    reply = api.client.chat.completions.create(model="assistant", messages=[
-        {"role": "system", "content": "Bạn là trợ lý."}, {"role": "user", "content": QUESTION}])
+    reply = api.client.chat.completions.create(
+        model="assistant",
+        messages=[{"role": "system", "content": "Bạn là trợ lý."}, {"role": "user", "content": QUESTION}],
+    )
     choice = reply.choices[0]
     assert choice.finish_reason == "stop" and choice.message.role == "assistant"
     text, citations = choice.message.content, reply.model_extra["citations"]
@@ -73,7 +78,7 @@ def test_a_cited_answer_through_the_openai_client(api, seed_docs):
     assert citations and [c["marker"] for c in citations] == list(range(1, len(citations) + 1))
     for c in citations:
         assert {"doc_id", "title", "source", "sentence", "start", "end"} <= set(c)
-        assert seed_docs[c["doc_id"]].text[c["start"]:c["end"]] == c["sentence"]
+        assert seed_docs[c["doc_id"]].text[c["start"] : c["end"]] == c["sentence"]
         assert f"[{c['marker']}]" in answer and f"[{c['marker']}] {c['title']} — {c['doc_id']}" in sources
     assert DOC_000 in [c["doc_id"] for c in citations]
 
@@ -90,26 +95,37 @@ def test_streaming_gives_the_same_reply_and_its_citations_at_the_end(api):
 
 
 def test_server_sent_events_framing(api):
-    body = {"model": "assistant", "stream": True, "stream_options": {"include_usage": True},
-            "messages": [{"role": "user", "content": QUESTION}]}
-    with httpx.stream("POST", api.url + "/v1/chat/completions", json=body, timeout=120,
-                      headers={"Authorization": f"Bearer {KEY}"}) as response:
+    body = {
+        "model": "assistant",
+        "stream": True,
+        "stream_options": {"include_usage": True},
+        "messages": [{"role": "user", "content": QUESTION}],
+    }
+    with httpx.stream(
+        "POST", api.url + "/v1/chat/completions", json=body, timeout=120, headers={"Authorization": f"Bearer {KEY}"}
+    ) as response:
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
         raw = response.read().decode("utf-8")
     events = raw.split("\n\n")
     assert events[-1] == "" and events[-2] == "data: [DONE]"
-    payloads = [json.loads(e[len("data: "):]) for e in events[:-2]]
+    payloads = [json.loads(e[len("data: ") :]) for e in events[:-2]]
     assert all(e.startswith("data: ") and "\n" not in e for e in events[:-1])
     assert all(p["object"] == "chat.completion.chunk" for p in payloads)
-    assert payloads[-1]["choices"] == [] and set(payloads[-1]["usage"]) == {"prompt_tokens", "completion_tokens",
-                                                                             "total_tokens"}
+    assert payloads[-1]["choices"] == [] and set(payloads[-1]["usage"]) == {
+        "prompt_tokens",
+        "completion_tokens",
+        "total_tokens",
+    }
 
 
 def test_a_refusal_is_a_normal_reply(api):
     for stream in (False, True):
-        reply = api.client.chat.completions.create(model="assistant", stream=stream, messages=[
-            {"role": "user", "content": "Thời tiết ở Đà Nẵng ngày mai thế nào?"}])
+        reply = api.client.chat.completions.create(
+            model="assistant",
+            stream=stream,
+            messages=[{"role": "user", "content": "Thời tiết ở Đà Nẵng ngày mai thế nào?"}],
+        )
         if stream:
             chunks = list(reply)
             text = "".join(c.choices[0].delta.content or "" for c in chunks)
@@ -129,8 +145,10 @@ def test_two_concurrent_conversations_with_follow_ups(api):
     def talk(first: str, follow_up: str, stream: bool):
         messages = [{"role": "user", "content": first}]
         reply = api.client.chat.completions.create(model="assistant", messages=messages)
-        messages += [{"role": "assistant", "content": reply.choices[0].message.content},
-                     {"role": "user", "content": follow_up}]
+        messages += [
+            {"role": "assistant", "content": reply.choices[0].message.content},
+            {"role": "user", "content": follow_up},
+        ]
         if not stream:
             second = api.client.chat.completions.create(model="assistant", messages=messages)
             return second.choices[0].message.content, second.model_extra["citations"]
@@ -138,8 +156,9 @@ def test_two_concurrent_conversations_with_follow_ups(api):
         return "".join(c.choices[0].delta.content or "" for c in chunks), chunks[-1].model_extra["citations"]
 
     with ThreadPoolExecutor(max_workers=4) as pool:
-        futures = [pool.submit(talk, first, follow, stream) for first, follow, *_ in conversations
-                   for stream in (False, True)]
+        futures = [
+            pool.submit(talk, first, follow, stream) for first, follow, *_ in conversations for stream in (False, True)
+        ]
         results = [f.result() for f in futures]
     for (text, citations), (_, _, expected, doc) in zip(results, [c for c in conversations for _ in (0, 1)]):
         assert expected in text.split("\n\nNguồn:")[0] and doc in [c["doc_id"] for c in citations], text
@@ -165,19 +184,31 @@ def test_the_api_key_is_required_when_set(api):
     assert post(api, "/v1/chat/completions", question).status_code == 200
 
 
-@pytest.mark.parametrize("body, status, code", [
-    ({"model": "gpt-4o", "messages": [{"role": "user", "content": "x"}]}, 404, "model_not_found"),
-    ({"model": "assistant", "messages": []}, 422, "invalid_request"),
-    ({"model": "assistant"}, 422, "invalid_request"),
-    ({"model": "assistant", "messages": [{"role": "robot", "content": "x"}]}, 422, "invalid_request"),
-    ({"model": "assistant", "messages": [{"role": "user", "content": "x"}, {"role": "assistant", "content": "y"}]},
-     400, "invalid_messages"),
-    ({"model": "assistant", "messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {}}]}]},
-     400, "unsupported_content"),
-    ({"model": "assistant", "n": 2, "messages": [{"role": "user", "content": "x"}]}, 400, "unsupported_n"),
-    ('{"model": "assistant", "messages": [', 400, "invalid_json"),
-    ("[1, 2]", 422, "invalid_request"),
-])
+@pytest.mark.parametrize(
+    "body, status, code",
+    [
+        ({"model": "gpt-4o", "messages": [{"role": "user", "content": "x"}]}, 404, "model_not_found"),
+        ({"model": "assistant", "messages": []}, 422, "invalid_request"),
+        ({"model": "assistant"}, 422, "invalid_request"),
+        ({"model": "assistant", "messages": [{"role": "robot", "content": "x"}]}, 422, "invalid_request"),
+        (
+            {
+                "model": "assistant",
+                "messages": [{"role": "user", "content": "x"}, {"role": "assistant", "content": "y"}],
+            },
+            400,
+            "invalid_messages",
+        ),
+        (
+            {"model": "assistant", "messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {}}]}]},
+            400,
+            "unsupported_content",
+        ),
+        ({"model": "assistant", "n": 2, "messages": [{"role": "user", "content": "x"}]}, 400, "unsupported_n"),
+        ('{"model": "assistant", "messages": [', 400, "invalid_json"),
+        ("[1, 2]", 422, "invalid_request"),
+    ],
+)
 def test_bad_requests_get_openai_shaped_errors(api, body, status, code):
     from assistant.text import has_diacritics
 
@@ -199,10 +230,17 @@ def test_api_ask_returns_the_answer_json(api, seed_docs):
     data = post(api, "/api/ask", {"question": QUESTION}).json()
     assert data["refused"] is False and "16 Chủ tịch" in data["text"] and data["backend"] == "extractive"
     for c in data["citations"]:
-        assert seed_docs[c["doc_id"]].text[c["start"]:c["end"]] == c["sentence"]
-        assert c["text"][c["start"] - c["passage_start"]:c["end"] - c["passage_start"]] == c["sentence"]
-    follow = post(api, "/api/ask", {"question": "Còn Phó Chủ tịch thì sao?", "history": [[QUESTION, data["text"]]],
-                                    "model": "assistant-extractive"}).json()
+        assert seed_docs[c["doc_id"]].text[c["start"] : c["end"]] == c["sentence"]
+        assert c["text"][c["start"] - c["passage_start"] : c["end"] - c["passage_start"]] == c["sentence"]
+    follow = post(
+        api,
+        "/api/ask",
+        {
+            "question": "Còn Phó Chủ tịch thì sao?",
+            "history": [[QUESTION, data["text"]]],
+            "model": "assistant-extractive",
+        },
+    ).json()
     assert "35 Phó Chủ tịch" in follow["text"]
     _error(post(api, "/api/ask", {"history": []}), 422, "invalid_request")
     _error(post(api, "/api/ask", {"question": QUESTION, "model": "x"}), 404, "model_not_found")
@@ -238,9 +276,13 @@ def test_history_from_messages_and_page_in_citations():
     reply = answer.text + tail_text(answer)
     assert reply == "Câu trả lời [1].\n\n(Đã bỏ 1 ý.)\n\nNguồn:\n[1] Báo cáo — bao-cao.pdf, trang 3"
     assert citation_json(c)["page"] == 3 and citation_json(c)["location"] == {"page": 3}
-    messages = [ChatMessage(role="system", content="x"), ChatMessage(role="user", content="Q1"),
-                ChatMessage(role="assistant", content=reply), ChatMessage(role="user", content="Q2"),
-                ChatMessage(role="user", content=[{"type": "text", "text": "Q3"}])]
+    messages = [
+        ChatMessage(role="system", content="x"),
+        ChatMessage(role="user", content="Q1"),
+        ChatMessage(role="assistant", content=reply),
+        ChatMessage(role="user", content="Q2"),
+        ChatMessage(role="user", content=[{"type": "text", "text": "Q3"}]),
+    ]
     assert conversation(messages) == ("Q3", [("Q1", "Câu trả lời [1]."), ("Q2", "")])
 
 
@@ -251,21 +293,30 @@ def test_the_chat_app_serves_the_api_on_its_own_port(seeds_index, tmp_path):
     from test_app import start_app, stop
 
     llm = ScriptedServer(quoting_model)
-    app = start_app(seeds_index, tmp_path / "data", "--backend", "openai:scripted",
-                    env=clean_env(ASSISTANT_LLM_BASE_URL=llm.url, ASSISTANT_LLM_API_KEY="sk-llm"))
+    app = start_app(
+        seeds_index,
+        tmp_path / "data",
+        "--backend",
+        "openai:scripted",
+        env=clean_env(ASSISTANT_LLM_BASE_URL=llm.url, ASSISTANT_LLM_API_KEY="sk-llm"),
+    )
     try:
         base = app.url.rstrip("/")
         assert "gradio" in httpx.get(base + "/", timeout=30).text.lower()  # the chat is still there
         client = openai.OpenAI(base_url=base + "/v1", api_key="unused-on-loopback", max_retries=0)
         assert [m.id for m in client.models.list()] == ["assistant", "assistant-extractive", "openai:scripted"]
-        chunks = list(client.chat.completions.create(model="openai:scripted", stream=True,
-                                                     messages=[{"role": "user", "content": QUESTION}]))
+        chunks = list(
+            client.chat.completions.create(
+                model="openai:scripted", stream=True, messages=[{"role": "user", "content": QUESTION}]
+            )
+        )
         final = chunks[-1].model_extra
         text = "".join(c.choices[0].delta.content or "" for c in chunks)
         assert final["backend"] == "openai:scripted" and final["notice"] == "" and len(final["citations"]) == 1
         assert text.split("\n\nNguồn:")[0].endswith("[1].") and len(llm.chat_requests()) == 1
-        quoted = client.chat.completions.create(model="assistant-extractive",
-                                                messages=[{"role": "user", "content": QUESTION}])
+        quoted = client.chat.completions.create(
+            model="assistant-extractive", messages=[{"role": "user", "content": QUESTION}]
+        )
         assert quoted.model_extra["backend"] == "extractive" and len(llm.chat_requests()) == 1
         assert "16 Chủ tịch" in quoted.choices[0].message.content
         assert httpx.get(base + "/openapi.json").json()["paths"].keys() >= {"/api/ask", "/v1/chat/completions"}

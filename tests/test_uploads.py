@@ -6,16 +6,19 @@ from assistant.errors import IngestError
 from assistant.uploads import safe_name, save_upload
 
 
-@pytest.mark.parametrize("name, expected", [
-    ("báo cáo quý 1.PDF", "báo cáo quý 1.pdf"),
-    ("../../etc/passwd.txt", "passwd.txt"),
-    ("..\\..\\windows\\evil.md", "evil.md"),
-    ("/abs/path/x.html", "x.html"),
-    ("a\x00b<>:|?*.txt", "ab______.txt"),
-    ("...", "tai-lieu"),
-    (".bashrc", "bashrc"),
-    ("Hoa\u0300n Kie\u0302\u0301m.txt", "Hoàn Kiếm.txt"),  # NFD in, NFC out
-])
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("báo cáo quý 1.PDF", "báo cáo quý 1.pdf"),
+        ("../../etc/passwd.txt", "passwd.txt"),
+        ("..\\..\\windows\\evil.md", "evil.md"),
+        ("/abs/path/x.html", "x.html"),
+        ("a\x00b<>:|?*.txt", "ab______.txt"),
+        ("...", "tai-lieu"),
+        (".bashrc", "bashrc"),
+        ("Hoa\u0300n Kie\u0302\u0301m.txt", "Hoàn Kiếm.txt"),  # NFD in, NFC out
+    ],
+)
 def test_safe_names(name, expected):
     assert safe_name(name) == expected
 
@@ -25,8 +28,17 @@ def test_long_names_keep_their_extension():
     assert name.endswith(".docx") and len(name) <= 120
 
 
-@pytest.mark.parametrize("crafted", ["../outside.txt", "../../outside.txt", "sub/../../outside.txt", "/tmp/outside.txt",
-                                     "..", "uploads/../../outside.txt"])
+@pytest.mark.parametrize(
+    "crafted",
+    [
+        "../outside.txt",
+        "../../outside.txt",
+        "sub/../../outside.txt",
+        "/tmp/outside.txt",
+        "..",
+        "uploads/../../outside.txt",
+    ],
+)
 def test_crafted_names_never_write_outside_the_folder(tmp_path, crafted):
     source = tmp_path / "src.bin"
     source.write_text("Nội dung.", encoding="utf-8")

@@ -59,11 +59,7 @@ MERGES = [
 
 def _bytes_to_unicode() -> dict[int, str]:
     """GPT-2's reversible byte -> printable unicode character mapping."""
-    bs = (
-        list(range(ord("!"), ord("~") + 1))
-        + list(range(ord("¡"), ord("¬") + 1))
-        + list(range(ord("®"), ord("ÿ") + 1))
-    )
+    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
     cs = bs[:]
     n = 0
     for b in range(256):
@@ -83,9 +79,9 @@ def _vocab() -> tuple[list[str], list[int], list[str]]:
         if a + b not in byte_tokens and a + b not in merged:
             merged.append(a + b)
     tokens = byte_tokens + merged + SPECIAL_TOKENS
-    types = [int(gguf.TokenType.NORMAL)] * (len(byte_tokens) + len(merged)) + [
-        int(gguf.TokenType.CONTROL)
-    ] * len(SPECIAL_TOKENS)
+    types = [int(gguf.TokenType.NORMAL)] * (len(byte_tokens) + len(merged)) + [int(gguf.TokenType.CONTROL)] * len(
+        SPECIAL_TOKENS
+    )
     merges = [f"{a} {b}" for a, b in MERGES]
     return tokens, types, merges
 
@@ -151,7 +147,7 @@ def write_tiny_gguf(path: str | Path) -> Path:
     # logit is 0 and sampling practically never picks it. Generated text is
     # then printable nonsense like "Qheb anzt" that never stops early on EOS.
     output = rand(n_vocab, N_EMBD, scale=1.0)
-    allowed = set(string.ascii_letters + "Ġ") | set(tokens[256:-len(SPECIAL_TOKENS)])
+    allowed = set(string.ascii_letters + "Ġ") | set(tokens[256 : -len(SPECIAL_TOKENS)])
     for tid, tok in enumerate(tokens):
         if tok not in allowed:
             output[tid] = 0.0

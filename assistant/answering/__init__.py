@@ -10,6 +10,20 @@ from .question import ANSWER_TYPES, answer_type
 from .result import EMPTY_QUESTION, NO_DOCUMENTS, REFUSAL, TOO_LONG, Answer, Citation, Short
 from .terms import FOLDED_STOPWORDS, STOPWORDS, IdfTable, is_stopword
 
-__all__ = ["ANSWER_TYPES", "EMPTY_QUESTION", "FOLDED_STOPWORDS", "NO_DOCUMENTS", "REFUSAL", "STOPWORDS", "TOO_LONG",
-           "Answer", "Citation", "ExtractiveAnswerer", "IdfTable", "Models", "Short", "answer_type",
-           "is_stopword"]
+__all__ = [
+    "ANSWER_TYPES",
+    "EMPTY_QUESTION",
+    "FOLDED_STOPWORDS",
+    "NO_DOCUMENTS",
+    "REFUSAL",
+    "STOPWORDS",
+    "TOO_LONG",
+    "Answer",
+    "Citation",
+    "ExtractiveAnswerer",
+    "IdfTable",
+    "Models",
+    "Short",
+    "answer_type",
+    "is_stopword",
+]

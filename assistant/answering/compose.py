@@ -14,10 +14,41 @@ from .result import Answer, Citation, Short
 from .terms import tokens_of
 
 _BRACKETED = re.compile(r"^\s*[\[(][^\])]*[\])]\W*$")  # "[cần xác minh]", "(ảnh minh họa)"
-_PRONOUN_START = re.compile(r"^(?:(?:anh|chị|cô|ông|bà|cậu) ấy|(?:ông|bà|anh|chị)(?= (?:cho|nói|đã|là|cũng|được|còn|sinh|mất))"
-                            r"|họ|nó|hắn|điều này|việc này)\b", re.IGNORECASE)
-_UNITS = {"%", "triệu", "tỷ", "tỉ", "nghìn", "ngàn", "trăm", "đồng", "usd", "km", "m", "kg", "tấn", "ha", "người",
-          "lần", "năm", "tháng", "ngày", "giờ", "phút", "giây", "chiếc", "con", "ca", "điểm", "bàn", "triệu đồng"}
+_PRONOUN_START = re.compile(
+    r"^(?:(?:anh|chị|cô|ông|bà|cậu) ấy|(?:ông|bà|anh|chị)(?= (?:cho|nói|đã|là|cũng|được|còn|sinh|mất))"
+    r"|họ|nó|hắn|điều này|việc này)\b",
+    re.IGNORECASE,
+)
+_UNITS = {
+    "%",
+    "triệu",
+    "tỷ",
+    "tỉ",
+    "nghìn",
+    "ngàn",
+    "trăm",
+    "đồng",
+    "usd",
+    "km",
+    "m",
+    "kg",
+    "tấn",
+    "ha",
+    "người",
+    "lần",
+    "năm",
+    "tháng",
+    "ngày",
+    "giờ",
+    "phút",
+    "giây",
+    "chiếc",
+    "con",
+    "ca",
+    "điểm",
+    "bàn",
+    "triệu đồng",
+}
 _SPAN_END = re.compile(r"[,.;:!?()]|\s[-–—]\s")
 
 
@@ -28,8 +59,8 @@ def antecedent(best: Candidate) -> Candidate | None:
     spans = best.passage.sentences
     i = spans.index((best.start, best.end)) if (best.start, best.end) in spans else -1
     p = best.passage
-    for start, end in reversed(spans[max(i - 2, 0):max(i, 0)]):
-        text = p.text[start - p.start:end - p.start]
+    for start, end in reversed(spans[max(i - 2, 0) : max(i, 0)]):
+        text = p.text[start - p.start : end - p.start]
         if not _BRACKETED.match(text):
             return Candidate(p, best.rank, start, end, text, 0.0, 0.0, 0.0)
     return None
@@ -50,7 +81,7 @@ def choose(candidates: list[Candidate], max_sentences: int, second_probability: 
     before = antecedent(best) if max_sentences > 1 else None
     if before is not None:  # "Anh ấy ..." needs the sentence that says who he is
         chosen.insert(0, before)
-    for other in candidates[1:max_sentences + 3]:
+    for other in candidates[1 : max_sentences + 3]:
         if len(chosen) >= max_sentences:
             break
         # A second sentence often holds the answer when the best one only restates the question
@@ -60,8 +91,16 @@ def choose(candidates: list[Candidate], max_sentences: int, second_probability: 
     return chosen
 
 
-def compose(chosen: list[Candidate], answer_type: str, q_words: set[str], accented: bool, best: Candidate,
-            confidence: float, passages, signals: dict) -> Answer:
+def compose(
+    chosen: list[Candidate],
+    answer_type: str,
+    q_words: set[str],
+    accented: bool,
+    best: Candidate,
+    confidence: float,
+    passages,
+    signals: dict,
+) -> Answer:
     citations, parts, short = [], [], None
     at = 0
     for marker, c in enumerate(chosen, 1):
@@ -75,10 +114,24 @@ def compose(chosen: list[Candidate], answer_type: str, q_words: set[str], accent
         parts.append(part)
         at += len(part) + 1
         p = c.passage
-        citations.append(Citation(marker, p.doc_id, p.title, p.source, p.text, c.start, c.end, p.score, c.text,
-                                  p.start, dict(getattr(p, "location", None) or {})))
-    return Answer(" ".join(parts), citations, False, confidence, passages, signals=signals, answer_type=answer_type,
-                  short=short)
+        citations.append(
+            Citation(
+                marker,
+                p.doc_id,
+                p.title,
+                p.source,
+                p.text,
+                c.start,
+                c.end,
+                p.score,
+                c.text,
+                p.start,
+                dict(getattr(p, "location", None) or {}),
+            )
+        )
+    return Answer(
+        " ".join(parts), citations, False, confidence, passages, signals=signals, answer_type=answer_type, short=short
+    )
 
 
 def _unit(word: str, q_words: set[str], accented: bool) -> bool:
@@ -123,7 +176,7 @@ def answer_span(answer_type: str, sentence: str, q_words: set[str], accented: bo
         best = None
         for t in TITLES:
             for m in re.finditer(r"(?<!\w)" + re.escape(t) + r"(?!\w)", folded):
-                if _in_question(sentence[m.start():m.end()], q_words, accented):
+                if _in_question(sentence[m.start() : m.end()], q_words, accented):
                     continue
                 if best is None or m.start() < best:
                     best = m.start()
@@ -150,7 +203,7 @@ def _name_span(sentence: str, q_words: set[str], accented: bool, min_words: int)
         while first < j and _in_question(words[first].group(), q_words, accented):  # "Hàng Bài" of the question
             first += 1
         if j - first >= min_words and first > 0:  # a capitalised first word is just the sentence's start
-            text = sentence[words[first].start():words[j - 1].end()].rstrip(".,;:!?)\"”’")
+            text = sentence[words[first].start() : words[j - 1].end()].rstrip('.,;:!?)"”’')
             return words[first].start(), words[first].start() + len(text)
         i = max(j, i + 1)
     return None

@@ -56,8 +56,9 @@ class ExtractiveAnswerer:
     def term_weights(self, query: Query) -> dict[str, float]:
         return self.idf.term_weights(query.tokens, query.accented)
 
-    def candidates(self, query: Query, weights: dict[str, float], passages: list[Passage], cues=None
-                   ) -> list[Candidate]:
+    def candidates(
+        self, query: Query, weights: dict[str, float], passages: list[Passage], cues=None
+    ) -> list[Candidate]:
         cues = cues or question_cues(query.text, query.tokens, query.accented)
         return rank_candidates(query, weights, passages, cues, self.models)
 
@@ -66,18 +67,33 @@ class ExtractiveAnswerer:
         return coverage(weights, tokens_of(sentence, query.accented)) if weights else 1.0
 
     def threshold(self, key: str) -> float:
-        configured = {"accented": self.config.refusal_threshold,
-                      "unaccented": self.config.refusal_threshold_unaccented}.get(key, -1.0)
+        configured = {
+            "accented": self.config.refusal_threshold,
+            "unaccented": self.config.refusal_threshold_unaccented,
+        }.get(key, -1.0)
         return configured if configured >= 0 else self.models.thresholds[key]
 
-    def _finish(self, query: Query, ranked: list[Candidate], passages: list[Passage], confidence: float,
-                signals: dict, key: str, answer_type: str) -> Answer:
+    def _finish(
+        self,
+        query: Query,
+        ranked: list[Candidate],
+        passages: list[Passage],
+        confidence: float,
+        signals: dict,
+        key: str,
+        answer_type: str,
+    ) -> Answer:
         if confidence < self.threshold(key):
-            return Answer(REFUSAL, refused=True, confidence=confidence, passages=passages, signals=signals,
-                          answer_type=answer_type)
+            return Answer(
+                REFUSAL,
+                refused=True,
+                confidence=confidence,
+                passages=passages,
+                signals=signals,
+                answer_type=answer_type,
+            )
         chosen = choose(ranked, self.config.max_sentences, SECOND_SENTENCE_PROBABILITY)
-        return compose(chosen, answer_type, set(query.tokens), query.accented, ranked[0], confidence, passages,
-                       signals)
+        return compose(chosen, answer_type, set(query.tokens), query.accented, ranked[0], confidence, passages, signals)
 
     def _crosslingual(self, query: Query, passages: list[Passage], answer_type: str) -> Answer:
         """Sentences of the best passages ordered by their meaning's similarity to the question."""
@@ -97,9 +113,11 @@ class ExtractiveAnswerer:
             c.score = c.probability = similarity - 0.01 * c.rank + CROSSLINGUAL_TYPED_BONUS * typed
         ranked.sort(key=lambda c: c.score, reverse=True)
         top = passages[0]
-        signals = {"dense": min(max((top.dense_score - 0.7) / 0.15, 0.0), 1.0),
-                   "similarity": min(max((ranked[0].features["similarity"] - 0.7) / 0.15, 0.0), 1.0),
-                   "typed": ranked[0].features["typed"]}
+        signals = {
+            "dense": min(max((top.dense_score - 0.7) / 0.15, 0.0), 1.0),
+            "similarity": min(max((ranked[0].features["similarity"] - 0.7) / 0.15, 0.0), 1.0),
+            "typed": ranked[0].features["typed"],
+        }
         # a name the question asks about that no passage has ("Da Nang", "World Cup"): with no shared words
         # to weigh, that is the one lexical evidence an English question gives, and it refuses
         missing, _ = missing_names(query.text, passages, single_words=False)

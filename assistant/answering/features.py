@@ -15,14 +15,40 @@ _DIGIT = re.compile(r"\d")
 COUNT = re.compile(r"(?<![\d/.,-])\d+(?:[.,]\d+)*(?![\d/-])")  # "16", "1.200", not the date "30/6"
 _WORDS = re.compile(r"\w+")
 _TRAILING = ".,;:!?)\"'”’"
-NUMBER_WORDS = {"một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín", "mười", "mươi", "trăm", "nghìn",
-                "ngàn", "triệu", "tỷ", "tỉ", "chục", "nửa", "đôi", "vạn", "phần"}
+NUMBER_WORDS = {
+    "một",
+    "hai",
+    "ba",
+    "bốn",
+    "năm",
+    "sáu",
+    "bảy",
+    "tám",
+    "chín",
+    "mười",
+    "mươi",
+    "trăm",
+    "nghìn",
+    "ngàn",
+    "triệu",
+    "tỷ",
+    "tỉ",
+    "chục",
+    "nửa",
+    "đôi",
+    "vạn",
+    "phần",
+}
 FOLDED_NUMBER_WORDS = {fold(w) for w in NUMBER_WORDS} - {"ba", "nam"}  # "bà", "nam" (south) when folded
-DATE = re.compile(r"\b\d{1,2}[/.-]\d{1,2}(?:[/.-]\d{2,4})?\b|\b(?:1[89]|20)\d\d\b|"
-                   r"\b(?:ngày|tháng|năm|quý|thứ|tuần|ngay|thang|nam|quy|thu|tuan)\s+\d|"
-                   r"\b(?:hôm nay|hôm qua|sáng nay|chiều nay|tối qua|đêm qua|chủ nhật|thứ (?:hai|ba|tư|năm|sáu|bảy))\b",
-                   re.IGNORECASE)
-TITLES = tuple(fold(t) for t in """
+DATE = re.compile(
+    r"\b\d{1,2}[/.-]\d{1,2}(?:[/.-]\d{2,4})?\b|\b(?:1[89]|20)\d\d\b|"
+    r"\b(?:ngày|tháng|năm|quý|thứ|tuần|ngay|thang|nam|quy|thu|tuan)\s+\d|"
+    r"\b(?:hôm nay|hôm qua|sáng nay|chiều nay|tối qua|đêm qua|chủ nhật|thứ (?:hai|ba|tư|năm|sáu|bảy))\b",
+    re.IGNORECASE,
+)
+TITLES = tuple(
+    fold(t)
+    for t in """
     chủ tịch|phó|giám đốc|bộ trưởng|thứ trưởng|trưởng|tổng|bí thư|thủ tướng|tổng thống|chủ nhiệm|hlv|
     huấn luyện viên|đội trưởng|phát ngôn viên|biên tập|viện trưởng|hiệu trưởng|chánh|ủy viên|uỷ viên|đại sứ|
     cục trưởng|vụ trưởng|thẩm phán|kiểm sát viên|luật sư|bác sĩ|giáo sư|tiến sĩ|chuyên gia|thư ký|tổng thư ký|
@@ -30,9 +56,14 @@ TITLES = tuple(fold(t) for t in """
     kỹ sư|nhà báo|ca sĩ|diễn viên|đạo diễn|nhạc sĩ|họa sĩ|nhà văn|nhà thơ|thủ môn|tiền đạo|hậu vệ|tiền vệ|
     vua|hoàng|nữ hoàng|giáo hoàng|ngoại trưởng|chủ|lãnh đạo|người phát ngôn|đại biểu|đại diện|trợ lý|cố vấn|
     ceo|president|minister|director
-""".replace("\n", "").split("|") if t.strip())
-PLACE_HEADS = {fold(w) for w in """tại ở đến từ tỉnh thành phố huyện quận xã phường thị trấn nước bang
-    vùng khu làng thôn ấp đường phố sân""".split()}
+""".replace("\n", "").split("|")
+    if t.strip()
+)
+PLACE_HEADS = {
+    fold(w)
+    for w in """tại ở đến từ tỉnh thành phố huyện quận xã phường thị trấn nước bang
+    vùng khu làng thôn ấp đường phố sân""".split()
+}
 REASON_WORDS = {fold(w) for w in "vì do bởi nhằm để nên khiến nguyên nhân lý do tại vì dẫn đến".split()}
 MANNER_WORDS = {fold(w) for w in "bằng thông qua cách qua theo sử dụng dùng nhờ".split()}
 CONTENT_WORDS = {fold(w) for w in "gồm bao gồm như về là việc".split()}
@@ -56,7 +87,7 @@ def carries_type(kind: str, text: str, tokens: list[str], q_words: set[str], acc
         return any(f" {t} " in spaced and not set(t.split()) <= q_folded for t in TITLES)
     if kind == "place":
         folded = [fold(t) for t in tokens]
-        raw = [w.strip(_TRAILING + "(\"“‘") for w in text.split()]
+        raw = [w.strip(_TRAILING + '("“‘') for w in text.split()]
         names = {fold(w.lower()) for w in raw if is_name_word(w)} - {fold(w) for w in q_words}
         return bool(names) and (bool(PLACE_HEADS & set(folded)) or _has_new_name(text, q_words, accented, 2))
     folded_set = {fold(t) for t in tokens}
@@ -75,7 +106,7 @@ def name_beside_question(text: str, q_words: set[str], accented: bool) -> bool:
     """A name the question lacks right next to two of its words: "Bí thư Quận ủy Hoàn Kiếm Vũ Đăng Định"
     for "Ai là Bí thư Quận ủy Hoàn Kiếm?"; not a deputy's ("Phó Bí thư ...") unless the question asks for one."""
     raw = text.split()
-    words = [w.strip(_TRAILING + "(“‘\"") for w in raw]
+    words = [w.strip(_TRAILING + '(“‘"') for w in raw]
     ends = [w != w.rstrip(_TRAILING) or not w.strip(_TRAILING) for w in raw]  # punctuation after the word
     in_question = [(w.lower() if accented else fold(w.lower())) in q_words for w in words]
 
@@ -103,10 +134,15 @@ def name_beside_question(text: str, q_words: set[str], accented: bool) -> bool:
             j += 1
             if ends[j - 1]:
                 break
-        if j - i >= 2 and not any(ends[i:j - 1]) and (
+        if (
+            j - i >= 2
+            and not any(ends[i : j - 1])
+            and (
                 (question_pair(i - 2) and not ends[i - 1] and not deputy_before(i))
                 or (not ends[j - 1] and question_pair(j))
-                or (not ends[j - 1] and _titled(words, raw, j, question_pair))):
+                or (not ends[j - 1] and _titled(words, raw, j, question_pair))
+            )
+        ):
             return True
         i = max(j, i + 1)
     return False
@@ -146,8 +182,10 @@ def fills_slot(tokens: list[str], slot: tuple[str, str], q_words: set[str], acce
     def new(t: str) -> bool:
         return t not in q_words and t.isalpha() and not is_stopword(t, accented)
 
-    return any((left and a == left and new(b)) or (right and b == right and new(a)) or
-               (right and c == right and new(a)) for a, b, c in zip(tokens, tokens[1:], tokens[2:] + [""]))
+    return any(
+        (left and a == left and new(b)) or (right and b == right and new(a)) or (right and c == right and new(a))
+        for a, b, c in zip(tokens, tokens[1:], tokens[2:] + [""])
+    )
 
 
 def local_weights(weights: dict[str, float], sentences: dict[str, list[str]]) -> dict[str, float]:
@@ -177,9 +215,18 @@ def _has_new_name(text: str, question_words: set[str], accented: bool, min_words
     return False
 
 
-def sentence_features(text: str, tokens: list[str], cover: float, weights: dict[str, float], q_words: set[str],
-                      q_bigrams: set, q_names: set[str], cues: Cues, accented: bool,
-                      q_tokens: list[str]) -> dict[str, float]:
+def sentence_features(
+    text: str,
+    tokens: list[str],
+    cover: float,
+    weights: dict[str, float],
+    q_words: set[str],
+    q_bigrams: set,
+    q_names: set[str],
+    cues: Cues,
+    accented: bool,
+    q_tokens: list[str],
+) -> dict[str, float]:
     """The sentence's own features (its place among the passages is added by ranking.candidates)."""
     bigrams = set(zip(tokens, tokens[1:]))
     content = [t for t in tokens if not is_stopword(t, accented)]

@@ -19,6 +19,7 @@ class Models:
     """SENTENCE_RANKER orders a question's sentences (a conditional logit); SENTENCE_MODEL is the
     probability that a sentence holds the answer (a logistic regression, read by refusal and the second
     sentence); the refusal model turns the signals into the answer's confidence, per question form."""
+
     ranker: dict[str, float]
     sentence: dict[str, float]
     refusal: dict[str, dict[str, float]]  # "accented" / "unaccented" / "crosslingual" -> weights
@@ -42,8 +43,13 @@ def write(name: str, content: dict, folder: Path = MODELS_DIR) -> Path:
 @lru_cache(maxsize=4)
 def load(folder: Path = MODELS_DIR) -> Models:
     refusal = read("refusal", folder)
-    return Models(read("ranker", folder)["weights"], read("sentence", folder)["weights"], refusal["models"],
-                  refusal["thresholds"], tuple(refusal.get("require_type", ())))
+    return Models(
+        read("ranker", folder)["weights"],
+        read("sentence", folder)["weights"],
+        refusal["models"],
+        refusal["thresholds"],
+        tuple(refusal.get("require_type", ())),
+    )
 
 
 def linear(model: dict[str, float], values: dict[str, float]) -> float:

@@ -10,30 +10,142 @@ from dataclasses import dataclass
 from ..text import fold, is_english  # noqa: F401 (re-exported)
 from .terms import is_stopword, tokens_of
 
-ANSWER_TYPES = ("person", "role", "number", "date", "place", "reason", "manner", "content", "definition", "yesno",
-                "other")
+ANSWER_TYPES = (
+    "person",
+    "role",
+    "number",
+    "date",
+    "place",
+    "reason",
+    "manner",
+    "content",
+    "definition",
+    "yesno",
+    "other",
+)
 # Cues on the folded question padded with spaces, in the order they are tried: the first type whose cue
 # appears wins ("ai giữ chức vụ" asks for a person, "giữ chức vụ gì" for a role).
 TYPE_CUES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("number", (" bao nhieu ", " may ", " so luong ", " ty le ", " bao lau ", " how many ", " how much ",
-                " how long ", " what percentage ", " how old ", " muc phat ", " gia bao ")),
-    ("date", (" khi nao ", " nam nao ", " ngay nao ", " bao gio ", " luc nao ", " thang nao ", " thoi gian nao ",
-              " thoi diem nao ", " when ", " what year ", " what date ", " which year ", " what day ", " hom nao ",
-              " dip nao ", " mua nao ")),
-    ("person", (" ai ", " nguoi nao ", " vi nao ", " ong nao ", " ba nao ", " dong chi nao ", " who ", " whom ",
-                " whose ", " cau thu nao ", " tay vot nao ", " van dong vien nao ", " hlv nao ", " tac gia nao ")),
-    ("role", (" chuc vu ", " chuc danh ", " cuong vi ", " vai tro gi ", " giu chuc ", " what position ",
-              " what title ", " what role ", " what post ", " lam nghe gi ", " nghe nghiep ", " what job ")),
-    ("place", (" o dau ", " tai dau ", " dau ", " noi nao ", " dia diem ", " tinh nao ", " thanh pho nao ",
-               " nuoc nao ", " quoc gia nao ", " where ", " what country ", " which country ", " what city ",
-               " which city ", " san nao ", " benh vien nao ", " dia phuong nao ", " quan nao ", " huyen nao ",
-               " xa nao ", " phuong nao ")),
-    ("reason", (" vi sao ", " tai sao ", " ly do ", " nguyen nhan ", " why ", " de lam gi ", " vi dau ",
-                " muc dich ")),
+    (
+        "number",
+        (
+            " bao nhieu ",
+            " may ",
+            " so luong ",
+            " ty le ",
+            " bao lau ",
+            " how many ",
+            " how much ",
+            " how long ",
+            " what percentage ",
+            " how old ",
+            " muc phat ",
+            " gia bao ",
+        ),
+    ),
+    (
+        "date",
+        (
+            " khi nao ",
+            " nam nao ",
+            " ngay nao ",
+            " bao gio ",
+            " luc nao ",
+            " thang nao ",
+            " thoi gian nao ",
+            " thoi diem nao ",
+            " when ",
+            " what year ",
+            " what date ",
+            " which year ",
+            " what day ",
+            " hom nao ",
+            " dip nao ",
+            " mua nao ",
+        ),
+    ),
+    (
+        "person",
+        (
+            " ai ",
+            " nguoi nao ",
+            " vi nao ",
+            " ong nao ",
+            " ba nao ",
+            " dong chi nao ",
+            " who ",
+            " whom ",
+            " whose ",
+            " cau thu nao ",
+            " tay vot nao ",
+            " van dong vien nao ",
+            " hlv nao ",
+            " tac gia nao ",
+        ),
+    ),
+    (
+        "role",
+        (
+            " chuc vu ",
+            " chuc danh ",
+            " cuong vi ",
+            " vai tro gi ",
+            " giu chuc ",
+            " what position ",
+            " what title ",
+            " what role ",
+            " what post ",
+            " lam nghe gi ",
+            " nghe nghiep ",
+            " what job ",
+        ),
+    ),
+    (
+        "place",
+        (
+            " o dau ",
+            " tai dau ",
+            " dau ",
+            " noi nao ",
+            " dia diem ",
+            " tinh nao ",
+            " thanh pho nao ",
+            " nuoc nao ",
+            " quoc gia nao ",
+            " where ",
+            " what country ",
+            " which country ",
+            " what city ",
+            " which city ",
+            " san nao ",
+            " benh vien nao ",
+            " dia phuong nao ",
+            " quan nao ",
+            " huyen nao ",
+            " xa nao ",
+            " phuong nao ",
+        ),
+    ),
+    ("reason", (" vi sao ", " tai sao ", " ly do ", " nguyen nhan ", " why ", " de lam gi ", " vi dau ", " muc dich ")),
     ("manner", (" nhu the nao ", " the nao ", " bang cach nao ", " ra sao ", " how ", " cach nao ")),
     ("definition", (" la gi ", " goi la ", " nghia la ", " what is ", " what are ", " what does ", " la cai gi ")),
-    ("content", (" gom nhung ", " bao gom ", " nhung gi ", " noi dung ", " nhung nao ", " ban ve ", " quy dinh gi ",
-                 " gi ", " what ", " which ", " nao ", " list ")),
+    (
+        "content",
+        (
+            " gom nhung ",
+            " bao gom ",
+            " nhung gi ",
+            " noi dung ",
+            " nhung nao ",
+            " ban ve ",
+            " quy dinh gi ",
+            " gi ",
+            " what ",
+            " which ",
+            " nao ",
+            " list ",
+        ),
+    ),
 )
 YESNO_ENDS = (" khong", " chua", " phai khong", " dung khong", " co phai")
 YESNO_STARTS_EN = ("is ", "are ", "was ", "were ", "did ", "does ", "do ", "can ", "has ", "have ", "will ")
@@ -43,9 +155,11 @@ PERSON_CUES = ("ai ", "nguoi nao", "vi nao", "ong nao", "ba nao", "dong chi nao"
 TIME_CUES = ("khi nao", "nam nao", "ngay nao", "bao gio", "thoi gian nao", "luc nao", "thang nao")
 _TRAILING = ".,;:!?)\"'”’"
 
+
 @dataclass(frozen=True)
 class Cues:
     """What the question asks for, from its (folded) wording."""
+
     type: str
     number: bool
     time: bool
@@ -74,10 +188,16 @@ def answer_type(text: str) -> str:
 
 def question_cues(text: str, tokens: list[str], accented: bool) -> Cues:
     folded = " " + " ".join(fold(t) for t in tokens) + " "
-    return Cues(type=answer_type(text), number=any(c in folded for c in NUMBER_CUES),
-                time=any(c in folded for c in TIME_CUES), person=any(f" {c}" in folded for c in PERSON_CUES),
-                which=" nao " in folded, definition=" goi la " in folded or " la gi " in folded,
-                unit=counted_unit(tokens), slot=answer_slot(tokens, accented))
+    return Cues(
+        type=answer_type(text),
+        number=any(c in folded for c in NUMBER_CUES),
+        time=any(c in folded for c in TIME_CUES),
+        person=any(f" {c}" in folded for c in PERSON_CUES),
+        which=" nao " in folded,
+        definition=" goi la " in folded or " la gi " in folded,
+        unit=counted_unit(tokens),
+        slot=answer_slot(tokens, accented),
+    )
 
 
 def counted_unit(tokens: list[str]) -> str:
@@ -108,7 +228,7 @@ def answer_slot(tokens: list[str], accented: bool) -> tuple[str, str]:
 
 
 def is_name_word(word: str) -> bool:
-    """"Trống", not "UBND", "2021", "phường" or "Trống," (a comma ends the name)."""
+    """ "Trống", not "UBND", "2021", "phường" or "Trống," (a comma ends the name)."""
     return len(word) > 1 and word.isalpha() and word[0].isupper() and word[1:].islower()
 
 
@@ -120,7 +240,7 @@ def _named_runs(question: str) -> list[tuple[str, list[str]]]:
     for previous, word in zip(words, words[1:]):  # the first word is capitalised anyway
         if is_name_word(word.rstrip(_TRAILING)) and not (runs[-1] == [] and previous.endswith((".", "?", "!"))):
             if not runs[-1]:
-                heads[-1] = fold(previous.lower().strip(_TRAILING + "(\"“‘"))
+                heads[-1] = fold(previous.lower().strip(_TRAILING + '("“‘'))
             runs[-1].append(word)
             if word == word.rstrip(_TRAILING):
                 continue
@@ -138,12 +258,12 @@ def _lowercase_runs(question: str, passages_text: list[str]) -> list[tuple[str, 
         for a, b in zip(words, words[1:]):
             if a[:1].islower() and a.isalpha() and is_name_word(b.rstrip(_TRAILING)):
                 kinds.add(fold(a))
-    words = [w.strip(_TRAILING + "(\"“‘") for w in question.split()]
+    words = [w.strip(_TRAILING + '("“‘') for w in question.split()]
     out = []
     for i, w in enumerate(words[:-2]):
         head = fold(w.lower())
         if head in kinds and not is_stopword(head, False):
-            name = words[i + 1:i + 3]  # "hang trong": the second syllable may be a stopword's spelling
+            name = words[i + 1 : i + 3]  # "hang trong": the second syllable may be a stopword's spelling
             if all(name) and not is_stopword(fold(name[0].lower()), False):
                 out.append((head, name))
     return out
@@ -161,8 +281,11 @@ def missing_names(question: str, passages, single_words: bool = True) -> tuple[b
     runs = _named_runs(question)
     words = question.split()
     opening = (fold(words[0].lower()), words[1]) if len(words) > 1 and is_name_word(words[0]) else None
-    single = [run[0].strip(_TRAILING) for head, run in runs  # not "Kiếm" of "Hoàn Kiếm ở đâu?"
-              if single_words and len(run) == 1 and len(run[0].strip(_TRAILING)) >= 3 and (head, run[0]) != opening]
+    single = [
+        run[0].strip(_TRAILING)
+        for head, run in runs  # not "Kiếm" of "Hoàn Kiếm ở đâu?"
+        if single_words and len(run) == 1 and len(run[0].strip(_TRAILING)) >= 3 and (head, run[0]) != opening
+    ]
     runs = [(head, run) for head, run in runs if len(run) >= 2]
     if not runs and question == question.lower():
         runs = _lowercase_runs(question, [p.text for p in passages])

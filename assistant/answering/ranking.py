@@ -13,9 +13,33 @@ from .question import Cues
 from .terms import coverage, tokens_of
 
 # The features `candidates` computes for every sentence: what the fitted sentence models must name.
-SENTENCE_FEATURES = ("coverage", "bigrams", "long", "log_length", "number", "time", "person", "new_name",
-                     "definition", "new_share", "density", "counted", "named", "phrase", "slot", "typed", "local",
-                     "inv_rank", "passage_score", "dense", "previous", "context", "next", "first", "passage_best")
+SENTENCE_FEATURES = (
+    "coverage",
+    "bigrams",
+    "long",
+    "log_length",
+    "number",
+    "time",
+    "person",
+    "new_name",
+    "definition",
+    "new_share",
+    "density",
+    "counted",
+    "named",
+    "phrase",
+    "slot",
+    "typed",
+    "local",
+    "inv_rank",
+    "passage_score",
+    "dense",
+    "previous",
+    "context",
+    "next",
+    "first",
+    "passage_best",
+)
 
 
 @dataclass
@@ -33,11 +57,12 @@ class Candidate:
 
 def sentences_of(passage: Passage) -> list[tuple[int, int, str]]:
     """(start, end, text) of each sentence of a passage, in document offsets."""
-    return [(s, e, passage.text[s - passage.start:e - passage.start]) for s, e in passage.sentences]
+    return [(s, e, passage.text[s - passage.start : e - passage.start]) for s, e in passage.sentences]
 
 
-def candidates(query: Query, weights: dict[str, float], passages: list[Passage], cues: Cues,
-               models: Models) -> list[Candidate]:
+def candidates(
+    query: Query, weights: dict[str, float], passages: list[Passage], cues: Cues, models: Models
+) -> list[Candidate]:
     """Every sentence of the passages, best first by the ranker."""
     q_words, q_bigrams = set(query.tokens), set(zip(query.tokens, query.tokens[1:]))
     q_names = {fold(w) for w in capitalised(query.text)}
@@ -55,17 +80,25 @@ def candidates(query: Query, weights: dict[str, float], passages: list[Passage],
             if text in seen or len(text) < 2:
                 continue
             seen.add(text)
-            f = sentence_features(text, toks, coverages[i], weights, q_words, q_bigrams, q_names, cues,
-                                  query.accented, query.tokens)
-            f.update(local=coverage(local, toks) if local else 0.0,
-                     inv_rank=1.0 / (rank + 1), passage_score=max(p.score, 0.0) / top_score,
-                     dense=p.dense_score - top_dense,
-                     previous=coverages[i - 1] if i > 0 else 0.0,
-                     # what the sentence before adds: "Nó được tái lập năm 1991" after the one naming "nó"
-                     context=coverage(weights, tokens[rank][i - 1] + toks) - coverages[i] if i > 0 else 0.0,
-                     next=coverages[i + 1] if i + 1 < len(coverages) else 0.0,
-                     first=float(i == 0), passage_best=best_in_passage)
-            out.append(Candidate(p, rank, start, end, text, coverages[i], linear(models.ranker, f),
-                                 logistic(models.sentence, f), f))
+            f = sentence_features(
+                text, toks, coverages[i], weights, q_words, q_bigrams, q_names, cues, query.accented, query.tokens
+            )
+            f.update(
+                local=coverage(local, toks) if local else 0.0,
+                inv_rank=1.0 / (rank + 1),
+                passage_score=max(p.score, 0.0) / top_score,
+                dense=p.dense_score - top_dense,
+                previous=coverages[i - 1] if i > 0 else 0.0,
+                # what the sentence before adds: "Nó được tái lập năm 1991" after the one naming "nó"
+                context=coverage(weights, tokens[rank][i - 1] + toks) - coverages[i] if i > 0 else 0.0,
+                next=coverages[i + 1] if i + 1 < len(coverages) else 0.0,
+                first=float(i == 0),
+                passage_best=best_in_passage,
+            )
+            out.append(
+                Candidate(
+                    p, rank, start, end, text, coverages[i], linear(models.ranker, f), logistic(models.sentence, f), f
+                )
+            )
     out.sort(key=lambda c: c.score, reverse=True)
     return out

@@ -39,8 +39,9 @@ def signals(query: Query, weights: dict[str, float], candidates: list[Candidate]
         "sentence": max(c.probability for c in candidates),
         "dense": min(max((top.dense_score - 0.75) / 0.15, 0.0), 1.0),
         "passage_pairs": len(pairs & set(zip(tokens, tokens[1:]))) / len(pairs) if pairs else 0.0,
-        "missing_weight": (max((w for t, w in weights.items() if t not in present), default=0.0)
-                           / max(weights.values())),
+        "missing_weight": (
+            max((w for t, w in weights.items() if t not in present), default=0.0) / max(weights.values())
+        ),
         "missing_name": float(missing),
         "other_name": float(other),
         "typed": typed_signal(candidates),

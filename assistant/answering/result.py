@@ -28,14 +28,29 @@ class Citation:
     location: dict = field(default_factory=dict)  # page / slide / sheet + row / legal path, where known
 
     def to_dict(self) -> dict:
-        return {k: getattr(self, k) for k in ("marker", "doc_id", "title", "source", "text", "start", "end", "score",
-                                              "sentence", "passage_start", "location")}
+        return {
+            k: getattr(self, k)
+            for k in (
+                "marker",
+                "doc_id",
+                "title",
+                "source",
+                "text",
+                "start",
+                "end",
+                "score",
+                "sentence",
+                "passage_start",
+                "location",
+            )
+        }
 
 
 @dataclass
 class Short:
     """The words that answer what was asked (a number, a name, a date, a title) inside a cited sentence:
     `start`/`end` are document offsets, `at` their place in the answer's text."""
+
     text: str
     marker: int
     start: int
@@ -62,7 +77,15 @@ class Answer:
     short: Short | None = None  # the answering span, when one was found
 
     def to_dict(self) -> dict:
-        return {"text": self.text, "refused": self.refused, "confidence": round(self.confidence, 4),
-                "backend": self.backend, "notice": self.notice, "question": self.question,
-                "answer_type": self.answer_type, "short": self.short.to_dict() if self.short else None,
-                "citations": [c.to_dict() for c in self.citations], "claims": [c.to_dict() for c in self.claims]}
+        return {
+            "text": self.text,
+            "refused": self.refused,
+            "confidence": round(self.confidence, 4),
+            "backend": self.backend,
+            "notice": self.notice,
+            "question": self.question,
+            "answer_type": self.answer_type,
+            "short": self.short.to_dict() if self.short else None,
+            "citations": [c.to_dict() for c in self.citations],
+            "claims": [c.to_dict() for c in self.claims],
+        }

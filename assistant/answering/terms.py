@@ -9,13 +9,16 @@ from ..text import fold, syllables
 
 # Syllables that carry no content in a question. Folded, several collide with content words
 # ("chứ"/"chủ", "đó"/"đô"), so the folded set is used only for questions typed without diacritics.
-STOPWORDS = {w for w in """
+STOPWORDS = {
+    w
+    for w in """
     ai gì nào đâu sao bao nhiêu mấy khi lúc giờ thế nào như thì là có không được bị của và với các những
     cái này đó kia ấy hãy cho tôi biết hỏi về trong ở tại từ đến theo một hai đã đang sẽ vậy hả nhỉ chứ à
     ạ ơi nhé mà nên rằng bởi vì do để làm việc người ta nó họ chúng nhưng hay hoặc cũng rất nhiều ít
     còn gồm những nhất thứ bằng ra vào lên xuống the a an of what who when where which how is are was
     did do does in on to for and or
-""".split()}
+""".split()
+}
 FOLDED_STOPWORDS = {fold(w) for w in STOPWORDS}
 
 

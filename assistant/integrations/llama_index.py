@@ -35,16 +35,23 @@ def _page(item: Passage | Citation) -> int | None:
     return (getattr(item, "location", None) or {}).get("page")
 
 
-def _node(doc_id: str, title: str, source: str, text: str, start: int, score: float, extra: dict,
-          page: int | None) -> NodeWithScore:
+def _node(
+    doc_id: str, title: str, source: str, text: str, start: int, score: float, extra: dict, page: int | None
+) -> NodeWithScore:
     end = start + len(text)
     metadata = {"doc_id": doc_id, "title": title, "source": source, "start": start, "end": end, **extra}
     if page is not None:
         metadata["page"] = page
-    node = TextNode(id_=f"{doc_id}:{start}-{end}", text=text, metadata=metadata, start_char_idx=start,
-                    end_char_idx=end, excluded_llm_metadata_keys=HIDDEN_FROM_MODELS,
-                    excluded_embed_metadata_keys=HIDDEN_FROM_MODELS,
-                    relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=doc_id)})
+    node = TextNode(
+        id_=f"{doc_id}:{start}-{end}",
+        text=text,
+        metadata=metadata,
+        start_char_idx=start,
+        end_char_idx=end,
+        excluded_llm_metadata_keys=HIDDEN_FROM_MODELS,
+        excluded_embed_metadata_keys=HIDDEN_FROM_MODELS,
+        relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=doc_id)},
+    )
     return NodeWithScore(node=node, score=float(score))
 
 
@@ -62,9 +69,15 @@ class AssistantRetriever(BaseRetriever):
     """Dense + BM25 (syllables and syllable pairs) retrieval over an assistant's index, diacritics
     restored for questions typed without them."""
 
-    def __init__(self, assistant: Assistant | None = None, *, k: int | None = None,
-                 index_dir: str | os.PathLike | None = None, config: Config | str | os.PathLike | None = None,
-                 **kwargs: Any):
+    def __init__(
+        self,
+        assistant: Assistant | None = None,
+        *,
+        k: int | None = None,
+        index_dir: str | os.PathLike | None = None,
+        config: Config | str | os.PathLike | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(**kwargs)
         self.assistant = assistant or Assistant(index_dir=index_dir, config=config)
         self.k = k
@@ -90,14 +103,28 @@ class AssistantQueryEngine(CustomQueryEngine):
 def to_response(answer: Answer) -> Response:
     citations = []
     for c in answer.citations:
-        item = {"marker": c.marker, "doc_id": c.doc_id, "title": c.title, "source": c.source,
-                "sentence": c.sentence, "start": c.start, "end": c.end}
+        item = {
+            "marker": c.marker,
+            "doc_id": c.doc_id,
+            "title": c.title,
+            "source": c.source,
+            "sentence": c.sentence,
+            "start": c.start,
+            "end": c.end,
+        }
         if _page(c) is not None:
             item["page"] = _page(c)
         citations.append(item)
-    return Response(response=answer.text, source_nodes=[citation_node(c) for c in answer.citations],
-                    metadata={"citations": citations, "refused": answer.refused, "backend": answer.backend,
-                              "notice": answer.notice})
+    return Response(
+        response=answer.text,
+        source_nodes=[citation_node(c) for c in answer.citations],
+        metadata={
+            "citations": citations,
+            "refused": answer.refused,
+            "backend": answer.backend,
+            "notice": answer.notice,
+        },
+    )
 
 
 def as_query_engine(assistant: Assistant | None = None, use_llm: bool = True, **kwargs: Any) -> AssistantQueryEngine:
