@@ -17,7 +17,7 @@ SOFFICE ?= /usr/bin/soffice
 OCR_PACKAGES := tesseract-ocr tesseract-ocr-vie
 OFFICE_PACKAGES := antiword libreoffice-writer-nogui libreoffice-calc-nogui fonts-dejavu-core
 
-.PHONY: install install-test chat index test bench clean-index
+.PHONY: install install-test chat index test lint bench clean-index
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,12 @@ $(SOFFICE):
 
 test: install-test $(CHROMIUM) $(TESSERACT_VIE) $(SOFFICE)
 	$(BIN)/python -m pytest
+
+# ruff (lint + format check) and mypy, configured in pyproject.toml; .ci/run runs it before the tests.
+lint: install-test
+	$(BIN)/ruff check
+	$(BIN)/ruff format --check
+	$(BIN)/mypy
 
 bench: install
 	$(BIN)/python benchmarks/suite.py
