@@ -5,8 +5,8 @@ another store joins with `@STORES.register("name")`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from ..config import STORE_BACKENDS, Config
 from ..errors import ConfigError

