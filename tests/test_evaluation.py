@@ -9,8 +9,10 @@ import re
 import pytest
 
 from assistant.answering import REFUSAL, Answer, Citation
-from assistant.evaluation import (Expectation, QuestionSetError, check, compare, evaluate, format_table,
-                                  import_squad, load_baseline, load_question_set, write_report)
+from assistant import evaluation
+from assistant.evaluation import (Case, Expectation, FailureKind, QuestionSetError, check, compare, evaluate,
+                                  format_table, import_squad, load_baseline, load_question_set, summarize,
+                                  write_report)
 from helpers import DOC_000, DOC_004, clean_env, run_cli
 
 SET = """questions:
@@ -118,6 +120,68 @@ def test_checks_and_their_reasons():
     assert check(answer("Có [1]."), Expectation(refuse=True)) == ["lẽ ra phải từ chối"]
     assert check(answer(REFUSAL, refused=True), Expectation(contains_any=["16"])) == ["từ chối sai"]
     assert check(answer("ngày 27/2/2025 [1]."), Expectation(regex=r"\d+/2/2025")) == []
+
+
+class CannedAssistant:
+    """Answers each question with a fixed reply."""
+
+    def __init__(self, replies: dict[str, Answer]):
+        self.replies = replies
+
+    def ask(self, question, history=None):
+        return self.replies[question]
+
+
+KIND_CASES = [Case("sai-so", "q1", Expectation(contains_any=["16 Chủ tịch"], cites=[DOC_000])),
+              Case("khong-khop", "q2", Expectation(regex=r"35\s+Phó", cites=[DOC_000])),
+              Case("khong-dan", "q3", Expectation(contains_all=["35"], cites=[DOC_000])),
+              Case("tu-choi-sai", "q4", Expectation(contains_any=["16"], cites=[DOC_000])),
+              Case("khong-tu-choi", "q5", Expectation(refuse=True)),
+              Case("dung", "q6", Expectation(contains_any=["16 Chủ tịch"], cites=[DOC_000]))]
+KIND_REPLIES = {"q1": answer("61 Chủ tịch [1]."), "q2": answer("35 Chủ tịch [1]."),
+                "q3": answer("35 Phó [1].", docs=[DOC_004]), "q4": answer(REFUSAL, refused=True),
+                "q5": answer("Có [1]."), "q6": answer("16 Chủ tịch [1].")}
+
+
+def _figures(summary: dict) -> dict:
+    return {k: v for k, v in summary.items() if not k.startswith("latency")}
+
+
+def test_failures_have_kinds_and_the_summary_counts_kinds_not_their_wording(monkeypatch, tmp_path):
+    report = evaluate(CannedAssistant(KIND_REPLIES), KIND_CASES)
+    assert {r.id: [f.kind for f in r.failures] for r in report.results} == {
+        "sai-so": [FailureKind.MISSING_TEXT], "khong-khop": [FailureKind.NO_MATCH],
+        "khong-dan": [FailureKind.MISSING_CITATION], "tu-choi-sai": [FailureKind.REFUSED],
+        "khong-tu-choi": [FailureKind.NOT_REFUSED], "dung": []}
+    assert report.results[0].reasons == ["thiếu «16 Chủ tịch»"]
+    # 2 of the 5 answerable questions have the right text, 3 of the 5 cite the expected document.
+    assert _figures(report.summary) == {
+        "questions": 6, "passed": 1, "pass_rate": 0.1667, "answer_accuracy": 0.4, "citation_accuracy": 0.6,
+        "refusal_precision": 0.0, "refusal_recall": 0.0, "retrieval_hit": 0.0, "faithfulness": None}
+
+    # Every reason reworded: the same kinds, the same figures.
+    for kind, reason in {FailureKind.NOT_REFUSED: "cần từ chối", FailureKind.REFUSED: "không nên từ chối",
+                         FailureKind.MISSING_TEXT: "không có {texts}", FailureKind.NO_MATCH: "sai mẫu «{regex}»",
+                         FailureKind.MISSING_CITATION: "chưa dẫn {expected} (có: {cited})"}.items():
+        monkeypatch.setitem(evaluation.REASONS, kind, reason)
+    reworded = evaluate(CannedAssistant(KIND_REPLIES), KIND_CASES)
+    assert reworded.results[0].reasons == ["không có «16 Chủ tịch»"]
+    assert reworded.results[2].reasons == [f"chưa dẫn {DOC_000} (có: {DOC_004})"]
+    assert [r.kinds for r in reworded.results] == [r.kinds for r in report.results]
+    assert _figures(reworded.summary) == _figures(report.summary)
+    # Whatever a result's reasons say, only its failures' kinds count.
+    import dataclasses
+
+    mislabelled = [dataclasses.replace(r, failures=[dataclasses.replace(f, reason="thiếu") for f in r.failures])
+                   for r in report.results]
+    assert _figures(summarize(mislabelled, KIND_CASES)) == _figures(report.summary)
+
+    data = json.loads(write_report(reworded, tmp_path / "r.json").read_text(encoding="utf-8"))
+    first = data["results"][0]
+    assert first["reasons"] == ["không có «16 Chủ tịch»"]
+    assert first["failures"] == [{"kind": "missing_text", "reason": "không có «16 Chủ tịch»"}]
+    assert [f["kind"] for r in data["results"] for f in r["failures"]] == \
+        ["missing_text", "no_match", "missing_citation", "refused", "not_refused"]
 
 
 # -- running --------------------------------------------------------------------------------------
