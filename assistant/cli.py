@@ -252,10 +252,10 @@ def _build_index(assistant: Assistant, args: argparse.Namespace) -> IndexResult:
     bar = _progress_bar("Đang lập chỉ mục", "tài liệu")
     try:
         return assistant.index(args.paths, replace=not args.add, rebuild=args.rebuild,
-                               progress=_document_progress(bar) if bar else None,
+                               progress=None if bar is None else _document_progress(bar),
                                follow_symlinks=args.follow_symlinks)
     finally:
-        if bar:
+        if bar is not None:
             bar.close()
 
 
@@ -374,9 +374,9 @@ def _evaluate(assistant: Assistant, cases: list[Case], args: argparse.Namespace)
 
     judge = _judge(assistant) if args.judge else None
     bar = _progress_bar("Đánh giá", "câu", total=len(cases) * args.repeat)
-    report = evaluate(assistant, cases, progress=_question_progress(bar) if bar else None, judge=judge,
+    report = evaluate(assistant, cases, progress=None if bar is None else _question_progress(bar), judge=judge,
                       repeat=args.repeat, jobs=args.jobs)
-    if bar:
+    if bar is not None:
         bar.close()
     return report
 

@@ -69,6 +69,26 @@ def test_index_summary_separates_embedding_time_from_total_time():
     assert index_summary(unchanged, "index") == "Không có thay đổi: 4 tài liệu, 23 đoạn (không cần nhúng lại)."
 
 
+def test_index_on_a_terminal_shows_a_progress_bar(tmp_path, monkeypatch, capsys):
+    """On a terminal, `index` draws a progress bar (it ended in tqdm's TypeError: a bar with no total
+    yet has no truth value)."""
+    import io
+    import sys
+
+    from assistant.cli import main
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    write(tmp_path / "docs" / "ho.txt", "Hồ Gươm\nHồ Gươm nằm ở trung tâm Hà Nội.")
+    assert main(["index", str(tmp_path / "docs"), "--index-dir", str(tmp_path / "idx")]) == 0
+    assert "Đã lập chỉ mục 1 tài liệu" in capsys.readouterr().out
+    assert "Đang lập chỉ mục" in terminal.getvalue()
+
+
 def test_ask_json(seeds_index, seed_docs):
     data = ok_json(run_cli("ask", QUESTION, "--json", "--index-dir", str(seeds_index)))
     assert data["refused"] is False
