@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import enum
 import html
 import json
 import re
 import statistics
 import threading
 import time
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, NamedTuple
 
 from .answering import Answer
 from .errors import AssistantError
@@ -52,6 +55,7 @@ class Case:
 
 
 # ------------------------------------------------------------------------------------------ loading
+
 
 def load_question_set(path: str | Path) -> list[Case]:
     """Read a .yaml/.yml or .jsonl question set; a malformed one raises QuestionSetError naming the line."""
@@ -99,7 +103,7 @@ def _yaml_items(path: Path, text: str) -> list[tuple[Any, str]]:
     if not isinstance(data, dict) or not isinstance(data.get("questions"), list):
         raise QuestionSetError(f"{path}:1: cần khóa «questions» chứa danh sách câu hỏi.")
     nodes = next(v for k, v in root.value if k.value == "questions").value
-    return [(item, f"{path}:{node.start_mark.line + 1}") for item, node in zip(data["questions"], nodes)]
+    return [(item, f"{path}:{node.start_mark.line + 1}") for item, node in zip(data["questions"], nodes, strict=True)]
 
 
 def _strings(value: Any, key: str, where: str) -> list[str]:
@@ -115,8 +119,9 @@ def _strings(value: Any, key: str, where: str) -> list[str]:
 def _known_keys(mapping: dict, allowed: Sequence[str], where: str, label: str) -> None:
     unknown = [k for k in mapping if k not in allowed]
     if unknown:
-        raise QuestionSetError(f"{where}: {label} không hợp lệ: {', '.join(map(str, unknown))} "
-                               f"(dùng: {', '.join(allowed)}).")
+        raise QuestionSetError(
+            f"{where}: {label} không hợp lệ: {', '.join(map(str, unknown))} (dùng: {', '.join(allowed)})."
+        )
 
 
 def _case(raw: Any, where: str) -> Case:
@@ -138,10 +143,14 @@ def _case(raw: Any, where: str) -> Case:
             re.compile(str(regex))
         except re.error as exc:
             raise QuestionSetError(f"{where}: biểu thức chính quy không hợp lệ «{regex}» ({exc}).") from None
-    expect = Expectation(_strings(expect_raw.get("contains_any"), "contains_any", where),
-                         _strings(expect_raw.get("contains_all"), "contains_all", where),
-                         None if regex is None else normalize(str(regex)), bool(expect_raw.get("fold", False)),
-                         _strings(expect_raw.get("cites"), "cites", where), bool(expect_raw.get("refuse", False)))
+    expect = Expectation(
+        _strings(expect_raw.get("contains_any"), "contains_any", where),
+        _strings(expect_raw.get("contains_all"), "contains_all", where),
+        None if regex is None else normalize(str(regex)),
+        bool(expect_raw.get("fold", False)),
+        _strings(expect_raw.get("cites"), "cites", where),
+        bool(expect_raw.get("refuse", False)),
+    )
     if not expect.refuse and not (expect.contains_any or expect.contains_all or expect.regex or expect.cites):
         raise QuestionSetError(f"{where}: câu hỏi «{qid}» không có điều kiện nào trong «expect».")
     history = []
@@ -157,30 +166,78 @@ def _case(raw: Any, where: str) -> Case:
 
 # ------------------------------------------------------------------------------------------ checking
 
+
+class FailureKind(enum.StrEnum):
+    """What went wrong with an answer; the summary counts these, never the wording of the reasons."""
+
+    NOT_REFUSED = "not_refused"  # answered a question it should have refused
+    REFUSED = "refused"  # refused a question it should have answered
+    MISSING_TEXT = "missing_text"  # lacks an expected text (contains_any, contains_all)
+    NO_MATCH = "no_match"  # does not match the expected regex
+    MISSING_CITATION = "missing_citation"  # cites none of the expected documents
+
+
+CONTENT_FAILURES = frozenset({FailureKind.MISSING_TEXT, FailureKind.NO_MATCH})  # the answer's text is wrong
+
+# The reason given for each kind, in Vietnamese; {fields} are filled in by `check_failures`.
+REASONS = {
+    FailureKind.NOT_REFUSED: "lẽ ra phải từ chối",
+    FailureKind.REFUSED: "từ chối sai",
+    FailureKind.MISSING_TEXT: "thiếu {texts}",
+    FailureKind.NO_MATCH: "không khớp «{regex}»",
+    FailureKind.MISSING_CITATION: "không trích dẫn {expected} (đã dẫn: {cited})",
+}
+
+
+@dataclass(frozen=True)
+class Failure:
+    kind: FailureKind
+    reason: str  # for people, in Vietnamese
+
+    @classmethod
+    def of(cls, kind: FailureKind, **fields: str) -> Failure:
+        return cls(kind, REASONS[kind].format(**fields))
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind.value, "reason": self.reason}
+
+
 def check(answer: Answer, expect: Expectation) -> list[str]:
     """Why `answer` fails `expect` (Vietnamese reasons); empty when it passes."""
-    if expect.refuse:
-        return [] if answer.refused else ["lẽ ra phải từ chối"]
-    if answer.refused:
-        return ["từ chối sai"]
-    reasons = []
-    text = answer.text
+    return [f.reason for f in check_failures(answer, expect)]
 
+
+def check_failures(answer: Answer, expect: Expectation) -> list[Failure]:
+    """How `answer` fails `expect`, each failure with its kind and reason; empty when it passes."""
+    if expect.refuse:
+        return [] if answer.refused else [Failure.of(FailureKind.NOT_REFUSED)]
+    if answer.refused:
+        return [Failure.of(FailureKind.REFUSED)]
+    return _content_failures(answer.text, expect) + _citation_failures(answer, expect)
+
+
+def _content_failures(text: str, expect: Expectation) -> list[Failure]:
     def prep(s: str) -> str:
         return fold(s.lower()) if expect.fold else s
 
+    failures = []
     body = prep(text)
     if expect.contains_any and not any(prep(s) in body for s in expect.contains_any):
-        reasons.append("thiếu " + " hoặc ".join(f"«{s}»" for s in expect.contains_any))
+        texts = " hoặc ".join(f"«{s}»" for s in expect.contains_any)
+        failures.append(Failure.of(FailureKind.MISSING_TEXT, texts=texts))
     missing = [s for s in expect.contains_all if prep(s) not in body]
     if missing:
-        reasons.append("thiếu " + ", ".join(f"«{s}»" for s in missing))
+        failures.append(Failure.of(FailureKind.MISSING_TEXT, texts=", ".join(f"«{s}»" for s in missing)))
     if expect.regex and not re.search(prep(expect.regex), body, re.IGNORECASE if expect.fold else 0):
-        reasons.append(f"không khớp «{expect.regex}»")
-    if expect.cites and not any(c.doc_id in expect.cites for c in answer.citations):
-        cited = ", ".join(sorted({c.doc_id for c in answer.citations})) or "không có"
-        reasons.append(f"không trích dẫn {' hoặc '.join(expect.cites)} (đã dẫn: {cited})")
-    return reasons
+        failures.append(Failure.of(FailureKind.NO_MATCH, regex=expect.regex))
+    return failures
+
+
+def _citation_failures(answer: Answer, expect: Expectation) -> list[Failure]:
+    if not expect.cites or any(c.doc_id in expect.cites for c in answer.citations):
+        return []
+    cited = ", ".join(sorted({c.doc_id for c in answer.citations})) or "không có"
+    return [Failure.of(FailureKind.MISSING_CITATION, expected=" hoặc ".join(expect.cites), cited=cited)]
 
 
 @dataclass
@@ -188,7 +245,7 @@ class CaseResult:
     id: str
     question: str
     passed: bool
-    reasons: list[str]
+    failures: list[Failure]  # of the attempt shown (the first failing one); empty when it passed
     answer: dict  # Answer.to_dict()
     latency_ms: float
     retrieved: list[str]  # doc ids of the passages the answer was drawn from, best first
@@ -199,6 +256,14 @@ class CaseResult:
     where: str = ""  # "file:line" of the question
     runs: int = 1  # times asked (--repeat); `passed` means every time
     passes: int = 0  # of them, how many passed
+
+    @property
+    def reasons(self) -> list[str]:
+        return [f.reason for f in self.failures]
+
+    @property
+    def kinds(self) -> set[FailureKind]:
+        return {f.kind for f in self.failures}
 
     @property
     def hit(self) -> bool | None:
@@ -213,6 +278,17 @@ class CaseResult:
         """Passed some times and failed others (LLM backends)."""
         return 0 < self.passes < self.runs
 
+    def to_dict(self) -> dict:
+        """The JSON report's entry: every field (each failure with its kind), the reasons alone as they
+        always were, and the derived figures."""
+        return dataclasses.asdict(self) | {
+            "failures": [f.to_dict() for f in self.failures],
+            "reasons": self.reasons,
+            "hit": self.hit,
+            "pass_rate": self.pass_rate,
+            "flaky": self.flaky,
+        }
+
 
 @dataclass
 class Report:
@@ -223,9 +299,12 @@ class Report:
     baseline: dict[str, bool] | None = None  # id -> passed in the baseline (compare)
 
     def to_dict(self) -> dict:
-        return {"meta": self.meta, "summary": self.summary, "flips": self.flips,
-                "results": [dataclasses.asdict(r) | {"hit": r.hit, "pass_rate": r.pass_rate, "flaky": r.flaky}
-                            for r in self.results]}
+        return {
+            "meta": self.meta,
+            "summary": self.summary,
+            "flips": self.flips,
+            "results": [r.to_dict() for r in self.results],
+        }
 
     def known_failures(self) -> list[str]:
         """Questions failing now that also failed in the baseline: listed, not fatal."""
@@ -238,20 +317,51 @@ class Report:
         return [r.id for r in self.results if not r.passed and r.id not in base]
 
 
-def evaluate(assistant, cases: Sequence[Case], progress: Callable[[int, int], None] | None = None,
-             judge: Callable[[str, Answer], float | None] | None = None, *, repeat: int = 1,
-             jobs: int = 1) -> Report:
+def evaluate(
+    assistant,
+    cases: Sequence[Case],
+    progress: Callable[[int, int], None] | None = None,
+    judge: Callable[[str, Answer], float | None] | None = None,
+    *,
+    repeat: int = 1,
+    jobs: int = 1,
+) -> Report:
     """Ask every question of `cases` through `assistant` (an api.Assistant) and check the answers.
 
     Each question is asked `repeat` times (an LLM's answers vary: the pass rate shows how often it
     passes); `jobs` questions are asked at the same time. Results keep the order of `cases`."""
+    repeat, jobs = max(1, repeat), max(1, jobs)
+    attempts = _ask_all(assistant, cases, repeat, jobs, progress, judge)
+    results = [_case_result(case, [a for a in attempts if a.case == i]) for i, case in enumerate(cases)]
+    summary = summarize(results, cases)
+    if repeat > 1:
+        summary |= {"repeat": repeat, "flaky": sum(r.flaky for r in results)}
+    return Report(results, summary)
+
+
+class _Attempt(NamedTuple):
+    case: int  # index in `cases`
+    answer: Answer
+    failures: list[Failure]
+    latency_ms: float
+    faithfulness: float | None
+
+
+def _ask_all(
+    assistant,
+    cases: Sequence[Case],
+    repeat: int,
+    jobs: int,
+    progress: Callable[[int, int], None] | None,
+    judge: Callable[[str, Answer], float | None] | None,
+) -> list[_Attempt]:
+    """Every question asked `repeat` times, `jobs` at once; the attempts in the order of `cases`."""
     from concurrent.futures import ThreadPoolExecutor
 
-    repeat, jobs = max(1, repeat), max(1, jobs)
     tasks = [(i, case) for i, case in enumerate(cases) for _ in range(repeat)]
     lock, done = threading.Lock(), [0]
 
-    def attempt(task: tuple[int, Case]) -> tuple[int, Answer, list[str], float, float | None]:
+    def attempt(task: tuple[int, Case]) -> _Attempt:
         i, case = task
         t0 = time.perf_counter()
         answer = assistant.ask(case.question, history=case.history or None)
@@ -261,28 +371,34 @@ def evaluate(assistant, cases: Sequence[Case], progress: Callable[[int, int], No
             with lock:
                 done[0] += 1
                 progress(done[0], len(tasks))
-        return i, answer, check(answer, case.expect), latency, score
+        return _Attempt(i, answer, check_failures(answer, case.expect), latency, score)
 
     if jobs == 1:
-        attempts = [attempt(t) for t in tasks]
-    else:
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            attempts = list(pool.map(attempt, tasks))
-    results = []
-    for i, case in enumerate(cases):
-        mine = [a for a in attempts if a[0] == i]
-        shown = next((a for a in mine if a[2]), mine[0])  # the first failing attempt, whose reasons are given
-        _, answer, reasons, _, _ = shown
-        scores = [a[4] for a in mine if a[4] is not None]
-        results.append(CaseResult(case.id, case.question, not any(a[2] for a in mine), reasons, answer.to_dict(),
-                                  round(statistics.median(a[3] for a in mine), 1), [p.doc_id for p in answer.passages],
-                                  case.expect.refuse, case.tags, case.expect.cites,
-                                  round(statistics.mean(scores), 3) if scores else None, case.where, len(mine),
-                                  sum(not a[2] for a in mine)))
-    summary = summarize(results, cases)
-    if repeat > 1:
-        summary |= {"repeat": repeat, "flaky": sum(r.flaky for r in results)}
-    return Report(results, summary)
+        return [attempt(t) for t in tasks]
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        return list(pool.map(attempt, tasks))
+
+
+def _case_result(case: Case, attempts: Sequence[_Attempt]) -> CaseResult:
+    """A question's result over its attempts: passed when every one did; the first failing one is shown."""
+    shown = next((a for a in attempts if a.failures), attempts[0])
+    scores = [a.faithfulness for a in attempts if a.faithfulness is not None]
+    return CaseResult(
+        case.id,
+        case.question,
+        passed=not any(a.failures for a in attempts),
+        failures=shown.failures,
+        answer=shown.answer.to_dict(),
+        latency_ms=round(statistics.median(a.latency_ms for a in attempts), 1),
+        retrieved=[p.doc_id for p in shown.answer.passages],
+        refuse_expected=case.expect.refuse,
+        tags=case.tags,
+        cites=case.expect.cites,
+        faithfulness=round(statistics.mean(scores), 3) if scores else None,
+        where=case.where,
+        runs=len(attempts),
+        passes=sum(not a.failures for a in attempts),
+    )
 
 
 def summarize(results: Sequence[CaseResult], cases: Sequence[Case]) -> dict:
@@ -303,11 +419,12 @@ def summarize(results: Sequence[CaseResult], cases: Sequence[Case]) -> dict:
         "questions": len(results),
         "passed": sum(r.passed for r in results),
         "pass_rate": rate(sum(r.passed for r in results), len(results)),
-        "answer_accuracy": rate(sum(not r.answer["refused"] and not _content_reasons(r.reasons) for r in content),
-                                len(content)),
-        "citation_accuracy": rate(sum(not r.answer["refused"] and not any(x.startswith("không trích dẫn")
-                                                                           for x in r.reasons) for r in cited),
-                                  len(cited)),
+        "answer_accuracy": rate(
+            sum(not r.answer["refused"] and not r.kinds & CONTENT_FAILURES for r in content), len(content)
+        ),
+        "citation_accuracy": rate(
+            sum(not r.answer["refused"] and FailureKind.MISSING_CITATION not in r.kinds for r in cited), len(cited)
+        ),
         "refusal_precision": rate(sum(r.refuse_expected for r in refused), len(refused)),
         "refusal_recall": rate(sum(r.answer["refused"] for r in must_refuse), len(must_refuse)),
         "retrieval_hit": rate(sum(hits), len(hits)),
@@ -321,10 +438,6 @@ def _has_content_check(expect: Expectation) -> bool:
     return bool(expect.contains_any or expect.contains_all or expect.regex)
 
 
-def _content_reasons(reasons: Iterable[str]) -> list[str]:
-    return [r for r in reasons if r.startswith(("thiếu", "không khớp"))]
-
-
 def _percentile(values: Sequence[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))]
 
@@ -335,8 +448,10 @@ def llm_judge(assistant) -> Callable[[str, Answer], float | None]:
     from .retrieval import Passage
 
     def judge(question: str, answer: Answer) -> float | None:
-        passages = [Passage(c.doc_id, c.title, c.source, c.text, c.passage_start, c.passage_start + len(c.text), c.score)
-                    for c in answer.citations]
+        passages = [
+            Passage(c.doc_id, c.title, c.source, c.text, c.passage_start, c.passage_start + len(c.text), c.score)
+            for c in answer.citations
+        ]
         if not passages:
             return None
         try:
@@ -354,6 +469,7 @@ def llm_judge(assistant) -> Callable[[str, Answer], float | None]:
 
 # ------------------------------------------------------------------------------------------ baseline
 
+
 def load_baseline(path: str | Path) -> dict[str, bool]:
     """id -> passed, from a JSON report written by `assistant eval --report X.json`."""
     try:
@@ -362,13 +478,17 @@ def load_baseline(path: str | Path) -> dict[str, bool]:
     except FileNotFoundError:
         raise QuestionSetError(f"Không tìm thấy tệp kết quả gốc: {path}") from None
     except (ValueError, KeyError, TypeError):
-        raise QuestionSetError(f"Tệp kết quả gốc không hợp lệ (cần báo cáo JSON của «assistant eval»): {path}") from None
+        raise QuestionSetError(
+            f"Tệp kết quả gốc không hợp lệ (cần báo cáo JSON của «assistant eval»): {path}"
+        ) from None
 
 
 def compare(report: Report, baseline: dict[str, bool]) -> dict:
     """Questions that passed in the baseline and fail now (regressed), and the reverse (fixed)."""
-    flips = {"regressed": [r.id for r in report.results if baseline.get(r.id) is True and not r.passed],
-             "fixed": [r.id for r in report.results if baseline.get(r.id) is False and r.passed]}
+    flips = {
+        "regressed": [r.id for r in report.results if baseline.get(r.id) is True and not r.passed],
+        "fixed": [r.id for r in report.results if baseline.get(r.id) is False and r.passed],
+    }
     report.flips, report.baseline = flips, baseline
     return flips
 
@@ -376,11 +496,17 @@ def compare(report: Report, baseline: dict[str, bool]) -> dict:
 # ------------------------------------------------------------------------------------------ reports
 
 SUMMARY_LABELS = {
-    "pass_rate": "Tỉ lệ đạt", "answer_accuracy": "Độ đúng câu trả lời", "citation_accuracy": "Độ đúng trích dẫn",
-    "refusal_precision": "Độ chính xác từ chối", "refusal_recall": "Độ phủ từ chối",
-    "retrieval_hit": "Tìm thấy tài liệu mong đợi (hit@k)", "latency_p50_ms": "Độ trễ p50 (ms)",
-    "latency_p95_ms": "Độ trễ p95 (ms)", "faithfulness": "Độ trung thành (LLM chấm)",
-    "repeat": "Số lần hỏi mỗi câu (--repeat)", "flaky": "Số câu lúc đạt lúc trượt",
+    "pass_rate": "Tỉ lệ đạt",
+    "answer_accuracy": "Độ đúng câu trả lời",
+    "citation_accuracy": "Độ đúng trích dẫn",
+    "refusal_precision": "Độ chính xác từ chối",
+    "refusal_recall": "Độ phủ từ chối",
+    "retrieval_hit": "Tìm thấy tài liệu mong đợi (hit@k)",
+    "latency_p50_ms": "Độ trễ p50 (ms)",
+    "latency_p95_ms": "Độ trễ p95 (ms)",
+    "faithfulness": "Độ trung thành (LLM chấm)",
+    "repeat": "Số lần hỏi mỗi câu (--repeat)",
+    "flaky": "Số câu lúc đạt lúc trượt",
 }
 
 
@@ -395,8 +521,13 @@ def _fmt(value) -> str:
 def format_table(report: Report, width: int = 60) -> str:
     judged = any(r.faithfulness is not None for r in report.results)
     repeated = any(r.runs > 1 for r in report.results)
-    rows = [f"{'mã câu hỏi':<28} {'kết quả':<8} " + ("đạt/lần  " if repeated else "") + f"{'ms':>7}  "
-            + ("trung thành  " if judged else "") + "lý do"]
+    rows = [
+        f"{'mã câu hỏi':<28} {'kết quả':<8} "
+        + ("đạt/lần  " if repeated else "")
+        + f"{'ms':>7}  "
+        + ("trung thành  " if judged else "")
+        + "lý do"
+    ]
     for r in report.results:
         reason = "; ".join(r.reasons)
         if len(reason) > width:
@@ -472,35 +603,40 @@ def _markdown(report: Report) -> str:
     lines += [""] + [f"**{line}**" for line in _flip_lines(report)]
     lines += ["", "| mã | kết quả | lý do | ms | câu hỏi | câu trả lời |", "|---|---|---|---|---|---|"]
     for r in report.results:
-        lines.append(f"| {_md_cell(r.id)} | {'đạt' if r.passed else '**trượt**'}{_runs(r)} "
-                     f"| {_md_cell('; '.join(r.reasons))} "
-                     f"| {r.latency_ms:.0f} | {_md_cell(r.question)} | {_md_cell(r.answer['text'])} |")
+        lines.append(
+            f"| {_md_cell(r.id)} | {'đạt' if r.passed else '**trượt**'}{_runs(r)} "
+            f"| {_md_cell('; '.join(r.reasons))} "
+            f"| {r.latency_ms:.0f} | {_md_cell(r.question)} | {_md_cell(r.answer['text'])} |"
+        )
     return "\n".join(lines) + "\n"
 
 
 def _html(report: Report) -> str:
     e = html.escape
     rows = "".join(
-        f"<tr class=\"{'ok' if r.passed else 'fail'}\"><td>{e(r.id)}</td>"
+        f'<tr class="{"ok" if r.passed else "fail"}"><td>{e(r.id)}</td>'
         f"<td>{'đạt' if r.passed else 'trượt'}{_runs(r)}</td>"
         f"<td>{e('; '.join(r.reasons))}</td><td>{r.latency_ms:.0f}</td><td>{e(r.question)}</td>"
-        f"<td>{e(r.answer['text'])}</td></tr>" for r in report.results)
-    summary = "".join(f"<tr><th>{e(label)}</th><td>{e(_fmt(report.summary.get(k)))}</td></tr>"
-                      for k, label in SUMMARY_LABELS.items())
+        f"<td>{e(r.answer['text'])}</td></tr>"
+        for r in report.results
+    )
+    summary = "".join(
+        f"<tr><th>{e(label)}</th><td>{e(_fmt(report.summary.get(k)))}</td></tr>" for k, label in SUMMARY_LABELS.items()
+    )
     flips = "".join(f"<p><strong>{e(line)}</strong></p>" for line in _flip_lines(report))
-    return ("<!doctype html><html lang=\"vi\"><head><meta charset=\"utf-8\"><title>Kết quả đánh giá</title>"
-            "<style>body{font-family:sans-serif}table{border-collapse:collapse}td,th{border:1px solid #ccc;"
-            "padding:4px;vertical-align:top}.fail{background:#fee}</style></head><body>"
-            f"<h1>Kết quả đánh giá</h1><table>{summary}</table>{flips}<table><tr><th>mã</th><th>kết quả</th>"
-            f"<th>lý do</th><th>ms</th><th>câu hỏi</th><th>câu trả lời</th></tr>{rows}</table></body></html>\n")
+    return (
+        '<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>Kết quả đánh giá</title>'
+        "<style>body{font-family:sans-serif}table{border-collapse:collapse}td,th{border:1px solid #ccc;"
+        "padding:4px;vertical-align:top}.fail{background:#fee}</style></head><body>"
+        f"<h1>Kết quả đánh giá</h1><table>{summary}</table>{flips}<table><tr><th>mã</th><th>kết quả</th>"
+        f"<th>lý do</th><th>ms</th><th>câu hỏi</th><th>câu trả lời</th></tr>{rows}</table></body></html>\n"
+    )
 
 
 def junit_xml(report: Report) -> str:
     """JUnit XML, as GitHub Actions, GitLab and Jenkins read it: one <testsuite> per question file, one
     <testcase> per question; a failure's message is its reasons. A question that already failed in
     the baseline is <skipped> (known, not fatal), as the exit code treats it."""
-    import xml.etree.ElementTree as ET
-
     known = set(report.known_failures())
     files: dict[str, list[CaseResult]] = {}
     for r in report.results:
@@ -508,32 +644,15 @@ def junit_xml(report: Report) -> str:
     root = ET.Element("testsuites", name="assistant eval")
     totals = {"tests": 0, "failures": 0, "skipped": 0}
     for file, results in files.items():
-        failures = sum(not r.passed and r.id not in known for r in results)
-        skipped = sum(r.id in known for r in results)
-        seconds = sum(r.latency_ms * r.runs for r in results) / 1000
-        suite = ET.SubElement(root, "testsuite", name=file, tests=str(len(results)), failures=str(failures),
-                              errors="0", skipped=str(skipped), time=f"{seconds:.3f}",
-                              timestamp=str(report.meta.get("date", "")))
-        props = ET.SubElement(suite, "properties")
-        for key in ("backend", "embedding", "index_dir", "baseline"):
-            if report.meta.get(key):
-                ET.SubElement(props, "property", name=key, value=str(report.meta[key]))
+        counts = {
+            "tests": len(results),
+            "failures": sum(not r.passed and r.id not in known for r in results),
+            "skipped": sum(r.id in known for r in results),
+        }
+        suite = _junit_suite(root, file, results, counts, report.meta)
         for r in results:
-            line = r.where.rsplit(":", 1)[1] if ":" in r.where else ""
-            case = ET.SubElement(suite, "testcase", name=r.id, classname=Path(file).stem,
-                                 time=f"{r.latency_ms * r.runs / 1000:.3f}", file=file, line=line)
-            reasons = "; ".join(r.reasons)
-            if r.runs > 1 and not r.passed:
-                reasons = f"đạt {r.passes}/{r.runs} lần: {reasons}"
-            details = (f"câu hỏi: {r.question}\ntrả lời: {r.answer['text']}\ntrích dẫn: "
-                       + (", ".join(f"[{c['marker']}] {c['doc_id']}" for c in r.answer["citations"]) or "không có"))
-            if r.id in known:
-                ET.SubElement(case, "skipped", message=f"đã trượt ở kết quả gốc: {reasons}")
-            elif not r.passed:
-                ET.SubElement(case, "failure", message=reasons, type="AnswerCheck").text = details
-            if r.runs > 1:
-                ET.SubElement(case, "system-out").text = f"đạt {r.passes}/{r.runs} lần ({r.pass_rate:.0%})"
-        for key, value in (("tests", len(results)), ("failures", failures), ("skipped", skipped)):
+            _junit_case(suite, file, r, r.id in known)
+        for key, value in counts.items():
             totals[key] += value
     for key, value in totals.items():
         root.set(key, str(value))
@@ -542,13 +661,67 @@ def junit_xml(report: Report) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
+def _junit_suite(
+    root: ET.Element, file: str, results: list[CaseResult], counts: dict[str, int], meta: dict
+) -> ET.Element:
+    """The <testsuite> of one question file, with the run's settings as <properties>."""
+    seconds = sum(r.latency_ms * r.runs for r in results) / 1000
+    suite = ET.SubElement(
+        root,
+        "testsuite",
+        name=file,
+        tests=str(counts["tests"]),
+        failures=str(counts["failures"]),
+        errors="0",
+        skipped=str(counts["skipped"]),
+        time=f"{seconds:.3f}",
+        timestamp=str(meta.get("date", "")),
+    )
+    props = ET.SubElement(suite, "properties")
+    for key in ("backend", "embedding", "index_dir", "baseline"):
+        if meta.get(key):
+            ET.SubElement(props, "property", name=key, value=str(meta[key]))
+    return suite
+
+
+def _junit_case(suite: ET.Element, file: str, r: CaseResult, known: bool) -> None:
+    """A question's <testcase>: <skipped> when it failed in the baseline too, else <failure> when it fails."""
+    line = r.where.rsplit(":", 1)[1] if ":" in r.where else ""
+    case = ET.SubElement(
+        suite,
+        "testcase",
+        name=r.id,
+        classname=Path(file).stem,
+        time=f"{r.latency_ms * r.runs / 1000:.3f}",
+        file=file,
+        line=line,
+    )
+    reasons = "; ".join(r.reasons)
+    if r.runs > 1 and not r.passed:
+        reasons = f"đạt {r.passes}/{r.runs} lần: {reasons}"
+    details = f"câu hỏi: {r.question}\ntrả lời: {r.answer['text']}\ntrích dẫn: " + (
+        ", ".join(f"[{c['marker']}] {c['doc_id']}" for c in r.answer["citations"]) or "không có"
+    )
+    if known:
+        ET.SubElement(case, "skipped", message=f"đã trượt ở kết quả gốc: {reasons}")
+    elif not r.passed:
+        ET.SubElement(case, "failure", message=reasons, type="AnswerCheck").text = details
+    if r.runs > 1:
+        ET.SubElement(case, "system-out").text = f"đạt {r.passes}/{r.runs} lần ({r.pass_rate:.0%})"
+
+
 def run_meta(assistant, files: Sequence[str | Path]) -> dict:
-    return {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-            "files": [str(f) for f in files], "backend": assistant.config.answer.backend,
-            "embedding": assistant.config.embedding.model, "index_dir": str(assistant.index_dir)}
+    return {
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "files": [str(f) for f in files],
+        "backend": assistant.config.answer.backend,
+        "embedding": assistant.config.embedding.model,
+        "index_dir": str(assistant.index_dir),
+    }
 
 
 # ------------------------------------------------------------------------------------------ import
+
 
 def import_squad(path: str | Path, limit: int | None = None) -> list[dict]:
     """SQuAD-style JSONL (question, answers/answer, passage_id) → question-set entries."""
@@ -559,12 +732,19 @@ def import_squad(path: str | Path, limit: int | None = None) -> list[dict]:
         try:
             row = json.loads(line)
             answers = row.get("answers") or [row["answer"]]
-            entry = {"id": str(row.get("id", number)), "question": normalize(row["question"]),
-                     "expect": {"contains_any": sorted({_answer_text(a) for a in answers if _answer_text(a)}),
-                                "cites": [str(row["passage_id"])] if row.get("passage_id") else []},
-                     "tags": ["squad"]}
+            entry = {
+                "id": str(row.get("id", number)),
+                "question": normalize(row["question"]),
+                "expect": {
+                    "contains_any": sorted({_answer_text(a) for a in answers if _answer_text(a)}),
+                    "cites": [str(row["passage_id"])] if row.get("passage_id") else [],
+                },
+                "tags": ["squad"],
+            }
         except (json.JSONDecodeError, KeyError, TypeError):
-            raise QuestionSetError(f"{path}:{number}: cần một dòng JSON có «question» và «answers» hoặc «answer».") from None
+            raise QuestionSetError(
+                f"{path}:{number}: cần một dòng JSON có «question» và «answers» hoặc «answer»."
+            ) from None
         out.append(entry)
         if limit and len(out) >= limit:
             break
@@ -585,12 +765,14 @@ def write_question_set(entries: list[dict], path: str | Path) -> Path:
     else:
         import yaml
 
-        path.write_text(yaml.safe_dump({"questions": entries}, allow_unicode=True, sort_keys=False, width=120),
-                        encoding="utf-8")
+        path.write_text(
+            yaml.safe_dump({"questions": entries}, allow_unicode=True, sort_keys=False, width=120), encoding="utf-8"
+        )
     return path
 
 
 # ------------------------------------------------------------------------------------------ pytest
+
 
 def pytest_params(path: str | Path) -> dict:
     """`@pytest.mark.parametrize("case", **pytest_params("questions.yaml"))`: one test per question."""
@@ -604,11 +786,15 @@ def assert_case(assistant, case: Case) -> Answer:
     reasons = check(answer, case.expect)
     if reasons:
         expect = {k: v for k, v in dataclasses.asdict(case.expect).items() if v not in (None, [], False)}
-        cites = "\n".join(f"    [{c.marker}] {c.doc_id}{_where(c)}: {c.sentence}" for c in answer.citations) \
+        cites = (
+            "\n".join(f"    [{c.marker}] {c.doc_id}{_where(c)}: {c.sentence}" for c in answer.citations)
             or "    (không có)"
-        raise AssertionError(f"{case.where} «{case.id}»: {'; '.join(reasons)}\n"
-                             f"  câu hỏi:   {case.question}\n  mong đợi:  {expect}\n"
-                             f"  trả lời:   {answer.text}\n  trích dẫn:\n{cites}")
+        )
+        raise AssertionError(
+            f"{case.where} «{case.id}»: {'; '.join(reasons)}\n"
+            f"  câu hỏi:   {case.question}\n  mong đợi:  {expect}\n"
+            f"  trả lời:   {answer.text}\n  trích dẫn:\n{cites}"
+        )
     return answer
 
 

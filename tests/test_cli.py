@@ -5,7 +5,6 @@ import shutil
 import unicodedata
 
 import pytest
-
 from helpers import DOC_000, DOC_004, EMPTY_QUESTION, REFUSAL, SEEDS, clean_env, run_cli, write
 
 CITATION_KEYS = {"marker", "doc_id", "title", "source", "text", "start", "end", "score"}
@@ -60,13 +59,35 @@ def test_index_summary_separates_embedding_time_from_total_time():
     from assistant.cli import index_summary
     from assistant.index.faiss import BuildReport
 
-    report = BuildReport(documents=4, chunks=23, embedded=23, added=["a", "b", "c", "d"], seconds_embedding=12.34,
-                         seconds_total=57.5)
+    report = BuildReport(
+        documents=4, chunks=23, embedded=23, added=["a", "b", "c", "d"], seconds_embedding=12.34, seconds_total=57.5
+    )
     assert index_summary(report, "index") == (
         "Đã lập chỉ mục 4 tài liệu, 23 đoạn vào index: thêm 4, cập nhật 0, xóa 0; "
-        "đã nhúng 23 đoạn trong 12.3 giây, tổng thời gian 57.5 giây.")
+        "đã nhúng 23 đoạn trong 12.3 giây, tổng thời gian 57.5 giây."
+    )
     unchanged = BuildReport(documents=4, chunks=23, unchanged=True, seconds_total=0.2)
     assert index_summary(unchanged, "index") == "Không có thay đổi: 4 tài liệu, 23 đoạn (không cần nhúng lại)."
+
+
+def test_index_on_a_terminal_shows_a_progress_bar(tmp_path, monkeypatch, capsys):
+    """On a terminal, `index` draws a progress bar (it ended in tqdm's TypeError: a bar with no total
+    yet has no truth value)."""
+    import io
+    import sys
+
+    from assistant.cli import main
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    write(tmp_path / "docs" / "ho.txt", "Hồ Gươm\nHồ Gươm nằm ở trung tâm Hà Nội.")
+    assert main(["index", str(tmp_path / "docs"), "--index-dir", str(tmp_path / "idx")]) == 0
+    assert "Đã lập chỉ mục 1 tài liệu" in capsys.readouterr().out
+    assert "Đang lập chỉ mục" in terminal.getvalue()
 
 
 def test_ask_json(seeds_index, seed_docs):
@@ -78,7 +99,7 @@ def test_ask_json(seeds_index, seed_docs):
         assert CITATION_KEYS <= set(c)
         assert c["marker"] == n and f"[{n}]" in data["text"]
         doc = seed_docs[c["doc_id"]]
-        assert doc.text[c["start"]:c["end"]] == c["sentence"]
+        assert doc.text[c["start"] : c["end"]] == c["sentence"]
         assert c["title"] == doc.title
         assert isinstance(c["score"], float)
     assert DOC_000 in [c["doc_id"] for c in data["citations"]]
@@ -96,12 +117,13 @@ def test_ask_refusal_json(seeds_index):
 
 
 def test_retrieve_json_k(seeds_index, seed_docs):
-    data = ok_json(run_cli("retrieve", "phòng chuyên môn thuộc UBND quận", "-k", "2", "--json",
-                           "--index-dir", str(seeds_index)))
+    data = ok_json(
+        run_cli("retrieve", "phòng chuyên môn thuộc UBND quận", "-k", "2", "--json", "--index-dir", str(seeds_index))
+    )
     assert len(data) == 2
     for p in data:
         assert set(p) == PASSAGE_KEYS
-        assert seed_docs[p["doc_id"]].text[p["start"]:p["end"]] == p["text"]
+        assert seed_docs[p["doc_id"]].text[p["start"] : p["end"]] == p["text"]
     assert data[0]["doc_id"] == DOC_004
     assert data[0]["score"] >= data[1]["score"]
 
@@ -109,12 +131,21 @@ def test_retrieve_json_k(seeds_index, seed_docs):
 def test_config_file_is_honoured(seeds_index, tmp_path):
     config = tmp_path / "cfg.toml"
     config.write_text("[retrieval]\nk = 2\n", encoding="utf-8")
-    data = ok_json(run_cli("retrieve", "phòng chuyên môn", "--json", "--config", str(config),
-                           "--index-dir", str(seeds_index)))
+    data = ok_json(
+        run_cli("retrieve", "phòng chuyên môn", "--json", "--config", str(config), "--index-dir", str(seeds_index))
+    )
     assert len(data) == 2
     # ASSISTANT_CONFIG is the same as --config
-    data = ok_json(run_cli("retrieve", "phòng chuyên môn", "--json", "--index-dir", str(seeds_index),
-                           env=clean_env(ASSISTANT_CONFIG=str(config))))
+    data = ok_json(
+        run_cli(
+            "retrieve",
+            "phòng chuyên môn",
+            "--json",
+            "--index-dir",
+            str(seeds_index),
+            env=clean_env(ASSISTANT_CONFIG=str(config)),
+        )
+    )
     assert len(data) == 2
 
 
@@ -122,26 +153,45 @@ def test_env_beats_config_file_and_flag_beats_env(seeds_index, tmp_path):
     config = tmp_path / "cfg.toml"
     config.write_text("[retrieval]\nk = 2\n", encoding="utf-8")
     env = clean_env(ASSISTANT_RETRIEVAL_K="1")
-    data = ok_json(run_cli("retrieve", "phòng chuyên môn", "--json", "--config", str(config),
-                           "--index-dir", str(seeds_index), env=env))
+    data = ok_json(
+        run_cli(
+            "retrieve", "phòng chuyên môn", "--json", "--config", str(config), "--index-dir", str(seeds_index), env=env
+        )
+    )
     assert len(data) == 1
-    data = ok_json(run_cli("retrieve", "phòng chuyên môn", "-k", "3", "--json", "--config", str(config),
-                           "--index-dir", str(seeds_index), env=env))
+    data = ok_json(
+        run_cli(
+            "retrieve",
+            "phòng chuyên môn",
+            "-k",
+            "3",
+            "--json",
+            "--config",
+            str(config),
+            "--index-dir",
+            str(seeds_index),
+            env=env,
+        )
+    )
     assert len(data) == 3
 
 
 def test_index_dir_flag_beats_env(seeds_index, tmp_path):
     elsewhere = tmp_path / "khong_co_chi_muc"
     env = clean_env(ASSISTANT_INDEX_DIR=str(elsewhere))
-    data = ok_json(run_cli("retrieve", QUESTION, "-k", "1", "--json", "--index-dir", str(seeds_index), env=env,
-                           cwd=tmp_path))
+    data = ok_json(
+        run_cli("retrieve", QUESTION, "-k", "1", "--json", "--index-dir", str(seeds_index), env=env, cwd=tmp_path)
+    )
     assert data[0]["doc_id"] == DOC_000
     # without the flag the environment variable is used
     proc = run_cli("retrieve", QUESTION, "--json", env=env, cwd=tmp_path)
     assert proc.returncode != 0
     assert str(elsewhere) in proc.stderr
-    data = ok_json(run_cli("retrieve", QUESTION, "-k", "1", "--json", env=clean_env(ASSISTANT_INDEX_DIR=str(seeds_index)),
-                           cwd=tmp_path))
+    data = ok_json(
+        run_cli(
+            "retrieve", QUESTION, "-k", "1", "--json", env=clean_env(ASSISTANT_INDEX_DIR=str(seeds_index)), cwd=tmp_path
+        )
+    )
     assert data[0]["doc_id"] == DOC_000
 
 
@@ -165,6 +215,7 @@ def test_bad_config_is_reported(seeds_index, tmp_path):
 
 # -- bad input, never a crash ------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("question", ["", "   \t  "])
 def test_cli_empty_question(seeds_index, question):
     data = ok_json(run_cli("ask", question, "--json", "--index-dir", str(seeds_index)))
@@ -177,8 +228,9 @@ def test_cli_too_long_question(seeds_index):
 
 
 def test_cli_control_characters(seeds_index):
-    data = ok_json(run_cli("ask", "Quận\x07 Hoàn\x1b Kiếm bổ nhiệm bao nhiêu Chủ tịch?", "--json",
-                           "--index-dir", str(seeds_index)))
+    data = ok_json(
+        run_cli("ask", "Quận\x07 Hoàn\x1b Kiếm bổ nhiệm bao nhiêu Chủ tịch?", "--json", "--index-dir", str(seeds_index))
+    )
     assert data["refused"] is False and "16 Chủ tịch" in data["text"]
 
 
@@ -190,8 +242,11 @@ def test_cli_nfd_question_same_as_nfc(seeds_index, seeds_assistant):
 
 
 def test_cli_english_question(seeds_index):
-    data = ok_json(run_cli("ask", "How many ward chairmen did Hoan Kiem district appoint?", "--json",
-                           "--index-dir", str(seeds_index)))
+    data = ok_json(
+        run_cli(
+            "ask", "How many ward chairmen did Hoan Kiem district appoint?", "--json", "--index-dir", str(seeds_index)
+        )
+    )
     assert isinstance(data["refused"], bool)
     if data["refused"]:
         assert data["text"] == REFUSAL
@@ -204,8 +259,8 @@ def test_cli_retrieve_empty_question(seeds_index):
 
 
 def test_ask_with_an_llm_backend_streams_the_verified_answer(seeds_index, seed_docs):
-    from test_api import quoting_model
     from llm_servers import ScriptedServer
+    from test_api import quoting_model
 
     server = ScriptedServer(quoting_model)
     try:
@@ -214,8 +269,9 @@ def test_ask_with_an_llm_backend_streams_the_verified_answer(seeds_index, seed_d
         assert proc.returncode == 0, proc.stderr
         first_line = proc.stdout.splitlines()[0]
         assert first_line.endswith("[1].") and "\n[1] " in proc.stdout and "(" not in first_line[:1]
-        data = ok_json(run_cli("ask", QUESTION, "--json", "--backend", "openai:scripted", "--index-dir",
-                               str(seeds_index), env=env))
+        data = ok_json(
+            run_cli("ask", QUESTION, "--json", "--backend", "openai:scripted", "--index-dir", str(seeds_index), env=env)
+        )
         assert data["backend"] == "openai:scripted" and data["notice"] == "" and data["claims"][0]["supported"]
     finally:
         server.close()

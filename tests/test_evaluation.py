@@ -7,11 +7,25 @@ import json
 import re
 
 import pytest
-
-from assistant.answering import REFUSAL, Answer, Citation
-from assistant.evaluation import (Expectation, QuestionSetError, check, compare, evaluate, format_table,
-                                  import_squad, load_baseline, load_question_set, write_report)
 from helpers import DOC_000, DOC_004, clean_env, run_cli
+
+from assistant import evaluation
+from assistant.answering import REFUSAL, Answer, Citation
+from assistant.evaluation import (
+    Case,
+    Expectation,
+    FailureKind,
+    QuestionSetError,
+    check,
+    compare,
+    evaluate,
+    format_table,
+    import_squad,
+    load_baseline,
+    load_question_set,
+    summarize,
+    write_report,
+)
 
 SET = """questions:
   - id: chu-tich
@@ -64,27 +78,38 @@ def test_yaml_and_jsonl_load_the_same_cases(qset, tmp_path):
     import yaml
 
     jsonl = tmp_path / "set.jsonl"
-    jsonl.write_text("".join(json.dumps(q, ensure_ascii=False) + "\n\n" for q in yaml.safe_load(SET)["questions"]),
-                     encoding="utf-8")
+    jsonl.write_text(
+        "".join(json.dumps(q, ensure_ascii=False) + "\n\n" for q in yaml.safe_load(SET)["questions"]), encoding="utf-8"
+    )
     again = load_question_set(jsonl)
-    assert [(c.id, c.question, c.expect, c.history) for c in again] == [(c.id, c.question, c.expect, c.history)
-                                                                        for c in cases]
+    assert [(c.id, c.question, c.expect, c.history) for c in again] == [
+        (c.id, c.question, c.expect, c.history) for c in cases
+    ]
     assert again[1].where == f"{jsonl}:3"
 
 
-@pytest.mark.parametrize("text, message", [
-    ("questions:\n  - id: a\n    question: 'x'\n    expect: {contains_any: [a]\n", r":5: YAML không hợp lệ"),
-    ("questions:\n  - id: a\n    question: x\n    expect: {contains_any: [a]}\n  - id: b\n    question: y\n"
-     "    expect: {cointains: [b]}\n", r"set\.yaml:5: khóa «expect» không hợp lệ: cointains"),
-    ("questions:\n  - id: a\n    question: x\n    expect: {contains_any: [a]}\n  - id: a\n    question: y\n"
-     "    expect: {refuse: true}\n", r"set\.yaml:5: mã câu hỏi «a» trùng với .*set\.yaml:2"),
-    ("questions:\n  - id: a\n    expect: {refuse: true}\n", r"set\.yaml:2: câu hỏi «a» thiếu «question»"),
-    ("questions:\n  - id: a\n    question: x\n    expect: {}\n", r"không có điều kiện nào"),
-    ("questions:\n  - id: a\n    question: x\n    expect: {regex: '(('}\n", r"biểu thức chính quy không hợp lệ"),
-    ("questions:\n  - id: a\n    question: x\n    answer: y\n", r"set\.yaml:2: khóa không hợp lệ: answer"),
-    ("items: []\n", r"set\.yaml:1: cần khóa «questions»"),
-    ("questions:\n  - id: a\n    question: x\n    history: [q]\n    expect: {refuse: true}\n", r"«history»"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("questions:\n  - id: a\n    question: 'x'\n    expect: {contains_any: [a]\n", r":5: YAML không hợp lệ"),
+        (
+            "questions:\n  - id: a\n    question: x\n    expect: {contains_any: [a]}\n  - id: b\n    question: y\n"
+            "    expect: {cointains: [b]}\n",
+            r"set\.yaml:5: khóa «expect» không hợp lệ: cointains",
+        ),
+        (
+            "questions:\n  - id: a\n    question: x\n    expect: {contains_any: [a]}\n  - id: a\n    question: y\n"
+            "    expect: {refuse: true}\n",
+            r"set\.yaml:5: mã câu hỏi «a» trùng với .*set\.yaml:2",
+        ),
+        ("questions:\n  - id: a\n    expect: {refuse: true}\n", r"set\.yaml:2: câu hỏi «a» thiếu «question»"),
+        ("questions:\n  - id: a\n    question: x\n    expect: {}\n", r"không có điều kiện nào"),
+        ("questions:\n  - id: a\n    question: x\n    expect: {regex: '(('}\n", r"biểu thức chính quy không hợp lệ"),
+        ("questions:\n  - id: a\n    question: x\n    answer: y\n", r"set\.yaml:2: khóa không hợp lệ: answer"),
+        ("items: []\n", r"set\.yaml:1: cần khóa «questions»"),
+        ("questions:\n  - id: a\n    question: x\n    history: [q]\n    expect: {refuse: true}\n", r"«history»"),
+    ],
+)
 def test_malformed_question_sets_name_the_line(tmp_path, text, message):
     path = tmp_path / "set.yaml"
     path.write_text(text, encoding="utf-8")
@@ -94,8 +119,9 @@ def test_malformed_question_sets_name_the_line(tmp_path, text, message):
 
 def test_malformed_jsonl_names_the_line_and_other_files_are_refused(tmp_path):
     path = tmp_path / "set.jsonl"
-    path.write_text('{"id": "a", "question": "x", "expect": {"refuse": true}}\n{"id": "b", question}\n',
-                    encoding="utf-8")
+    path.write_text(
+        '{"id": "a", "question": "x", "expect": {"refuse": true}}\n{"id": "b", question}\n', encoding="utf-8"
+    )
     with pytest.raises(QuestionSetError, match=r"set\.jsonl:2: dòng JSON không hợp lệ"):
         load_question_set(path)
     with pytest.raises(QuestionSetError, match=r"\.yaml, \.yml hoặc \.jsonl"):
@@ -107,17 +133,113 @@ def test_malformed_jsonl_names_the_line_and_other_files_are_refused(tmp_path):
 # -- checks -------------------------------------------------------------------------------------
 def test_checks_and_their_reasons():
     assert check(answer("Bổ nhiệm 16 Chủ tịch [1]."), Expectation(contains_any=["16 Chủ tịch"], cites=[DOC_000])) == []
-    assert check(answer("Bổ nhiệm 61 Chủ tịch [1]."), Expectation(contains_any=["16 Chủ tịch", "mười sáu"])) == \
-        ["thiếu «16 Chủ tịch» hoặc «mười sáu»"]
+    assert check(answer("Bổ nhiệm 61 Chủ tịch [1]."), Expectation(contains_any=["16 Chủ tịch", "mười sáu"])) == [
+        "thiếu «16 Chủ tịch» hoặc «mười sáu»"
+    ]
     assert check(answer("35 Phó [1]."), Expectation(contains_all=["35", "Phó Chủ tịch"])) == ["thiếu «Phó Chủ tịch»"]
-    assert check(answer("Bà Nguyễn Thị Ngọc Anh [1]."), Expectation(contains_any=["nguyen thi ngoc anh"], fold=True)) == []
+    assert (
+        check(answer("Bà Nguyễn Thị Ngọc Anh [1]."), Expectation(contains_any=["nguyen thi ngoc anh"], fold=True)) == []
+    )
     assert check(answer("Bà Nguyễn Thị Ngọc Anh [1]."), Expectation(contains_any=["nguyen thi ngoc anh"])) != []
-    assert check(answer("x [1].", docs=[DOC_004]), Expectation(cites=[DOC_000])) == \
-        [f"không trích dẫn {DOC_000} (đã dẫn: {DOC_004})"]
+    assert check(answer("x [1].", docs=[DOC_004]), Expectation(cites=[DOC_000])) == [
+        f"không trích dẫn {DOC_000} (đã dẫn: {DOC_004})"
+    ]
     assert check(answer(REFUSAL, refused=True), Expectation(refuse=True)) == []
     assert check(answer("Có [1]."), Expectation(refuse=True)) == ["lẽ ra phải từ chối"]
     assert check(answer(REFUSAL, refused=True), Expectation(contains_any=["16"])) == ["từ chối sai"]
     assert check(answer("ngày 27/2/2025 [1]."), Expectation(regex=r"\d+/2/2025")) == []
+
+
+class CannedAssistant:
+    """Answers each question with a fixed reply."""
+
+    def __init__(self, replies: dict[str, Answer]):
+        self.replies = replies
+
+    def ask(self, question, history=None):
+        return self.replies[question]
+
+
+KIND_CASES = [
+    Case("sai-so", "q1", Expectation(contains_any=["16 Chủ tịch"], cites=[DOC_000])),
+    Case("khong-khop", "q2", Expectation(regex=r"35\s+Phó", cites=[DOC_000])),
+    Case("khong-dan", "q3", Expectation(contains_all=["35"], cites=[DOC_000])),
+    Case("tu-choi-sai", "q4", Expectation(contains_any=["16"], cites=[DOC_000])),
+    Case("khong-tu-choi", "q5", Expectation(refuse=True)),
+    Case("dung", "q6", Expectation(contains_any=["16 Chủ tịch"], cites=[DOC_000])),
+]
+KIND_REPLIES = {
+    "q1": answer("61 Chủ tịch [1]."),
+    "q2": answer("35 Chủ tịch [1]."),
+    "q3": answer("35 Phó [1].", docs=[DOC_004]),
+    "q4": answer(REFUSAL, refused=True),
+    "q5": answer("Có [1]."),
+    "q6": answer("16 Chủ tịch [1]."),
+}
+
+
+def _figures(summary: dict) -> dict:
+    return {k: v for k, v in summary.items() if not k.startswith("latency")}
+
+
+def test_failures_have_kinds_and_the_summary_counts_kinds_not_their_wording(monkeypatch, tmp_path):
+    report = evaluate(CannedAssistant(KIND_REPLIES), KIND_CASES)
+    assert {r.id: [f.kind for f in r.failures] for r in report.results} == {
+        "sai-so": [FailureKind.MISSING_TEXT],
+        "khong-khop": [FailureKind.NO_MATCH],
+        "khong-dan": [FailureKind.MISSING_CITATION],
+        "tu-choi-sai": [FailureKind.REFUSED],
+        "khong-tu-choi": [FailureKind.NOT_REFUSED],
+        "dung": [],
+    }
+    assert report.results[0].reasons == ["thiếu «16 Chủ tịch»"]
+    # 2 of the 5 answerable questions have the right text, 3 of the 5 cite the expected document.
+    assert _figures(report.summary) == {
+        "questions": 6,
+        "passed": 1,
+        "pass_rate": 0.1667,
+        "answer_accuracy": 0.4,
+        "citation_accuracy": 0.6,
+        "refusal_precision": 0.0,
+        "refusal_recall": 0.0,
+        "retrieval_hit": 0.0,
+        "faithfulness": None,
+    }
+
+    # Every reason reworded: the same kinds, the same figures.
+    for kind, reason in {
+        FailureKind.NOT_REFUSED: "cần từ chối",
+        FailureKind.REFUSED: "không nên từ chối",
+        FailureKind.MISSING_TEXT: "không có {texts}",
+        FailureKind.NO_MATCH: "sai mẫu «{regex}»",
+        FailureKind.MISSING_CITATION: "chưa dẫn {expected} (có: {cited})",
+    }.items():
+        monkeypatch.setitem(evaluation.REASONS, kind, reason)
+    reworded = evaluate(CannedAssistant(KIND_REPLIES), KIND_CASES)
+    assert reworded.results[0].reasons == ["không có «16 Chủ tịch»"]
+    assert reworded.results[2].reasons == [f"chưa dẫn {DOC_000} (có: {DOC_004})"]
+    assert [r.kinds for r in reworded.results] == [r.kinds for r in report.results]
+    assert _figures(reworded.summary) == _figures(report.summary)
+    # Whatever a result's reasons say, only its failures' kinds count.
+    import dataclasses
+
+    mislabelled = [
+        dataclasses.replace(r, failures=[dataclasses.replace(f, reason="thiếu") for f in r.failures])
+        for r in report.results
+    ]
+    assert _figures(summarize(mislabelled, KIND_CASES)) == _figures(report.summary)
+
+    data = json.loads(write_report(reworded, tmp_path / "r.json").read_text(encoding="utf-8"))
+    first = data["results"][0]
+    assert first["reasons"] == ["không có «16 Chủ tịch»"]
+    assert first["failures"] == [{"kind": "missing_text", "reason": "không có «16 Chủ tịch»"}]
+    assert [f["kind"] for r in data["results"] for f in r["failures"]] == [
+        "missing_text",
+        "no_match",
+        "missing_citation",
+        "refused",
+        "not_refused",
+    ]
 
 
 # -- running --------------------------------------------------------------------------------------
@@ -141,12 +263,20 @@ def test_a_broken_answerer_fails_exactly_the_right_questions(qset, seeds_assista
     good = evaluate(seeds_assistant, cases)
     assert [r.id for r in good.results if not r.passed] == [], format_table(good)
     assert good.summary | {"latency_p50_ms": 0, "latency_p95_ms": 0} == {
-        "questions": 5, "passed": 5, "pass_rate": 1.0, "answer_accuracy": 1.0, "citation_accuracy": 1.0,
-        "refusal_precision": 1.0, "refusal_recall": 1.0, "retrieval_hit": 1.0, "latency_p50_ms": 0,
-        "latency_p95_ms": 0, "faithfulness": None}
+        "questions": 5,
+        "passed": 5,
+        "pass_rate": 1.0,
+        "answer_accuracy": 1.0,
+        "citation_accuracy": 1.0,
+        "refusal_precision": 1.0,
+        "refusal_recall": 1.0,
+        "retrieval_hit": 1.0,
+        "latency_p50_ms": 0,
+        "latency_p95_ms": 0,
+        "faithfulness": None,
+    }
 
-    broken = BrokenAssistant(seeds_assistant, garble={cases[0].question, cases[3].question},
-                             uncite={cases[1].question})
+    broken = BrokenAssistant(seeds_assistant, garble={cases[0].question, cases[3].question}, uncite={cases[1].question})
     bad = evaluate(broken, cases, progress=lambda n, total: None)
     reasons = {r.id: r.reasons for r in bad.results if not r.passed}
     assert set(reasons) == {"chu-tich", "pho-chu-tich", "tiep-theo"}
@@ -183,8 +313,9 @@ def test_reports_round_trip_and_escape(qset, seeds_assistant, tmp_path):
 # -- the command ----------------------------------------------------------------------------------
 def test_eval_command_baseline_and_exit_codes(qset, seeds_index, tmp_path):
     base = tmp_path / "base.json"
-    proc = run_cli("eval", str(qset), "--index-dir", str(seeds_index), "--report", str(base),
-                   "--report", str(tmp_path / "r.md"))
+    proc = run_cli(
+        "eval", str(qset), "--index-dir", str(seeds_index), "--report", str(base), "--report", str(tmp_path / "r.md")
+    )
     assert proc.returncode == 0, proc.stderr
     assert "5/5 câu đạt" in proc.stdout and "Độ phủ từ chối: 100.0%" in proc.stdout and base.exists()
     # A worse configuration: everything answerable is now refused.
@@ -197,7 +328,9 @@ def test_eval_command_baseline_and_exit_codes(qset, seeds_index, tmp_path):
     proc = run_cli("eval", str(qset), "--index-dir", str(seeds_index), "--fail-under", "90")
     assert proc.returncode == 0
     broken = tmp_path / "broken.yaml"
-    broken.write_text("questions:\n  - id: a\n    question: x\n    expect: {refuse: maybe, oops: 1}\n", encoding="utf-8")
+    broken.write_text(
+        "questions:\n  - id: a\n    question: x\n    expect: {refuse: maybe, oops: 1}\n", encoding="utf-8"
+    )
     proc = run_cli("eval", str(broken), "--index-dir", str(seeds_index))
     assert proc.returncode == 2 and f"{broken}:2" in proc.stderr and "oops" in proc.stderr
     assert "Traceback" not in proc.stderr
@@ -218,8 +351,13 @@ def test_squad_import_feeds_the_same_runner(tmp_path):
         assert case.expect.cites == [row["passage_id"]]
     assert len(import_squad(source, limit=3)) == 3
     span = tmp_path / "span.jsonl"
-    span.write_text(json.dumps({"id": "x", "question": "Q?", "answers": ["bằng nước.", "nước"], "passage_id": "p"},
-                               ensure_ascii=False) + "\n", encoding="utf-8")
+    span.write_text(
+        json.dumps(
+            {"id": "x", "question": "Q?", "answers": ["bằng nước.", "nước"], "passage_id": "p"}, ensure_ascii=False
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     assert import_squad(span)[0]["expect"]["contains_any"] == ["bằng nước", "nước"]
 
 
@@ -229,12 +367,28 @@ def test_llm_answers_are_cached_by_model_and_prompt(seeds_index, tmp_path):
 
     qpath = tmp_path / "q.yaml"
     qpath.write_text(SET.split("  - id: khong-dau")[0], encoding="utf-8")  # the first two questions
-    server = ScriptedServer(lambda request: quoting_model(request) if "Điểm:" not in request["messages"][-1]["content"]
-                            else __import__("llm_servers").Reply(text="8"))
+    server = ScriptedServer(
+        lambda request: (
+            quoting_model(request)
+            if "Điểm:" not in request["messages"][-1]["content"]
+            else __import__("llm_servers").Reply(text="8")
+        )
+    )
     try:
-        env = clean_env(ASSISTANT_LLM_BASE_URL=server.url, ASSISTANT_LLM_API_KEY="sk-eval", XDG_CACHE_HOME=str(tmp_path))
-        args = ["eval", str(qpath), "--index-dir", str(seeds_index), "--backend", "openai:scripted", "--judge",
-                "--report", str(tmp_path / "r.json")]
+        env = clean_env(
+            ASSISTANT_LLM_BASE_URL=server.url, ASSISTANT_LLM_API_KEY="sk-eval", XDG_CACHE_HOME=str(tmp_path)
+        )
+        args = [
+            "eval",
+            str(qpath),
+            "--index-dir",
+            str(seeds_index),
+            "--backend",
+            "openai:scripted",
+            "--judge",
+            "--report",
+            str(tmp_path / "r.json"),
+        ]
         first = run_cli(*args, env=env)
         # The quoting model's sentences miss the expected numbers: failing questions make the run exit 1.
         assert first.returncode == 1 and "2 câu trượt" in first.stderr, first.stdout + first.stderr
@@ -247,8 +401,9 @@ def test_llm_answers_are_cached_by_model_and_prompt(seeds_index, tmp_path):
         second = run_cli(*args[:-1], str(tmp_path / "r2.json"), env=env)
         assert second.returncode == 1 and len(server.chat_requests()) == asked  # all from the cache
         again = json.loads((tmp_path / "r2.json").read_text(encoding="utf-8"))
-        assert [(r["id"], r["passed"], r["answer"]["text"], r["faithfulness"]) for r in again["results"]] == \
-            [(r["id"], r["passed"], r["answer"]["text"], r["faithfulness"]) for r in report["results"]]
+        assert [(r["id"], r["passed"], r["answer"]["text"], r["faithfulness"]) for r in again["results"]] == [
+            (r["id"], r["passed"], r["answer"]["text"], r["faithfulness"]) for r in report["results"]
+        ]
         third = run_cli(*args, "--no-cache", env=env)
         assert third.returncode == 1 and len(server.chat_requests()) == 2 * asked
     finally:
@@ -276,15 +431,26 @@ def _junit(path):
 def test_eval_fails_on_any_failure_and_a_baseline_makes_known_failures_not_fatal(qset, seeds_index, tmp_path):
     refusing = clean_env(ASSISTANT_ANSWER_REFUSAL_THRESHOLD="1.5", ASSISTANT_ANSWER_REFUSAL_THRESHOLD_UNACCENTED="1.5")
     bad_base, xml = tmp_path / "bad.json", tmp_path / "junit.xml"
-    proc = run_cli("eval", str(qset), "--index-dir", str(seeds_index), "--report", str(bad_base), "--report", str(xml),
-                   env=refusing)
+    proc = run_cli(
+        "eval",
+        str(qset),
+        "--index-dir",
+        str(seeds_index),
+        "--report",
+        str(bad_base),
+        "--report",
+        str(xml),
+        env=refusing,
+    )
     assert proc.returncode == 1, proc.stdout + proc.stderr  # no --baseline, no --fail-under: any failure fails
     assert "4 câu trượt: chu-tich, pho-chu-tich, khong-dau, tiep-theo" in proc.stderr
     root, cases = _junit(xml)
     assert (root.get("tests"), root.get("failures"), root.get("skipped"), root.get("errors")) == ("5", "4", "0", "0")
     (suite,) = root.findall("testsuite")
-    assert suite.get("name") == str(qset) and suite.find("properties/property[@name='backend']").get("value") == \
-        "extractive"
+    assert (
+        suite.get("name") == str(qset)
+        and suite.find("properties/property[@name='backend']").get("value") == "extractive"
+    )
     lines = {c.get("name"): c.get("line") for c in suite.findall("testcase")}
     assert lines == {c.id: c.where.rsplit(":", 1)[1] for c in load_question_set(qset)} and lines["chu-tich"] == "2"
     assert all(c.get("classname") == "set" and float(c.get("time")) > 0 for c in suite.findall("testcase"))
@@ -292,8 +458,17 @@ def test_eval_fails_on_any_failure_and_a_baseline_makes_known_failures_not_fatal
     assert failure.get("message") == "từ chối sai" and "câu hỏi: Quận Hoàn Kiếm" in failure.text
     assert cases["chu-tich"].result[0].message == "từ chối sai" and not cases["thoi-tiet"].result
     # The same failures against a baseline where they already failed: listed, not fatal; JUnit says skipped.
-    proc = run_cli("eval", str(qset), "--index-dir", str(seeds_index), "--baseline", str(bad_base),
-                   "--report", str(xml), env=refusing)
+    proc = run_cli(
+        "eval",
+        str(qset),
+        "--index-dir",
+        str(seeds_index),
+        "--baseline",
+        str(bad_base),
+        "--report",
+        str(xml),
+        env=refusing,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Đã trượt từ kết quả gốc (không tính là lỗi): chu-tich, pho-chu-tich, khong-dau, tiep-theo" in proc.stderr
     root, cases = _junit(xml)
@@ -360,8 +535,9 @@ def test_repeat_reports_pass_rates_and_flaky_questions_and_jobs_run_concurrently
     assert junit_cases["chu-tich"].result[0].message == "đạt 2/3 lần: thiếu «16 Chủ tịch»"
     assert root.find(".//testcase[@name='chu-tich']/system-out").text == "đạt 2/3 lần (67%)"
     once = evaluate(seeds_assistant, cases, jobs=2)
-    assert [(r.id, r.passed, r.answer["text"]) for r in once.results] == \
-        [(r.id, True, seeds_assistant.ask(c.question, c.history or None).text) for r, c in zip(once.results, cases)]
+    assert [(r.id, r.passed, r.answer["text"]) for r in once.results] == [
+        (r.id, True, seeds_assistant.ask(c.question, c.history or None).text) for r, c in zip(once.results, cases)
+    ]
     assert "repeat" not in once.summary
 
 
@@ -369,8 +545,9 @@ def test_eval_repeat_asks_an_llm_again_each_time(seeds_index, tmp_path):
     """--repeat turns the answer cache off: a model that is right two times in three is flaky."""
     import threading
 
-    from assistant.chunking import split_sentences
     from llm_servers import Reply, ScriptedServer, sources_of
+
+    from assistant.chunking import split_sentences
 
     qpath = tmp_path / "q.yaml"
     qpath.write_text(SET.split("  - id: khong-dau")[0], encoding="utf-8")  # the first two questions
@@ -385,21 +562,37 @@ def test_eval_repeat_asks_an_llm_again_each_time(seeds_index, tmp_path):
             return Reply(text=REFUSAL)
         for number, text in sources_of(request).items():
             for span in split_sentences(text):
-                if "16 Chủ tịch, 35 Phó Chủ tịch" in text[span.start:span.end]:
-                    return Reply(text=text[span.start:span.end].rstrip(".") + f" [{number}].")
+                if "16 Chủ tịch, 35 Phó Chủ tịch" in text[span.start : span.end]:
+                    return Reply(text=text[span.start : span.end].rstrip(".") + f" [{number}].")
         return Reply(text=REFUSAL)
 
     server = ScriptedServer(reply)
     try:
-        env = clean_env(ASSISTANT_LLM_BASE_URL=server.url, ASSISTANT_LLM_API_KEY="sk-eval",
-                        XDG_CACHE_HOME=str(tmp_path))
-        proc = run_cli("eval", str(qpath), "--index-dir", str(seeds_index), "--backend", "openai:scripted",
-                       "--repeat", "3", "--jobs", "2", "--report", str(tmp_path / "r.json"), env=env)
+        env = clean_env(
+            ASSISTANT_LLM_BASE_URL=server.url, ASSISTANT_LLM_API_KEY="sk-eval", XDG_CACHE_HOME=str(tmp_path)
+        )
+        proc = run_cli(
+            "eval",
+            str(qpath),
+            "--index-dir",
+            str(seeds_index),
+            "--backend",
+            "openai:scripted",
+            "--repeat",
+            "3",
+            "--jobs",
+            "2",
+            "--report",
+            str(tmp_path / "r.json"),
+            env=env,
+        )
         assert proc.returncode == 1, proc.stdout + proc.stderr
         assert len(server.chat_requests()) == 6 and not (tmp_path / "assistant" / "llm").exists()  # no cache
         data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
-        assert [(r["id"], r["runs"], r["passes"], r["flaky"]) for r in data["results"]] == \
-            [("chu-tich", 3, 2, True), ("pho-chu-tich", 3, 2, True)]
+        assert [(r["id"], r["runs"], r["passes"], r["flaky"]) for r in data["results"]] == [
+            ("chu-tich", 3, 2, True),
+            ("pho-chu-tich", 3, 2, True),
+        ]
         assert data["results"][0]["reasons"] == ["từ chối sai"] and data["summary"]["flaky"] == 2
         assert "2/3" in proc.stdout and "2 câu trượt" in proc.stderr
     finally:
