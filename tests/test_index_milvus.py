@@ -216,7 +216,7 @@ def test_statistics_stay_exact_when_another_process_updated_meanwhile(tmp_path, 
     recount, chunks = backend._stats_from_rows()
     assert report.chunks == chunks == 3
     loaded = second._current() if second._loaded is None else second._load()
-    assert loaded.store.df == recount["df"] and loaded.store.restorer.unigrams == recount["unigrams"]
+    assert loaded.store.df == recount.df and loaded.store.restorer.unigrams == recount.unigrams
     assert set(second.documents()) == {"ho_guom.txt", "pho_co.txt", ADDED[0]}
     stored = backend.client().query(backend.meta_name, filter='key like "stats/%"', output_fields=["key"], limit=100)
     assert {r["key"].split("/")[1] for r in stored} == {backend.head()["version"]}  # no orphaned statistics
