@@ -11,11 +11,10 @@ for _key, _value in {
     _os.environ.setdefault(_key, _value)
 
 # after the defaults above: the libraries read them when imported
-from .answering import Answer, Citation  # noqa: E402
 from .api import Assistant, IndexResult, answer  # noqa: E402
 from .config import Config, load_config  # noqa: E402
 from .errors import AssistantError, ConfigError, IndexStoreError, IngestError, ModelMismatchError  # noqa: E402
-from .retrieval import Passage  # noqa: E402
+from .types import Answer, Citation, Passage  # noqa: E402
 
 __all__ = [
     "Answer",

@@ -21,8 +21,9 @@ from .index.faiss import FaissBackend
 from .ingest import Document, DocumentStream, Problem
 from .llms import LLM, get_llm
 from .prompts import Prompts
-from .retrieval import Passage, Retriever
+from .retrieval import Retriever
 from .text import clean_question, fold, has_diacritics, syllables
+from .types import Passage
 
 History = Sequence[tuple[str, str]] | None
 FOLLOW_UP_CUES = (

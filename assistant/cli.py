@@ -15,11 +15,10 @@ from .errors import AssistantError
 if TYPE_CHECKING:
     from tqdm import tqdm
 
-    from .answering import Answer
     from .api import Assistant, IndexResult
     from .config import Config
     from .evaluation import Case, Report
-    from .retrieval import Passage
+    from .types import Answer, Passage
 
 LLM_CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "assistant" / "llm"
 

@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from .answering import Answer
 from .errors import AssistantError
 from .text import fold, normalize
+from .types import Answer
 
 EXPECT_KEYS = ("contains_any", "contains_all", "regex", "fold", "cites", "refuse")
 CASE_KEYS = ("id", "question", "history", "expect", "tags", "note")  # note: free text, not checked
@@ -445,7 +445,7 @@ def _percentile(values: Sequence[float], q: float) -> float:
 def llm_judge(assistant) -> Callable[[str, Answer], float | None]:
     """Faithfulness 0..1 of an answer to the passages it cites, scored by the assistant's LLM."""
     from .llms import LLMError
-    from .retrieval import Passage
+    from .types import Passage
 
     def judge(question: str, answer: Answer) -> float | None:
         passages = [

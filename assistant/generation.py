@@ -12,13 +12,13 @@ import dataclasses
 import re
 from collections.abc import Iterator, Sequence
 
-from .answering import REFUSAL, Answer, ExtractiveAnswerer, IdfTable
+from .answering import ExtractiveAnswerer, IdfTable
 from .chunking import split_sentences
 from .config import AnswerConfig
 from .llms import LLM, LLMError
 from .prompts import Prompts
-from .retrieval import Passage
 from .text import clean_question, fold, syllables
+from .types import REFUSAL, Answer, Passage
 from .verification import MARKER_RUN, verify
 
 FALLBACK = "{reason}, nên dưới đây là câu trích nguyên văn từ tài liệu."

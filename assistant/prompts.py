@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ConfigError
-from .retrieval import Passage
+from .types import Passage
 
 # File name -> placeholders it must contain.
 TEMPLATES = {

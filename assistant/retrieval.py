@@ -4,13 +4,13 @@ A question typed without diacritics is matched against the diacritic-folded BM25
 its diacritics are restored from the corpus's own vocabulary so that the dense arm and the
 accented BM25 fields see real Vietnamese too. Fusion adds each arm's scores scaled to [0, 1]
 over its own candidates: unlike reciprocal ranks it keeps how far ahead an arm's best passage is
-(benchmarks/retrieval.py --sweep-fusion; README "Benchmarks").
+(benchmarks/retrieval.py --sweep-fusion; docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -21,29 +21,11 @@ from .embeddings import Embedder
 from .index.base import Store
 from .legal import reference
 from .text import bigrams, fold, has_diacritics, is_english, syllables
+from .types import Passage
 
 # Multiplies dense_weight for questions typed without diacritics (restoration is not perfect);
 # chosen by the fusion sweep on 1,000 distractors.
 UNACCENTED_DENSE_WEIGHT = 0.8
-
-
-@dataclass
-class Passage:
-    doc_id: str
-    title: str
-    source: str
-    text: str
-    start: int  # character offsets of `text` in the document's normalised text
-    end: int
-    score: float
-    chunk: int = -1
-    dense_score: float = 0.0  # cosine similarity of the question and this passage
-    lexical_score: float = 0.0  # BM25 score in the field the question was matched against
-    sentences: list[tuple[int, int]] = field(default_factory=list)  # document offsets
-    location: dict = field(default_factory=dict)  # page, slide, sheet/row, Chương/Điều/khoản (locations.py)
-
-    def to_dict(self) -> dict:
-        return {k: getattr(self, k) for k in ("doc_id", "title", "source", "text", "start", "end", "score", "location")}
 
 
 @dataclass

@@ -30,8 +30,8 @@ from fastapi.routing import APIRoute
 from fastapi.security import HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
-from .answering import Answer, Citation
 from .errors import AssistantError
+from .types import Answer, Citation
 
 log = logging.getLogger(__name__)
 

@@ -29,10 +29,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .answering import FOLDED_STOPWORDS, STOPWORDS, Citation, IdfTable
+from .answering import FOLDED_STOPWORDS, STOPWORDS, IdfTable
 from .chunking import Span, split_sentences
-from .retrieval import Passage
 from .text import fold, has_diacritics, syllables
+from .types import Citation, Passage
 
 # Share of a claim's content syllables (IDF-weighted when an IdfTable is given) that must be found in the
 # cited passage(s): calibrated by benchmarks/calibrate_verification.py ([answer] verify_threshold).

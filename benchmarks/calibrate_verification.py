@@ -34,8 +34,8 @@ else:
 from assistant import verification  # noqa: E402
 from assistant.answering import STOPWORDS, IdfTable  # noqa: E402
 from assistant.chunking import chunk_document, split_sentences  # noqa: E402
-from assistant.retrieval import Passage  # noqa: E402
 from assistant.text import fold, normalize, syllables  # noqa: E402
+from assistant.types import Passage  # noqa: E402
 
 SEED = 7
 CHUNK_SIZE, CHUNK_OVERLAP = 600, 1  # the index defaults (assistant.example.toml)

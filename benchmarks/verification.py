@@ -26,8 +26,8 @@ if str(ROOT) not in sys.path:
 from assistant import text, verification  # noqa: E402
 from assistant.answering import IdfTable  # noqa: E402
 from assistant.chunking import chunk_document  # noqa: E402
-from assistant.retrieval import Passage  # noqa: E402
 from assistant.text import fold, normalize, syllables  # noqa: E402
+from assistant.types import Passage  # noqa: E402
 from assistant.verification import verify  # noqa: E402
 
 SEEDS = ROOT / "seeds"

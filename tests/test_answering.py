@@ -217,7 +217,7 @@ def test_a_name_with_its_title_after_a_dash_answers_who():
 
 def test_a_question_naming_what_no_passage_names_is_caught():
     from assistant.answering.question import missing_names as _missing_names
-    from assistant.retrieval import Passage
+    from assistant.types import Passage
 
     def passages(text):
         return [Passage("d", "t", "s", text, 0, len(text), 1.0)]
@@ -328,7 +328,7 @@ def test_a_pronoun_sentence_is_quoted_with_the_sentence_before_a_bracketed_note(
     """ "Ông cũng mô tả…" needs who "ông" is, not the "[cần xác minh]" between them."""
     from assistant.answering import ExtractiveAnswerer, IdfTable
     from assistant.config import AnswerConfig
-    from assistant.retrieval import Passage
+    from assistant.types import Passage
 
     sentences = [
         "Al-Muwaffaq là một thầy thuốc người Ba Tư ở thế kỷ 10.",

@@ -4,8 +4,8 @@ diacritics, and names in questions typed all in lower case."""
 import pytest
 
 from assistant.answering.question import answer_type, missing_names
-from assistant.retrieval import Passage
 from assistant.text import is_english
+from assistant.types import Passage
 
 
 @pytest.mark.parametrize(

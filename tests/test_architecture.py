@@ -155,3 +155,31 @@ def test_unknown_names_list_what_is_registered():
     config.store.backend = "cassandra"
     with pytest.raises(ConfigError, match="faiss, milvus"):
         backend_for(config)
+
+
+# the stages, in the direction data flows; a module may import its own stage and earlier ones only
+STAGES = [
+    ["assistant.types", "assistant.chunking", "assistant.text", "assistant.errors", "assistant.config"],
+    ["assistant.ingest", "assistant.locations", "assistant.embeddings", "assistant.e5_onnx"],
+    ["assistant.index", "assistant.index.base", "assistant.index.faiss", "assistant.index.milvus"],
+    ["assistant.retrieval"],
+    ["assistant.answering", "assistant.generation", "assistant.verification"],
+    ["assistant.api"],
+    ["assistant.server", "assistant.cli"],
+]
+
+
+def test_data_flows_one_way_and_the_shared_types_are_at_the_bottom():
+    graph = import_graph()
+    assert graph["assistant.types"] == set()  # Passage, Citation, Answer: importable by every stage
+    stage_of = {module: n for n, modules in enumerate(STAGES) for module in modules}
+    upward = []
+    for module, deps in graph.items():
+        here = stage_of.get(module, stage_of.get(module.rsplit(".", 1)[0]))
+        for dep in deps:
+            there = stage_of.get(dep, stage_of.get(dep.rsplit(".", 1)[0]))
+            if here is not None and there is not None and there > here:
+                upward.append(f"{module} -> {dep}")
+    assert upward == []
+    for module in ("assistant.answering.compose", "assistant.generation", "assistant.verification", "assistant.server"):
+        assert "assistant.types" in graph[module], module

@@ -501,7 +501,8 @@ def upload(page, *files: Path) -> str:
     try:  # the text that met the condition (read again later, a progress line may have come back)
         status = page.wait_for_function(
             "b => { const t = document.querySelector('#upload-status').innerText; return t.trim() !== b.trim() "
-            "&& /Đã thêm|Bỏ qua|Không lập|Chưa chọn/.test(t) && !/Đang|queue:|processing|(^|\\n)\\s*[0-9.]+s/.test(t) && t; }",
+            "&& /Đã thêm|Bỏ qua|Không lập|Chưa chọn/.test(t) "
+            "&& !/Đang|queue:|processing|(^|\\n)\\s*[0-9.]+s/.test(t) && t; }",
             arg=before,
             timeout=180_000,
         ).json_value()

@@ -10,7 +10,7 @@ from assistant.answering import REFUSAL
 from assistant.config import PROMPTS_DIR
 from assistant.errors import ConfigError
 from assistant.prompts import TEMPLATES, Prompts, format_sources
-from assistant.retrieval import Passage
+from assistant.types import Passage
 
 
 def passage(text: str, title: str = "Tin Hoàn Kiếm") -> Passage:

@@ -14,8 +14,8 @@ import pytest
 
 from assistant.answering import Citation, IdfTable
 from assistant.chunking import split_sentences
-from assistant.retrieval import Passage
 from assistant.text import fold, normalize
+from assistant.types import Passage
 from assistant.verification import FLAG, MIN_OVERLAP, parse_markers, strip_markers, verify
 
 ROOT = Path(__file__).resolve().parent.parent

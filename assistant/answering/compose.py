@@ -7,10 +7,10 @@ from __future__ import annotations
 import re
 
 from ..text import fold, syllables
+from ..types import Answer, Citation, Short
 from .features import COUNT, DATE, NUMBER_WORDS, TITLES
 from .question import is_name_word
 from .ranking import Candidate
-from .result import Answer, Citation, Short
 from .terms import tokens_of
 
 _BRACKETED = re.compile(r"^\s*[\[(][^\])]*[\])]\W*$")  # "[cần xác minh]", "(ảnh minh họa)"

@@ -8,8 +8,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..config import AnswerConfig
-from ..retrieval import Passage, Query
+from ..retrieval import Query
 from ..text import is_english
+from ..types import REFUSAL, Answer, Passage
 from . import refusal
 from .compose import choose, compose
 from .features import carries_type
@@ -17,7 +18,6 @@ from .models import Models, load
 from .question import missing_names, question_cues
 from .ranking import Candidate, sentences_of
 from .ranking import candidates as rank_candidates
-from .result import REFUSAL, Answer
 from .terms import IdfTable, coverage, tokens_of
 
 SECOND_SENTENCE_PROBABILITY = 0.02  # a second sentence is quoted when it is this likely to hold the answer

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..retrieval import Passage, Query
+from ..retrieval import Query
 from ..text import fold
+from ..types import Passage
 from .features import capitalised, local_weights, sentence_features
 from .models import Models, linear, logistic
 from .question import Cues

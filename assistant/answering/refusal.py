@@ -6,7 +6,8 @@ of answer asked for (a number for "bao nhiêu", a date for "khi nào") together 
 
 from __future__ import annotations
 
-from ..retrieval import Passage, Query
+from ..retrieval import Query
+from ..types import Passage
 from .models import Models, logistic
 from .question import missing_names
 from .ranking import Candidate

@@ -7,7 +7,7 @@ A store implements only what differs (faiss.py: files on disk; milvus.py: a Milv
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -18,7 +18,7 @@ from ..diacritics import MIN_BIGRAM_COUNT, DiacriticRestorer
 from ..embeddings import Embedder
 from ..errors import ModelMismatchError
 from ..ingest import Document
-from ..locations import heading
+from ..locations import heading, located_chunks
 from ..text import fold
 
 # 2: syllable-bigram BM25 indexes (lexical_bigrams, lexical_bigrams_folded); 3: chunk locations (page, slide,
@@ -77,6 +77,28 @@ def embed_text(title: str, text: str, location: dict | None = None) -> str:
 
 def _hash(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class ChunkRow:
+    """One chunk as both stores write it: its place in the document (offsets, sentence offsets, the
+    n-th chunk, page/article location), and the text it is embedded and indexed as, with that text's hash."""
+
+    doc_id: str
+    n: int
+    start: int
+    end: int
+    sentences: list[tuple[int, int]]
+    text: str
+    text_hash: str
+    location: dict
+
+
+def chunk_rows(doc: Document, chunking: ChunkingConfig) -> Iterator[ChunkRow]:
+    for n, (piece, location) in enumerate(located_chunks(doc, chunking.size, chunking.overlap)):
+        text = embed_text(doc.title, doc.text[piece.start : piece.end], location)
+        sentences = [(s.start, s.end) for s in piece.sentences]
+        yield ChunkRow(doc.doc_id, n, piece.start, piece.end, sentences, text, text_hash(text), location)
 
 
 def text_hash(text: str) -> str:

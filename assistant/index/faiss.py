@@ -43,7 +43,6 @@ from ..diacritics import MIN_BIGRAM_COUNT, DiacriticRestorer
 from ..embeddings import Embedder
 from ..errors import IndexStoreError
 from ..ingest import Document
-from ..locations import located_chunks
 from ..text import fold, syllables
 from .base import (
     BM25_FIELDS,
@@ -52,10 +51,10 @@ from .base import (
     ChunkView,
     Progress,
     check_model,
+    chunk_rows,
     embed_into,
     embed_text,
     plan_changes,
-    text_hash,
     top_positive,
 )
 
@@ -440,11 +439,10 @@ class _Build:
 
     # -- embedding ------------------------------------------------------------------------------
     def _queue_chunks(self, doc: Document) -> None:
-        for c, location in located_chunks(doc, self.chunking.size, self.chunking.overlap):
-            text = embed_text(doc.title, doc.text[c.start : c.end], location)
-            h = text_hash(text)
+        for row in chunk_rows(doc, self.chunking):
+            h = row.text_hash
             if h not in self.cache and h not in self.pending:
-                self.pending[h] = text
+                self.pending[h] = row.text
                 if len(self.pending) >= EMBED_BATCH:
                     self._flush()
 
@@ -632,13 +630,11 @@ def _write_generation(
 
 
 def _stored_chunks(docs: list[Document], chunking: ChunkingConfig) -> list[StoredChunk]:
-    chunks: list[StoredChunk] = []
-    for doc in docs:
-        for piece, location in located_chunks(doc, chunking.size, chunking.overlap):
-            text = embed_text(doc.title, doc.text[piece.start : piece.end], location)
-            sentences = [(s.start, s.end) for s in piece.sentences]
-            chunks.append(StoredChunk(doc.doc_id, piece.start, piece.end, sentences, text_hash(text), location))
-    return chunks
+    return [
+        StoredChunk(r.doc_id, r.start, r.end, r.sentences, r.text_hash, r.location)
+        for doc in docs
+        for r in chunk_rows(doc, chunking)
+    ]
 
 
 def _write_vectors(

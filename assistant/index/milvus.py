@@ -44,7 +44,6 @@ from ..config import ChunkingConfig
 from ..embeddings import Embedder
 from ..errors import AssistantError, ConfigError, IndexStoreError
 from ..ingest import Document
-from ..locations import located_chunks
 from ..text import bigrams, fold, syllables
 from .base import (
     BM25_FIELDS,
@@ -54,10 +53,9 @@ from .base import (
     Progress,
     TermStatistics,
     check_model,
+    chunk_rows,
     embed_into,
-    embed_text,
     plan_changes,
-    text_hash,
     top_positive,
 )
 
@@ -666,21 +664,20 @@ def _chunk_rows(to_index: list[Document], chunking: ChunkingConfig) -> tuple[lis
     rows, texts = [], []
     per_doc: Counter[str] = Counter()
     for doc in to_index:
-        for n, (c, location) in enumerate(located_chunks(doc, chunking.size, chunking.overlap)):
-            text = embed_text(doc.title, doc.text[c.start : c.end], location)
-            tokens = syllables(text)
+        for chunk in chunk_rows(doc, chunking):
+            tokens = syllables(chunk.text)
             folded = [fold(t) for t in tokens]
             row: dict[str, Any] = {
                 "doc_key": _key(doc.doc_id),
                 "doc_id": doc.doc_id,
                 "title": _fit(doc.title, 8000),
                 "source": _fit(doc.source, 8000),
-                "text": doc.text[c.start : c.end],
-                "start_offset": c.start,
-                "end_offset": c.end,
-                "sentences": json.dumps([[s.start, s.end] for s in c.sentences]),
-                "text_hash": text_hash(text),
-                "location": _fit(json.dumps(location, ensure_ascii=False), 4000),
+                "text": doc.text[chunk.start : chunk.end],
+                "start_offset": chunk.start,
+                "end_offset": chunk.end,
+                "sentences": json.dumps([list(s) for s in chunk.sentences]),
+                "text_hash": chunk.text_hash,
+                "location": _fit(json.dumps(chunk.location, ensure_ascii=False), 4000),
                 "lexical": " ".join(tokens),
                 "lexical_folded": " ".join(folded),
                 "lexical_bigrams": " ".join(bigrams(tokens)),
@@ -693,9 +690,10 @@ def _chunk_rows(to_index: list[Document], chunking: ChunkingConfig) -> tuple[lis
                         f"(hơn {MAX_BYTES} byte): hãy giảm chunking.size."
                     )
             # Everything a row holds follows from these, so an equal id means an identical row.
-            row["id"] = _key("\x00".join(map(str, (doc.doc_id, doc.content_hash, n, c.start, c.end, row["text_hash"]))))
+            identity = (doc.doc_id, doc.content_hash, chunk.n, chunk.start, chunk.end, chunk.text_hash)
+            row["id"] = _key("\x00".join(map(str, identity)))
             rows.append(row)
-            texts.append(text)
+            texts.append(chunk.text)
             per_doc[doc.doc_id] += 1
     return rows, texts, per_doc
 

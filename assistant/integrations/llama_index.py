@@ -23,10 +23,9 @@ from llama_index.core.base.response.schema import Response
 from llama_index.core.query_engine import CustomQueryEngine
 from llama_index.core.schema import NodeRelationship, NodeWithScore, QueryBundle, RelatedNodeInfo, TextNode
 
-from ..answering import Answer, Citation
 from ..api import Assistant
 from ..config import Config
-from ..retrieval import Passage
+from ..types import Answer, Citation, Passage
 
 HIDDEN_FROM_MODELS = ["source", "start", "end", "page", "marker", "sentence", "sentence_start", "sentence_end"]
 

@@ -1,11 +1,31 @@
-"""What an answer is: its text, the citations behind it and the span that answers. At the bottom of the
-answering package so every stage (and the LLM path, the web chat, the API) can import it."""
+"""The values that flow between the stages and out to callers: a retrieved passage, and an answer with
+its citations and the span that answers. At the bottom of the import graph (nothing here imports the
+package), so retrieval, answering, generation, verification, the web chat and the API all import them
+from here and none of them imports "up"."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..retrieval import Passage
+
+@dataclass
+class Passage:
+    doc_id: str
+    title: str
+    source: str
+    text: str
+    start: int  # character offsets of `text` in the document's normalised text
+    end: int
+    score: float
+    chunk: int = -1
+    dense_score: float = 0.0  # cosine similarity of the question and this passage
+    lexical_score: float = 0.0  # BM25 score in the field the question was matched against
+    sentences: list[tuple[int, int]] = field(default_factory=list)  # document offsets
+    location: dict = field(default_factory=dict)  # page, slide, sheet/row, Chương/Điều/khoản (locations.py)
+
+    def to_dict(self) -> dict:
+        return {k: getattr(self, k) for k in ("doc_id", "title", "source", "text", "start", "end", "score", "location")}
+
 
 REFUSAL = "Xin lỗi, tôi không tìm thấy thông tin này trong tài liệu."
 EMPTY_QUESTION = "Vui lòng nhập câu hỏi."
