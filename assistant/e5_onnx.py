@@ -32,7 +32,6 @@ os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
 QK = 32  # weights per 4-bit block
 BLOCK_BYTES = 2 + QK // 2  # fp16 scale + 32 nibbles
-META = "\u2581"
 TOKENIZER = "tokenizer.model"  # a SentencePiece model built from the .bin's pieces and scores
 ENGINE_VERSION = 2  # bump when the graph or the quantization recipe changes: the cache key includes it
 # FFN output projections kept in fp32: their input (after GELU) has outliers that per-tensor int8
@@ -199,10 +198,6 @@ class E5Tokenizer:
             entry.piece, entry.score = piece, score
             entry.type = kinds.UNKNOWN if i == model.unk else kinds.NORMAL
         return proto.SerializeToString()
-
-    @classmethod
-    def from_bin(cls, model: E5Bin) -> E5Tokenizer:
-        return cls.from_proto(cls.model_proto(model), model.normalisation, model.unk)
 
     @classmethod
     def from_proto(cls, proto: bytes, table: dict[int, str], unk: int) -> E5Tokenizer:

@@ -75,10 +75,6 @@ def embed_text(title: str, text: str, location: dict | None = None) -> str:
     return f"{title}\n{text}" if title and not text.startswith(title) else text
 
 
-def _hash(text: str) -> str:
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()
-
-
 @dataclass
 class ChunkRow:
     """One chunk as both stores write it: its place in the document (offsets, sentence offsets, the
