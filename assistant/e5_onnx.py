@@ -23,6 +23,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -181,8 +182,9 @@ class E5Tokenizer:
 
     @staticmethod
     def model_proto(model: E5Bin) -> bytes:
-        from sentencepiece import sentencepiece_model_pb2 as pb
+        from sentencepiece import sentencepiece_model_pb2
 
+        pb: Any = sentencepiece_model_pb2  # its message classes are made at import time: no static types
         proto = pb.ModelProto()
         proto.trainer_spec.model_type = pb.TrainerSpec.UNIGRAM
         proto.trainer_spec.unk_id = model.unk
