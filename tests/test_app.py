@@ -487,7 +487,9 @@ def test_two_replicas_share_one_milvus_store(milvus_server, browser, tmp_path):
         other.goto(replicas[1].url)
         other.get_by_role("tab", name="Tài liệu").click()
         other.wait_for_function(
-            "n => document.querySelector('#documents').innerText.includes(n)", arg=doc.name, timeout=30_000
+            "n => { const d = document.querySelector('#documents'); return d && d.innerText.includes(n); }",
+            arg=doc.name,
+            timeout=30_000,
         )
         shot(other, "replica-b-documents")
 
