@@ -791,10 +791,11 @@ def _save_bm25(path: Path, ids: np.ndarray, lengths: np.ndarray, names: Sequence
     import bm25s
 
     n_names = len(names)
-    if not len(lengths) or not lengths.all():
+    has_empty = not len(lengths) or not lengths.all()  # then "" is a column of the matrix too
+    if has_empty:
         ids, lengths = _fill_empty(ids, lengths, n_names)
     n_docs = len(lengths)
-    n_vocab = n_names + int(bool(len(ids)) and int(ids.max()) == n_names)
+    n_vocab = n_names + int(has_empty)
     bm25 = bm25s.BM25()
     norm = bm25.k1 * ((1 - bm25.b) + bm25.b * lengths / float(lengths.mean()))
     doc_starts = np.cumsum(lengths) - lengths
