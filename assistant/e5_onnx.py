@@ -457,9 +457,11 @@ class E5Onnx:
         self.bin = E5Bin(source)
         hd = self.bin.header
         self.dim, self.window = hd.hidden, hd.max_positions - 2
-        # Building the 250k-piece Unigram lattice takes about as long as the session: do both at once
+        # Building the 250k-piece Unigram lattice takes about as long as the session: do both at once.
+        # Not a daemon: a process that ends before the load does (a build with nothing to embed) must wait for
+        # it, or finalisation stops the thread inside the C++ loader and the process aborts.
         self._tokenizer: E5Tokenizer | None = None
-        loader = threading.Thread(target=self._load_tokenizer, args=(folder,), daemon=True)
+        loader = threading.Thread(target=self._load_tokenizer, args=(folder,), name="e5-tokenizer")
         loader.start()
         self._loader = loader
         self._word = self.bin.q4_blocks("emb.word", hd.vocab)

