@@ -72,15 +72,45 @@ class OnnxE5Embedder:
     def __init__(self, threads: int = 0, precision: str = "int8") -> None:
         from .e5_onnx import PREFIX_PASSAGE, PREFIX_QUERY, E5Onnx
 
-        self._model = E5Onnx(precision=precision, threads=threads)
+        self._make = lambda: E5Onnx(precision=precision, threads=threads)
+        self._model: E5Onnx | None = self._make()
+        self._guard = threading.Lock()  # release() against a load on another thread
         self.dim = self._model.dim
         self._prefixes = PREFIX_QUERY, PREFIX_PASSAGE
 
+    def _engine(self):
+        with self._guard:
+            if self._model is None:  # released by a big build: loaded again (about 2 s)
+                self._model = self._make()
+            return self._model
+
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self._model.embed(list(texts), self._prefixes[0])
+        return self._engine().embed(list(texts), self._prefixes[0])
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
-        return self._model.embed(list(texts), self._prefixes[1])
+        return self._engine().embed(list(texts), self._prefixes[1])
+
+    def release_memory(self) -> None:
+        """Frees the session, tokenizer and their buffers (about 300 MB) until the next embedding: a big
+        build calls it before its final write, whose BM25 fields need that memory more."""
+        with self._guard:
+            if self._model is None:
+                return
+            self._model = None  # freed now, or when an embedding running on another thread ends
+        trim_heap()
+
+
+def trim_heap() -> None:
+    """Hands freed heap pages back to the system (glibc keeps them otherwise); a no-op elsewhere."""
+    import ctypes
+    import ctypes.util
+    import gc
+
+    gc.collect()
+    try:
+        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 log = logging.getLogger("assistant")

@@ -143,3 +143,36 @@ e5_onnx.E5Onnx()
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert done.exists()
+
+
+def test_a_big_build_frees_the_engine_before_its_final_write_and_the_next_question_loads_it(tmp_path, monkeypatch):
+    """Peak memory of a 30 MB file: the final BM25 write must not sit on top of the engine's ~300 MB."""
+    import gc
+    import weakref
+
+    from helpers import DOC_000, SEEDS
+
+    from assistant.config import ChunkingConfig
+    from assistant.embeddings import OnnxE5Embedder
+    from assistant.index import faiss as store
+    from assistant.ingest import DocumentStream
+
+    embedder = OnnxE5Embedder()
+    engine = weakref.ref(embedder._model)
+    seen_at_write: list[bool] = []
+    write = store._write_lexical
+    monkeypatch.setattr(store, "_write_lexical", lambda *a: (seen_at_write.append(engine() is None), write(*a))[1])
+
+    store.build(tmp_path / "small", DocumentStream([SEEDS]), embedder, ChunkingConfig())
+    assert seen_at_write == [False] and engine() is not None  # below the threshold: kept for questions
+
+    monkeypatch.setattr(store, "RELEASE_MODEL_ABOVE", 10)
+    seen_at_write.clear()
+    store.build(tmp_path / "big", DocumentStream([SEEDS]), embedder, ChunkingConfig())
+    gc.collect()
+    assert seen_at_write[-1] is True and engine() is None  # the session and tokenizer were freed before it
+
+    vector = embedder.embed_queries(["Quận Hoàn Kiếm bổ nhiệm bao nhiêu Chủ tịch phường?"])[0]
+    index = store.open_index(tmp_path / "big")
+    keys, _ = index.dense(vector, 1)
+    assert index.views([int(keys[0])])[int(keys[0])].doc_id == DOC_000

@@ -61,6 +61,9 @@ from .base import (
 CURRENT = "CURRENT"
 PROGRESS = "progress.json"  # n/N documents of the build running now (read by the web chat's status line)
 EMBED_BATCH = 64  # chunk texts per embedding call (the engine sorts them by length to limit padding)
+# A build holding this many vectors frees the embedding model before its final write (the BM25 fields of
+# 50,000 chunks take a few hundred MB there); the next question loads it again, in about 2 s.
+RELEASE_MODEL_ABOVE = 20_000
 FIRST_COMMIT = 256  # chunks embedded before a first index is first committed; then at every doubling
 
 
@@ -433,6 +436,10 @@ class _Build:
             report.unchanged = True
             report.chunks = len(previous.chunks)
             return report
+        if len(self.cache) >= RELEASE_MODEL_ABOVE:
+            release = getattr(self.embedder, "release_memory", None)
+            if release is not None:  # every vector is made: the final write needs the model's memory more
+                release()
         self._commit(list(wanted.values()), previous, partial=False)
         self.resume.remove()
         return report
