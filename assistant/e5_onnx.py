@@ -277,16 +277,15 @@ def build_graph(model: E5Bin, arithmetic: str = "int8"):
 
     def linear(x: str, w: np.ndarray, b: np.ndarray, name: str) -> str:
         """x @ w.T + b for w [out, in] (dequantized from the .bin)."""
-        if arithmetic == "mixed" and not name.endswith(".fo"):
+        if arithmetic in ("int8", "mixed"):
             col_scale = np.maximum(np.abs(w).max(axis=1), 1e-12) / 127.0
-            wq = np.clip(np.rint(w / col_scale[:, None]), -127, 127).astype(np.int8).T
+            wq = np.clip(np.rint(w / col_scale[:, None]), -127, 127).astype(np.int8).T  # [in, out]
+        if arithmetic == "mixed" and not name.endswith(".fo"):
             q, scale, zero = per_text(x)
             inputs = [q, init(f"{name}.qweight", wq), scale, init(f"{name}.col_scale", col_scale.astype(np.float32))]
             inputs += [zero, "", init(f"{name}.bias", b)]  # the bias inside the product: no Add pass
             return node("MatMulIntegerToFloat", inputs, f"{name}.out", domain="com.microsoft")
         elif arithmetic in ("int8", "mixed"):
-            col_scale = np.maximum(np.abs(w).max(axis=1), 1e-12) / 127.0
-            wq = np.clip(np.rint(w / col_scale[:, None]), -127, 127).astype(np.int8).T  # [in, out]
             q, scale = per_token(x, w.shape[1])
             # ORT's fused integer product scales by column; the per-token scale is one more Mul
             y = node(
@@ -339,7 +338,10 @@ def build_graph(model: E5Bin, arithmetic: str = "int8"):
             epsilon=hd.eps,
         )
 
-    def skip_layer_norm(x: str, y: str, prefix: str, name: str) -> str:
+    def add_norm(x: str, y: str, prefix: str, name: str, residual: str) -> str:
+        """LayerNorm(x + y); "mixed" does it in one fused pass."""
+        if arithmetic != "mixed":
+            return layer_norm(node("Add", [x, y], residual), prefix, name)
         gamma, beta = init(f"{name}.gamma", model.f32(f"{prefix}.w")), init(f"{name}.beta", model.f32(f"{prefix}.b"))
         return node("SkipLayerNormalization", [x, y, gamma, beta], name, domain="com.microsoft", epsilon=hd.eps)
 
@@ -384,17 +386,10 @@ def build_graph(model: E5Bin, arithmetic: str = "int8"):
             ctx = node("Transpose", [node("MatMul", [probs, v], f"{p}.ctx4")], f"{p}.ctx_t", perm=[0, 2, 1, 3])
             ctx = node("Reshape", [ctx, shape_back], f"{p}.ctx")
         attn = dense(ctx, f"{p}.ao", h, f"{p}.ao")
-        if arithmetic == "mixed":  # residual, bias and LayerNorm in one pass each time
-            x = skip_layer_norm(x, attn, f"{p}.aln", f"{p}.aln")
-            fi = dense(x, f"{p}.fi", hd.ffn, f"{p}.fi")
-            mid = node("Gelu", [fi], f"{p}.gelu")
-            out = dense(mid, f"{p}.fo", h, f"{p}.fo")
-            x = skip_layer_norm(x, out, f"{p}.oln", f"{p}.oln")
-            continue
-        x = layer_norm(node("Add", [x, attn], f"{p}.res1"), f"{p}.aln", f"{p}.aln")
+        x = add_norm(x, attn, f"{p}.aln", f"{p}.aln", f"{p}.res1")
         mid = node("Gelu", [dense(x, f"{p}.fi", hd.ffn, f"{p}.fi")], f"{p}.gelu")
         out = dense(mid, f"{p}.fo", h, f"{p}.fo")
-        x = layer_norm(node("Add", [x, out], f"{p}.res2"), f"{p}.oln", f"{p}.oln")
+        x = add_norm(x, out, f"{p}.oln", f"{p}.oln", f"{p}.res2")
 
     mask3 = node("Unsqueeze", ["mask", init("axes_2", np.array([2], dtype=np.int64))], "mask3")
     summed = node(
