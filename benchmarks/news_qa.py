@@ -232,13 +232,14 @@ MIN_ANSWERED = TARGETS["answered"]  # the refusal threshold must answer at least
 # English questions: the target is 0.75 × the accented figure, and a few dozen rows are all there is to fit on
 MIN_ANSWERED_CROSSLINGUAL = 0.75
 C = 1.0  # inverse L2 strength of the refusal regression
+F1_TIE = 0.005  # refusal F1 differences below this are noise on ~1,000 rows
 
 
 def signal_names(key: str) -> tuple[str, ...]:
     return refusal.CROSSLINGUAL_SIGNALS if key == "crosslingual" else refusal.SIGNALS
 
 
-def fit_refusal(rows: list[dict], require_type: tuple[str, ...] = ()) -> dict:
+def fit_refusal(rows: list[dict], require_type: tuple[str, ...] = (), typed_floor: float = 0.0) -> dict:
     """Per refusal model key: a logistic regression answerable ~ signals over the rows the answerer could
     answer at all, and the threshold with the best refusal F1 among those answering ≥ MIN_ANSWERED."""
     from sklearn.linear_model import LogisticRegression
@@ -252,7 +253,7 @@ def fit_refusal(rows: list[dict], require_type: tuple[str, ...] = ()) -> dict:
             for r in part
             if not r["forced_refusal"]
             and not r["signals"].get("other_name")
-            and not (r["type"] in require_type and not r["signals"].get("typed"))
+            and not (r["type"] in require_type and r["signals"].get("typed", 0.0) <= typed_floor)
         ]
         labels = [r["answerable"] for r in usable]
         if len(set(labels)) < 2:
@@ -262,17 +263,21 @@ def fit_refusal(rows: list[dict], require_type: tuple[str, ...] = ()) -> dict:
             "bias": round(float(lr.intercept_[0]), 3),
             **{k: round(float(w), 3) for k, w in zip(names, lr.coef_[0])},
         }
-        scored = rescore(part, {key: {"model": model}}, require_type)
+        scored = rescore(part, {key: {"model": model}}, require_type, typed_floor)
         floor = MIN_ANSWERED_CROSSLINGUAL if key == "crosslingual" else MIN_ANSWERED
-        best = max(
-            (score(scored, {key: t / 100}) | {"threshold": t / 100} for t in range(1, 100)),
-            key=lambda s: (s["answered"] >= floor, s["refusal_f1"], s["answered"]),
-        )
+        grid = [score(scored, {key: t / 100}) | {"threshold": t / 100} for t in range(1, 100)]
+        allowed = [s for s in grid if s["answered"] >= floor] or grid
+        top = max(s["refusal_f1"] for s in allowed)
+        # among thresholds within F1_TIE of the best (a difference that size is noise here), the one that
+        # answers the most: refusing an answerable question is only worth a clear gain
+        best = max((s for s in allowed if s["refusal_f1"] >= top - F1_TIE), key=lambda s: s["answered"])
         out[key] = {"model": model, "threshold": best["threshold"]}
     return out
 
 
-def rescore(rows: list[dict], models: dict[str, dict], require_type: tuple[str, ...] = ()) -> list[dict]:
+def rescore(
+    rows: list[dict], models: dict[str, dict], require_type: tuple[str, ...] = (), typed_floor: float = 0.0
+) -> list[dict]:
     """The rows with the confidence the answerer would give under `models` ({key: {"model": ...}}; rows of
     other keys unchanged)."""
     out = []
@@ -282,7 +287,7 @@ def rescore(rows: list[dict], models: dict[str, dict], require_type: tuple[str, 
             out.append(r)
             continue
         model = entry["model"]
-        fake = Models({}, {}, {r["model_key"]: model}, {}, require_type)
+        fake = Models({}, {}, {r["model_key"]: model}, {}, require_type, typed_floor)
         out.append(r | {"confidence": refusal.confidence(fake, r["model_key"], r["signals"], r["type"])})
     return out
 
@@ -291,7 +296,7 @@ def thresholds_of(fitted: dict, fallback: dict[str, float]) -> dict[str, float]:
     return fallback | {k: v["threshold"] for k, v in fitted.items()}
 
 
-def cross_domain(rows: list[dict], require_type: tuple[str, ...]) -> dict:
+def cross_domain(rows: list[dict], require_type: tuple[str, ...], typed_floor: float = 0.0) -> dict:
     """Refusal fitted on one domain and scored on the other (XQuAD-vi → news test, news dev → XQuAD-vi) and
     the shipped fit on both (scored on news test; its dev figures beside it show the dev/test gap)."""
     xquad = [r for r in rows if r["set"] == "xquad"]
@@ -299,9 +304,9 @@ def cross_domain(rows: list[dict], require_type: tuple[str, ...]) -> dict:
     test = [r for r in rows if r["set"] == "news" and r["split"] == "test"]
     current = load().thresholds
     fits = {
-        "xquad": fit_refusal(xquad, require_type),
-        "news_dev": fit_refusal(dev, require_type),
-        "both": fit_refusal(xquad + dev, require_type),
+        "xquad": fit_refusal(xquad, require_type, typed_floor),
+        "news_dev": fit_refusal(dev, require_type, typed_floor),
+        "both": fit_refusal(xquad + dev, require_type, typed_floor),
     }
     report = {}
     for name, fitted, target in (
@@ -312,11 +317,13 @@ def cross_domain(rows: list[dict], require_type: tuple[str, ...]) -> dict:
         ("both → xquad (in-sample)", "both", xquad),
     ):
         written = [r for r in target if r["form"] != "stripped"]
-        report[name] = score(rescore(written, fits[fitted], require_type), thresholds_of(fits[fitted], current))
+        report[name] = score(
+            rescore(written, fits[fitted], require_type, typed_floor), thresholds_of(fits[fitted], current)
+        )
     return {"fits": fits, "report": report}
 
 
-def write_refusal(fitted: dict, require_type: tuple[str, ...]) -> None:
+def write_refusal(fitted: dict, require_type: tuple[str, ...], typed_floor: float = 0.0) -> None:
     """The shipped refusal model and thresholds, as the answerer loads them."""
     import datetime as dt
 
@@ -329,6 +336,7 @@ def write_refusal(fitted: dict, require_type: tuple[str, ...]) -> None:
         "models": current["models"] | {k: v["model"] for k, v in fitted.items()},
         "thresholds": current["thresholds"] | {k: v["threshold"] for k, v in fitted.items()},
         "require_type": list(require_type),
+        "typed_floor": typed_floor,
     }
     write_model("refusal", content)
 
@@ -362,6 +370,13 @@ def main(argv: list[str] | None = None) -> int:
         help="answer types refused when no top sentence carries one (comma-separated)",
     )
     parser.add_argument(
+        "--typed-floor",
+        type=float,
+        default=load().typed_floor,
+        help="with --require-type: refuse unless a sentence carrying the type holds more than this share of the"
+        " question's terms",
+    )
+    parser.add_argument(
         "--write-refusal",
         action="store_true",
         help="fit the refusal model on XQuAD-vi + news dev and write it into assistant/answering/models/",
@@ -374,17 +389,17 @@ def main(argv: list[str] | None = None) -> int:
     t = table(rows, load().thresholds)
     print("Product as it is:\n" + format_table(t))
     require = tuple(x for x in args.require_type.split(",") if x)
-    domains = cross_domain(rows, require)
+    domains = cross_domain(rows, require, args.typed_floor)
     print(
         "\nRefusal refitted across domains (require_type: "
         + (", ".join(require) or "none")
-        + "):\n"
+        + f", typed floor {args.typed_floor}):\n"
         + format_table(domains["report"])
     )
     if args.write_refusal:
-        write_refusal(domains["fits"]["both"], require)
+        write_refusal(domains["fits"]["both"], require, args.typed_floor)
         both = domains["fits"]["both"]
-        shipped = table(rescore(rows, both, require), thresholds_of(both, load().thresholds))
+        shipped = table(rescore(rows, both, require, args.typed_floor), thresholds_of(both, load().thresholds))
         print("\nWith the refusal model written (fitted on XQuAD-vi + news dev):\n" + format_table(shipped))
     path = Path(args.json) if args.json else RESULTS_DIR / f"news-qa-n{args.distractors}.json"
     write_json(

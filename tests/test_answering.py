@@ -347,3 +347,43 @@ def test_a_pronoun_sentence_is_quoted_with_the_sentence_before_a_bracketed_note(
     )
     assert [c.sentence for c in answer.citations] == [sentences[0], sentences[2]]
     assert "Al-Muwaffaq" in answer.text and "cần xác minh" not in answer.text
+
+
+def test_a_number_of_another_kind_does_not_answer_how_much_or_how_long(tmp_path):
+    """A near miss: the article dates the console but never prices it, and prices the sofa but never says
+    how long its warranty is. "Giá bao nhiêu" needs money, "bao lâu" a duration: refused, not answered
+    with the year or the price; the questions the articles do answer still are."""
+    import json
+
+    from assistant import Assistant
+    from assistant.answering.features import answers_number
+    from assistant.text import syllables
+
+    articles = [
+        "Máy chơi game PlayStation 3 của Sony sẽ ra mắt năm 2006 tại Nhật Bản. Máy được trang bị đầu đọc "
+        "Blu-Ray và bộ xử lý Cell do Sony, IBM và Toshiba cùng phát triển.",
+        "Bộ salon da tự nhiên Alida được bày bán tại cửa hàng An Dương, Hà Nội. Mỗi bộ salon Alida có giá "
+        "32.900.000 đồng, gồm một ghế dài và hai ghế đơn bọc da bò Italy.",
+    ]
+    corpus = tmp_path / "tin.jsonl"
+    corpus.write_text(
+        "".join(json.dumps({"id": f"a{i}", "text": t}, ensure_ascii=False) + "\n" for i, t in enumerate(articles)),
+        encoding="utf-8",
+    )
+    bot = Assistant(index_dir=tmp_path / "idx", open_now=False)
+    bot.index([corpus])
+    for question in (
+        "Máy chơi game PlayStation 3 của Sony được bán với giá bao nhiêu?",
+        "Bộ salon da Alida bán tại An Dương được bảo hành bao lâu?",
+    ):
+        answer = bot.ask(question)
+        assert answer.refused, (question, answer.text)
+    assert "2006" in bot.ask("Máy chơi game PlayStation 3 ra mắt năm nào?").text
+    price = bot.ask("Bộ salon da Alida có giá bao nhiêu?")
+    assert not price.refused and "32.900.000 đồng" in price.text
+    # the check itself, on both spellings of a question
+    tokens = syllables("Máy có giá 499 USD.")
+    assert answers_number(syllables("Máy có giá bao nhiêu?"), "", "Máy có giá 499 USD.", tokens, True)
+    assert not answers_number(syllables("Máy có giá bao nhiêu?"), "", "Máy ra mắt năm 2006.", syllables("x"), True)
+    folded = syllables("may duoc bao hanh bao lau")
+    assert answers_number(folded, "", "Bảo hành 5 năm.", ["bao", "hanh", "5", "nam"], False)

@@ -3,7 +3,8 @@ diacritics, and names in questions typed all in lower case."""
 
 import pytest
 
-from assistant.answering.question import answer_type, missing_names
+from assistant.answering.question import answer_type, counted_unit, missing_names
+from assistant.retrieval import Query
 from assistant.text import is_english
 from assistant.types import Passage
 
@@ -27,10 +28,36 @@ from assistant.types import Passage
         ("How many ward chairpersons did Hoan Kiem district appoint?", "number"),
         ("Who chaired the 17th session?", "person"),
         ("When did the specialised departments start working?", "date"),
+        # "<kind of person> nào" asks for a person, "<kind of organisation> nào" for its name
+        ("Ban Chỉ đạo do Phó Thủ tướng nào làm trưởng ban?", "person"),
+        ("Nhà nghiên cứu thần kinh học nào khẳng định điều này?", "person"),
+        ("Vở kịch do đạo diễn nào dàn dựng?", "person"),
+        ("Hãng lữ hành nước ngoài nào đã tổ chức chuyến đi?", "organization"),
+        ("cuon sach do nha xuat ban nao phat hanh", "organization"),
+        ("Bệnh viện nào tiếp nhận bệnh nhân?", "place"),
+        # words spelled like question words once folded are not question words
+        ("Ai là người điều khiển người máy ASIMO?", "person"),
+        ("Dự án đầu tư gồm những hạng mục gì?", "content"),
+        ("Honda bat dau nghien cuu nguoi may ASIMO tu nam nao?", "date"),
+        ("Dịch vụ được tung ra vào tháng mấy?", "date"),
     ],
 )
 def test_the_kind_of_answer_asked_for(question, kind):
     assert answer_type(question) == kind
+
+
+@pytest.mark.parametrize(
+    "question, unit",
+    [
+        ("Quận Hoàn Kiếm bổ nhiệm bao nhiêu Chủ tịch phường?", "chủ"),
+        ("quan hoan kiem co may phuong", "phuong"),
+        ("Công trình có công suất lắp máy bao nhiêu?", ""),  # "máy" is not "mấy"
+        ("Ông ta đòi được chia bao nhiêu mỗi tàu?", ""),
+        ("Phiếu bầu phải chiếm bao nhiêu để có hiệu lực?", ""),
+    ],
+)
+def test_the_word_a_count_question_counts(question, unit):
+    assert counted_unit(Query.of(question).tokens) == unit
 
 
 @pytest.mark.parametrize(

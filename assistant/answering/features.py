@@ -81,6 +81,13 @@ def carries_type(kind: str, text: str, tokens: list[str], q_words: set[str], acc
         return any(not set(tokens_of(m.group(), accented)) <= q_words for m in DATE.finditer(text))
     if kind == "person":
         return _has_new_name(text, q_words, accented, min_words=2)
+    if kind == "organization":  # "Vicofa", "FPT", "Nhà xuất bản Kim Đồng"
+        raw = [w.strip(_TRAILING + '("“‘') for w in text.split()[1:]]  # not the sentence's first word
+        return any(
+            (is_name_word(w) or (len(w) > 1 and w.isupper() and w.isalpha()))
+            and not set(tokens_of(w, accented)) <= q_words
+            for w in raw
+        )
     if kind == "role":
         spaced = " " + " ".join(fold(t) for t in tokens) + " "
         q_folded = {fold(w) for w in q_words}
@@ -99,6 +106,44 @@ def carries_type(kind: str, text: str, tokens: list[str], q_words: set[str], acc
         return ":" in text or text.count(",") >= 2 or bool(CONTENT_WORDS & folded_set)
     if kind == "definition":
         return "la" in folded_set
+    return True
+
+
+DURATION_UNITS = set("năm tháng ngày giờ phút giây tuần tiếng kỷ".split())  # "bao lâu": "3 năm", "hai tuần"
+MONEY_UNITS = set("đồng usd euro eur yên bảng ndt tệ won rúp đô đôla triệu tỷ tỉ nghìn ngàn $ vnd vnđ".split())
+MONEY_CUES = {fold(w) for w in "giá tiền phí lương thưởng phạt vốn".split()}  # "giá bao nhiêu", "bao nhiêu tiền"
+UNIT_REACH = 3  # tokens after a number where its unit may stand ("16 Chủ tịch", "1.200 tỷ đồng")
+
+
+def _numbers_with(tokens: list[str], text: str, units: set[str], accented: bool) -> bool:
+    """A number (digits or a number word) with one of `units` among the tokens just after it; compared
+    without diacritics when the question has none (its tokens are folded then)."""
+    units = units if accented else {fold(u) for u in units}
+    words = NUMBER_WORDS if accented else FOLDED_NUMBER_WORDS
+    for i, t in enumerate(tokens):
+        if t[:1].isdigit() and t[-1:].isalpha():  # "30m", "220mw": a measure written onto its number
+            return True
+        near = tokens[max(i - UNIT_REACH, 0) : i] + tokens[i + 1 : i + 1 + UNIT_REACH]  # "16 phòng", "tuổi 38"
+        if (t[:1].isdigit() or t in words) and any(u in units for u in near):
+            return True
+    return "$" in units and bool(re.search(r"\$\s?\d|\d\s?\$", text))
+
+
+def answers_number(question_tokens: list[str], unit: str, text: str, tokens: list[str], accented: bool) -> bool:
+    """Stricter than carries_type for "bao nhiêu": the number must be of what is asked: a duration for
+    "bao lâu", money for "giá bao nhiêu" / "bao nhiêu tiền", a share for "tỷ lệ", and otherwise the counted
+    word beside it ("7 người" for "bao nhiêu người") when the question names one."""
+    q = [fold(t) for t in question_tokens]
+    spaced = " " + " ".join(q) + " "
+    if " bao lau " in spaced:
+        return _numbers_with(tokens, text, DURATION_UNITS, accented)
+    if " ty le " in spaced or " phan tram " in spaced:  # "35%", "hai phần ba", "cứ 4 người thì có 1", "1/3"
+        folded = " " + fold(text.lower()) + " "
+        return "%" in text or " phan " in folded or " cu " in folded or bool(re.search(r"\d\s*/\s*\d", text))
+    if MONEY_CUES & set(q):
+        return _numbers_with(tokens, text, MONEY_UNITS, accented)
+    if unit and fold(unit) not in ("tien", "phan", "lan", "nguoi"):  # "lần"/"người" are often left out
+        return _numbers_with(tokens, text, {unit}, accented)
     return True
 
 

@@ -25,6 +25,7 @@ class Models:
     refusal: dict[str, dict[str, float]]  # "accented" / "unaccented" / "crosslingual" -> weights
     thresholds: dict[str, float]  # the same keys -> the confidence below which the answerer refuses
     require_type: tuple[str, ...] = ()  # answer types refused when no top sentence carries one
+    typed_floor: float = 0.0  # ... with more than this share of the question's terms (refusal.typed_signal)
 
 
 def read(name: str, folder: Path = MODELS_DIR) -> dict:
@@ -49,6 +50,7 @@ def load(folder: Path = MODELS_DIR) -> Models:
         refusal["models"],
         refusal["thresholds"],
         tuple(refusal.get("require_type", ())),
+        float(refusal.get("typed_floor", 0.0)),
     )
 
 

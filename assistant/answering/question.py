@@ -7,11 +7,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..text import fold, is_english  # noqa: F401 (re-exported)
+from ..text import fold, has_diacritics, is_english  # noqa: F401 (re-exported)
 from .terms import is_stopword, tokens_of
 
 ANSWER_TYPES = (
     "person",
+    "organization",
     "role",
     "number",
     "date",
@@ -26,6 +27,7 @@ ANSWER_TYPES = (
 # Cues on the folded question padded with spaces, in the order they are tried: the first type whose cue
 # appears wins ("ai giữ chức vụ" asks for a person, "giữ chức vụ gì" for a role).
 TYPE_CUES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("date", (" thang may ", " ngay may ", " nam may ", " thu may ", " luc may gio ", " may gio ")),
     (
         "number",
         (
@@ -173,14 +175,85 @@ class Cues:
         return getattr(self, key)
 
 
+# Question words whose folded spelling other words share: in a question with diacritics only the
+# question word itself is a cue ("người máy" is a robot, not "mấy"; "đầu tư" is not "đâu").
+_CUE_SPELLING = {"may": "mấy", "dau": "đâu", "ai": "ai", "nao": "nào", "gi": "gì", "sao": "sao"}
+# "<kind of person> nào" asks for a person, "<kind of organisation> nào" for an organisation's name.
+PERSON_NOUNS = tuple(
+    f" {n} "
+    for n in """nha nghien cuu|dao dien|nhac si|ca si|dien vien|cau thu|hlv|huan luyen vien|tac gia|nha van|nha tho|
+    hoa si|bac si|giao su|tien si|chuyen gia|thu tuong|pho thu tuong|bo truong|thu truong|chu tich|pho chu tich|
+    giam doc|tong thong|quan chuc|lanh dao|nguoi|nhan vat|thi sinh|vdv|van dong vien|tay vot|ky thu|nha bao|
+    nha khoa hoc|thu mon|tien dao|trong tai|bi thu|doanh nhan|ty phu|hoa hau|nguoi mau|sinh vien|hoc sinh|
+    nghe si|tuong|nguyen thu|thu linh|nha vua|hoang tu|cong chua""".replace("\n", "").split("|")
+)
+ORGANIZATION_NOUNS = tuple(
+    f" {n} "
+    for n in """hang|cong ty|tap doan|truong|nha xuat ban|doi|doi bong|cau lac bo|clb|to chuc|co quan|ngan hang|
+    bao|to bao|tap chi|don vi|doanh nghiep|nha mang|hang phim|ban nhac|nhom nhac|quy|vien|dai truyen hinh|
+    kenh|trang web|website|hang hang khong|hang xe|nha san xuat|thuong hieu|nhan hieu|dang|bo|so|nganh""".replace(
+        "\n", ""
+    ).split("|")
+)
+
+
+# Typed without diacritics, "may" is as often "máy" (a machine) or "may" (sewing) as "mấy": not a
+# question word beside the words that make those ("nha may", "may bay", "det may").
+_MAY_BEFORE = set("nha det nguoi chiec bo cai con tau".split())
+_MAY_AFTER = set(
+    """bay tinh choi xach mac anh in quay giat lanh moc nghe phat ui khoan cat xuc ep bom man rui chu thu tau
+    khau dieu nen hut loc pha say han phay tien cay gat keo chieu do dem ao o ra man""".split()
+)
+
+
+def is_question_may(words: list[str], i: int, accented: bool) -> bool:
+    """Whether words[i] (lower case) is the question word "mấy"."""
+    if accented:
+        return words[i] == "mấy"
+    if words[i] != "may":
+        return False
+    before = words[i - 1] if i else ""
+    after = words[i + 1] if i + 1 < len(words) else ""
+    return before not in _MAY_BEFORE and after not in _MAY_AFTER
+
+
+def _cue_text(text: str) -> str:
+    """The question folded and padded with spaces, words that only look like question words blanked."""
+    words = re.findall(r"\w+", text.lower())
+    accented = has_diacritics(text)
+    if accented:
+        words = [w if _CUE_SPELLING.get(fold(w), w) == w else "_" for w in words]
+    words = ["_" if fold(w) == "may" and not is_question_may(words, i, accented) else w for i, w in enumerate(words)]
+    return " " + " ".join(fold(w) for w in words) + " "
+
+
+WHICH_REACH = 6  # words before "nào" where the kind of thing asked for may stand ("hãng lữ hành nước ngoài nào")
+
+
+def _which_kind(folded: str) -> str:
+    """ "person" or "organization" for "đạo diễn nào" / "hãng lữ hành nào", or "": the kind nearest "nào"."""
+    at = folded.find(" nao ")
+    if at < 0:
+        return ""
+    words = folded[:at].split()[-WHICH_REACH:]
+    for start in range(len(words) - 1, -1, -1):
+        head = " " + " ".join(words[start:]) + " "
+        for kind, nouns in (("person", PERSON_NOUNS), ("organization", ORGANIZATION_NOUNS)):
+            if any(head.startswith(n) for n in nouns):
+                return kind
+    return ""
+
+
 def answer_type(text: str) -> str:
     """One of ANSWER_TYPES for a question, Vietnamese (with or without diacritics) or English."""
-    folded = " " + " ".join(re.findall(r"\w+", fold(text.lower()))) + " "
+    folded = _cue_text(text)
     for kind, cues in TYPE_CUES:
         if kind == "content" and folded.rstrip().endswith(YESNO_ENDS):
             break
         if any(c in folded for c in cues):
             return kind
+        if kind == "place" and _which_kind(folded):  # after the explicit places: "bệnh viện nào"
+            return _which_kind(folded)
     if folded.rstrip().endswith(YESNO_ENDS) or folded.strip().startswith(YESNO_STARTS_EN) or " co phai " in folded:
         return "yesno"
     return "other"
@@ -201,12 +274,16 @@ def question_cues(text: str, tokens: list[str], accented: bool) -> Cues:
 
 
 def counted_unit(tokens: list[str]) -> str:
-    """The word a "bao nhiêu"/"mấy" question counts ("bao nhiêu phòng" → "phòng"), or ""."""
+    """The word a "bao nhiêu"/"mấy" question counts ("bao nhiêu phòng" → "phòng"), or "" (none, or a
+    word that is not one: "bao nhiêu mỗi tàu", "bao nhiêu để")."""
     folded = [fold(t) for t in tokens]
+    accented = tokens != folded
     for i, t in enumerate(folded):
-        after = i + 2 if t == "bao" and i + 1 < len(folded) and folded[i + 1] == "nhieu" else i + 1 if t == "may" else 0
+        is_may = t == "may" and is_question_may(tokens, i, accented)
+        after = i + 2 if t == "bao" and i + 1 < len(folded) and folded[i + 1] == "nhieu" else i + 1 if is_may else 0
         if after and after < len(tokens):
-            return tokens[after]
+            unit = tokens[after]
+            return "" if is_stopword(unit, accented) or folded[after] in ("moi", "tren") else unit
     return ""
 
 

@@ -8,23 +8,39 @@ from __future__ import annotations
 
 from ..retrieval import Query
 from ..types import Passage
+from .features import answers_number
 from .models import Models, logistic
-from .question import missing_names
+from .question import counted_unit, missing_names
 from .ranking import Candidate
 from .terms import tokens_of
 
 SIGNALS = ("coverage", "sentence", "dense", "passage_pairs", "missing_weight", "missing_name", "typed")
 CROSSLINGUAL_SIGNALS = ("dense", "similarity", "typed")
 TYPED_DEPTH = 8  # how many of the best-ranked sentences may carry the asked type
-TYPED_COVERAGE = 0.5  # the share of the question's terms such a sentence must hold
 
 
-def typed_signal(candidates: list[Candidate]) -> float:
-    """The best coverage of the question's terms among top sentences that carry the asked type."""
-    return max((c.coverage for c in candidates[:TYPED_DEPTH] if c.features.get("typed")), default=0.0)
+def typed_signal(candidates: list[Candidate], query: Query, answer_type: str = "") -> float:
+    """The best coverage of the question's terms among top sentences that carry the asked type; for a
+    number, of the kind asked (features.answers_number: money for "giá", a duration for "bao lâu")."""
+    strict = answer_type == "number"
+    unit = counted_unit(query.tokens) if strict else ""
+    return max(
+        (
+            c.coverage
+            for c in candidates[:TYPED_DEPTH]
+            if c.features.get("typed")
+            and (
+                not strict
+                or answers_number(query.tokens, unit, c.text, tokens_of(c.text, query.accented), query.accented)
+            )
+        ),
+        default=0.0,
+    )
 
 
-def signals(query: Query, weights: dict[str, float], candidates: list[Candidate], passages: list[Passage]) -> dict:
+def signals(
+    query: Query, weights: dict[str, float], candidates: list[Candidate], passages: list[Passage], answer_type: str = ""
+) -> dict:
     """Evidence for answering: the best sentence's share of the question (IDF-weighted), the highest
     probability that a sentence holds the answer, the best passage's meaning similarity, the question's
     syllable pairs found in that passage, the weight of the heaviest question word it lacks (a changed
@@ -45,7 +61,7 @@ def signals(query: Query, weights: dict[str, float], candidates: list[Candidate]
         ),
         "missing_name": float(missing),
         "other_name": float(other),
-        "typed": typed_signal(candidates),
+        "typed": typed_signal(candidates, query, answer_type),
     }
 
 
@@ -58,6 +74,6 @@ def confidence(models: Models, key: str, values: dict[str, float], answer_type: 
     thing of the kind the question names, or when the kind of answer it asks for is nowhere."""
     if values.get("other_name"):
         return 0.0
-    if answer_type in models.require_type and not values.get("typed"):
+    if answer_type in models.require_type and values.get("typed", 0.0) <= models.typed_floor:
         return 0.0
     return logistic(models.refusal[key], values)
