@@ -387,3 +387,17 @@ def test_a_number_of_another_kind_does_not_answer_how_much_or_how_long(tmp_path)
     assert not answers_number(syllables("Máy có giá bao nhiêu?"), "", "Máy ra mắt năm 2006.", syllables("x"), True)
     folded = syllables("may duoc bao hanh bao lau")
     assert answers_number(folded, "", "Bảo hành 5 năm.", ["bao", "hanh", "5", "nam"], False)
+
+
+def test_a_date_question_wants_the_precision_it_asks_for():
+    from assistant.answering.features import answers_date
+    from assistant.text import syllables
+
+    year = syllables("Tòa nhà dự kiến hoàn thành vào năm nào?")
+    assert answers_date(year, "Tòa nhà sẽ hoàn thành năm 2007.")
+    assert not answers_date(year, "Tòa nhà sẽ được nghiệm thu trong tháng 6.")
+    day = syllables("tran dau dien ra vao ngay nao")
+    assert answers_date(day, "Trận đấu diễn ra tối qua trên sân Mỹ Đình.")
+    assert answers_date(day, "Trận đấu diễn ra ngày 12/5.")
+    assert not answers_date(day, "Giải đấu năm 2005 có 14 đội.")
+    assert answers_date(syllables("Khi nào trận đấu diễn ra?"), "Giải đấu năm 2005.")  # any date will do

@@ -147,6 +147,32 @@ def answers_number(question_tokens: list[str], unit: str, text: str, tokens: lis
     return True
 
 
+YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b|\b(?:năm|nam)\s+\d+", re.IGNORECASE)
+MONTH = re.compile(r"\b(?:tháng|thang)\s+(?:\d+|giêng|chạp|gieng|chap)|\b\d{1,2}[/.-]\d{1,2}\b", re.IGNORECASE)
+DAY = re.compile(
+    r"\b\d{1,2}[/.-]\d{1,2}\b|\b(?:ngày|ngay|mùng|mung|hôm|hom)\s+\d+|"
+    r"\b(?:hôm nay|hôm qua|hôm kia|sáng nay|chiều nay|tối nay|sáng qua|chiều qua|tối qua|đêm qua|chủ nhật|"
+    r"thứ (?:hai|ba|tư|năm|sáu|bảy)|hom nay|hom qua|toi qua|chu nhat|thu (?:hai|ba|tu|nam|sau|bay))\b",
+    re.IGNORECASE,
+)
+CLOCK = re.compile(r"\b\d{1,2}\s*(?:giờ|gio|h\b|:\d\d)", re.IGNORECASE)
+
+
+def answers_date(question_tokens: list[str], text: str) -> bool:
+    """Stricter than carries_type for a date: of the precision asked: a year for "năm nào", a month for
+    "tháng nào/mấy", a day for "ngày nào", a time for "mấy giờ"; any date for "khi nào"."""
+    spaced = " " + " ".join(fold(t) for t in question_tokens) + " "
+    for cues, pattern in (
+        ((" may gio ", " gio nao "), CLOCK),
+        ((" ngay nao ", " ngay may ", " hom nao ", " what day ", " what date "), DAY),
+        ((" thang nao ", " thang may "), MONTH),
+        ((" nam nao ", " nam may ", " what year ", " which year "), YEAR),
+    ):
+        if any(c in spaced for c in cues):
+            return bool(pattern.search(text))
+    return True
+
+
 def name_beside_question(text: str, q_words: set[str], accented: bool) -> bool:
     """A name the question lacks right next to two of its words: "Bí thư Quận ủy Hoàn Kiếm Vũ Đăng Định"
     for "Ai là Bí thư Quận ủy Hoàn Kiếm?"; not a deputy's ("Phó Bí thư ...") unless the question asks for one."""

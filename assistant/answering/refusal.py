@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..retrieval import Query
 from ..types import Passage
-from .features import answers_number
+from .features import answers_date, answers_number
 from .models import Models, logistic
 from .question import counted_unit, missing_names
 from .ranking import Candidate
@@ -21,21 +21,18 @@ TYPED_DEPTH = 8  # how many of the best-ranked sentences may carry the asked typ
 
 def typed_signal(candidates: list[Candidate], query: Query, answer_type: str = "") -> float:
     """The best coverage of the question's terms among top sentences that carry the asked type; for a
-    number, of the kind asked (features.answers_number: money for "giá", a duration for "bao lâu")."""
-    strict = answer_type == "number"
-    unit = counted_unit(query.tokens) if strict else ""
-    return max(
-        (
-            c.coverage
-            for c in candidates[:TYPED_DEPTH]
-            if c.features.get("typed")
-            and (
-                not strict
-                or answers_number(query.tokens, unit, c.text, tokens_of(c.text, query.accented), query.accented)
-            )
-        ),
-        default=0.0,
-    )
+    number or a date, of the kind asked (features.answers_number: money for "giá", a duration for "bao
+    lâu"; features.answers_date: a year for "năm nào", a day for "ngày nào")."""
+    unit = counted_unit(query.tokens) if answer_type == "number" else ""
+
+    def of_kind(c: Candidate) -> bool:
+        if answer_type == "number":
+            return answers_number(query.tokens, unit, c.text, tokens_of(c.text, query.accented), query.accented)
+        if answer_type == "date":
+            return answers_date(query.tokens, c.text)
+        return True
+
+    return max((c.coverage for c in candidates[:TYPED_DEPTH] if c.features.get("typed") and of_kind(c)), default=0.0)
 
 
 def signals(
