@@ -385,6 +385,11 @@ def test_a_number_of_another_kind_does_not_answer_how_much_or_how_long(tmp_path)
     tokens = syllables("Máy có giá 499 USD.")
     assert answers_number(syllables("Máy có giá bao nhiêu?"), "", "Máy có giá 499 USD.", tokens, True)
     assert not answers_number(syllables("Máy có giá bao nhiêu?"), "", "Máy ra mắt năm 2006.", syllables("x"), True)
+    # "Tiền" of the ward "Tràng Tiền" does not make it a question about money
+    library = syllables("Thư viện phường Tràng Tiền có bao nhiêu đầu sách?")
+    sentence = "Thư viện có 12.500 đầu sách."
+    names = frozenset(syllables("Tràng Tiền"))
+    assert answers_number(library, "đầu", sentence, syllables(sentence), True, names)
     folded = syllables("may duoc bao hanh bao lau")
     assert answers_number(folded, "", "Bảo hành 5 năm.", ["bao", "hanh", "5", "nam"], False)
 

@@ -111,7 +111,7 @@ def carries_type(kind: str, text: str, tokens: list[str], q_words: set[str], acc
 
 DURATION_UNITS = set("năm tháng ngày giờ phút giây tuần tiếng kỷ".split())  # "bao lâu": "3 năm", "hai tuần"
 MONEY_UNITS = set("đồng usd euro eur yên bảng ndt tệ won rúp đô đôla triệu tỷ tỉ nghìn ngàn $ vnd vnđ".split())
-MONEY_CUES = {fold(w) for w in "giá tiền phí lương thưởng phạt vốn".split()}  # "giá bao nhiêu", "bao nhiêu tiền"
+MONEY_CUES = "giá tiền phí lương thưởng phạt vốn".split()  # "giá bao nhiêu", "bao nhiêu tiền"
 UNIT_REACH = 3  # tokens after a number where its unit may stand ("16 Chủ tịch", "1.200 tỷ đồng")
 
 
@@ -129,20 +129,33 @@ def _numbers_with(tokens: list[str], text: str, units: set[str], accented: bool)
     return "$" in units and bool(re.search(r"\$\s?\d|\d\s?\$", text))
 
 
-def answers_number(question_tokens: list[str], unit: str, text: str, tokens: list[str], accented: bool) -> bool:
+def answers_number(
+    question_tokens: list[str],
+    unit: str,
+    text: str,
+    tokens: list[str],
+    accented: bool,
+    names: frozenset[str] = frozenset(),
+) -> bool:
     """Stricter than carries_type for "bao nhiêu": the number must be of what is asked: a duration for
     "bao lâu", money for "giá bao nhiêu" / "bao nhiêu tiền", a share for "tỷ lệ", and otherwise the counted
-    word beside it ("7 người" for "bao nhiêu người") when the question names one."""
-    q = [fold(t) for t in question_tokens]
-    spaced = " " + " ".join(q) + " "
-    if " bao lau " in spaced:
+    word beside it ("7 người" for "bao nhiêu người") when the question names one. `names`: the question's
+    syllables that belong to names ("Tiền" of "Tràng Tiền" is not money); cues are matched with
+    diacritics when the question has them."""
+    words = [t for t in question_tokens if t not in names]
+    spaced = " " + " ".join(words) + " "
+
+    def asks(cue: str) -> bool:
+        return f" {cue if accented else fold(cue)} " in spaced
+
+    if asks("bao lâu"):
         return _numbers_with(tokens, text, DURATION_UNITS, accented)
-    if " ty le " in spaced or " phan tram " in spaced:  # "35%", "hai phần ba", "cứ 4 người thì có 1", "1/3"
+    if asks("tỷ lệ") or asks("tỉ lệ") or asks("phần trăm"):  # "35%", "hai phần ba", "cứ 4 người thì có 1"
         folded = " " + fold(text.lower()) + " "
         return "%" in text or " phan " in folded or " cu " in folded or bool(re.search(r"\d\s*/\s*\d", text))
-    if MONEY_CUES & set(q):
+    if any(asks(cue) for cue in MONEY_CUES):
         return _numbers_with(tokens, text, MONEY_UNITS, accented)
-    if unit and fold(unit) not in ("tien", "phan", "lan", "nguoi"):  # "lần"/"người" are often left out
+    if unit and unit not in names and fold(unit) not in ("tien", "phan", "lan", "nguoi"):  # often left out
         return _numbers_with(tokens, text, {unit}, accented)
     return True
 

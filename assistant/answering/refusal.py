@@ -24,10 +24,13 @@ def typed_signal(candidates: list[Candidate], query: Query, answer_type: str = "
     number or a date, of the kind asked (features.answers_number: money for "giá", a duration for "bao
     lâu"; features.answers_date: a year for "năm nào", a day for "ngày nào")."""
     unit = counted_unit(query.tokens) if answer_type == "number" else ""
+    named = " ".join(w for w in query.text.split()[1:] if w[:1].isupper())  # "Tràng Tiền": not money
+    names = frozenset(tokens_of(named, query.accented))
 
     def of_kind(c: Candidate) -> bool:
         if answer_type == "number":
-            return answers_number(query.tokens, unit, c.text, tokens_of(c.text, query.accented), query.accented)
+            tokens = tokens_of(c.text, query.accented)
+            return answers_number(query.tokens, unit, c.text, tokens, query.accented, names)
         if answer_type == "date":
             return answers_date(query.tokens, c.text)
         return True
