@@ -8,7 +8,7 @@ import re
 
 from ..text import fold, syllables
 from ..types import Answer, Citation, Short
-from .features import COUNT, DATE, NUMBER_WORDS, TITLES
+from .features import CLOCK, COUNT, DATE, NUMBER_WORDS, TITLES
 from .question import is_name_word
 from .ranking import Candidate
 from .terms import tokens_of
@@ -163,7 +163,7 @@ def answer_span(answer_type: str, sentence: str, q_words: set[str], accented: bo
                 return m.start(), m.end()
         return None
     if answer_type == "date":
-        for m in DATE.finditer(sentence):
+        for m in (*DATE.finditer(sentence), *CLOCK.finditer(sentence)):
             if not _in_question(m.group(), q_words, accented):
                 start, end = m.start(), m.end()
                 tail = re.match(r"[\d/.-]*\d", sentence[end:])  # "ngày 27" → "ngày 27/2/2025"

@@ -40,6 +40,7 @@ NUMBER_WORDS = {
     "phần",
 }
 FOLDED_NUMBER_WORDS = {fold(w) for w in NUMBER_WORDS} - {"ba", "nam"}  # "bà", "nam" (south) when folded
+CLOCK = re.compile(r"\b\d{1,2}\s*(?:giờ|gio|h\b|:\d\d)", re.IGNORECASE)  # "7 giờ 30", "21h", "9:15"
 DATE = re.compile(
     r"\b\d{1,2}[/.-]\d{1,2}(?:[/.-]\d{2,4})?\b|\b(?:1[89]|20)\d\d\b|"
     r"\b(?:ngày|tháng|năm|quý|thứ|tuần|ngay|thang|nam|quy|thu|tuan)\s+\d|"
@@ -77,8 +78,10 @@ def carries_type(kind: str, text: str, tokens: list[str], q_words: set[str], acc
             return True
         words = NUMBER_WORDS if accented else FOLDED_NUMBER_WORDS
         return any(t in words and t not in q_words for t in tokens)
-    if kind == "date":
-        return any(not set(tokens_of(m.group(), accented)) <= q_words for m in DATE.finditer(text))
+    if kind == "date":  # a date or a time of day ("lúc mấy giờ" is a date question)
+        return any(
+            not set(tokens_of(m.group(), accented)) <= q_words for m in (*DATE.finditer(text), *CLOCK.finditer(text))
+        )
     if kind == "person":
         return _has_new_name(text, q_words, accented, min_words=2)
     if kind == "organization":  # "Vicofa", "FPT", "Nhà xuất bản Kim Đồng"
@@ -168,7 +171,6 @@ DAY = re.compile(
     r"thứ (?:hai|ba|tư|năm|sáu|bảy)|hom nay|hom qua|toi qua|chu nhat|thu (?:hai|ba|tu|nam|sau|bay))\b",
     re.IGNORECASE,
 )
-CLOCK = re.compile(r"\b\d{1,2}\s*(?:giờ|gio|h\b|:\d\d)", re.IGNORECASE)
 
 
 def answers_date(question_tokens: list[str], text: str) -> bool:
