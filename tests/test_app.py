@@ -118,7 +118,7 @@ def ask(page, question: str, expect_sources: bool = True) -> str:
     page.press("#question textarea", "Enter")
     if expect_sources:
         page.wait_for_function(
-            "q => document.querySelector('#sources').innerText.includes(q)", arg=question, timeout=60_000
+            "q => document.querySelector('#sources')?.innerText.includes(q)", arg=question, timeout=60_000
         )
     else:
         page.wait_for_function(
@@ -186,7 +186,7 @@ def test_upload_a_document_and_ask_about_it_then_delete_it(page, app_server, tmp
     page.fill("#delete-choice input", "thu-vien-trang")
     page.get_by_role("option", name="thu-vien-trang-tien.txt").click()
     page.click("#delete")
-    page.wait_for_function("() => document.querySelector('#delete-status').innerText.includes('Đã xóa')")
+    page.wait_for_function("() => document.querySelector('#delete-status')?.innerText.includes('Đã xóa')")
     assert "thu-vien-trang-tien.txt" not in page.inner_text("#documents")
     assert not (app_server.data / "uploads" / "thu-vien-trang-tien.txt").exists()
 
@@ -228,7 +228,7 @@ def test_a_scanned_pdf_page_is_cited_as_trang_2_and_opens_the_original_there(pag
     page.fill("#delete-choice input", "nha-van-hoa")
     page.get_by_role("option", name="nha-van-hoa.pdf").click()
     page.click("#delete")
-    page.wait_for_function("() => document.querySelector('#delete-status').innerText.includes('Đã xóa')")
+    page.wait_for_function("() => document.querySelector('#delete-status')?.innerText.includes('Đã xóa')")
     with pytest.raises(urllib.error.HTTPError):  # no longer indexed: no longer served
         urllib.request.urlopen(app_server.url + "tai-lieu/nha-van-hoa.pdf", timeout=30)
 
@@ -263,11 +263,11 @@ def test_a_document_carrying_markup_renders_inert(page, tmp_path):
 def test_thumbs_and_comments_are_recorded_and_exported(page, app_server, tmp_path):
     ask(page, QUESTION)
     page.locator("#chat button[aria-label='Dislike']").last.click()
-    page.wait_for_function("() => document.querySelector('#status').innerText.includes('Đã ghi nhận')")
+    page.wait_for_function("() => document.querySelector('#status')?.innerText.includes('Đã ghi nhận')")
     page.get_by_text("Góp ý cho câu trả lời gần nhất").click()
     page.fill("#comment textarea", "Thiếu số Phó Chủ tịch")
     page.click("#send-comment")
-    page.wait_for_function("() => document.querySelector('#status').innerText.includes('Đã gửi góp ý')")
+    page.wait_for_function("() => document.querySelector('#status')?.innerText.includes('Đã gửi góp ý')")
     entries = [
         json.loads(line) for line in (app_server.data / "feedback.jsonl").read_text(encoding="utf-8").splitlines()
     ]
@@ -498,7 +498,7 @@ def test_two_replicas_share_one_milvus_store(milvus_server, browser, tmp_path):
         page.fill("#delete-choice input", "thu-vien-trang")
         page.get_by_role("option", name=doc.name).click()
         page.click("#delete")
-        page.wait_for_function("() => document.querySelector('#delete-status').innerText.includes('Đã xóa')")
+        page.wait_for_function("() => document.querySelector('#delete-status')?.innerText.includes('Đã xóa')")
         deleted.add(doc.name)
         assert ask_b()["refused"]
         context.close()

@@ -644,7 +644,7 @@ def test_sixteen_chats_while_uploads_and_deletes_run(app_page, small_app, tmp_pa
             page.get_by_role("option", name=doc.name).click()
             page.click("#delete")
             page.wait_for_function(
-                "n => document.querySelector('#delete-status').innerText.includes(n)", arg=f"Đã xóa «{doc.name}»"
+                "n => document.querySelector('#delete-status')?.innerText.includes(n)", arg=f"Đã xóa «{doc.name}»"
             )
             page.get_by_role("tab", name="Hỏi đáp").click()
         outcomes = [f.result(timeout=600) for f in futures]
