@@ -41,10 +41,11 @@ NUMBER_WORDS = {
 }
 FOLDED_NUMBER_WORDS = {fold(w) for w in NUMBER_WORDS} - {"ba", "nam"}  # "bà", "nam" (south) when folded
 CLOCK = re.compile(r"\b\d{1,2}\s*(?:giờ|gio|h\b|:\d\d)", re.IGNORECASE)  # "7 giờ 30", "21h", "9:15"
+RELATIVE_DAYS = "hôm nay|hôm qua|sáng nay|chiều nay|tối qua|đêm qua|chủ nhật|thứ (?:hai|ba|tư|năm|sáu|bảy)"
 DATE = re.compile(
     r"\b\d{1,2}[/.-]\d{1,2}(?:[/.-]\d{2,4})?\b|\b(?:1[89]|20)\d\d\b|"
     r"\b(?:ngày|tháng|năm|quý|thứ|tuần|ngay|thang|nam|quy|thu|tuan)\s+\d|"
-    r"\b(?:hôm nay|hôm qua|sáng nay|chiều nay|tối qua|đêm qua|chủ nhật|thứ (?:hai|ba|tư|năm|sáu|bảy))\b",
+    rf"\b(?:{RELATIVE_DAYS})\b",
     re.IGNORECASE,
 )
 TITLES = tuple(
@@ -167,8 +168,8 @@ YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b|\b(?:năm|nam)\s+\d+", re.IGNORECASE)
 MONTH = re.compile(r"\b(?:tháng|thang)\s+(?:\d+|giêng|chạp|gieng|chap)|\b\d{1,2}[/.-]\d{1,2}\b", re.IGNORECASE)
 DAY = re.compile(
     r"\b\d{1,2}[/.-]\d{1,2}\b|\b(?:ngày|ngay|mùng|mung|hôm|hom)\s+\d+|"
-    r"\b(?:hôm nay|hôm qua|hôm kia|sáng nay|chiều nay|tối nay|sáng qua|chiều qua|tối qua|đêm qua|chủ nhật|"
-    r"thứ (?:hai|ba|tư|năm|sáu|bảy)|hom nay|hom qua|toi qua|chu nhat|thu (?:hai|ba|tu|nam|sau|bay))\b",
+    rf"\b(?:{RELATIVE_DAYS}|hôm kia|tối nay|sáng qua|chiều qua|"
+    r"hom nay|hom qua|toi qua|chu nhat|thu (?:hai|ba|tu|nam|sau|bay))\b",
     re.IGNORECASE,
 )
 

@@ -220,10 +220,10 @@ def is_question_may(words: list[str], i: int, accented: bool) -> bool:
 def _cue_text(text: str) -> str:
     """The question folded and padded with spaces, words that only look like question words blanked."""
     words = re.findall(r"\w+", text.lower())
-    accented = has_diacritics(text)
-    if accented:
+    if has_diacritics(text):
         words = [w if _CUE_SPELLING.get(fold(w), w) == w else "_" for w in words]
-    words = ["_" if fold(w) == "may" and not is_question_may(words, i, accented) else w for i, w in enumerate(words)]
+    else:
+        words = ["_" if w == "may" and not is_question_may(words, i, False) else w for i, w in enumerate(words)]
     return " " + " ".join(fold(w) for w in words) + " "
 
 
@@ -252,8 +252,8 @@ def answer_type(text: str) -> str:
             break
         if any(c in folded for c in cues):
             return kind
-        if kind == "place" and _which_kind(folded):  # after the explicit places: "bệnh viện nào"
-            return _which_kind(folded)
+        if kind == "place" and (which := _which_kind(folded)):  # after the explicit places: "bệnh viện nào"
+            return which
     if folded.rstrip().endswith(YESNO_ENDS) or folded.strip().startswith(YESNO_STARTS_EN) or " co phai " in folded:
         return "yesno"
     return "other"

@@ -23,9 +23,10 @@ def typed_signal(candidates: list[Candidate], query: Query, answer_type: str = "
     """The best coverage of the question's terms among top sentences that carry the asked type; for a
     number or a date, of the kind asked (features.answers_number: money for "giá", a duration for "bao
     lâu"; features.answers_date: a year for "năm nào", a day for "ngày nào")."""
-    unit = counted_unit(query.tokens) if answer_type == "number" else ""
-    named = " ".join(w for w in query.text.split()[1:] if w[:1].isupper())  # "Tràng Tiền": not money
-    names = frozenset(tokens_of(named, query.accented))
+    if answer_type == "number":
+        unit = counted_unit(query.tokens)
+        named = " ".join(w for w in query.text.split()[1:] if w[:1].isupper())  # "Tràng Tiền": not money
+        names = frozenset(tokens_of(named, query.accented))
 
     def of_kind(c: Candidate) -> bool:
         if answer_type == "number":
