@@ -248,12 +248,9 @@ def fit_refusal(rows: list[dict], require_type: tuple[str, ...] = (), typed_floo
     for key in ("accented", "unaccented", "crosslingual"):
         part = [r for r in rows if r["model_key"] == key]
         names = signal_names(key)
+        rules = Models({}, {}, {}, {}, require_type, typed_floor)
         usable = [
-            r
-            for r in part
-            if not r["forced_refusal"]
-            and not r["signals"].get("other_name")
-            and not (r["type"] in require_type and r["signals"].get("typed", 0.0) <= typed_floor)
+            r for r in part if not r["forced_refusal"] and not refusal.vetoed(rules, key, r["signals"], r["type"])
         ]
         labels = [r["answerable"] for r in usable]
         if len(set(labels)) < 2:
@@ -272,7 +269,23 @@ def fit_refusal(rows: list[dict], require_type: tuple[str, ...] = (), typed_floo
         # answers the most: refusing an answerable question is only worth a clear gain
         best = max((s for s in allowed if s["refusal_f1"] >= top - F1_TIE), key=lambda s: s["answered"])
         out[key] = {"model": model, "threshold": best["threshold"]}
-    return out
+    return with_focus_scale(rows, out, require_type, typed_floor)
+
+
+FOCUS_SCALES = (1.0, 1.25, 1.5, 2.0, 3.0)  # refusal.confidence: a follow-up's cap, focus_scale × its focus
+
+
+def with_focus_scale(
+    rows: list[dict], fitted: dict, require_type: tuple[str, ...] = (), typed_floor: float = 0.0
+) -> dict:
+    """The fitted models with the follow-up cap that scores best on `rows` (only follow-ups change)."""
+    thresholds = thresholds_of(fitted, load().thresholds)
+    grid = []
+    for scale in FOCUS_SCALES:
+        scaled = {k: v | {"focus_scale": scale} for k, v in fitted.items()}
+        grid.append((score(rescore(rows, scaled, require_type, typed_floor), thresholds), scaled))
+    top = max(s["refusal_f1"] for s, _ in grid)
+    return max((g for g in grid if g[0]["refusal_f1"] >= top - F1_TIE), key=lambda g: g[0]["answered"])[1]
 
 
 def rescore(
@@ -287,7 +300,7 @@ def rescore(
             out.append(r)
             continue
         model = entry["model"]
-        fake = Models({}, {}, {r["model_key"]: model}, {}, require_type, typed_floor)
+        fake = Models({}, {}, {r["model_key"]: model}, {}, require_type, typed_floor, entry.get("focus_scale", 1.0))
         out.append(r | {"confidence": refusal.confidence(fake, r["model_key"], r["signals"], r["type"])})
     return out
 
@@ -337,6 +350,7 @@ def write_refusal(fitted: dict, require_type: tuple[str, ...], typed_floor: floa
         "thresholds": current["thresholds"] | {k: v["threshold"] for k, v in fitted.items()},
         "require_type": list(require_type),
         "typed_floor": typed_floor,
+        "focus_scale": next(iter(fitted.values()), {}).get("focus_scale", 1.0),
     }
     write_model("refusal", content)
 

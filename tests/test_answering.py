@@ -392,6 +392,11 @@ def test_a_number_of_another_kind_does_not_answer_how_much_or_how_long(tmp_path)
     assert answers_number(library, "đầu", sentence, syllables(sentence), True, names)
     folded = syllables("may duoc bao hanh bao lau")
     assert answers_number(folded, "", "Bảo hành 5 năm.", ["bao", "hanh", "5", "nam"], False)
+    # a year is not a duration: "năm 1988" does not answer "bao nhiêu năm tù", "6 năm tù" does
+    sentence_tokens = syllables("Hùng buôn lậu từ năm 1988 với 45 chuyến tàu.")
+    prison = syllables("Tòa tuyên phạt Hùng bao nhiêu năm tù?")
+    assert not answers_number(prison, "năm", "Hùng buôn lậu từ năm 1988 với 45 chuyến tàu.", sentence_tokens, True)
+    assert answers_number(prison, "năm", "Hùng bị phạt 6 năm tù.", syllables("Hùng bị phạt 6 năm tù."), True)
 
 
 def test_a_date_question_wants_the_precision_it_asks_for():
@@ -406,3 +411,30 @@ def test_a_date_question_wants_the_precision_it_asks_for():
     assert answers_date(day, "Trận đấu diễn ra ngày 12/5.")
     assert not answers_date(day, "Giải đấu năm 2005 có 14 đội.")
     assert answers_date(syllables("Khi nào trận đấu diễn ra?"), "Giải đấu năm 2005.")  # any date will do
+
+
+def test_the_answer_confidence_is_exactly_what_refusal_computes_from_its_signals(seeds_assistant):
+    """Follow-ups and English questions too: a benchmark that rescores saved signals must score what the
+    product does (the follow-up cap and the English missing-name rule live in refusal.confidence)."""
+    from assistant.answering import refusal
+
+    models = seeds_assistant._current().answerer.models
+    follow_up = seeds_assistant.ask(
+        "Ông ấy giữ chức vụ gì?", history=[("Ai chủ trì kỳ họp thứ 17?", "Ông Vũ Đăng Định chủ trì [1].")]
+    )
+    english = seeds_assistant.ask("How many ward chairpersons did Hoan Kiem district appoint?")
+    for answer, key in ((follow_up, "accented"), (english, "crosslingual")):
+        assert answer.signals, answer
+        assert answer.confidence == pytest.approx(refusal.confidence(models, key, answer.signals, answer.answer_type))
+    assert 0.0 <= follow_up.signals["focus"] <= 1.0
+    assert english.signals["missing_name"] == 0.0 and not english.refused
+    # an English question naming what no passage has is refused whatever the model says
+    assert refusal.confidence(models, "crosslingual", dict(english.signals, missing_name=1.0)) == 0.0
+    # a follow-up is answered at most as confidently as the share of its own words the sentence holds
+    capped = dict(follow_up.signals, focus=0.1)
+    assert refusal.confidence(models, "accented", capped) <= models.focus_scale * 0.1 + 1e-9
+
+
+def test_an_english_question_quotes_the_two_sentences_closest_in_meaning(seeds_assistant):
+    answer = seeds_assistant.ask("How many ward chairpersons did Hoan Kiem district appoint?")
+    assert not answer.refused and answer.text.count("[") == 2 and "16" in answer.text

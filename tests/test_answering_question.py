@@ -40,6 +40,21 @@ from assistant.types import Passage
         ("Dự án đầu tư gồm những hạng mục gì?", "content"),
         ("Honda bat dau nghien cuu nguoi may ASIMO tu nam nao?", "date"),
         ("Dịch vụ được tung ra vào tháng mấy?", "date"),
+        # "đơn vị nào" is an organisation, not "vị nào" (a person)
+        ("Hội thảo tại TP HCM do đơn vị nào tổ chức?", "organization"),
+        ("hoi thao do don vi nao to chuc", "organization"),
+        ("Vị nào chủ trì kỳ họp?", "person"),
+        # a proper name
+        ("Vợ của nhạc sĩ tên là gì?", "name"),
+        ("Chiếc phà chìm trên biển Đỏ mang tên gì?", "name"),
+        ("Hạt Charleston thuộc bang nào của Mỹ?", "place"),
+        ("Trận đấu diễn ra trên sân vận động nào?", "place"),
+        # English: the first question word decides ("whose" later in the sentence does not)
+        ("Where is the lab whose synthetic diamonds turned out harder than natural ones?", "place"),
+        ("How fast can Honda's ASIMO robot move?", "number"),
+        ("According to Brenda Jocobs, what rank does Vietnam hold among garment exporters?", "number"),
+        ("What is the name of the ferry that sank in the Red Sea?", "name"),
+        ("Does sweat itself cause acne during exercise?", "yesno"),
     ],
 )
 def test_the_kind_of_answer_asked_for(question, kind):

@@ -169,7 +169,7 @@ def answer_span(answer_type: str, sentence: str, q_words: set[str], accented: bo
                 tail = re.match(r"[\d/.-]*\d", sentence[end:])  # "ngày 27" → "ngày 27/2/2025"
                 return start, end + (tail.end() if tail else 0)
         return None
-    if answer_type in ("person", "place", "organization"):
+    if answer_type in ("person", "place", "organization", "name"):
         return _name_span(sentence, q_words, accented, 2 if answer_type == "person" else 1)
     if answer_type == "role":
         folded = fold(sentence.lower())

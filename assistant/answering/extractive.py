@@ -47,10 +47,10 @@ class ExtractiveAnswerer:
         if not ranked:
             return Answer(REFUSAL, refused=True, passages=passages, answer_type=cues.type)
         signals = refusal.signals(query, weights, ranked, passages, cues.type)
+        if focus:  # a follow-up is answered only if the answer speaks to the follow-up itself
+            signals["focus"] = self.coverage(Query.of(focus), ranked[0].text)
         key = refusal.model_key(query, False)
         confidence = refusal.confidence(self.models, key, signals, cues.type)
-        if focus:  # a follow-up is answered only if the answer speaks to the follow-up itself
-            confidence = min(confidence, self.coverage(Query.of(focus), ranked[0].text))
         return self._finish(query, ranked, passages, confidence, signals, key, cues.type)
 
     def term_weights(self, query: Query) -> dict[str, float]:
@@ -120,8 +120,6 @@ class ExtractiveAnswerer:
         }
         # a name the question asks about that no passage has ("Da Nang", "World Cup"): with no shared words
         # to weigh, that is the one lexical evidence an English question gives, and it refuses
-        missing, _ = missing_names(query.text, passages, single_words=False)
-        confidence = 0.0 if missing else refusal.confidence(self.models, "crosslingual", signals)
-        for c in ranked:  # one sentence: a second one chosen by similarity alone is rarely the answer
-            c.probability = 0.0
+        signals["missing_name"] = float(missing_names(query.text, passages, single_words=False)[0])
+        confidence = refusal.confidence(self.models, "crosslingual", signals)
         return self._finish(query, ranked, passages, confidence, signals, "crosslingual", answer_type)

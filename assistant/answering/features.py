@@ -85,7 +85,7 @@ def carries_type(kind: str, text: str, tokens: list[str], q_words: set[str], acc
         )
     if kind == "person":
         return _has_new_name(text, q_words, accented, min_words=2)
-    if kind == "organization":  # "Vicofa", "FPT", "Nhà xuất bản Kim Đồng"
+    if kind in ("organization", "name"):  # "Vicofa", "FPT", "Nhà xuất bản Kim Đồng"; "Tên ông là Lâm"
         raw = [w.strip(_TRAILING + '("“‘') for w in text.split()[1:]]  # not the sentence's first word
         return any(
             (is_name_word(w) or (len(w) > 1 and w.isupper() and w.isalpha()))
@@ -123,11 +123,14 @@ def _numbers_with(tokens: list[str], text: str, units: set[str], accented: bool)
     """A number (digits or a number word) with one of `units` among the tokens just after it; compared
     without diacritics when the question has none (its tokens are folded then)."""
     units = units if accented else {fold(u) for u in units}
+    durations = DURATION_UNITS if accented else {fold(u) for u in DURATION_UNITS}
     words = NUMBER_WORDS if accented else FOLDED_NUMBER_WORDS
     for i, t in enumerate(tokens):
         if t[:1].isdigit() and t[-1:].isalpha():  # "30m", "220mw": a measure written onto its number
             return True
-        near = tokens[max(i - UNIT_REACH, 0) : i] + tokens[i + 1 : i + 1 + UNIT_REACH]  # "16 phòng", "tuổi 38"
+        # "16 phòng", "tuổi 38"; but "năm 1988" is a date, not a duration
+        before = [u for u in tokens[max(i - UNIT_REACH, 0) : i] if u not in durations]
+        near = before + tokens[i + 1 : i + 1 + UNIT_REACH]
         if (t[:1].isdigit() or t in words) and any(u in units for u in near):
             return True
     return "$" in units and bool(re.search(r"\$\s?\d|\d\s?\$", text))
@@ -157,9 +160,12 @@ def answers_number(
     if asks("tỷ lệ") or asks("tỉ lệ") or asks("phần trăm"):  # "35%", "hai phần ba", "cứ 4 người thì có 1"
         folded = " " + fold(text.lower()) + " "
         return "%" in text or " phan " in folded or " cu " in folded or bool(re.search(r"\d\s*/\s*\d", text))
+    counts = bool(unit) and unit not in names and fold(unit) not in ("tien", "phan", "lan", "nguoi")  # often left out
+    if counts and fold(unit) not in {fold(u) for u in MONEY_UNITS}:  # "phạt bao nhiêu năm tù" counts years
+        return _numbers_with(tokens, text, {unit}, accented)
     if any(asks(cue) for cue in MONEY_CUES):
         return _numbers_with(tokens, text, MONEY_UNITS, accented)
-    if unit and unit not in names and fold(unit) not in ("tien", "phan", "lan", "nguoi"):  # often left out
+    if counts:
         return _numbers_with(tokens, text, {unit}, accented)
     return True
 

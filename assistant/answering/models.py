@@ -26,6 +26,7 @@ class Models:
     thresholds: dict[str, float]  # the same keys -> the confidence below which the answerer refuses
     require_type: tuple[str, ...] = ()  # answer types refused when no top sentence carries one
     typed_floor: float = 0.0  # ... with more than this share of the question's terms (refusal.typed_signal)
+    focus_scale: float = 1.0  # a follow-up's confidence is at most this × the share of its own words answered
 
 
 def read(name: str, folder: Path = MODELS_DIR) -> dict:
@@ -51,6 +52,7 @@ def load(folder: Path = MODELS_DIR) -> Models:
         refusal["thresholds"],
         tuple(refusal.get("require_type", ())),
         float(refusal.get("typed_floor", 0.0)),
+        float(refusal.get("focus_scale", 1.0)),
     )
 
 

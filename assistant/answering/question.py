@@ -13,6 +13,7 @@ from .terms import is_stopword, tokens_of
 ANSWER_TYPES = (
     "person",
     "organization",
+    "name",
     "role",
     "number",
     "date",
@@ -126,6 +127,27 @@ TYPE_CUES: tuple[tuple[str, tuple[str, ...]], ...] = (
             " huyen nao ",
             " xa nao ",
             " phuong nao ",
+            " bang nao ",
+            " san van dong nao ",
+            " vung nao ",
+            " khu vuc nao ",
+            " chau luc nao ",
+            " thu do nao ",
+            " which state ",
+        ),
+    ),
+    # a proper name: "Vợ ông tên là gì?", "Chiếc phà mang tên gì?"
+    (
+        "name",
+        (
+            " ten la gi ",
+            " ten gi ",
+            " ho ten ",
+            " ten that ",
+            " ten day du ",
+            " ten goi ",
+            " what is the name ",
+            " named ",
         ),
     ),
     ("reason", (" vi sao ", " tai sao ", " ly do ", " nguyen nhan ", " why ", " de lam gi ", " vi dau ", " muc dich ")),
@@ -190,7 +212,7 @@ PERSON_NOUNS = tuple(
 ORGANIZATION_NOUNS = tuple(
     f" {n} "
     for n in """hang|cong ty|tap doan|truong|nha xuat ban|doi|doi bong|cau lac bo|clb|to chuc|co quan|ngan hang|
-    bao|to bao|tap chi|don vi|doanh nghiep|nha mang|hang phim|ban nhac|nhom nhac|quy|vien|dai truyen hinh|
+    bao|to bao|tap chi|donvi|doanh nghiep|nha mang|hang phim|ban nhac|nhom nhac|quy|vien|dai truyen hinh|
     kenh|trang web|website|hang hang khong|hang xe|nha san xuat|thuong hieu|nhan hieu|dang|bo|so|nganh""".replace(
         "\n", ""
     ).split("|")
@@ -224,7 +246,12 @@ def _cue_text(text: str) -> str:
         words = [w if _CUE_SPELLING.get(fold(w), w) == w else "_" for w in words]
     else:
         words = ["_" if w == "may" and not is_question_may(words, i, False) else w for i, w in enumerate(words)]
-    return " " + " ".join(fold(w) for w in words) + " "
+    return _joined(" " + " ".join(fold(w) for w in words) + " ")
+
+
+def _joined(folded: str) -> str:
+    """ "đơn vị nào" asks for an organisation, not for "vị nào" (a person)."""
+    return folded.replace(" don vi ", " donvi ")
 
 
 WHICH_REACH = 6  # words before "nào" where the kind of thing asked for may stand ("hãng lữ hành nước ngoài nào")
@@ -244,8 +271,61 @@ def _which_kind(folded: str) -> str:
     return ""
 
 
+# An English question's type is that of its first question word ("Where is the lab whose ...": a place);
+# at one position the longest cue wins ("how many" over "how").
+ENGLISH_CUES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "number",
+        (
+            "how many",
+            "how much",
+            "how long",
+            "how old",
+            "how fast",
+            "how large",
+            "how big",
+            "how far",
+            "how tall",
+            "how high",
+            "how deep",
+            "how heavy",
+            "how often",
+            "what percentage",
+            "what share",
+            "what rank",
+            "what score",
+            "what price",
+        ),
+    ),
+    ("date", ("when", "what year", "which year", "what date", "what day", "what time", "what month")),
+    ("person", ("who", "whom", "whose")),
+    ("role", ("what position", "what title", "what role", "what post", "what job")),
+    (
+        "place",
+        ("where", "what country", "which country", "what city", "which city", "which province", "what province"),
+    ),
+    ("name", ("what is the name", "what was the name", "what name")),
+    ("reason", ("why", "for what reason")),
+    ("manner", ("how",)),
+    ("definition", ("what is", "what are", "what does", "what was", "what were")),
+    ("content", ("what", "which", "list")),
+)
+
+
+def _english_type(text: str) -> str:
+    lowered = " " + " ".join(re.findall(r"[\w']+", text.lower())) + " "
+    found = [
+        (at, -len(cue), kind) for kind, cues in ENGLISH_CUES for cue in cues if (at := lowered.find(f" {cue} ")) >= 0
+    ]
+    if found:
+        return min(found)[2]
+    return "yesno" if lowered.strip().startswith(YESNO_STARTS_EN) else "other"
+
+
 def answer_type(text: str) -> str:
     """One of ANSWER_TYPES for a question, Vietnamese (with or without diacritics) or English."""
+    if is_english(text):
+        return _english_type(text)
     folded = _cue_text(text)
     for kind, cues in TYPE_CUES:
         if kind == "content" and folded.rstrip().endswith(YESNO_ENDS):
@@ -260,7 +340,7 @@ def answer_type(text: str) -> str:
 
 
 def question_cues(text: str, tokens: list[str], accented: bool) -> Cues:
-    folded = " " + " ".join(fold(t) for t in tokens) + " "
+    folded = _joined(" " + " ".join(fold(t) for t in tokens) + " ")
     return Cues(
         type=answer_type(text),
         number=any(c in folded for c in NUMBER_CUES),

@@ -70,11 +70,22 @@ def model_key(query: Query, crosslingual: bool) -> str:
     return "crosslingual" if crosslingual else "accented" if query.accented else "unaccented"
 
 
+def vetoed(models: Models, key: str, values: dict[str, float], answer_type: str = "") -> bool:
+    """Whether a rule refuses whatever the model says (see confidence)."""
+    if values.get("other_name"):
+        return True
+    if key == "crosslingual":
+        return bool(values.get("missing_name"))
+    return answer_type in models.require_type and values.get("typed", 0.0) <= models.typed_floor
+
+
 def confidence(models: Models, key: str, values: dict[str, float], answer_type: str = "") -> float:
     """Probability that the question is answerable from the passages; 0 when the passages name another
-    thing of the kind the question names, or when the kind of answer it asks for is nowhere."""
-    if values.get("other_name"):
+    thing of the kind the question names, when the kind of answer it asks for is nowhere, or when an
+    English question names something no passage has (with no shared words to weigh, the one lexical
+    evidence it gives). A follow-up's is at most focus_scale × `focus`, how much of the follow-up
+    itself the best sentence holds. Everything the answerer decides is here, so a benchmark rescoring saved signals
+    scores exactly what the product does."""
+    if vetoed(models, key, values, answer_type):
         return 0.0
-    if answer_type in models.require_type and values.get("typed", 0.0) <= models.typed_floor:
-        return 0.0
-    return logistic(models.refusal[key], values)
+    return min(logistic(models.refusal[key], values), models.focus_scale * values.get("focus", 1.0))
