@@ -260,7 +260,8 @@ def fit_refusal(rows: list[dict], require_type: tuple[str, ...] = (), typed_floo
             "bias": round(float(lr.intercept_[0]), 3),
             **{k: round(float(w), 3) for k, w in zip(names, lr.coef_[0])},
         }
-        scored = rescore(part, {key: {"model": model}}, require_type, typed_floor)
+        # the threshold is the model's, chosen without the follow-up cap (with_focus_scale fits that next)
+        scored = rescore(part, {key: {"model": model, "focus_scale": UNCAPPED}}, require_type, typed_floor)
         floor = MIN_ANSWERED_CROSSLINGUAL if key == "crosslingual" else MIN_ANSWERED
         grid = [score(scored, {key: t / 100}) | {"threshold": t / 100} for t in range(1, 100)]
         allowed = [s for s in grid if s["answered"] >= floor] or grid
@@ -273,6 +274,7 @@ def fit_refusal(rows: list[dict], require_type: tuple[str, ...] = (), typed_floo
 
 
 FOCUS_SCALES = (1.0, 1.25, 1.5, 2.0, 3.0)  # refusal.confidence: a follow-up's cap, focus_scale × its focus
+UNCAPPED = 1e9
 
 
 def with_focus_scale(

@@ -122,3 +122,23 @@ def test_english_with_a_vietnamese_term_in_it_is_still_english():
     assert is_english("What is male andropause (tắc dục nam) according to Prof. Louis Gooren?")
     assert is_english("Where was schoolgirl Ha Thi Van Anh attacked?")
     assert not is_english("Ai là CEO của Microsoft?")
+
+
+@pytest.mark.parametrize(
+    "question, framing",
+    [
+        ("Kỳ họp thứ 17 bàn về những nội dung gì?", ["bàn", "về", "nội", "dung"]),
+        ("ky hop thu 17 ban ve noi dung gi", ["ban", "ve", "noi", "dung"]),
+        ("Nội dung của quyết định là gì?", []),  # here "nội dung" is what is asked about
+        ("Thông tin về dự án được công bố khi nào?", []),
+    ],
+)
+def test_words_that_only_frame_a_content_question_weigh_nothing(question, framing):
+    """A meeting's contents are answered by "Kỳ họp thông qua ...", without "bàn" or "nội dung"."""
+    from assistant.answering.terms import IdfTable, frame_positions
+    from assistant.text import has_diacritics, syllables
+
+    tokens = syllables(question)
+    assert [tokens[i] for i in sorted(frame_positions(tokens))] == framing
+    weights = IdfTable(10, {}, {}).term_weights(tokens, accented=has_diacritics(question))
+    assert weights and not set(framing) & set(weights)

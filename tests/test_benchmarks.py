@@ -302,11 +302,16 @@ def test_refusal_is_refitted_across_domains_and_scored_where_it_was_not_fitted()
     assert all(r["confidence"] == 0.0 for r in again)
     # follow-ups: the product caps their confidence at focus_scale × focus, and so does the rescoring; the
     # fit picks the scale that answers the answerable follow-ups whose own words the sentence half holds
-    follow_ups = [r | {"signals": r["signals"] | {"focus": 0.4 if r["answerable"] else 0.1}} for r in rows]
-    refit = news_qa.fit_refusal(follow_ups)
-    assert refit["accented"]["focus_scale"] >= 2.0
+    follow_ups = [
+        r | {"signals": r["signals"] | {"focus": 0.25 if r["answerable"] else 0.05}} if i % 4 == 0 else r
+        for i, r in enumerate(rows)
+    ]
+    refit = news_qa.fit_refusal(follow_ups)["accented"]
+    assert (
+        refit["focus_scale"] > 1.0 and refit["focus_scale"] * 0.25 >= refit["threshold"] > refit["focus_scale"] * 0.05
+    )
     capped = news_qa.rescore(follow_ups, {"accented": fitted["accented"] | {"focus_scale": 1.0}})
-    assert all(r["confidence"] <= r["signals"]["focus"] for r in capped)
+    assert all(r["confidence"] <= r["signals"].get("focus", 1.0) for r in capped)
     table = news_qa.table(rows, {"accented": fitted["accented"]["threshold"]})
     assert {"news/dev/accented", "news/test/as written", "xquad/all/accented"} <= set(table)
     assert "refusal F1" in news_qa.format_table(table)

@@ -48,5 +48,34 @@ class IdfTable:
         return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
 
     def term_weights(self, tokens: list[str], accented: bool) -> dict[str, float]:
-        """The question's content syllables with their IDF."""
-        return {t: self.weight(t, accented) for t in tokens if not is_stopword(t, accented)}
+        """The question's content syllables with their IDF (not the words that only frame what is asked:
+        "bàn về những nội dung gì")."""
+        framing = frame_positions(tokens)
+        return {
+            t: self.weight(t, accented)
+            for i, t in enumerate(tokens)
+            if not is_stopword(t, accented) and i not in framing
+        }
+
+
+# Words that say a list or a content is asked for, not what it is about: "Kỳ họp bàn về những nội dung
+# gì?" is answered by "Kỳ họp thông qua ...", which has neither "bàn" nor "nội dung". Folded; each is
+# framing only right before a question word or another framing phrase.
+FRAME_PHRASES = ("noi dung", "van de", "thong tin", "ban ve", "de cap", "de cap den", "de cap toi")
+FRAME_BEFORE = ("gi", "nao", "nhung", "noi dung", "van de", "thong tin", "cac")
+
+
+def frame_positions(tokens: list[str]) -> set[int]:
+    folded = [fold(t) for t in tokens]
+    out: set[int] = set()
+    for i in range(len(folded)):
+        for phrase in FRAME_PHRASES:
+            words = phrase.split()
+            after = folded[i + len(words) : i + len(words) + 2]
+            if (
+                folded[i : i + len(words)] == words
+                and after
+                and (after[0] in FRAME_BEFORE or " ".join(after) in FRAME_BEFORE)
+            ):
+                out.update(range(i, i + len(words)))
+    return out
