@@ -1,8 +1,10 @@
 """Whether to answer: signals of how well the retrieved text answers the question, each in [0, 1], turned
 into the answer's confidence by the fitted refusal model (models/refusal.json) and compared with its
-threshold. Two things refuse whatever the model says: a passage naming another thing of the kind the
-question names ("phường Hàng Bài" for "phường Hàng Trống"), and no retrieved sentence carrying the kind
-of answer asked for (a number for "bao nhiêu", a date for "khi nào") together with the question's terms."""
+threshold. Rules refuse whatever the model says (`vetoed`): a passage naming another thing of the kind
+the question names ("phường Hàng Bài" for "phường Hàng Trống"), no retrieved sentence carrying the kind of
+answer asked for (a number for "bao nhiêu", a date for "khi nào") together with the question's terms, and
+an English question naming what no passage has. Everything that decides is in `confidence`, so a
+benchmark rescoring saved signals scores exactly what the answerer does."""
 
 from __future__ import annotations
 
@@ -84,8 +86,7 @@ def confidence(models: Models, key: str, values: dict[str, float], answer_type: 
     thing of the kind the question names, when the kind of answer it asks for is nowhere, or when an
     English question names something no passage has (with no shared words to weigh, the one lexical
     evidence it gives). A follow-up's is at most focus_scale × `focus`, how much of the follow-up
-    itself the best sentence holds. Everything the answerer decides is here, so a benchmark rescoring saved signals
-    scores exactly what the product does."""
+    itself the best sentence holds."""
     if vetoed(models, key, values, answer_type):
         return 0.0
     return min(logistic(models.refusal[key], values), models.focus_scale * values.get("focus", 1.0))
