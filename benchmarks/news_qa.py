@@ -245,10 +245,10 @@ def fit_refusal(rows: list[dict], require_type: tuple[str, ...] = (), typed_floo
     from sklearn.linear_model import LogisticRegression
 
     out = {}
+    rules = Models({}, {}, {}, {}, require_type, typed_floor)
     for key in ("accented", "unaccented", "crosslingual"):
         part = [r for r in rows if r["model_key"] == key]
         names = signal_names(key)
-        rules = Models({}, {}, {}, {}, require_type, typed_floor)
         usable = [
             r for r in part if not r["forced_refusal"] and not refusal.vetoed(rules, key, r["signals"], r["type"])
         ]

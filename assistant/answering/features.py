@@ -116,6 +116,8 @@ def carries_type(kind: str, text: str, tokens: list[str], q_words: set[str], acc
 DURATION_UNITS = set("năm tháng ngày giờ phút giây tuần tiếng kỷ".split())  # "bao lâu": "3 năm", "hai tuần"
 MONEY_UNITS = set("đồng usd euro eur yên bảng ndt tệ won rúp đô đôla triệu tỷ tỉ nghìn ngàn $ vnd vnđ".split())
 MONEY_CUES = "giá tiền phí lương thưởng phạt vốn".split()  # "giá bao nhiêu", "bao nhiêu tiền"
+FOLDED_DURATION_UNITS = {fold(u) for u in DURATION_UNITS}
+FOLDED_MONEY_UNITS = {fold(u) for u in MONEY_UNITS}
 UNIT_REACH = 3  # tokens after a number where its unit may stand ("16 Chủ tịch", "1.200 tỷ đồng")
 
 
@@ -123,7 +125,7 @@ def _numbers_with(tokens: list[str], text: str, units: set[str], accented: bool)
     """A number (digits or a number word) with one of `units` among the tokens just after it; compared
     without diacritics when the question has none (its tokens are folded then)."""
     units = units if accented else {fold(u) for u in units}
-    durations = DURATION_UNITS if accented else {fold(u) for u in DURATION_UNITS}
+    durations = DURATION_UNITS if accented else FOLDED_DURATION_UNITS
     words = NUMBER_WORDS if accented else FOLDED_NUMBER_WORDS
     for i, t in enumerate(tokens):
         if t[:1].isdigit() and t[-1:].isalpha():  # "30m", "220mw": a measure written onto its number
@@ -161,7 +163,7 @@ def answers_number(
         folded = " " + fold(text.lower()) + " "
         return "%" in text or " phan " in folded or " cu " in folded or bool(re.search(r"\d\s*/\s*\d", text))
     counts = bool(unit) and unit not in names and fold(unit) not in ("tien", "phan", "lan", "nguoi")  # often left out
-    if counts and fold(unit) not in {fold(u) for u in MONEY_UNITS}:  # "phạt bao nhiêu năm tù" counts years
+    if counts and fold(unit) not in FOLDED_MONEY_UNITS:  # "phạt bao nhiêu năm tù" counts years
         return _numbers_with(tokens, text, {unit}, accented)
     if any(asks(cue) for cue in MONEY_CUES):
         return _numbers_with(tokens, text, MONEY_UNITS, accented)

@@ -61,7 +61,9 @@ class IdfTable:
 # Words that say a list or a content is asked for, not what it is about: "Kỳ họp bàn về những nội dung
 # gì?" is answered by "Kỳ họp thông qua ...", which has neither "bàn" nor "nội dung". Folded; each is
 # framing only right before a question word or another framing phrase.
-FRAME_PHRASES = ("noi dung", "van de", "thong tin", "ban ve", "de cap", "de cap den", "de cap toi")
+FRAME_PHRASES = tuple(
+    p.split() for p in ("noi dung", "van de", "thong tin", "ban ve", "de cap", "de cap den", "de cap toi")
+)
 FRAME_BEFORE = ("gi", "nao", "nhung", "noi dung", "van de", "thong tin", "cac")
 
 
@@ -69,8 +71,7 @@ def frame_positions(tokens: list[str]) -> set[int]:
     folded = [fold(t) for t in tokens]
     out: set[int] = set()
     for i in range(len(folded)):
-        for phrase in FRAME_PHRASES:
-            words = phrase.split()
+        for words in FRAME_PHRASES:
             after = folded[i + len(words) : i + len(words) + 2]
             if (
                 folded[i : i + len(words)] == words
