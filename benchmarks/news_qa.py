@@ -7,6 +7,9 @@ are those about the half of its articles calibrate_refusal.py leaves out of the 
 news set's are written unanswerable: about articles not indexed, and near misses about indexed ones.
 Every question is asked once with refusal off (threshold 0), so one pass gives the answer, its citations
 and the refusal signals; refusal at the fitted thresholds is then applied to the recorded confidence.
+"span": of the answered questions whose quoted sentences hold the gold answer and whose type has its
+answering words marked (a name, a number, a date, a title, a place), the share whose marked span and the
+gold answer hold one another.
 
     .venv/bin/python benchmarks/news_qa.py                       # 1000 distractors, every question
     .venv/bin/python benchmarks/news_qa.py --distractors 200 --limit-xquad 400
@@ -60,6 +63,18 @@ from assistant.text import clean_question, fold, has_diacritics  # noqa: E402
 
 SET_DIR = BENCH_DIR / "data" / "news_qa"
 FORMS = ("accented", "unaccented", "english", "stripped")
+# answer types whose answering words are marked (Answer.short, bold in the web chat)
+SPAN_TYPES = ("person", "organization", "name", "role", "number", "date", "place")
+
+
+def span_matches(short: str, answers: list[str]) -> bool:
+    """Whether the marked span and a gold answer hold one another ("Nguyễn Mạnh Hùng" / "ông Nguyễn Mạnh
+    Hùng"), case, diacritics-free typing and end punctuation aside."""
+    span = fold(short.lower()).strip(' .,;:"“”')
+    golds = [fold(a.lower()).strip(' .,;:"“”') for a in answers]
+    return bool(span) and any(g and (span in g or g in span) for g in golds)
+
+
 TARGETS = {"refusal_f1": 0.90, "answered": 0.90, "answer_has_gold": 0.85, "first_citation_gold": 0.90}
 
 
@@ -138,6 +153,7 @@ def ask_rows(assistant, questions: list[dict], set_name: str, progress: bool = T
                         "correct": (not answer.refused) and contains_answer(answer.text, q["answers"]),
                         "first_gold": bool(answer.citations) and answer.citations[0].doc_id == gold_doc,
                         "short": answer.short.text if answer.short else "",
+                        "short_gold": span_matches(answer.short.text if answer.short else "", q["answers"]),
                     }
                 )
     finally:
@@ -179,7 +195,7 @@ def xquad_questions(groups: dict, limit: int | None) -> list[dict]:
 
 def score(rows: list[dict], thresholds: dict[str, float]) -> dict:
     """Refusal is the positive class (as calibrate_refusal.py); answers are scored on answerable rows."""
-    tp = fp = fn = tn = correct = first = 0
+    tp = fp = fn = tn = correct = first = spans = span_right = 0
     for r in rows:
         refuse = r["forced_refusal"] or r["confidence"] < thresholds[r["model_key"]]
         if not r["answerable"]:
@@ -188,6 +204,9 @@ def score(rows: list[dict], thresholds: dict[str, float]) -> dict:
         fp, tn = fp + refuse, tn + (not refuse)
         correct += (not refuse) and r["correct"]
         first += r["first_gold"]
+        if not refuse and r["correct"] and r["type"] in SPAN_TYPES:  # the quoted sentence holds the answer:
+            spans += 1  # is the right part of it marked?
+            span_right += bool(r.get("short_gold"))
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     answerable = tn + fp
@@ -198,6 +217,7 @@ def score(rows: list[dict], thresholds: dict[str, float]) -> dict:
         "answered": round(tn / answerable, 4) if answerable else 0.0,
         "answer_has_gold": round(correct / answerable, 4) if answerable else 0.0,
         "first_citation_gold": round(first / answerable, 4) if answerable else 0.0,
+        "span_gold": round(span_right / spans, 4) if spans else 0.0,
     }
 
 
@@ -218,12 +238,13 @@ def table(rows: list[dict], thresholds: dict[str, float]) -> dict:
 def format_table(t: dict) -> str:
     head = (
         f"{'set/split/form':32} {'n':>5} {'unans':>5} {'refusal F1':>10} {'answered':>8} {'∋ gold':>7} {'1st cit.':>8}"
+        f" {'span':>6}"
     )
     lines = [head, "-" * len(head)]
     for k, s in t.items():
         lines.append(
             f"{k:32} {s['n']:5d} {s['n_unanswerable']:5d} {s['refusal_f1']:10.3f} {s['answered']:8.3f} "
-            f"{s['answer_has_gold']:7.3f} {s['first_citation_gold']:8.3f}"
+            f"{s['answer_has_gold']:7.3f} {s['first_citation_gold']:8.3f} {s.get('span_gold', 0.0):6.3f}"
         )
     return "\n".join(lines)
 

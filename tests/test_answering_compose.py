@@ -35,16 +35,64 @@ from assistant.text import syllables
             "Phó Bí thư Quận ủy",
         ),
         ("place", "Hội nghị diễn ra ở đâu?", "Hội nghị diễn ra tại thành phố Đà Nẵng hôm qua", "Đà Nẵng"),
+        # of several numbers, the one counting what was asked, not the year before it
+        (
+            "number",
+            "Hùng thừa nhận đã buôn lậu bao nhiêu chuyến tàu?",
+            "Trước tòa, Hùng thừa nhận hành vi buôn lậu từ năm 1988 với 45 chuyến tàu xăng dầu",
+            "45 chuyến tàu",
+        ),
+        # ... or the one beside the question's words, without the function words after it
+        (
+            "number",
+            "Cứ mỗi 10 năm thì lượng hormone này giảm bao nhiêu?",
+            "Hiện tượng giảm sút testosterone từ tuổi 30, cứ mỗi 10 năm giảm 15%, điều này khiến cơ thể mệt mỏi",
+            "15%",
+        ),
+        (
+            "number",
+            "Người dùng cần ít nhất bao lâu để quyết định?",
+            "Phải mất tối thiểu 2 năm để người dùng cân nhắc",
+            "2 năm",
+        ),
+        # the name after an honorific, not the country in the title before it
+        (
+            "person",
+            "HLV trưởng đội bóng chuyền nam Bưu Điện Hà Nội là ai?",
+            "Nhưng HLV trưởng đội Bưu Điện Hà Nội, và là cựu HLV trưởng đội tuyển nữ Việt Nam, ông Nguyễn Mạnh Hùng,"
+            " lập tức chứng minh đấy chỉ là sự cố",
+            "Nguyễn Mạnh Hùng",
+        ),
+        # a name opening the sentence, with or without its honorific; a one-word foreign name
+        (
+            "person",
+            "Ai được xem là nhà địa chất hiện đại đầu tiên?",
+            "James Hutton thường được xem là nhà địa chất hiện đại đầu tiên",
+            "James Hutton",
+        ),
+        (
+            "person",
+            "Ai là người đặt viên gạch đầu tiên trong cuộc đời ca hát của Phương Nga?",
+            "Cô Thu Lan là người đặt viên gạch đầu tiên trong cuộc đời ca hát chuyên nghiệp của tôi",
+            "Thu Lan",
+        ),
+        ("person", "Ai đã lấy lại được bóng?", "Quả bóng bật ngược trở lại và Ward đã lấy lại được bóng", "Ward"),
+        # the kind of place asked ("tỉnh nào"), not another kind after its head word ("huyện")
+        (
+            "place",
+            "Tỉnh nào trở thành tỉnh thứ 37 có ổ dịch cúm gia cầm?",
+            "Vĩnh Long trở thành tỉnh thứ 37 có ổ dịch cúm gia cầm, tại 2 hộ ở huyện Vũng Liêm",
+            "Vĩnh Long",
+        ),
     ],
 )
 def test_the_answering_words_are_found(kind, question, sentence, span):
-    q_words = set(syllables(question))
-    found = answer_span(kind, sentence, q_words, True)
+    found = answer_span(kind, sentence, syllables(question), True)
     assert found is not None and sentence[found[0] : found[1]] == span
 
 
 def test_no_span_for_what_the_whole_sentence_answers():
-    assert answer_span("reason", "Vì trời mưa", {"vì", "sao"}, True) is None
+    assert answer_span("reason", "Vì trời mưa", ["vì", "sao"], True) is None
 
 
 def test_the_span_is_marked_in_the_answer_and_its_citation(seeds_assistant, seed_docs):

@@ -340,3 +340,33 @@ def test_embedders_benchmark_on_a_tiny_sample():
     for e in engines[1:]:
         assert r["cosine"][e]["n"] == 8 and r["cosine"][e]["min"] >= 0.998
     assert r["ceiling"]["int8_passages_per_s"] > r["ceiling"]["fp32_passages_per_s"] > 0
+
+
+def test_the_span_column_scores_the_marked_words_of_answers_that_hold_the_gold():
+    import news_qa
+
+    assert news_qa.span_matches("Nguyễn Mạnh Hùng", ["ông Nguyễn Mạnh Hùng"])
+    assert news_qa.span_matches("45 chuyen tau", ["45 chuyến tàu."])
+    assert not news_qa.span_matches("", ["45 chuyến tàu"]) and not news_qa.span_matches("1988", ["45 chuyến tàu"])
+
+    def row(confidence, correct, short_gold, kind="number"):
+        return {
+            "forced_refusal": False,
+            "confidence": confidence,
+            "model_key": "accented",
+            "answerable": True,
+            "correct": correct,
+            "first_gold": True,
+            "type": kind,
+            "short_gold": short_gold,
+        }
+
+    rows = [
+        row(0.9, True, True),
+        row(0.9, True, False),
+        row(0.9, False, False),  # the wrong sentence: its span is not counted
+        row(0.1, True, False),  # refused
+        row(0.9, True, False, "reason"),  # no span for a reason
+    ]
+    assert news_qa.score(rows, {"accented": 0.5})["span_gold"] == 0.5
+    assert "span" in news_qa.format_table({"x": news_qa.score(rows, {"accented": 0.5})})

@@ -5,13 +5,15 @@ quoted text that answers what was asked."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from ..text import fold, syllables
 from ..types import Answer, Citation, Short
-from .features import CLOCK, COUNT, DATE, NUMBER_WORDS, TITLES
-from .question import is_name_word
+from .features import CLOCK, COUNT, DATE, NUMBER_WORDS, TITLE_WORDS, TITLES, answers_date, answers_number
+from .question import counted_unit, is_name_word
 from .ranking import Candidate
-from .terms import tokens_of
+from .terms import is_stopword, tokens_of
 
 _BRACKETED = re.compile(r"^\s*[\[(][^\])]*[\])]\W*$")  # "[cần xác minh]", "(ảnh minh họa)"
 _PRONOUN_START = re.compile(
@@ -50,6 +52,20 @@ _UNITS = {
     "triệu đồng",
 }
 _SPAN_END = re.compile(r"[,.;:!?()]|\s[-–—]\s")
+_WORD = re.compile(r"\w+")
+_YEAR = re.compile(r"(?:1[5-9]|20)\d\d")
+_STRIP = ".,;:!?()\"'“”‘’"
+_OPENING_QUOTES = "\"“‘'("
+_QUESTION_WORDS = {"ai", "gi", "nao", "dau", "bao", "nhieu", "may", "sao"}
+# lower case, as written (folded, "cụ" would be "cử"): before a name, who is named ("ông Cốc Lâm")
+_HONORIFICS = set("ông bà anh chị cô chú bác cụ em cháu thầy ngài vua".split())
+_PLACE_WORDS = set(
+    "tại ở đến từ tỉnh thành phố huyện quận xã phường thị trấn nước bang vùng khu làng thôn ấp đường phố sân "
+    "châu".split()
+)
+_PREPOSITIONS = set("tại ở đến từ".split())
+# capitalised only because they open the sentence
+_OPENERS = set("sau trước ngoài bên cả mặc dù tuy nhiên hiện nay đây đó chiều sáng tối trưa đêm hôm".split())
 
 
 def antecedent(best: Candidate) -> Candidate | None:
@@ -94,7 +110,7 @@ def choose(candidates: list[Candidate], max_sentences: int, second_probability: 
 def compose(
     chosen: list[Candidate],
     answer_type: str,
-    q_words: set[str],
+    question_tokens: Sequence[str],
     accented: bool,
     best: Candidate,
     confidence: float,
@@ -106,7 +122,7 @@ def compose(
     for marker, c in enumerate(chosen, 1):
         sentence = c.text.rstrip(" .;:,")
         if c is best and short is None:
-            span = answer_span(answer_type, sentence, q_words, accented)
+            span = answer_span(answer_type, sentence, question_tokens, accented)
             if span is not None:
                 s, e = span
                 short = Short(sentence[s:e], marker, c.start + s, c.start + e, at + s)
@@ -135,8 +151,13 @@ def compose(
 
 
 def _unit(word: str, q_words: set[str], accented: bool) -> bool:
+    """A unit after a number: a known one, or a word the question counts ("16 Chủ tịch"), not a
+    function word the question also has ("2 năm để người")."""
     lowered = word.lower()
-    return lowered in _UNITS or (lowered if accented else fold(lowered)) in q_words
+    if lowered in _UNITS:
+        return True
+    token = lowered if accented else fold(lowered)
+    return token in q_words and not is_stopword(token, accented)
 
 
 def _in_question(words: str, q_words: set[str], accented: bool) -> bool:
@@ -144,66 +165,180 @@ def _in_question(words: str, q_words: set[str], accented: bool) -> bool:
     return bool(tokens) and set(tokens) <= q_words
 
 
-def answer_span(answer_type: str, sentence: str, q_words: set[str], accented: bool) -> tuple[int, int] | None:
+@dataclass
+class _Span:
+    """A candidate answering span; `tier` ranks what kind of match it is (the unit asked for beside a
+    number, a title before a name), and within a tier the one nearest the question's own words wins."""
+
+    start: int
+    end: int
+    tier: int = 0
+
+
+def answer_span(
+    answer_type: str, sentence: str, question_tokens: Sequence[str], accented: bool
+) -> tuple[int, int] | None:
     """Character offsets in `sentence` of what answers a question of `answer_type`: the number with its
-    unit, the date, the new name, the title, the place. None for kinds whose answer is the sentence."""
+    unit, the date, the new name, the title, the place. None for kinds whose answer is the sentence.
+    Of several candidates, the one of the kind asked ("45 chuyến tàu" for "bao nhiêu chuyến tàu", not
+    the year 1988; "ông Nguyễn Mạnh Hùng", not "Việt Nam") and nearest the question's words."""
+    q_words = set(question_tokens)
     if answer_type == "number":
-        for m in COUNT.finditer(sentence):
-            if _in_question(m.group(), q_words, accented):
-                continue
-            end = m.end()
-            for _ in range(3):  # the unit after the number: "16 Chủ tịch", "35%", "10 phòng chuyên môn"
-                w = re.match(r"\s*(%|[^\W\d]+)", sentence[end:])
-                if not w or not _unit(w.group(1), q_words, accented):
-                    break
-                end += w.end()
-            return m.start(), end
-        for m in re.finditer(r"\w+", sentence):
-            if m.group().lower() in NUMBER_WORDS and not _in_question(m.group(), q_words, accented):
-                return m.start(), m.end()
+        spans = _number_spans(sentence, list(question_tokens), q_words, accented)
+    elif answer_type == "date":
+        spans = _date_spans(sentence, list(question_tokens), q_words, accented)
+    elif answer_type in ("person", "place", "organization", "name"):
+        spans = _name_spans(sentence, q_words, accented, answer_type)
+    elif answer_type == "role":
+        spans = _role_spans(sentence, q_words, accented)
+    else:
         return None
-    if answer_type == "date":
-        for m in (*DATE.finditer(sentence), *CLOCK.finditer(sentence)):
-            if not _in_question(m.group(), q_words, accented):
-                start, end = m.start(), m.end()
-                tail = re.match(r"[\d/.-]*\d", sentence[end:])  # "ngày 27" → "ngày 27/2/2025"
-                return start, end + (tail.end() if tail else 0)
+    if not spans:
         return None
-    if answer_type in ("person", "place", "organization", "name"):
-        return _name_span(sentence, q_words, accented, 2 if answer_type == "person" else 1)
-    if answer_type == "role":
-        folded = fold(sentence.lower())
-        best = None
-        for t in TITLES:
-            for m in re.finditer(r"(?<!\w)" + re.escape(t) + r"(?!\w)", folded):
-                if _in_question(sentence[m.start() : m.end()], q_words, accented):
-                    continue
-                if best is None or m.start() < best:
-                    best = m.start()
+    anchors = _anchors(sentence, q_words, accented)
+    best = max(spans, key=lambda sp: (sp.tier, -_distance(sp, anchors), -sp.start))
+    return best.start, best.end
+
+
+def _anchors(sentence: str, q_words: set[str], accented: bool) -> list[tuple[int, int]]:
+    """Where the question's content words stand in the sentence (character start, end)."""
+    out = []
+    for m in _WORD.finditer(sentence):
+        token = m.group().lower() if accented else fold(m.group().lower())
+        if token in q_words and not is_stopword(token, accented) and token not in _QUESTION_WORDS:
+            out.append((m.start(), m.end()))
+    return out
+
+
+def _distance(span: _Span, anchors: list[tuple[int, int]]) -> int:
+    """Characters between the span and the nearest of the question's words (0 when none is there)."""
+    if not anchors:
+        return 0
+    return min(max(span.start - end, start - span.end, 0) for start, end in anchors)
+
+
+def _number_spans(sentence: str, tokens: list[str], q_words: set[str], accented: bool) -> list[_Span]:
+    unit = counted_unit(tokens)
+    spans = []
+    for m in COUNT.finditer(sentence):
+        if _in_question(m.group(), q_words, accented):
+            continue
+        end = m.end()
+        for _ in range(3):  # the unit after the number: "16 Chủ tịch", "35%", "10 phòng chuyên môn"
+            w = re.match(r"\s*(%|[^\W\d]+)", sentence[end:])
+            if not w or not _unit(w.group(1), q_words, accented):
                 break
-        if best is None:
-            return None
-        stop = _SPAN_END.search(sentence, best)
-        end = stop.start() if stop else len(sentence)
-        words = sentence[best:end].split()
-        return best, best + len(" ".join(words[:8]))
-    return None
+            end += w.end()
+            if w.group(1) == "%":  # "75,8%", not "75,8% năm"
+                break
+        before = sentence[max(m.start() - 12, 0) : m.start()]
+        window = before + sentence[m.start() : m.end() + 30]
+        of_kind = answers_number(tokens, unit, window, tokens_of(window, accented), accented)
+        after = sentence[m.end() :].lstrip()
+        # "năm 1988", "1993": a year; "số 72", "97 Nguyễn Đình Chiểu": an address
+        year = bool(_YEAR.fullmatch(m.group())) or fold(before.lower()).rstrip().endswith(("nam", "so"))
+        address = bool(after) and is_name_word(after.split()[0].strip(",.;:"))
+        spans.append(_Span(m.start(), end, int(of_kind) - int(year or address)))
+    for m in _WORD.finditer(sentence):
+        if m.group().lower() in NUMBER_WORDS and not _in_question(m.group(), q_words, accented):
+            spans.append(_Span(m.start(), m.end(), -2))  # "một hào": only when no digits are there
+    return spans
 
 
-def _name_span(sentence: str, q_words: set[str], accented: bool, min_words: int) -> tuple[int, int] | None:
+def _date_spans(sentence: str, tokens: list[str], q_words: set[str], accented: bool) -> list[_Span]:
+    spans = []
+    for m in (*DATE.finditer(sentence), *CLOCK.finditer(sentence)):
+        if _in_question(m.group(), q_words, accented):
+            continue
+        start, end = m.start(), m.end()
+        tail = re.match(r"[\d/.-]*\d", sentence[end:])  # "ngày 27" → "ngày 27/2/2025"
+        end += tail.end() if tail else 0
+        spans.append(_Span(start, end, int(answers_date(tokens, sentence[start:end]))))
+    return spans
+
+
+def _role_spans(sentence: str, q_words: set[str], accented: bool) -> list[_Span]:
+    folded = fold(sentence.lower())
+    spans = []
+    for t in TITLES:
+        for m in re.finditer(r"(?<!\w)" + re.escape(t) + r"(?!\w)", folded):
+            if _in_question(sentence[m.start() : m.end()], q_words, accented):
+                continue
+            stop = _SPAN_END.search(sentence, m.start())
+            words = sentence[m.start() : stop.start() if stop else len(sentence)].split()
+            spans.append(_Span(m.start(), m.start() + len(" ".join(words[:8])), 0))
+            break
+    # the first title in the sentence, as before: "Phó Bí thư Quận ủy", not its "Bí thư Quận ủy"
+    return [min(spans, key=lambda sp: sp.start)] if spans else []
+
+
+def _span_word(word: str, acronyms: bool) -> bool:
+    """A word of a name: "Trống", "McEwen", "al-Turabi", "D.Ryan"; "FPT" only where acronyms count."""
+    parts = [p for p in re.split(r"[-.]", word) if p]
+    if not parts or not all(p.isalpha() for p in parts):
+        return False
+    if acronyms and len(word) > 1 and word.isupper():
+        return True
+    return any(p[0].isupper() and not p.isupper() for p in parts) and (word[0].isupper() or len(parts) > 1)
+
+
+def _name_spans(sentence: str, q_words: set[str], accented: bool, answer_type: str) -> list[_Span]:
+    """Runs of capitalised words the question does not have. A run that opens the sentence counts when
+    it is a name ("Peyton Manning trở thành", "Cô Thu Lan là": the honorific left out), not a
+    capitalised first word ("Trong", "Sau"). A one-word name ("Gandhi") counts for a person below longer
+    ones, unless an honorific or a title stands before it ("ông Lâm")."""
     words = list(re.finditer(r"\S+", sentence))
+    acronyms = answer_type in ("organization", "name")
+    spans = []
     i = 0
     while i < len(words):
         j = i
-        while j < len(words) and is_name_word(words[j].group().strip(".,;:!?()\"“”'‘’")):
+        while j < len(words):
+            raw = words[j].group()
+            if j > i and raw[:1] in _OPENING_QUOTES:  # "Nguyễn Đình Nghi "Nếu ...": the quote is not the name
+                break
+            if not _span_word(raw.strip(_STRIP), acronyms):
+                break
             j += 1
-            if words[j - 1].group()[-1:] in ",.;:!?)":
+            if raw[-1:] in ",.;:!?)":
                 break
         first = i
         while first < j and _in_question(words[first].group(), q_words, accented):  # "Hàng Bài" of the question
             first += 1
-        if j - first >= min_words and first > 0:  # a capitalised first word is just the sentence's start
-            text = sentence[words[first].start() : words[j - 1].end()].rstrip('.,;:!?)"”’')
-            return words[first].start(), words[first].start() + len(text)
+        if first == 0 and first < j:  # the sentence's first word is capitalised anyway
+            opener = _plain(words[0])
+            if opener in _HONORIFICS or opener in _OPENERS or is_stopword(opener, True) or j - first < 2:
+                first += 1
+        if first < j:
+            s = words[first].start() + len(words[first].group()) - len(words[first].group().lstrip(_STRIP))
+            text = sentence[s : words[j - 1].end()].rstrip(_STRIP)
+            tier = _name_tier(words, first, answer_type, q_words)
+            if answer_type == "person" and j - first < 2 and tier < 1:
+                tier -= 1  # "Gandhi", but also "Tư" of "Bộ trưởng Tư pháp"
+            spans.append(_Span(s, s + len(text), tier))
         i = max(j, i + 1)
-    return None
+    return spans
+
+
+def _plain(word) -> str:
+    return word.group().strip(_STRIP).lower()
+
+
+def _after_title(words: list, at: int) -> bool:
+    """Whether an honorific or a title stands just before word `at` ("ông Cốc Lâm", "HLV Lê Thụy Hải")."""
+    before = [_plain(w) for w in words[max(at - 3, 0) : at]]
+    if before and before[-1] in _HONORIFICS:
+        return True
+    spaced = " " + " ".join(before) + " "
+    return any(spaced.endswith(f" {t} ") for t in TITLE_WORDS)
+
+
+def _name_tier(words: list, at: int, answer_type: str, q_words: set[str]) -> int:
+    """A person's name after a title or an honorific, a place after "tại / ở / tỉnh": the kind asked."""
+    previous = _plain(words[at - 1]) if at else ""
+    place = previous in _PLACE_WORDS or _plain(words[at]) in _PLACE_WORDS  # "tại Baghdad", "Phố Fresno"
+    if answer_type == "person":
+        return int(_after_title(words, at)) - int(place)
+    if answer_type == "place":  # "ở Hà Nội", or the kind of place asked ("tỉnh" for "tỉnh nào"), not "huyện"
+        return int(previous in _PREPOSITIONS or (previous in _PLACE_WORDS and previous in q_words))
+    return 0

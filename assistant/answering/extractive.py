@@ -93,7 +93,7 @@ class ExtractiveAnswerer:
                 answer_type=answer_type,
             )
         chosen = choose(ranked, self.config.max_sentences, SECOND_SENTENCE_PROBABILITY)
-        return compose(chosen, answer_type, set(query.tokens), query.accented, ranked[0], confidence, passages, signals)
+        return compose(chosen, answer_type, query.tokens, query.accented, ranked[0], confidence, passages, signals)
 
     def _crosslingual(self, query: Query, passages: list[Passage], answer_type: str) -> Answer:
         """Sentences of the best passages ordered by their meaning's similarity to the question."""

@@ -48,8 +48,8 @@ DATE = re.compile(
     rf"\b(?:{RELATIVE_DAYS})\b",
     re.IGNORECASE,
 )
-TITLES = tuple(
-    fold(t)
+TITLE_WORDS = tuple(  # as written, lower case: "phó" is a title, "phố" is not
+    t
     for t in """
     chủ tịch|phó|giám đốc|bộ trưởng|thứ trưởng|trưởng|tổng|bí thư|thủ tướng|tổng thống|chủ nhiệm|hlv|
     huấn luyện viên|đội trưởng|phát ngôn viên|biên tập|viện trưởng|hiệu trưởng|chánh|ủy viên|uỷ viên|đại sứ|
@@ -61,6 +61,7 @@ TITLES = tuple(
 """.replace("\n", "").split("|")
     if t.strip()
 )
+TITLES = tuple(fold(t) for t in TITLE_WORDS)
 PLACE_HEADS = {
     fold(w)
     for w in """tại ở đến từ tỉnh thành phố huyện quận xã phường thị trấn nước bang
