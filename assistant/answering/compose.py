@@ -10,7 +10,18 @@ from dataclasses import dataclass
 
 from ..text import fold, syllables
 from ..types import Answer, Citation, Short
-from .features import CLOCK, COUNT, DATE, NUMBER_WORDS, TITLE_WORDS, TITLES, answers_date, answers_number
+from .features import (
+    CLOCK,
+    COUNT,
+    DATE,
+    NUMBER_WORDS,
+    PLACE_WORDS,
+    TITLE_WORDS,
+    TITLES,
+    YEAR,
+    answers_date,
+    answers_number,
+)
 from .question import counted_unit, is_name_word
 from .ranking import Candidate
 from .terms import is_stopword, tokens_of
@@ -53,16 +64,11 @@ _UNITS = {
 }
 _SPAN_END = re.compile(r"[,.;:!?()]|\s[-–—]\s")
 _WORD = re.compile(r"\w+")
-_YEAR = re.compile(r"(?:1[5-9]|20)\d\d")
 _STRIP = ".,;:!?()\"'“”‘’"
 _OPENING_QUOTES = "\"“‘'("
-_QUESTION_WORDS = {"ai", "gi", "nao", "dau", "bao", "nhieu", "may", "sao"}
 # lower case, as written (folded, "cụ" would be "cử"): before a name, who is named ("ông Cốc Lâm")
 _HONORIFICS = set("ông bà anh chị cô chú bác cụ em cháu thầy ngài vua".split())
-_PLACE_WORDS = set(
-    "tại ở đến từ tỉnh thành phố huyện quận xã phường thị trấn nước bang vùng khu làng thôn ấp đường phố sân "
-    "châu".split()
-)
+_PLACE_WORDS = PLACE_WORDS | {"châu"}  # "châu Âu"
 _PREPOSITIONS = set("tại ở đến từ".split())
 # capitalised only because they open the sentence
 _OPENERS = set("sau trước ngoài bên cả mặc dù tuy nhiên hiện nay đây đó chiều sáng tối trưa đêm hôm".split())
@@ -205,7 +211,7 @@ def _anchors(sentence: str, q_words: set[str], accented: bool) -> list[tuple[int
     out = []
     for m in _WORD.finditer(sentence):
         token = m.group().lower() if accented else fold(m.group().lower())
-        if token in q_words and not is_stopword(token, accented) and token not in _QUESTION_WORDS:
+        if token in q_words and not is_stopword(token, accented):  # question words are stopwords too
             out.append((m.start(), m.end()))
     return out
 
@@ -236,7 +242,7 @@ def _number_spans(sentence: str, tokens: list[str], q_words: set[str], accented:
         of_kind = answers_number(tokens, unit, window, tokens_of(window, accented), accented)
         after = sentence[m.end() :].lstrip()
         # "năm 1988", "1993": a year; "số 72", "97 Nguyễn Đình Chiểu": an address
-        year = bool(_YEAR.fullmatch(m.group())) or fold(before.lower()).rstrip().endswith(("nam", "so"))
+        year = bool(YEAR.fullmatch(m.group())) or fold(before.lower()).rstrip().endswith(("nam", "so"))
         address = bool(after) and is_name_word(after.split()[0].strip(",.;:"))
         spans.append(_Span(m.start(), end, int(of_kind) - int(year or address)))
     for m in _WORD.finditer(sentence):
@@ -320,11 +326,12 @@ def _name_spans(sentence: str, q_words: set[str], accented: bool, answer_type: s
     return spans
 
 
-def _plain(word) -> str:
+def _plain(word: re.Match[str]) -> str:
+    """A word of the sentence as written, lower case, without the punctuation around it."""
     return word.group().strip(_STRIP).lower()
 
 
-def _after_title(words: list, at: int) -> bool:
+def _after_title(words: list[re.Match[str]], at: int) -> bool:
     """Whether an honorific or a title stands just before word `at` ("ông Cốc Lâm", "HLV Lê Thụy Hải")."""
     before = [_plain(w) for w in words[max(at - 3, 0) : at]]
     if before and before[-1] in _HONORIFICS:
@@ -333,7 +340,7 @@ def _after_title(words: list, at: int) -> bool:
     return any(spaced.endswith(f" {t} ") for t in TITLE_WORDS)
 
 
-def _name_tier(words: list, at: int, answer_type: str, q_words: set[str]) -> int:
+def _name_tier(words: list[re.Match[str]], at: int, answer_type: str, q_words: set[str]) -> int:
     """A person's name after a title or an honorific, a place after "tại / ở / tỉnh": the kind asked."""
     previous = _plain(words[at - 1]) if at else ""
     place = previous in _PLACE_WORDS or _plain(words[at]) in _PLACE_WORDS  # "tại Baghdad", "Phố Fresno"

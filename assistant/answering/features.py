@@ -62,11 +62,11 @@ TITLE_WORDS = tuple(  # as written, lower case: "phó" is a title, "phố" is no
     if t.strip()
 )
 TITLES = tuple(fold(t) for t in TITLE_WORDS)
-PLACE_HEADS = {
-    fold(w)
-    for w in """tại ở đến từ tỉnh thành phố huyện quận xã phường thị trấn nước bang
+PLACE_WORDS = frozenset(  # as written, lower case: "phố" is a place, "phó" is not
+    """tại ở đến từ tỉnh thành phố huyện quận xã phường thị trấn nước bang
     vùng khu làng thôn ấp đường phố sân""".split()
-}
+)
+PLACE_HEADS = {fold(w) for w in PLACE_WORDS}
 REASON_WORDS = {fold(w) for w in "vì do bởi nhằm để nên khiến nguyên nhân lý do tại vì dẫn đến".split()}
 MANNER_WORDS = {fold(w) for w in "bằng thông qua cách qua theo sử dụng dùng nhờ".split()}
 CONTENT_WORDS = {fold(w) for w in "gồm bao gồm như về là việc".split()}
