@@ -161,3 +161,62 @@ def is_english(text: str) -> bool:
         return False
     foreign = sum(1 for w in words if w in _ENGLISH_WORDS or not _SYLLABLE.match(fold(w)))
     return foreign / len(words) >= (0.65 if text != fold(text) else 0.4)
+
+
+# Words of office documents an English question uses, as the Vietnamese text writes them: the lexical arm
+# matches an English question only through these and its names ("Secretary" finds "Bí thư").
+ENGLISH_TERMS = {
+    "people's committee": "ủy ban nhân dân",
+    "people's council": "hội đồng nhân dân",
+    "party committee": "đảng ủy",
+    "district party committee": "quận ủy",
+    "city party committee": "thành ủy",
+    "national assembly": "quốc hội",
+    "prime minister": "thủ tướng",
+    "secretary": "bí thư",
+    "chairman": "chủ tịch",
+    "chairwoman": "chủ tịch",
+    "chairperson": "chủ tịch",
+    "president": "chủ tịch",
+    "vice": "phó",
+    "deputy": "phó",
+    "director": "giám đốc",
+    "minister": "bộ trưởng",
+    "ministry": "bộ",
+    "government": "chính phủ",
+    "district": "quận",
+    "ward": "phường",
+    "commune": "xã",
+    "province": "tỉnh",
+    "city": "thành phố",
+    "department": "phòng",
+    "decision": "quyết định",
+    "decree": "nghị định",
+    "circular": "thông tư",
+    "resolution": "nghị quyết",
+    "law": "luật",
+    "police": "công an",
+    "school": "trường",
+    "hospital": "bệnh viện",
+    "company": "công ty",
+    "bank": "ngân hàng",
+    "population": "dân số",
+    "budget": "ngân sách",
+    "price": "giá",
+    "hanoi": "hà nội",
+    "vietnam": "việt nam",
+}
+_ENGLISH_TERM = re.compile(
+    r"\b(" + "|".join(sorted(map(re.escape, ENGLISH_TERMS), key=len, reverse=True)) + r")(?:e?s)?\b", re.IGNORECASE
+)
+
+
+def english_terms(text: str) -> str:
+    """The words an English question can share with Vietnamese text: names and numbers ("Pham Bang",
+    "ASIMO", "2005": capitalised after the first word, or digits) and the office words of
+    ENGLISH_TERMS in Vietnamese. Its other words only match Vietnamese syllables by accident ("the" is
+    folded "thế", "to" is "tổ")."""
+    terms = [ENGLISH_TERMS[m.group(1).lower()] for m in _ENGLISH_TERM.finditer(text)]
+    words = re.findall(r"[^\W_]+", _ENGLISH_TERM.sub(" ", text))
+    names = [w for i, w in enumerate(words) if w[0].isdigit() or (i > 0 and w[0].isupper())]
+    return " ".join(names + terms)

@@ -34,6 +34,7 @@ import long_documents  # noqa: E402
 import news_qa  # noqa: E402
 import ocr  # noqa: E402
 import retrieval  # noqa: E402
+import sentence_meaning  # noqa: E402
 import speed  # noqa: E402
 import startup  # noqa: E402
 import stores  # noqa: E402
@@ -49,6 +50,7 @@ def run(quick: bool = False, large: bool = False) -> dict:
         ("retrieval, 1,000 distractors", lambda: retrieval.run(1000, json_path=out, limit_questions=questions)),
         ("long documents", lambda: long_documents.run(1000, limit_questions=questions, json_path=out)),
         ("sentence choice", lambda: calibrate_answer.run(json_path=out, limit_questions=questions)),
+        ("sentence choice by meaning", lambda: sentence_meaning.run(limit=questions, json_path=out)),
         ("refusal", lambda: calibrate_refusal.run(json_path=out, limit_questions=questions)),
         (
             "answers and refusals on XQuAD-vi and the news QA set",

@@ -69,6 +69,21 @@ def test_query_tokens_keep_one_letter_syllables():
     assert q.tokens.count("o") == 2
 
 
+def test_an_english_question_is_searched_lexically_by_its_names_and_office_words(tmp_path, make_assistant):
+    """ "the" folds to "thế": an English question's function words must not match Vietnamese text, while its
+    office words ("Secretary", "Party Committee") find "Bí thư Quận ủy" and its names find themselves."""
+    q = Query.of("Who is the Secretary of the Hoan Kiem District Party Committee?")
+    assert q.tokens == ["hoan", "kiem", "bi", "thu", "quan", "uy"]
+    docs = tmp_path / "docs"
+    write(docs / "the.txt", "Thể thao\nThế nào thì thế, thể thao thể hiện thế mạnh của thế hệ trẻ.")
+    write(docs / "bithu.txt", "Nhân sự\nBí thư Quận ủy là ông Nguyễn Văn An.")
+    assistant = make_assistant(tmp_path / "idx", open_now=False)
+    assistant.index([docs])
+    passages = {p.doc_id: p for p in assistant.retrieve("Who is the Secretary of the District Party Committee?", k=2)}
+    assert passages["bithu.txt"].lexical_score > 0
+    assert passages["the.txt"].lexical_score == 0
+
+
 def test_one_letter_syllable_decides_the_match(tmp_path, make_assistant):
     docs = tmp_path / "docs"
     write(docs / "o.txt", "Ghi chép một\nÔng Tư ở Huế bán ô dù.")

@@ -7,6 +7,7 @@ from pathlib import Path
 from assistant.text import (
     canonical_syllable,
     clean_question,
+    english_terms,
     fold,
     folded_syllables,
     has_diacritics,
@@ -77,3 +78,11 @@ def test_fast_fold_and_syllables_agree_with_their_definitions():
             for form in ("NFC", "NFD"):
                 c = unicodedata.normalize(form, letter + tone)
                 assert fold(c) == _fold_slow(c)
+
+
+def test_english_terms_are_names_numbers_and_office_words_in_vietnamese():
+    assert (
+        english_terms("How many ward chairpersons did Hoan Kiem district appoint?") == "Hoan Kiem phường chủ tịch quận"
+    )
+    assert english_terms("How fast can Honda's ASIMO robot move in 2005?") == "Honda ASIMO 2005"
+    assert english_terms("What is the population of Da Nang?") == "Da Nang dân số"
