@@ -84,6 +84,43 @@ from assistant.text import syllables
             "Vĩnh Long trở thành tỉnh thứ 37 có ổ dịch cúm gia cầm, tại 2 hộ ở huyện Vũng Liêm",
             "Vĩnh Long",
         ),
+        # of two candidates of the same kind, the one whose clause holds the question's words
+        (
+            "date",
+            "Quân đội Đức tái xuất hiện tại Rhineland vào khi nào?",
+            "Quân đồng minh đã rời khỏi Rhineland vào năm 1930 và quân đội Đức đã chiếm lại nó vào năm 1936",
+            "năm 1936",
+        ),
+        (
+            "number",
+            "Jared Allen có bao nhiêu lần vật ngã trong sự nghiệp?",
+            "Jared Allen, người tham gia Pro Bowl 5 lần, dẫn đầu về số lần vật ngã trong sự nghiệp NFL với 136 lần",
+            "136 lần",
+        ),
+        # a date written out is one span; "thứ hai" after a title is an ordinal, not the weekday asked
+        (
+            "date",
+            "Kibaki và Odinga ký thỏa thuận thành lập chính phủ khi nào?",
+            "Vào ngày 28 tháng 2 năm 2008, Kibaki và Odinga đã ký một thỏa thuận về việc thành lập một chính phủ"
+            " liên minh, trong đó Odinga sẽ trở thành Thủ tướng thứ hai của Kenya",
+            "ngày 28 tháng 2 năm 2008",
+        ),
+        # a month's number is a date, not an amount
+        (
+            "number",
+            "Người máy ASIMO của Honda cao bao nhiêu?",
+            "Cao 1,2m, nặng 52 kg - người máy giống người nhất thế giới sẽ đến thăm Việt Nam vào tháng 4 tới theo"
+            " lời mời của Honda Việt Nam",
+            "1,2m",
+        ),
+        # an organisation after the kind asked ("công ty nào"), not the court in the same sentence
+        (
+            "organization",
+            "Anh Nguyễn Văn Toán làm việc ở công ty nào?",
+            "Sáng nay, TAND Hà Nội xét xử vụ đâm chết anh Nguyễn Văn Toán (27 tuổi, nhân viên Công ty"
+            " Mercedes-Benz VN)",
+            "Mercedes-Benz VN",
+        ),
     ],
 )
 def test_the_answering_words_are_found(kind, question, sentence, span):

@@ -63,6 +63,9 @@ _UNITS = {
     "triệu đồng",
 }
 _SPAN_END = re.compile(r"[,.;:!?()]|\s[-–—]\s")
+# where a clause ends: the question's words in the same clause as a candidate are the ones about it
+_DATE_PART = re.compile(r"\s+(?:tháng|năm|thang|nam)\s+\d+(?:[/.-]\d+)*", re.IGNORECASE)
+_CLAUSE_BREAK = re.compile(r"[,;:]|\s(?:và|còn|trong khi|nhưng)\s|\s[-–—]\s")
 _WORD = re.compile(r"\w+")
 _STRIP = ".,;:!?()\"'“”‘’"
 _OPENING_QUOTES = "\"“‘'("
@@ -187,7 +190,8 @@ def answer_span(
     """Character offsets in `sentence` of what answers a question of `answer_type`: the number with its
     unit, the date, the new name, the title, the place. None for kinds whose answer is the sentence.
     Of several candidates, the one of the kind asked ("45 chuyến tàu" for "bao nhiêu chuyến tàu", not
-    the year 1988; "ông Nguyễn Mạnh Hùng", not "Việt Nam") and nearest the question's words."""
+    the year 1988; "ông Nguyễn Mạnh Hùng", not "Việt Nam"), whose clause holds most of the question's
+    words, then nearest them."""
     q_words = set(question_tokens)
     if answer_type == "number":
         spans = _number_spans(sentence, list(question_tokens), q_words, accented)
@@ -202,8 +206,23 @@ def answer_span(
     if not spans:
         return None
     anchors = _anchors(sentence, q_words, accented)
-    best = max(spans, key=lambda sp: (sp.tier, -_distance(sp, anchors), -sp.start))
+    best = max(
+        spans, key=lambda sp: (sp.tier, _support(sp, sentence, q_words, accented), -_distance(sp, anchors), -sp.start)
+    )
     return best.start, best.end
+
+
+def _support(span: _Span, sentence: str, q_words: set[str], accented: bool) -> int:
+    """How many of the question's content words share the span's clause: "Edison ... vào năm 1915 và
+    Tesla đã nhận được ... vào năm 1937" answers Tesla's year with the second."""
+    start = max((m.end() for m in _CLAUSE_BREAK.finditer(sentence, 0, span.start)), default=0)
+    stop = _CLAUSE_BREAK.search(sentence, span.end)
+    seen = set()
+    for m in _WORD.finditer(sentence, start, stop.start() if stop else len(sentence)):
+        token = m.group().lower() if accented else fold(m.group().lower())
+        if token in q_words and not is_stopword(token, accented):
+            seen.add(token)
+    return len(seen)
 
 
 def _anchors(sentence: str, q_words: set[str], accented: bool) -> list[tuple[int, int]]:
@@ -241,8 +260,8 @@ def _number_spans(sentence: str, tokens: list[str], q_words: set[str], accented:
         window = before + sentence[m.start() : m.end() + 30]
         of_kind = answers_number(tokens, unit, window, tokens_of(window, accented), accented)
         after = sentence[m.end() :].lstrip()
-        # "năm 1988", "1993": a year; "số 72", "97 Nguyễn Đình Chiểu": an address
-        year = bool(YEAR.fullmatch(m.group())) or fold(before.lower()).rstrip().endswith(("nam", "so"))
+        # "năm 1988", "1993", "tháng 4": a date; "số 72", "97 Nguyễn Đình Chiểu": an address
+        year = bool(YEAR.fullmatch(m.group())) or fold(before.lower()).rstrip().endswith(("nam", "thang", "so"))
         address = bool(after) and is_name_word(after.split()[0].strip(",.;:"))
         spans.append(_Span(m.start(), end, int(of_kind) - int(year or address)))
     for m in _WORD.finditer(sentence):
@@ -252,14 +271,18 @@ def _number_spans(sentence: str, tokens: list[str], q_words: set[str], accented:
 
 
 def _date_spans(sentence: str, tokens: list[str], q_words: set[str], accented: bool) -> list[_Span]:
-    spans = []
-    for m in (*DATE.finditer(sentence), *CLOCK.finditer(sentence)):
-        if _in_question(m.group(), q_words, accented):
+    spans: list[_Span] = []
+    for m in sorted((*DATE.finditer(sentence), *CLOCK.finditer(sentence)), key=lambda m: m.start()):
+        if _in_question(m.group(), q_words, accented) or any(sp.start <= m.start() < sp.end for sp in spans):
             continue
         start, end = m.start(), m.end()
         tail = re.match(r"[\d/.-]*\d", sentence[end:])  # "ngày 27" → "ngày 27/2/2025"
         end += tail.end() if tail else 0
-        spans.append(_Span(start, end, int(answers_date(tokens, sentence[start:end]))))
+        while more := _DATE_PART.match(sentence, end):  # "ngày 27 tháng 1 năm 1967": one date
+            end = more.end()
+        # "thứ hai" is a weekday after "vào", but more often an ordinal ("Thủ tướng thứ hai")
+        weekday = fold(m.group().lower()).startswith("thu ") and not m.group()[-1].isdigit()
+        spans.append(_Span(start, end, int(answers_date(tokens, sentence[start:end])) - int(weekday)))
     return spans
 
 
@@ -318,7 +341,7 @@ def _name_spans(sentence: str, q_words: set[str], accented: bool, answer_type: s
         if first < j:
             s = words[first].start() + len(words[first].group()) - len(words[first].group().lstrip(_STRIP))
             text = sentence[s : words[j - 1].end()].rstrip(_STRIP)
-            tier = _name_tier(words, first, answer_type, q_words)
+            tier = _name_tier(words, first, answer_type, q_words, accented)
             if answer_type == "person" and j - first < 2 and tier < 1:
                 tier -= 1  # "Gandhi", but also "Tư" of "Bộ trưởng Tư pháp"
             spans.append(_Span(s, s + len(text), tier))
@@ -340,9 +363,13 @@ def _after_title(words: list[re.Match[str]], at: int) -> bool:
     return any(spaced.endswith(f" {t} ") for t in TITLE_WORDS)
 
 
-def _name_tier(words: list[re.Match[str]], at: int, answer_type: str, q_words: set[str]) -> int:
-    """A person's name after a title or an honorific, a place after "tại / ở / tỉnh": the kind asked."""
+def _name_tier(words: list[re.Match[str]], at: int, answer_type: str, q_words: set[str], accented: bool) -> int:
+    """A person's name after a title or an honorific, a place after "tại / ở / tỉnh", an organisation
+    after the kind the question asks for ("công ty nào": "Công ty Mercedes-Benz VN"): the kind asked."""
     previous = _plain(words[at - 1]) if at else ""
+    if answer_type == "organization":
+        asked = previous if accented else fold(previous)
+        return int(bool(asked) and asked in q_words and not is_stopword(asked, accented))
     place = previous in _PLACE_WORDS or _plain(words[at]) in _PLACE_WORDS  # "tại Baghdad", "Phố Fresno"
     if answer_type == "person":
         return int(_after_title(words, at)) - int(place)
