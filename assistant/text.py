@@ -216,6 +216,7 @@ def english_terms(text: str) -> str:
     "ASIMO", "2005": capitalised after the first word, or digits) and the office words of
     ENGLISH_TERMS in Vietnamese. Its other words only match Vietnamese syllables by accident ("the" is
     folded "thế", "to" is "tổ")."""
+    text = text.replace("\u2019", "'")  # "People’s Committee" as phones type it
     terms = [ENGLISH_TERMS[m.group(1).lower()] for m in _ENGLISH_TERM.finditer(text)]
     words = re.findall(r"[^\W_]+", _ENGLISH_TERM.sub(" ", text))
     names = [w for i, w in enumerate(words) if w[0].isdigit() or (i > 0 and w[0].isupper())]

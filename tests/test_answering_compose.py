@@ -113,6 +113,13 @@ from assistant.text import syllables
             " lời mời của Honda Việt Nam",
             "1,2m",
         ),
+        # a rank for "thứ mấy": the ordinal, not the population before it
+        (
+            "number",
+            "Siêu đô thị Nam California đứng thứ mấy về dân số so với toàn quốc?",
+            "Với dân số 17.786.419 người, đây là siêu đô thị lớn thứ ba ở Hoa Kỳ",
+            "thứ ba",
+        ),
         # an organisation after the kind asked ("công ty nào"), not the court in the same sentence
         (
             "organization",

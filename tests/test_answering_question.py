@@ -40,6 +40,11 @@ from assistant.types import Passage
         ("Dự án đầu tư gồm những hạng mục gì?", "content"),
         ("Honda bat dau nghien cuu nguoi may ASIMO tu nam nao?", "date"),
         ("Dịch vụ được tung ra vào tháng mấy?", "date"),
+        # "thứ mấy" is a weekday after "vào / là", otherwise a rank or an ordinal
+        ("Kenya xếp thứ mấy trên thang đo năm 2012?", "number"),
+        ("Mido bị thay ra ở phút thứ mấy?", "number"),
+        ("Kỳ họp diễn ra vào thứ mấy?", "date"),
+        ("hom nay la thu may", "date"),
         # "đơn vị nào" is an organisation, not "vị nào" (a person)
         ("Hội thảo tại TP HCM do đơn vị nào tổ chức?", "organization"),
         ("hoi thao do don vi nao to chuc", "organization"),

@@ -86,3 +86,4 @@ def test_english_terms_are_names_numbers_and_office_words_in_vietnamese():
     )
     assert english_terms("How fast can Honda's ASIMO robot move in 2005?") == "Honda ASIMO 2005"
     assert english_terms("What is the population of Da Nang?") == "Da Nang dân số"
+    assert english_terms("Who chairs the People’s Committee?") == "ủy ban nhân dân"

@@ -64,6 +64,7 @@ _UNITS = {
 }
 _SPAN_END = re.compile(r"[,.;:!?()]|\s[-–—]\s")
 # where a clause ends: the question's words in the same clause as a candidate are the ones about it
+_ORDINAL = re.compile(r"\bthứ\s+(?:\d+|nhất|nhì|hai|ba|tư|năm|sáu|bảy|tám|chín|mười)\b", re.IGNORECASE)
 _DATE_PART = re.compile(r"\s+(?:tháng|năm|thang|nam)\s+\d+(?:[/.-]\d+)*", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(r"[,;:]|\s(?:và|còn|trong khi|nhưng)\s|\s[-–—]\s")
 _WORD = re.compile(r"\w+")
@@ -267,6 +268,9 @@ def _number_spans(sentence: str, tokens: list[str], q_words: set[str], accented:
     for m in _WORD.finditer(sentence):
         if m.group().lower() in NUMBER_WORDS and not _in_question(m.group(), q_words, accented):
             spans.append(_Span(m.start(), m.end(), -2))  # "một hào": only when no digits are there
+    if " thu may " in " " + " ".join(fold(t) for t in tokens) + " ":  # a rank: "xếp thứ 139", "thứ ba"
+        ordinals = (m for m in _ORDINAL.finditer(sentence) if not _in_question(m.group(), q_words, accented))
+        spans += [_Span(m.start(), m.end(), 2) for m in ordinals]
     return spans
 
 

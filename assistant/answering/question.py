@@ -322,11 +322,23 @@ def _english_type(text: str) -> str:
     return "yesno" if lowered.strip().startswith(YESNO_STARTS_EN) else "other"
 
 
+# "vào thứ mấy", "hôm nay là thứ mấy" ask for a weekday; "xếp thứ mấy", "phút thứ mấy" for a rank or an ordinal
+_WEEKDAY_BEFORE = ("vao", "la", "hom", "nay", "ngay", "sang", "chieu", "toi")
+
+
+def _ordinal_asked(folded: str) -> bool:
+    at = folded.find(" thu may ")
+    before = folded[:at].split() if at >= 0 else []
+    return bool(before) and before[-1] not in _WEEKDAY_BEFORE
+
+
 def answer_type(text: str) -> str:
     """One of ANSWER_TYPES for a question, Vietnamese (with or without diacritics) or English."""
     if is_english(text):
         return _english_type(text)
     folded = _cue_text(text)
+    if _ordinal_asked(folded):
+        return "number"
     for kind, cues in TYPE_CUES:
         if kind == "content" and folded.rstrip().endswith(YESNO_ENDS):
             break
