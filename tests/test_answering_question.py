@@ -136,6 +136,10 @@ def test_english_with_a_vietnamese_term_in_it_is_still_english():
         ("ky hop thu 17 ban ve noi dung gi", ["ban", "ve", "noi", "dung"]),
         ("Nội dung của quyết định là gì?", []),  # here "nội dung" is what is asked about
         ("Thông tin về dự án được công bố khi nào?", []),
+        # "diễn ra" frames a when/where question about the event before it, not what comes after
+        ("Kỳ họp thứ 17 diễn ra vào ngày nào?", ["diễn", "ra"]),
+        ("ky hop thu 17 dien ra o dau", ["dien", "ra"]),
+        ("Nhà nghiên cứu nào nói nhịp thở diễn ra mạnh hơn?", []),
     ],
 )
 def test_words_that_only_frame_a_content_question_weigh_nothing(question, framing):
