@@ -306,13 +306,18 @@ def test_model_mismatch_via_cli(seeds_index):
 QUESTION = "Hồ Gươm gắn với truyền thuyết nào?"
 
 
+# Documents in the build that gets interrupted: enough that its temporary folder lives for seconds, so a
+# poller starved of CPU by the build's own embedding threads still sees it (40 lasted 1 s, and was missed).
+INTERRUPTED_DOCS = 160
+
+
 @pytest.fixture()
 def interrupted_setup(tmp_path):
-    """A built index of the small corpus and a 40-document corpus to (fail to) build over it."""
+    """A built index of the small corpus and a bigger corpus to (fail to) build over it."""
     docs = make_corpus(tmp_path / "docs")
     index_dir = tmp_path / "idx"
     Assistant(index_dir=index_dir, open_now=False).index([docs])
-    big = make_bulletins(tmp_path / "big", 40)
+    big = make_bulletins(tmp_path / "big", INTERRUPTED_DOCS)
     return index_dir, docs, big
 
 
@@ -359,7 +364,7 @@ def test_sigkill_mid_build_keeps_previous_index(interrupted_setup):
 
     # The next build succeeds and clears the leftover.
     result = Assistant(index_dir=index_dir, open_now=False).index([big])
-    assert result.report.documents == 40 and sorted(result.report.removed) == sorted(DOCS)
+    assert result.report.documents == INTERRUPTED_DOCS and sorted(result.report.removed) == sorted(DOCS)
     assert building_dirs(index_dir) == []
     assert len(generations(index_dir)) == 1 and generations(index_dir) != before
     top = Assistant(index_dir=index_dir).retrieve("Bản tin số 7 về phường Hàng Mã", k=1)[0]
