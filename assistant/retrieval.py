@@ -45,8 +45,7 @@ class Query:
         if accented:
             return cls(text, True, tokens)
         if is_english(text):  # not restored: its words would become syllables the dense model misreads;
-            # searched lexically by its names alone (on the English news questions, the gold article
-            # first for 43 of 53 instead of 38)
+            # searched lexically by its names and office words alone (text.english_terms)
             return cls(text, False, [fold(t) for t in syllables(english_terms(text))])
         restored = restorer.restore(text) if restorer else None
         return cls(text, False, [fold(t) for t in tokens], restored)

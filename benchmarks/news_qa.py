@@ -135,6 +135,7 @@ def ask_rows(assistant, questions: list[dict], set_name: str, progress: bool = T
             history = [tuple(t) for t in q.get("history") or []]
             for form, text in forms.items():
                 answer = assistant.ask(text, history=history)
+                short = answer.short.text if answer.short else ""
                 gold_doc = q["doc_id"]
                 rows.append(
                     {
@@ -152,8 +153,8 @@ def ask_rows(assistant, questions: list[dict], set_name: str, progress: bool = T
                         "forced_refusal": answer.refused,
                         "correct": (not answer.refused) and contains_answer(answer.text, q["answers"]),
                         "first_gold": bool(answer.citations) and answer.citations[0].doc_id == gold_doc,
-                        "short": answer.short.text if answer.short else "",
-                        "short_gold": span_matches(answer.short.text if answer.short else "", q["answers"]),
+                        "short": short,
+                        "short_gold": span_matches(short, q["answers"]),
                     }
                 )
     finally:

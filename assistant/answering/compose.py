@@ -22,7 +22,7 @@ from .features import (
     answers_date,
     answers_number,
 )
-from .question import counted_unit, is_name_word
+from .question import asks_ordinal, counted_unit, is_name_word
 from .ranking import Candidate
 from .terms import is_stopword, tokens_of
 
@@ -63,9 +63,9 @@ _UNITS = {
     "triệu đồng",
 }
 _SPAN_END = re.compile(r"[,.;:!?()]|\s[-–—]\s")
-# where a clause ends: the question's words in the same clause as a candidate are the ones about it
 _ORDINAL = re.compile(r"\bthứ\s+(?:\d+|nhất|nhì|hai|ba|tư|năm|sáu|bảy|tám|chín|mười)\b", re.IGNORECASE)
 _DATE_PART = re.compile(r"\s+(?:tháng|năm|thang|nam)\s+\d+(?:[/.-]\d+)*", re.IGNORECASE)
+# where a clause ends: the question's words in the same clause as a candidate are the ones about it
 _CLAUSE_BREAK = re.compile(r"[,;:]|\s(?:và|còn|trong khi|nhưng)\s|\s[-–—]\s")
 _WORD = re.compile(r"\w+")
 _STRIP = ".,;:!?()\"'“”‘’"
@@ -178,7 +178,7 @@ def _in_question(words: str, q_words: set[str], accented: bool) -> bool:
 @dataclass
 class _Span:
     """A candidate answering span; `tier` ranks what kind of match it is (the unit asked for beside a
-    number, a title before a name), and within a tier the one nearest the question's own words wins."""
+    number, a title before a name); within a tier, the question's words in its clause, then nearness."""
 
     start: int
     end: int
@@ -207,40 +207,34 @@ def answer_span(
     if not spans:
         return None
     anchors = _anchors(sentence, q_words, accented)
-    best = max(
-        spans, key=lambda sp: (sp.tier, _support(sp, sentence, q_words, accented), -_distance(sp, anchors), -sp.start)
-    )
+    best = max(spans, key=lambda sp: (sp.tier, _support(sp, sentence, anchors), -_distance(sp, anchors), -sp.start))
     return best.start, best.end
 
 
-def _support(span: _Span, sentence: str, q_words: set[str], accented: bool) -> int:
-    """How many of the question's content words share the span's clause: "Edison ... vào năm 1915 và
-    Tesla đã nhận được ... vào năm 1937" answers Tesla's year with the second."""
-    start = max((m.end() for m in _CLAUSE_BREAK.finditer(sentence, 0, span.start)), default=0)
-    stop = _CLAUSE_BREAK.search(sentence, span.end)
-    seen = set()
-    for m in _WORD.finditer(sentence, start, stop.start() if stop else len(sentence)):
-        token = m.group().lower() if accented else fold(m.group().lower())
-        if token in q_words and not is_stopword(token, accented):
-            seen.add(token)
-    return len(seen)
-
-
-def _anchors(sentence: str, q_words: set[str], accented: bool) -> list[tuple[int, int]]:
-    """Where the question's content words stand in the sentence (character start, end)."""
+def _anchors(sentence: str, q_words: set[str], accented: bool) -> list[tuple[int, int, str]]:
+    """Where the question's content words stand in the sentence (character start, end, the word)."""
     out = []
     for m in _WORD.finditer(sentence):
         token = m.group().lower() if accented else fold(m.group().lower())
         if token in q_words and not is_stopword(token, accented):  # question words are stopwords too
-            out.append((m.start(), m.end()))
+            out.append((m.start(), m.end(), token))
     return out
 
 
-def _distance(span: _Span, anchors: list[tuple[int, int]]) -> int:
+def _support(span: _Span, sentence: str, anchors: list[tuple[int, int, str]]) -> int:
+    """How many of the question's content words share the span's clause: "Edison ... vào năm 1915 và
+    Tesla đã nhận được ... vào năm 1937" answers Tesla's year with the second."""
+    start = max((m.end() for m in _CLAUSE_BREAK.finditer(sentence, 0, span.start)), default=0)
+    stop = _CLAUSE_BREAK.search(sentence, span.end)
+    end = stop.start() if stop else len(sentence)
+    return len({token for s, _, token in anchors if start <= s < end})
+
+
+def _distance(span: _Span, anchors: list[tuple[int, int, str]]) -> int:
     """Characters between the span and the nearest of the question's words (0 when none is there)."""
     if not anchors:
         return 0
-    return min(max(span.start - end, start - span.end, 0) for start, end in anchors)
+    return min(max(span.start - end, start - span.end, 0) for start, end, _ in anchors)
 
 
 def _number_spans(sentence: str, tokens: list[str], q_words: set[str], accented: bool) -> list[_Span]:
@@ -268,7 +262,7 @@ def _number_spans(sentence: str, tokens: list[str], q_words: set[str], accented:
     for m in _WORD.finditer(sentence):
         if m.group().lower() in NUMBER_WORDS and not _in_question(m.group(), q_words, accented):
             spans.append(_Span(m.start(), m.end(), -2))  # "một hào": only when no digits are there
-    if " thu may " in " " + " ".join(fold(t) for t in tokens) + " ":  # a rank: "xếp thứ 139", "thứ ba"
+    if asks_ordinal(" " + " ".join(fold(t) for t in tokens) + " "):  # a rank: "xếp thứ 139", "thứ ba"
         ordinals = (m for m in _ORDINAL.finditer(sentence) if not _in_question(m.group(), q_words, accented))
         spans += [_Span(m.start(), m.end(), 2) for m in ordinals]
     return spans

@@ -326,7 +326,8 @@ def _english_type(text: str) -> str:
 _WEEKDAY_BEFORE = ("vao", "la", "hom", "nay", "ngay", "sang", "chieu", "toi")
 
 
-def _ordinal_asked(folded: str) -> bool:
+def asks_ordinal(folded: str) -> bool:
+    """Whether the folded question, padded with spaces, asks "thứ mấy" for a rank or an ordinal."""
     at = folded.find(" thu may ")
     before = folded[:at].split() if at >= 0 else []
     return bool(before) and before[-1] not in _WEEKDAY_BEFORE
@@ -337,7 +338,7 @@ def answer_type(text: str) -> str:
     if is_english(text):
         return _english_type(text)
     folded = _cue_text(text)
-    if _ordinal_asked(folded):
+    if asks_ordinal(folded):
         return "number"
     for kind, cues in TYPE_CUES:
         if kind == "content" and folded.rstrip().endswith(YESNO_ENDS):

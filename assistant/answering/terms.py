@@ -70,7 +70,7 @@ FRAME_BEFORE = ("gi", "nao", "nhung", "noi dung", "van de", "thong tin", "cac")
 # "diễn ra" (takes place) only frames a when/where/how question about the event before it ("Kỳ họp thứ 17
 # diễn ra vào ngày nào?" is answered by "Sáng 27/2/2025, HĐND quận ... tổ chức kỳ họp thứ 17"): framing
 # when a question word follows it, content otherwise ("... khiến nhịp thở diễn ra mạnh hơn?").
-EVENT_PHRASES = (("dien", "ra"),)
+EVENT_PHRASE = ["dien", "ra"]
 QUESTION_WORDS = {"ai", "gi", "nao", "dau", "sao", "nhieu", "may", "khi"}
 
 
@@ -78,10 +78,9 @@ def frame_positions(tokens: list[str]) -> set[int]:
     folded = [fold(t) for t in tokens]
     out: set[int] = set()
     for i in range(len(folded)):
-        for event in EVENT_PHRASES:
-            n = len(event)
-            if tuple(folded[i : i + n]) == event and QUESTION_WORDS & set(folded[i + n :]):
-                out.update(range(i, i + n))
+        n = len(EVENT_PHRASE)
+        if folded[i : i + n] == EVENT_PHRASE and QUESTION_WORDS & set(folded[i + n :]):
+            out.update(range(i, i + n))
         for words in FRAME_PHRASES:
             after = folded[i + len(words) : i + len(words) + 2]
             if (
