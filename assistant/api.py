@@ -11,7 +11,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .answering import EMPTY_QUESTION, NO_DOCUMENTS, TOO_LONG, Answer, ExtractiveAnswerer, IdfTable, is_stopword
+from . import conversation
+from .answering import EMPTY_QUESTION, NO_DOCUMENTS, TOO_LONG, Answer, ExtractiveAnswerer, IdfTable
 from .config import DEFAULT_INDEX_DIR, SEEDS_DIR, Config, load_config
 from .embeddings import get_embedder, model_id_for
 from .errors import IndexStoreError, IngestError, QuestionError, check_index_dir, index_os_error
@@ -22,26 +23,10 @@ from .ingest import Document, DocumentStream, Problem
 from .llms import LLM, get_llm
 from .prompts import Prompts
 from .retrieval import Retriever
-from .text import clean_question, fold, has_diacritics, syllables
+from .text import clean_question
 from .types import Passage
 
 History = Sequence[tuple[str, str]] | None
-FOLLOW_UP_CUES = (
-    "con ",
-    "the con",
-    "thi sao",
-    "the nao",
-    "vay ",
-    "nguoi do",
-    "ong ay",
-    "ba ay",
-    "ho ",
-    "cai do",
-    "dieu do",
-    "viec do",
-    "no ",
-)
-FOLLOW_UP_MAX_TERMS = 4
 # Conversation history is bounded so that no request can stall the others: the newest turns that fit,
 # each no longer than a question (answers up to HISTORY_ANSWER_CHARS), all together HISTORY_CHARS.
 HISTORY_TURNS = 6
@@ -255,40 +240,45 @@ class Assistant:
             yield from _just(Answer(NO_DOCUMENTS, refused=True))
             return
         history, dropped = bounded_history(history, limit)
-        search_text, focus = self._with_history(question, history, loaded.generator)
-        passages = loaded.retriever.search(search_text, self.config.retrieval.k)
+        turn = self._with_history(question, history, loaded.generator)
+        passages = self._passages(loaded.retriever, turn)
         if loaded.generator is not None:
-            for item in loaded.generator.stream(search_text, passages, focus):
+            for item in loaded.generator.stream(turn.question, passages, turn.focus):
                 if isinstance(item, Answer) and dropped:
                     _note(item, HISTORY_DROPPED.format(n=dropped))
                 yield item
             return
-        answer = loaded.answerer.answer(search_text, passages, focus=focus)
-        answer.question = search_text
+        answer = loaded.answerer.answer(turn.question, passages, focus=turn.focus)
+        answer.question = turn.question
         if dropped:
             _note(answer, HISTORY_DROPPED.format(n=dropped))
         yield from _just(answer)
 
-    def _with_history(self, question: str, history: History, generator: LLMAnswerer | None) -> tuple[str, str | None]:
+    def _passages(self, retriever: Retriever, turn: conversation.Turn) -> list[Passage]:
+        """The passages found for the question; for a follow-up, also the best one found with the answer
+        before it (`conversation.Turn.context`)."""
+        passages = retriever.search(turn.question, self.config.retrieval.k)
+        if turn.context:
+            passages += _new(retriever.search(turn.context, self.config.retrieval.k), passages)[:1]
+        return passages
+
+    def _with_history(self, question: str, history: History, generator: LLMAnswerer | None) -> conversation.Turn:
         """A follow-up is rewritten by the LLM when there is one; otherwise (or when the rewrite is
-        unusable) it is searched together with the previous question."""
+        unusable) it is read with the previous question, and the previous answer finds one more passage
+        (`conversation.read`)."""
         if not history:
-            return question, None
+            return conversation.Turn(question)
         if generator is not None and self.config.answer.condense:
             condensed = generator.condense(question, history)
             if condensed:
-                return condensed, None
-        previous = clean_question(str(history[-1][0]))
-        folded = fold(question.lower()) + " "
-        accented = has_diacritics(question)
-        content = [t for t in syllables(question) if not is_stopword(t if accented else fold(t), accented)]
-        if previous and (
-            folded.startswith(FOLLOW_UP_CUES)
-            or any(" " + c in " " + folded for c in FOLLOW_UP_CUES)
-            or len(content) <= FOLLOW_UP_MAX_TERMS
-        ):
-            return f"{previous} {question}", question
-        return question, None
+                return conversation.Turn(condensed)
+        return conversation.read(question, history)
+
+
+def _new(passages: list[Passage], known: list[Passage]) -> list[Passage]:
+    """Those of `passages` that are not in `known` (the same span of the same document)."""
+    seen = {(p.doc_id, p.start, p.end) for p in known}
+    return [p for p in passages if (p.doc_id, p.start, p.end) not in seen]
 
 
 def _text(value) -> str:

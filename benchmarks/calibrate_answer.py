@@ -115,7 +115,8 @@ def collect(
 
 def collect_news(assistant, questions: list[dict], progress: bool = True) -> list[dict]:
     """Rows for the news QA set (news_qa.load_set), every form a question is asked in; a follow-up is
-    searched and answered as Assistant.ask does (with the previous question, its own words as focus)."""
+    searched and answered as Assistant.ask does (conversation.read: with the previous question, one more
+    passage found with the previous answer, its own words as focus)."""
     from news_qa import form_of
     from tqdm import tqdm
 
@@ -127,11 +128,10 @@ def collect_news(assistant, questions: list[dict], progress: bool = True) -> lis
             forms["stripped"] = fold(clean_question(q["question"]))
         history = [tuple(t) for t in q.get("history") or []]
         for form, text in forms.items():
-            search, focus = assistant._with_history(clean_question(text), history, None)
-            passages = assistant.retrieve(search)
-            query = Query.of(search)
-            weights = answerer.term_weights(query)
-            candidates = answerer.candidates(query, weights, passages) if weights and passages else []
+            turn = assistant._with_history(clean_question(text), history, None)
+            search, focus = turn.question, turn.focus
+            passages = assistant._passages(assistant._current().retriever, turn)
+            candidates = answerer.rank(search, passages, focus)
             rows.append(
                 {
                     "id": q["id"],

@@ -92,6 +92,32 @@ def test_follow_up_question_uses_history(seeds_assistant, seed_docs):
     check_citations(answer, seed_docs)
 
 
+def test_a_follow_up_with_its_own_question_word_is_answered_for_it(seeds_assistant):
+    """Searched with the turn before, but what it asks is its own: "bao nhiêu" here, not the earlier
+    "Ai"; the earlier answer's words (who presided) neither pick the sentence nor crowd out the passage
+    holding the count."""
+    history = [
+        (
+            "Ai chủ trì kỳ họp thứ 17 HĐND quận Hoàn Kiếm?",
+            "Chủ trì kỳ họp có đồng chí Vũ Đăng Định - Thành ủy viên, Bí thư Quận ủy, Chủ tịch HĐND quận; "
+            "đồng chí Nguyễn Thị Phương Chung - UVTV, Phó Chủ tịch HĐND quận [1].",
+        )
+    ]
+    for question in (
+        "Sau kỳ họp đó, UBND quận có bao nhiêu phòng chuyên môn?",
+        "sau ky hop do, ubnd quan co bao nhieu phong chuyen mon",
+    ):
+        answer = seeds_assistant.ask(question, history=history)
+        assert answer.answer_type == "number" and not answer.refused, answer.text
+        assert answer.short is not None and "10 phòng" in answer.short.text
+        assert answer.citations[0].doc_id == DOC_004
+    # "ông ấy" is the man the answer named; what he asked for is in the other seed (refused before:
+    # the question "Ai chủ trì …" made it a "who" question, and its words picked the sentence quoted)
+    answer = seeds_assistant.ask("Ông ấy đề nghị HĐND quận và Ủy ban MTTQ làm gì?", history=history)
+    assert answer.answer_type == "content" and not answer.refused, answer.text
+    assert "tăng cường công tác giám sát" in answer.text and answer.citations[0].doc_id == DOC_000
+
+
 @pytest.mark.parametrize("question", OUT_OF_SCOPE)
 def test_out_of_scope_is_refused_after_history(seeds_assistant, question):
     """A new, unrelated question in a conversation must not be answered with the previous topic."""

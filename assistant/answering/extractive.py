@@ -15,7 +15,7 @@ from . import refusal
 from .compose import choose, compose
 from .features import carries_type
 from .models import Models, load
-from .question import missing_names, question_cues
+from .question import answer_type, missing_names, question_cues
 from .ranking import Candidate, sentences_of
 from .ranking import candidates as rank_candidates
 from .terms import IdfTable, coverage, tokens_of
@@ -33,17 +33,14 @@ class ExtractiveAnswerer:
     def answer(self, question: str, passages: list[Passage], focus: str | None = None) -> Answer:
         """`focus`, when given, is the part of a follow-up the answer should cover first."""
         query = Query.of(question)
-        cues = question_cues(question, query.tokens, query.accented)
+        asked = self._asked(query, focus)
+        cues = question_cues(asked.text, asked.tokens, asked.accented)
         if passages and self.embedder is not None and is_english(focus or question):
             return self._crosslingual(query, passages, cues.type)
-        weights = self.term_weights(query)
+        weights = self._weights(query, focus)
         if not weights or not passages:
             return Answer(REFUSAL, refused=True, passages=passages, answer_type=cues.type)
-        if focus:
-            for term in Query.of(focus).tokens:
-                if term in weights:
-                    weights[term] *= 2.0
-        ranked = self.candidates(query, weights, passages, cues)
+        ranked = self._ranked(query, asked, weights, passages, cues)
         if not ranked:
             return Answer(REFUSAL, refused=True, passages=passages, answer_type=cues.type)
         signals = refusal.signals(query, weights, ranked, passages, cues.type)
@@ -51,7 +48,38 @@ class ExtractiveAnswerer:
             signals["focus"] = self.coverage(Query.of(focus), ranked[0].text)
         key = refusal.model_key(query, False)
         confidence = refusal.confidence(self.models, key, signals, cues.type)
-        return self._finish(query, ranked, passages, confidence, signals, key, cues.type)
+        return self._finish(asked, ranked, passages, confidence, signals, key, cues.type)
+
+    def rank(self, question: str, passages: list[Passage], focus: str | None = None) -> list[Candidate]:
+        """The sentences of `passages` as `answer` orders them (what the calibration scripts fit on)."""
+        query = Query.of(question)
+        asked = self._asked(query, focus)
+        weights = self._weights(query, focus)
+        if not weights or not passages:
+            return []
+        return self._ranked(query, asked, weights, passages, question_cues(asked.text, asked.tokens, asked.accented))
+
+    def _weights(self, query: Query, focus: str | None) -> dict[str, float]:
+        """The question's term weights, a follow-up's own words counting double."""
+        weights = self.term_weights(query)
+        if focus:
+            for term in Query.of(focus).tokens:
+                if term in weights:
+                    weights[term] *= 2.0
+        return weights
+
+    def _ranked(self, query: Query, asked: Query, weights: dict[str, float], passages: list[Passage], cues):
+        return self.candidates(asked, self.term_weights(asked) if asked is not query else weights, passages, cues)
+
+    def _asked(self, query: Query, focus: str | None) -> Query:
+        """What the sentences must answer. A follow-up with its own question word ("Anh ấy phải làm khán
+        giả bao nhiêu trận?") asks that, in the passages found with the turn before it ("Cầu thủ nào …
+        bị treo giò?" — "Totti …"), whose words would pick the sentence already quoted; an elliptical one
+        ("Còn Phó Chủ tịch thì sao?") asks the earlier question again, so it is read with it."""
+        if not focus:
+            return query
+        own = Query.of(focus)
+        return own if answer_type(own.text) != "other" and self.term_weights(own) else query
 
     def term_weights(self, query: Query) -> dict[str, float]:
         return self.idf.term_weights(query.tokens, query.accented)
