@@ -159,8 +159,19 @@ def is_english(text: str) -> bool:
     words = re.findall(r"[^\W\d_]+", text.lower())
     if len(words) < 2:
         return False
+    # a Vietnamese question word and no English one: names, not the language, are foreign
+    # ("Indra Sahdan Daud thi dau cho CLB nao?", "dave parry giu chuc vu gi tai hang silicon graphics")
+    if _VIETNAMESE_ASKING & {fold(w) for w in words} and not _ENGLISH_ASKING & set(words):
+        return False
     foreign = sum(1 for w in words if w in _ENGLISH_WORDS or not _SYLLABLE.match(fold(w)))
     return foreign / len(words) >= (0.65 if text != fold(text) else 0.4)
+
+
+_VIETNAMESE_ASKING = frozenset("gi nao ai dau bao nhieu sao khong".split())  # folded; none is English
+_ENGLISH_ASKING = frozenset(
+    "what who whom whose which when where why how is are was were do does did can could will would should "
+    "has have had".split()
+)
 
 
 # Words of office documents an English question uses, as the Vietnamese text writes them: the lexical arm
