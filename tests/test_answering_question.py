@@ -39,6 +39,12 @@ from assistant.types import Passage
         ("Ai là người điều khiển người máy ASIMO?", "person"),
         ("Dự án đầu tư gồm những hạng mục gì?", "content"),
         ("Honda bat dau nghien cuu nguoi may ASIMO tu nam nao?", "date"),
+        ("Bà Brenda Jocobs, người cảnh báo nhiều doanh nghiệp dệt may có nguy cơ đóng cửa, là ai?", "person"),
+        ("Cầu thủ bị treo giò bao lâu?", "number"),
+        # a quotation is what was said, not what is asked
+        ("Câu nói 'Yêu là không bao giờ phải nói hối tiếc' nổi tiếng từ bộ phim nào?", "organization"),
+        ("Ai đã nói câu “không bao giờ bỏ cuộc”?", "person"),
+        ("Bao giờ khởi công cầu Thủ Thiêm?", "date"),
         ("Dịch vụ được tung ra vào tháng mấy?", "date"),
         # "thứ mấy" is a weekday after "vào / là", otherwise a rank or an ordinal
         ("Kenya xếp thứ mấy trên thang đo năm 2012?", "number"),

@@ -199,7 +199,21 @@ class Cues:
 
 # Question words whose folded spelling other words share: in a question with diacritics only the
 # question word itself is a cue ("người máy" is a robot, not "mấy"; "đầu tư" is not "đâu").
-_CUE_SPELLING = {"may": "mấy", "dau": "đâu", "ai": "ai", "nao": "nào", "gi": "gì", "sao": "sao"}
+# ("cảnh báo nhiều doanh nghiệp" does not ask "bao nhiêu"; "treo giò" is not "bao giờ")
+_CUE_SPELLING = {
+    "may": "mấy",
+    "dau": "đâu",
+    "ai": "ai",
+    "nao": "nào",
+    "gi": "gì",
+    "sao": "sao",
+    "nhieu": "nhiêu",
+    "gio": "giờ",
+    "lau": "lâu",
+}
+# A quotation in a question is what was said or written, not what is asked: "Câu nói 'Yêu là không bao
+# giờ phải nói hối tiếc' nổi tiếng từ bộ phim nào?" asks for a film, not a date.
+_QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|(?<!\w)'[^']*'(?!\w)|‘[^’]*’")
 # "<kind of person> nào" asks for a person, "<kind of organisation> nào" for an organisation's name.
 PERSON_NOUNS = tuple(
     f" {n} "
@@ -241,7 +255,8 @@ def is_question_may(words: list[str], i: int, accented: bool) -> bool:
 
 def _cue_text(text: str) -> str:
     """The question folded and padded with spaces, words that only look like question words blanked."""
-    words = re.findall(r"\w+", text.lower())
+    unquoted = _QUOTED.sub(" ", text)
+    words = re.findall(r"\w+", (unquoted if len(unquoted.split()) >= 2 else text).lower())
     if has_diacritics(text):
         words = [w if _CUE_SPELLING.get(fold(w), w) == w else "_" for w in words]
     else:
