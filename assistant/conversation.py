@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .answering import is_stopword
-from .text import clean_question, fold, has_diacritics, syllables
+from .text import clean_question, fold, has_diacritics, is_syllable, syllables
 from .types import REFUSAL
 
 # Openings that continue a conversation: "Còn …", "Thế …", "Vậy …", "Thì sao?" (accented, lower case)
@@ -32,6 +32,15 @@ TIME_BEFORE_NAY = frozenset({"hom", "ngay", "bay", "gio", "xua", "tu"})  # "hôm
 SHORT = 4  # a question with at most this many content words leans on the one before
 ANSWER_CHARS = 400  # of the previous answer: its first sentences name the subject
 _MARKER = re.compile(r"\s*\[\d{1,3}\]")
+_PUNCTUATION = ".,;:!?()\"“”'‘’-–"
+# A person the follow-up is about, replaced by the name the previous answer gives: "anh ấy", "ông ta",
+# "người đó", "hắn" (and without diacritics "anh ay", "ong ta") opening the question. Not elsewhere: in
+# "Theo ông ấy, máy bay … khi nào?" the person only says it, and ranking by his name found him instead.
+PERSON_POINTERS = re.compile(
+    r"\b(?:(?:anh|ông|bà|cô|chị|em|cậu|người)\s+(?:ấy|ta|đó|này)|hắn)\b"
+    r"|\b(?:anh|ong|ba|co|chi|em|cau|nguoi)\s+(?:ay|ta)\b",
+    re.IGNORECASE,
+)
 
 
 def is_follow_up(question: str) -> bool:
@@ -78,7 +87,8 @@ def read(question: str, history: Sequence[tuple[str, str]]) -> Turn:
     """A question in the light of the conversation before it. The previous answer (without its [n]
     markers) only finds one more passage: searched with the follow-up, its words would outweigh the
     follow-up's ("Chủ trì kỳ họp có đồng chí …" then "Sau kỳ họp đó có bao nhiêu phòng chuyên môn?"),
-    and a name in it is no name the question asks about."""
+    and a name in it is no name the question asks about; but it says whom "anh ấy" means (`referent`),
+    and the follow-up's own words (the focus) name that person instead."""
     if not history or not is_follow_up(question):
         return Turn(question)
     previous = clean_question(str(history[-1][0]))
@@ -90,7 +100,34 @@ def read(question: str, history: Sequence[tuple[str, str]]) -> Turn:
     answered = answered[:ANSWER_CHARS].rsplit(" ", 1)[0] if len(answered) > ANSWER_CHARS else answered
     # typed without diacritics, the follow-up is searched and read as such with the question before it
     asked = previous if has_diacritics(question) else fold(previous)
-    return Turn(f"{asked} {question}", question, f"{previous} {answered} {question}" if answered else None)
+    focus = question
+    name = referent(answered, previous)
+    if name and PERSON_POINTERS.match(question):  # "Anh ấy phải làm …?" → "Totti phải làm …?"
+        focus = PERSON_POINTERS.sub(name if has_diacritics(question) else fold(name), question, count=1)
+    return Turn(f"{asked} {question}", focus, f"{previous} {answered} {question}" if answered else None)
 
 
-__all__ = ["Turn", "is_follow_up", "read"]
+def referent(answer: str, previous: str) -> str | None:
+    """Whom "anh ấy" means: the first name the previous answer gives that its question did not ("Totti
+    bị treo giò …" after "Cầu thủ nào …?"; "Chủ trì kỳ họp có đồng chí Vũ Đăng Định …"). A lone
+    capitalised syllable opening a sentence ("Chủ", "Sáng") is no name."""
+    asked = {fold(w.lower()) for w in syllables(previous)}
+    for sentence in re.split(r"(?<=[.!?])\s+", answer):
+        words = sentence.split()
+        run: list[str] = []
+        start = 0
+        for i, raw in enumerate([*words, ""]):
+            word = raw.strip(_PUNCTUATION)
+            if len(word) > 1 and word.isalpha() and word[0].isupper() and word[1:].islower():
+                start = start if run else i
+                run.append(word)
+                if raw == word:
+                    continue
+            opening = run and start == 0 and len(run) == 1 and is_syllable(run[0])
+            if run and not opening and not all(fold(w.lower()) in asked for w in run):
+                return " ".join(run)
+            run = []
+    return None
+
+
+__all__ = ["Turn", "is_follow_up", "read", "referent"]

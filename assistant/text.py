@@ -108,6 +108,13 @@ _SYLLABLE = re.compile(
     r"(uye|uya|uyu|oa|oe|uy|ue|uo|ua|ia|ie|ye|[aeiouy])"
     r"(ch|ng|nh|[cmnpt]|[iyou])?$"
 )
+
+
+def is_syllable(word: str) -> bool:
+    """Whether `word` could be a Vietnamese syllable ("Hà", "trong"; not "Totti", "Lucas")."""
+    return bool(_SYLLABLE.match(fold(word.lower())))
+
+
 _ENGLISH_WORDS = {
     "the",
     "of",

@@ -118,6 +118,18 @@ def test_a_follow_up_with_its_own_question_word_is_answered_for_it(seeds_assista
     assert "tăng cường công tác giám sát" in answer.text and answer.citations[0].doc_id == DOC_000
 
 
+def test_a_follow_up_about_the_person_the_answer_named(seeds_assistant, seed_docs):
+    """ "Bà ấy" is whom the previous answer named: the follow-up is read as "Nguyễn Thị Ngọc Anh phát
+    biểu những gì?" (it was refused: none of its own words but "phát biểu" is in the answer)."""
+    history = [
+        ("Ai là Chủ tịch UBND phường Hàng Bài?", "Chủ tịch UBND phường Hàng Bài Nguyễn Thị Ngọc Anh phát biểu [1].")
+    ]
+    answer = seeds_assistant.ask("Bà ấy phát biểu những gì?", history=history)
+    assert not answer.refused, answer.text
+    assert "thời khắc rất quan trọng" in answer.text and answer.citations[0].doc_id == DOC_000
+    check_citations(answer, seed_docs)
+
+
 @pytest.mark.parametrize("question", OUT_OF_SCOPE)
 def test_out_of_scope_is_refused_after_history(seeds_assistant, question):
     """A new, unrelated question in a conversation must not be answered with the previous topic."""

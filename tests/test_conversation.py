@@ -2,7 +2,7 @@
 
 import pytest
 
-from assistant.conversation import Turn, is_follow_up, read
+from assistant.conversation import Turn, is_follow_up, read, referent
 from assistant.text import fold
 from assistant.types import REFUSAL
 
@@ -47,7 +47,9 @@ def test_a_question_standing_alone_is_not(question):
 def test_a_follow_up_is_searched_with_the_question_before_and_its_answer_finds_one_more_passage():
     question = "Anh ấy phải làm khán giả bao nhiêu trận?"
     turn = read(question, [TOTTI])
-    assert turn.question == f"{TOTTI[0]} {question}" and turn.focus == question
+    assert turn.question == f"{TOTTI[0]} {question}"
+    # what it asks is its own question, about the man the answer named
+    assert turn.focus == "Totti phải làm khán giả bao nhiêu trận?"
     # the answer names whom "anh ấy" means; it is searched apart, without its markers
     assert turn.context == f"{TOTTI[0]} Totti bị treo giò vì nhổ nước bọt vào mặt Poulsen của Đan Mạch. {question}"
     # typed without diacritics, the question before is read without them too
@@ -71,3 +73,22 @@ def test_only_the_last_turn_is_read():
     earlier = ("Ai là trùm Mafia Sicily bị bắt hôm 11-4?", "Bernardo Provenzano [1].")
     turn = read("Anh ấy phải làm khán giả bao nhiêu trận?", [earlier, TOTTI])
     assert "Provenzano" not in turn.question + str(turn.context) and "Totti" in str(turn.context)
+
+
+def test_whom_a_pronoun_means_is_the_first_new_name_of_the_answer():
+    assert referent(TOTTI[1], TOTTI[0]) == "Totti"  # opening the sentence, but no Vietnamese syllable
+    presided = "Chủ trì kỳ họp có đồng chí Vũ Đăng Định - Thành ủy viên, Bí thư Quận ủy [1]."
+    assert referent(presided, "Ai chủ trì kỳ họp thứ 17?") == "Vũ Đăng Định"  # "Chủ" opens it: no name
+    # a name the question already gave is not whom the follow-up means
+    mafia = "Bernardo Provenzano, trùm Mafia Sicily, đã bị bắt tại đảo Sicily."
+    assert referent(mafia, "Ai là trùm Mafia Sicily bị bắt hôm 11-4?") == "Bernardo Provenzano"
+    assert referent("Sáng nay tòa xét xử vụ án.", "Vụ án xử khi nào?") is None
+    history = [("Ai là trùm Mafia Sicily bị bắt hôm 11-4?", mafia)]
+    assert read("ong ta nam nay bao nhieu tuoi", history).focus == "Bernardo Provenzano nam nay bao nhieu tuoi"
+    # only the person the question is about: "Theo ông ấy" says who said it
+    scramjet = ("Ai đứng đầu dự án Scramjet?", "Allan Paul, người đứng đầu dự án, cho biết còn quá sớm.")
+    question = "Theo ông ấy, máy bay loại này có thể được đưa vào sử dụng khi nào?"
+    assert read(question, [scramjet]).focus == question
+    assert read("Ông ấy nói gì về tốc độ tên lửa?", [scramjet]).focus == "Allan Paul nói gì về tốc độ tên lửa?"
+    # without a name in the answer, the follow-up keeps its own words
+    assert read("Ông ấy năm nay bao nhiêu tuổi?", [(history[0][0], REFUSAL)]).focus == "Ông ấy năm nay bao nhiêu tuổi?"
