@@ -137,6 +137,16 @@ def test_a_lower_case_question_names_only_places_after_a_word_of_place():
     assert missing_names("phuong lao cai o dau", passages) == (True, True)
 
 
+def test_a_name_in_the_article_title_or_written_as_one_word_is_named():
+    """The chunk found may not repeat the name its article is about, and "Nauy" is "Na Uy": both were
+    refused outright as naming something no passage names."""
+    text = "Album mới của chị mang tên Tình yêu. Các nhà khoa học Nauy vừa được cấp bằng sáng chế."
+    passages = [Passage("d", "Phương Nga: 'Tình yêu nuôi dưỡng phần hồn'", "s", text, 0, len(text), 1.0)]
+    assert missing_names("Album riêng của ca sĩ Phương Nga có tên là gì?", passages) == (False, False)
+    assert missing_names("Các nhà khoa học Na Uy được cấp bằng sáng chế chưa?", passages) == (False, False)
+    assert missing_names("Album riêng của ca sĩ Thu Minh có tên là gì?", passages)[0]
+
+
 def test_a_one_word_name_the_passages_never_use_is_missing_but_not_another_of_its_kind():
     text = "Lũ lụt ở Hà Nội làm 5 người chết tại quận Hoàng Mai."
     passages = [Passage("d", "t", "s", text, 0, len(text), 1.0)]

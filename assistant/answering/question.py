@@ -485,7 +485,8 @@ def missing_names(question: str, passages, single_words: bool = True) -> tuple[b
     if not runs and question == question.lower():
         runs = _lowercase_runs(question, [p.text for p in passages])
     named = [(head, {tuple(tokens_of(f"{a} {b}", False)) for a, b in zip(run, run[1:])}) for head, run in runs]
-    passage_tokens = [tokens_of(p.text, False) for p in passages]
+    # a passage's document title names what the whole article is about ("Phương Nga: 'Tình yêu …'")
+    passage_tokens = [tokens_of(f"{p.title}\n{p.text}", False) for p in passages]
     # a one-word name ("Huế", "Arsenal") the passages never use: missing, though never "another of its kind"
     single_missing = any(not any(fold(w.lower()) in tokens for tokens in passage_tokens) for w in single)
     if not named:
@@ -494,6 +495,9 @@ def missing_names(question: str, passages, single_words: bool = True) -> tuple[b
     found: set[tuple[str, str]] = set()
     for tokens in passage_tokens:
         found |= set(zip(tokens, tokens[1:])) & wanted
+        # written as one word: "Nauy" for "Na Uy"
+        joined = set(tokens)
+        found |= {pair for pair in wanted if "".join(pair) in joined}
     missing = {head for head, pairs in named if not pairs & found}
     if not missing:
         return single_missing, False
