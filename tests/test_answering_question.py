@@ -45,6 +45,10 @@ from assistant.types import Passage
         ("Câu nói 'Yêu là không bao giờ phải nói hối tiếc' nổi tiếng từ bộ phim nào?", "organization"),
         ("Ai đã nói câu “không bao giờ bỏ cuộc”?", "person"),
         ("Bao giờ khởi công cầu Thủ Thiêm?", "date"),
+        # typed without diacritics: "thi dau" is "thi đấu", not "đâu"; "bi thu hut" is not "bí thư"
+        ("Indra Sahdan Daud thi dau cho CLB nao?", "organization"),
+        ("tran dau dien ra o dau", "place"),
+        ("Muoi bi thu hut boi nhung chat nao trong mo hoi?", "content"),
         ("Dịch vụ được tung ra vào tháng mấy?", "date"),
         # "thứ mấy" is a weekday after "vào / là", otherwise a rank or an ordinal
         ("Kenya xếp thứ mấy trên thang đo năm 2012?", "number"),

@@ -242,6 +242,10 @@ _MAY_AFTER = set(
 )
 
 
+# Typed without diacritics, "dau" after these is "đấu" / "đầu" ("thi đấu", "bắt đầu", "hàng đầu"), not "đâu".
+_DAU_BEFORE = set("thi bat hang dung ban mo dan khoi tran giai chien".split())
+
+
 def is_question_may(words: list[str], i: int, accented: bool) -> bool:
     """Whether words[i] (lower case) is the question word "mấy"."""
     if accented:
@@ -260,7 +264,13 @@ def _cue_text(text: str) -> str:
     if has_diacritics(text):
         words = [w if _CUE_SPELLING.get(fold(w), w) == w else "_" for w in words]
     else:
-        words = ["_" if w == "may" and not is_question_may(words, i, False) else w for i, w in enumerate(words)]
+        words = [
+            "_"
+            if (w == "may" and not is_question_may(words, i, False))
+            or (w == "dau" and i and words[i - 1] in _DAU_BEFORE)
+            else w
+            for i, w in enumerate(words)
+        ]
     return _joined(" " + " ".join(fold(w) for w in words) + " ")
 
 
@@ -272,6 +282,10 @@ def _joined(folded: str) -> str:
 WHICH_REACH = 6  # words before "nào" where the kind of thing asked for may stand ("hãng lữ hành nước ngoài nào")
 
 
+# Function words (folded, sharing no spelling with a kind's words) that end the phrase before "nào"
+_NOT_IN_KIND = frozenset("boi nhung cua la va cac duoc voi".split())
+
+
 def _which_kind(folded: str) -> str:
     """ "person" or "organization" for "đạo diễn nào" / "hãng lữ hành nào", or "": the kind nearest "nào"."""
     at = folded.find(" nao ")
@@ -279,6 +293,8 @@ def _which_kind(folded: str) -> str:
         return ""
     words = folded[:at].split()[-WHICH_REACH:]
     for start in range(len(words) - 1, -1, -1):
+        if words[start] in _NOT_IN_KIND:  # "bị thu hút bởi những chất nào" asks for no "bí thư"
+            break
         head = " " + " ".join(words[start:]) + " "
         for kind, nouns in (("person", PERSON_NOUNS), ("organization", ORGANIZATION_NOUNS)):
             if any(head.startswith(n) for n in nouns):
