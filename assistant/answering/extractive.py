@@ -15,7 +15,7 @@ from . import refusal
 from .compose import choose, compose
 from .features import carries_type
 from .models import Models, load
-from .question import answer_type, missing_names, question_cues
+from .question import Cues, answer_type, missing_names, question_cues
 from .ranking import Candidate, sentences_of
 from .ranking import candidates as rank_candidates
 from .terms import IdfTable, coverage, tokens_of
@@ -68,7 +68,10 @@ class ExtractiveAnswerer:
                     weights[term] *= 2.0
         return weights
 
-    def _ranked(self, query: Query, asked: Query, weights: dict[str, float], passages: list[Passage], cues):
+    def _ranked(
+        self, query: Query, asked: Query, weights: dict[str, float], passages: list[Passage], cues: Cues
+    ) -> list[Candidate]:
+        """Candidates ranked for what is asked: the question's weights, or a follow-up's own words'."""
         return self.candidates(asked, self.term_weights(asked) if asked is not query else weights, passages, cues)
 
     def _asked(self, query: Query, focus: str | None) -> Query:

@@ -508,7 +508,7 @@ def missing_names(question: str, passages, single_words: bool = True) -> tuple[b
     if not named:
         return single_missing, False
     wanted = set().union(*(pairs for _, pairs in named))
-    found: set[tuple[str, str]] = set()
+    found: set[tuple[str, ...]] = set()
     for tokens in passage_tokens:
         found |= set(zip(tokens, tokens[1:])) & wanted
         # written as one word: "Nauy" for "Na Uy"
