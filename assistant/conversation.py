@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .answering import is_stopword
+from .answering.question import is_name_word
 from .text import clean_question, fold, has_diacritics, is_syllable, syllables
 from .types import REFUSAL
 
@@ -118,7 +119,7 @@ def referent(answer: str, previous: str) -> str | None:
         start = 0
         for i, raw in enumerate([*words, ""]):
             word = raw.strip(_PUNCTUATION)
-            if len(word) > 1 and word.isalpha() and word[0].isupper() and word[1:].islower():
+            if is_name_word(word):
                 start = start if run else i
                 run.append(word)
                 if raw == word:

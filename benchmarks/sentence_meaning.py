@@ -24,8 +24,6 @@ if __package__ in (None, ""):
 else:
     from .common import RESULTS_DIR, contains_answer, load_passages, make_config, write_json
 
-from assistant.answering.question import question_cues  # noqa: E402
-
 WEIGHTS = (0.0, 1.0, 2.0, 5.0, 10.0, 20.0, math.inf)
 
 
@@ -37,16 +35,10 @@ def sentence_rows(assistant, questions: list[dict], top: int) -> list[dict]:
     embedder = retriever.embedder
     rows = []
     for q in questions:
-        query = retriever.query(q["question"])
-        passages = retriever.search(q["question"])
-        weights = answerer.term_weights(query)
-        if not passages or not weights:
-            continue
-        cues = question_cues(query.text, query.tokens, query.accented)
-        ranked = answerer.candidates(query, weights, passages, cues)[:top]
+        ranked = answerer.rank(q["question"], retriever.search(q["question"]))[:top]
         if not ranked:
             continue
-        vector = np.asarray(embedder.embed_queries([query.dense_text])[0], dtype=np.float32)
+        vector = np.asarray(embedder.embed_queries([retriever.query(q["question"]).dense_text])[0], dtype=np.float32)
         sentences = np.asarray(embedder.embed_passages([c.text for c in ranked]), dtype=np.float32)
         rows.append(
             {

@@ -512,8 +512,8 @@ def missing_names(question: str, passages, single_words: bool = True) -> tuple[b
     for tokens in passage_tokens:
         found |= set(zip(tokens, tokens[1:])) & wanted
         # written as one word: "Nauy" for "Na Uy"
-        joined = set(tokens)
-        found |= {pair for pair in wanted if "".join(pair) in joined}
+        present = set(tokens)
+        found |= {pair for pair in wanted if "".join(pair) in present}
     missing = {head for head, pairs in named if not pairs & found}
     if not missing:
         return single_missing, False
