@@ -2,8 +2,10 @@
 
 import pytest
 
-from assistant.answering.compose import answer_span
+from assistant.answering.compose import answer_span, choose
+from assistant.answering.ranking import Candidate
 from assistant.text import syllables
+from assistant.types import Passage
 
 
 @pytest.mark.parametrize(
@@ -147,3 +149,64 @@ def test_the_span_is_marked_in_the_answer_and_its_citation(seeds_assistant, seed
     cited = next(c for c in answer.citations if c.marker == short.marker)
     assert seed_docs[cited.doc_id].text[short.start : short.end] == short.text
     assert answer.to_dict()["short"]["text"] == short.text
+
+
+def _ranked(sentences: list[str], order: list[int]) -> list[Candidate]:
+    """Candidates over one passage holding `sentences`, ranked in `order` (the second likely to answer)."""
+    text = " ".join(sentences)
+    spans, at = [], 0
+    for sentence in sentences:
+        spans.append((at, at + len(sentence)))
+        at += len(sentence) + 1
+    passage = Passage("d", "t", "s", text, 0, len(text), 1.0, sentences=spans)
+    return [Candidate(passage, 0, *spans[i], sentences[i], 0.5, 1.0 - k, 0.5) for k, i in enumerate(order)]
+
+
+def _quoted(sentences: list[str], order: list[int], kind: str, question: str) -> list[str]:
+    return [c.text for c in choose(_ranked(sentences, order), 2, 0.02, kind, syllables(question), True)]
+
+
+LINKED = [
+    # pointing back: "Đây là loại thuốc …" says nothing without the sentence naming the drug
+    (
+        ["Cần điều trị sớm.", "Nên dùng Azithromycin.", "Đây là loại thuốc uống liều đơn tốt nhất hiện nay.", "Hết."],
+        [2, 0, 1, 3],
+        "name",
+        "Thuốc uống liều đơn tốt nhất hiện nay là gì?",
+        ["Nên dùng Azithromycin.", "Đây là loại thuốc uống liều đơn tốt nhất hiện nay.", "Cần điều trị sớm."],
+    ),
+    (
+        ["Vòng tay đầy ý nghĩa", "Theo khảo sát, các cô gái rất thích cách xin lỗi này.", "Hãy thử."],
+        [1, 2, 0],
+        "content",
+        "Các cô gái thích cách xin lỗi nào?",
+        ["Vòng tay đầy ý nghĩa", "Theo khảo sát, các cô gái rất thích cách xin lỗi này.", "Hãy thử."],
+    ),
+    # an interview's question is answered by the sentence after it
+    (
+        ["Anh sinh ở Huế.", "- Vì sao anh nói luôn bị phụ nữ bỏ rơi?", "- Vì tôi lãng mạn ngây thơ."],
+        [1, 0, 2],
+        "reason",
+        "Vì sao nhạc sĩ nói mình luôn bị phụ nữ bỏ rơi?",
+        ["- Vì sao anh nói luôn bị phụ nữ bỏ rơi?", "- Vì tôi lãng mạn ngây thơ.", "Anh sinh ở Huế."],
+    ),
+    # what the next sentence announces it completes
+    (
+        ["Chúc vui.", "Tôi chỉ giới thiệu cách tôi thường làm.", "Đó là mời bạn vào hội thoại nhóm."],
+        [1, 0, 2],
+        "definition",
+        "Cách bạn đọc thường làm là gì?",
+        ["Tôi chỉ giới thiệu cách tôi thường làm.", "Đó là mời bạn vào hội thoại nhóm.", "Chúc vui."],
+    ),
+]
+
+
+@pytest.mark.parametrize("sentences,order,kind,question,quoted", LINKED)
+def test_the_sentence_the_best_one_needs_is_quoted_with_it(sentences, order, kind, question, quoted):
+    assert _quoted(sentences, order, kind, question) == quoted
+
+
+def test_a_best_sentence_that_holds_what_was_asked_stands_alone():
+    sentences = ["Phường có nhiều hộ nghèo.", "Năm nay phường này có 16 hộ nghèo.", "Hết."]
+    quoted = _quoted(sentences, [1, 2, 0], "number", "Phường có bao nhiêu hộ nghèo?")
+    assert quoted == ["Năm nay phường này có 16 hộ nghèo.", "Hết."]

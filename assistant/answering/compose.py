@@ -78,18 +78,50 @@ _PREPOSITIONS = set("tại ở đến từ".split())
 _OPENERS = set("sau trước ngoài bên cả mặc dù tuy nhiên hiện nay đây đó chiều sáng tối trưa đêm hôm".split())
 
 
-def antecedent(best: Candidate) -> Candidate | None:
-    """The sentence before one that starts with a pronoun ("Anh ấy ..."), past a bracketed note."""
-    if not _PRONOUN_START.match(best.text):
-        return None
+# a sentence that points back at the one before: "Đây là loại thuốc …", "Ý tưởng này …", "… cách xin lỗi này."
+_POINTS_BACK = re.compile(
+    r"^(?:(?:đây|đó|đấy) là|điều (?:này|đó)|việc (?:này|đó)|\w+(?: \w+){0,2} này\b)|\bnày\W*$", re.IGNORECASE
+)
+# a sentence the next one completes: a question ("- Vì sao anh …?") or a lead-in ending in a colon; or a
+# next sentence that says what this one announced ("Đó là …", "Theo đó, …")
+_LEADS_ON = re.compile(r"[?:]\W*$")
+_COMPLETES = re.compile(r"^\W*(?:(?:đó|đấy|đây) là|theo đó|cụ thể|vì|bởi vì)\b", re.IGNORECASE)
+
+
+def _neighbour(best: Candidate, step: int) -> Candidate | None:
+    """The sentence `step` away from `best` in its passage, past a bracketed note ("(ảnh minh họa)")."""
     spans = best.passage.sentences
-    i = spans.index((best.start, best.end)) if (best.start, best.end) in spans else -1
+    if (best.start, best.end) not in spans:
+        return None
+    i = spans.index((best.start, best.end))
     p = best.passage
-    for start, end in reversed(spans[max(i - 2, 0) : max(i, 0)]):
+    for j in (i + step, i + 2 * step):
+        if not 0 <= j < len(spans):
+            return None
+        start, end = spans[j]
         text = p.text[start - p.start : end - p.start]
         if not _BRACKETED.match(text):
             return Candidate(p, best.rank, start, end, text, 0.0, 0.0, 0.0)
     return None
+
+
+def antecedent(best: Candidate) -> Candidate | None:
+    """The sentence before one that starts with a pronoun ("Anh ấy ..."), past a bracketed note."""
+    return _neighbour(best, -1) if _PRONOUN_START.match(best.text) else None
+
+
+def linked(best: Candidate, answer_type: str, question_tokens: Sequence[str], accented: bool) -> Candidate | None:
+    """The sentence `best` cannot be read without, when `best` does not itself carry what was asked: the
+    one before for "Đây là loại thuốc kháng sinh …", the answer after an interview's question."""
+    sentence = best.text.strip()
+    if answer_span(answer_type, sentence.rstrip(" .;:,"), question_tokens, accented) is not None:
+        return None
+    if _LEADS_ON.search(sentence):
+        return _neighbour(best, 1)
+    if _POINTS_BACK.search(sentence):
+        return _neighbour(best, -1)
+    after = _neighbour(best, 1)
+    return after if after is not None and _COMPLETES.match(after.text) else None
 
 
 def near_duplicate(a: str, b: str) -> bool:
@@ -99,9 +131,16 @@ def near_duplicate(a: str, b: str) -> bool:
     return len(ta & tb) >= 0.6 * min(len(ta), len(tb), max(len(ta | tb), 1)) and len(ta - tb) < 2
 
 
-def choose(candidates: list[Candidate], max_sentences: int, second_probability: float) -> list[Candidate]:
+def choose(
+    candidates: list[Candidate],
+    max_sentences: int,
+    second_probability: float,
+    answer_type: str = "",
+    question_tokens: Sequence[str] = (),
+    accented: bool = True,
+) -> list[Candidate]:
     """The quoted sentences: the best first (after the sentence its pronoun refers to), then another one
-    likely to hold the answer."""
+    likely to hold the answer; the sentence the best one cannot be read without comes with it."""
     best = candidates[0]
     chosen = [best]
     before = antecedent(best) if max_sentences > 1 else None
@@ -114,6 +153,10 @@ def choose(candidates: list[Candidate], max_sentences: int, second_probability: 
         # (benchmarks/calibrate_answer.py, "answer ∋ gold").
         if other.probability >= second_probability and not any(near_duplicate(other.text, c.text) for c in chosen):
             chosen.append(other)
+    link = linked(best, answer_type, question_tokens, accented) if max_sentences > 1 and before is None else None
+    if link is not None and not any(link.start == c.start and link.passage is c.passage for c in chosen):
+        chosen = [c for c in chosen if c is best or not near_duplicate(c.text, link.text)]
+        chosen.insert(chosen.index(best) + (link.start > best.start), link)
     return chosen
 
 

@@ -123,7 +123,9 @@ class ExtractiveAnswerer:
                 signals=signals,
                 answer_type=answer_type,
             )
-        chosen = choose(ranked, self.config.max_sentences, SECOND_SENTENCE_PROBABILITY)
+        chosen = choose(
+            ranked, self.config.max_sentences, SECOND_SENTENCE_PROBABILITY, answer_type, query.tokens, query.accented
+        )
         return compose(chosen, answer_type, query.tokens, query.accented, ranked[0], confidence, passages, signals)
 
     def _crosslingual(self, query: Query, passages: list[Passage], answer_type: str) -> Answer:
