@@ -437,6 +437,68 @@ def test_a_number_of_another_kind_does_not_answer_how_much_or_how_long(tmp_path)
     assert answers_number(prison, "năm", "Hùng bị phạt 6 năm tù.", syllables("Hùng bị phạt 6 năm tù."), True)
 
 
+def test_a_score_answers_what_score_and_a_word_only_folded_into_a_number_does_not():
+    """ "Tỷ số bao nhiêu" is answered by "3-1" (two numbers a date's pattern would skip), not by a count;
+    a question typed without diacritics still needs a number word as the sentence writes it: "Đội" is
+    not "đôi", "sau" not "sáu"."""
+    from assistant.answering.compose import answer_span
+    from assistant.answering.features import answers_number, carries_type
+    from assistant.text import syllables
+
+    score = syllables("Đội nữ Thái Bình thắng Bưu Điện Hà Nội tỷ số bao nhiêu?")
+    result = "Kết quả chung cuộc của trận bán kết là 3-1 nghiêng về Thái Bình."
+    assert answers_number(score, "", result, syllables(result), True)
+    assert not answers_number(score, "", "Thái Bình có 12 vận động viên.", syllables("x"), True)
+    span = answer_span("number", result, score, True)
+    assert span is not None and result[span[0] : span[1]] == "3-1"
+    # "Công ty … trong số đó" does not ask for a score
+    company = syllables("Công ty AA trong số đó có bao nhiêu nhân viên?")
+    assert answers_number(company, "nhân", "AA hiện có khoảng 1.500 nhân viên.", syllables("1.500 nhân viên"), True)
+    folded = set(syllables("doi nu thai binh thang bao nhieu tran"))
+    team = "Đội nữ Bưu Điện thua sau trận bán kết."
+    assert not carries_type("number", team, [w.lower() for w in team.split()], folded, False)
+    assert carries_type("number", "Đội nữ thắng sáu trận.", syllables("x"), folded, False)
+
+
+def test_a_foreign_surname_answers_who(tmp_path):
+    """ "Ai …?" is answered by one foreign word ("Miller"), not refused for want of a two-word name."""
+    import json
+
+    from assistant import Assistant
+
+    article = (
+        "Trận chung kết diễn ra tại sân Levi's. Ở lượt chơi tiếp theo, Miller đã tước bóng từ Newton và "
+        "đội phòng ngự lấy lại được bóng. Sau trận, huấn luyện viên khen ngợi hàng thủ."
+    )
+    corpus = tmp_path / "tin.jsonl"
+    corpus.write_text(json.dumps({"id": "a", "text": article}, ensure_ascii=False) + "\n", encoding="utf-8")
+    bot = Assistant(index_dir=tmp_path / "idx", open_now=False)
+    bot.index([corpus])
+    who = bot.ask("Ai đã tước bóng từ Newton?")
+    assert not who.refused and who.short is not None and who.short.text == "Miller", who.text
+
+
+def test_a_sentence_pointing_back_carries_the_asked_type_with_the_sentence_before():
+    """ "Sự tồn tại của nó … năm 1962" answers "Plastome được phát hiện khi nào?" when the sentence
+    before names plastome: the typed evidence is read with it, not refused for the sentence's own few
+    shared words. A sentence that does not point back is read alone."""
+    from assistant.answering.ranking import Candidate
+    from assistant.answering.refusal import typed_signal
+    from assistant.retrieval import Query
+    from assistant.types import Passage
+
+    passage = Passage("d", "t", "s", "x", 0, 1, 1.0)
+    query = Query.of("Plastome được phát hiện khi nào?")
+
+    def candidate(text: str) -> Candidate:
+        return Candidate(passage, 0, 0, 1, text, 0.1, 1.0, 0.5, {"typed": 1.0, "context": 0.4})
+
+    pointing = candidate("Sự tồn tại của nó được chứng minh lần đầu vào năm 1962.")
+    assert typed_signal([pointing], query, "date") == pytest.approx(0.5)
+    alone = candidate("Lục lạp được chứng minh lần đầu vào năm 1962.")
+    assert typed_signal([alone], query, "date") == pytest.approx(0.1)
+
+
 def test_a_date_question_wants_the_precision_it_asks_for():
     from assistant.answering.features import answers_date
     from assistant.text import syllables

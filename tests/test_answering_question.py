@@ -53,6 +53,12 @@ from assistant.types import Passage
         # "thứ mấy" is a weekday after "vào / là", otherwise a rank or an ordinal
         ("Kenya xếp thứ mấy trên thang đo năm 2012?", "number"),
         ("Mido bị thay ra ở phút thứ mấy?", "number"),
+        # "khí nào" asks for a gas, not "khi nào"; "người cư xử theo cách nào" for a manner, not a person
+        ("Loại khí nào đã làm lửa bùng phát trong cabin?", "content"),
+        ("Brownlee cho rằng mọi người cư xử theo cách nào để được lắng nghe?", "manner"),
+        # a score is a number: "tỷ số nào" asks for "3-1", not an organisation
+        ("Đội nữ Thái Bình thắng với tỷ số nào?", "number"),
+        ("doi nu thai binh thang ti so bao nhieu", "number"),
         ("Kỳ họp diễn ra vào thứ mấy?", "date"),
         ("hom nay la thu may", "date"),
         # "đơn vị nào" is an organisation, not "vị nào" (a person)

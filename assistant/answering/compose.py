@@ -16,11 +16,13 @@ from .features import (
     DATE,
     NUMBER_WORDS,
     PLACE_WORDS,
+    SCORE,
     TITLE_WORDS,
     TITLES,
     YEAR,
     answers_date,
     answers_number,
+    asks_score,
 )
 from .question import asks_ordinal, counted_unit, is_name_word
 from .ranking import Candidate
@@ -305,6 +307,8 @@ def _number_spans(sentence: str, tokens: list[str], q_words: set[str], accented:
     for m in _WORD.finditer(sentence):
         if m.group().lower() in NUMBER_WORDS and not _in_question(m.group(), q_words, accented):
             spans.append(_Span(m.start(), m.end(), -2))  # "một hào": only when no digits are there
+    if asks_score(tokens):  # "3-1" for "tỷ số bao nhiêu"
+        spans += [_Span(m.start(), m.end(), 2) for m in SCORE.finditer(sentence)]
     if asks_ordinal(" " + " ".join(fold(t) for t in tokens) + " "):  # a rank: "xếp thứ 139", "thứ ba"
         ordinals = (m for m in _ORDINAL.finditer(sentence) if not _in_question(m.group(), q_words, accented))
         spans += [_Span(m.start(), m.end(), 2) for m in ordinals]

@@ -6,14 +6,18 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 
-from ..text import fold
+from ..text import fold, is_syllable
 from .question import Cues, is_name_word
 from .terms import coverage, is_stopword, tokens_of
 
 _DIGIT = re.compile(r"\d")
 COUNT = re.compile(r"(?<![\d/.,-])\d+(?:[.,]\d+)*(?![\d/-])")  # "16", "1.200", not the date "30/6"
+SCORE = re.compile(r"(?<![\d/.,-])\d{1,2} ?- ?\d{1,2}(?![\d/.,-])")  # "3-1": what "tỷ số bao nhiêu" asks
 _WORDS = re.compile(r"\w+")
+# words that point back at an earlier sentence: "Sự tồn tại của nó …", "Ông ấy …", "thành phố này"
+REFERS_BACK = re.compile(r"\b(?:nó|này|đó|đây|họ|(?:ông|bà|anh|chị|cô) ấy)\b", re.IGNORECASE)
 _TRAILING = ".,;:!?)\"'”’"
 NUMBER_WORDS = {
     "một",
@@ -72,20 +76,25 @@ MANNER_WORDS = {fold(w) for w in "bằng thông qua cách qua theo sử dụng d
 CONTENT_WORDS = {fold(w) for w in "gồm bao gồm như về là việc".split()}
 
 
-def carries_type(kind: str, text: str, tokens: list[str], q_words: set[str], accented: bool) -> bool:
+def carries_type(
+    kind: str, text: str, tokens: list[str], q_words: set[str], accented: bool, score: bool = False
+) -> bool:
     """Whether the sentence holds something of the kind the question asks for that the question itself
     lacks: a number for "bao nhiêu", a date for "khi nào", a name for "ai", a title for "chức vụ gì"."""
     if kind == "number":
+        if score:  # asks_score
+            return bool(SCORE.search(text))
         if any(m.group() not in q_words for m in COUNT.finditer(text)):
             return True
-        words = NUMBER_WORDS if accented else FOLDED_NUMBER_WORDS
-        return any(t in words and t not in q_words for t in tokens)
+        # the sentence's words as written: folded, "đội", "sau", "muối" would be numbers
+        written = (w.lower() for w in _WORDS.findall(text))
+        return any(w in NUMBER_WORDS and (w if accented else fold(w)) not in q_words for w in written)
     if kind == "date":  # a date or a time of day ("lúc mấy giờ" is a date question)
         return any(
             not set(tokens_of(m.group(), accented)) <= q_words for m in (*DATE.finditer(text), *CLOCK.finditer(text))
         )
-    if kind == "person":
-        return _has_new_name(text, q_words, accented, min_words=2)
+    if kind == "person":  # "Nguyễn Văn Toán", or one word no Vietnamese syllable is: "Miller", "Totti"
+        return _has_new_name(text, q_words, accented, min_words=2, foreign=True)
     if kind in ("organization", "name"):  # "Vicofa", "FPT", "Nhà xuất bản Kim Đồng"; "Tên ông là Lâm"
         raw = [w.strip(_TRAILING + '("“‘') for w in text.split()[1:]]  # not the sentence's first word
         return any(
@@ -120,6 +129,12 @@ MONEY_CUES = "giá tiền phí lương thưởng phạt vốn".split()  # "giá 
 FOLDED_DURATION_UNITS = {fold(u) for u in DURATION_UNITS}
 FOLDED_MONEY_UNITS = {fold(u) for u in MONEY_UNITS}
 UNIT_REACH = 3  # tokens after a number where its unit may stand ("16 Chủ tịch", "1.200 tỷ đồng")
+
+
+def asks_score(question_tokens: Sequence[str]) -> bool:
+    """Whether a number question asks for a score ("tỷ số bao nhiêu", "ti so nao"): "3-1", not a count."""
+    folded = [fold(t) for t in question_tokens]
+    return any(a in ("ty", "ti") and b == "so" for a, b in zip(folded, folded[1:]))
 
 
 def _numbers_with(tokens: list[str], text: str, units: set[str], accented: bool) -> bool:
@@ -158,6 +173,8 @@ def answers_number(
     def asks(cue: str) -> bool:
         return f" {cue if accented else fold(cue)} " in spaced
 
+    if asks_score(words):
+        return bool(SCORE.search(text))
     if asks("bao lâu"):
         return _numbers_with(tokens, text, DURATION_UNITS, accented)
     if asks("tỷ lệ") or asks("tỉ lệ") or asks("phần trăm"):  # "35%", "hai phần ba", "cứ 4 người thì có 1"
@@ -297,15 +314,19 @@ def capitalised(text: str) -> list[str]:
     return [w for w in _WORDS.findall(text) if w[:1].isupper()]
 
 
-def _has_new_name(text: str, question_words: set[str], accented: bool, min_words: int = 3) -> bool:
-    """A personal name in the sentence that the question does not already contain."""
+def _has_new_name(
+    text: str, question_words: set[str], accented: bool, min_words: int = 3, foreign: bool = False
+) -> bool:
+    """A personal name in the sentence that the question does not already contain; with `foreign`, a
+    single word no Vietnamese syllable is counts too (not the sentence's first)."""
     run: list[str] = []
-    for word in text.split() + [""]:
+    for i, word in enumerate(text.split() + [""]):
         word = word.strip(".,;:!?()\"“”'‘’-–")
         if len(word) > 1 and word[0].isupper() and word[1:].islower():
             run.append(word)
             continue
-        if len(run) >= min_words and any(t not in question_words for t in tokens_of(" ".join(run), accented)):
+        named = len(run) >= min_words or (foreign and len(run) == 1 and i > 1 and not is_syllable(run[0]))
+        if named and any(t not in question_words for t in tokens_of(" ".join(run), accented)):
             return True
         run = []
     return False
@@ -350,7 +371,7 @@ def sentence_features(
         "named": float((cues.person or cues.which) and name_beside_question(text, q_words, accented)),
         "phrase": longest_run(q_tokens, tokens) / max(len(q_tokens), 1),
         "slot": float(fills_slot(tokens, cues.slot, q_words, accented)),
-        "typed": float(carries_type(cues.type, text, tokens, q_words, accented)),
+        "typed": float(carries_type(cues.type, text, tokens, q_words, accented, asks_score(q_tokens))),
     }
 
 

@@ -44,6 +44,8 @@ TYPE_CUES: tuple[tuple[str, tuple[str, ...]], ...] = (
             " how old ",
             " muc phat ",
             " gia bao ",
+            " ty so nao ",
+            " ti so nao ",
         ),
     ),
     (
@@ -210,6 +212,7 @@ _CUE_SPELLING = {
     "nhieu": "nhiêu",
     "gio": "giờ",
     "lau": "lâu",
+    "khi": "khi",  # "loại khí nào" asks for a gas, not "khi nào"
 }
 # A quotation in a question is what was said or written, not what is asked: "Câu nói 'Yêu là không bao
 # giờ phải nói hối tiếc' nổi tiếng từ bộ phim nào?" asks for a film, not a date.
@@ -283,7 +286,7 @@ WHICH_REACH = 6  # words before "nào" where the kind of thing asked for may sta
 
 
 # Function words (folded, sharing no spelling with a kind's words) that end the phrase before "nào"
-_NOT_IN_KIND = frozenset("boi nhung cua la va cac duoc voi".split())
+_NOT_IN_KIND = frozenset("boi nhung cua la va cac duoc voi theo".split())  # "người cư xử theo cách nào"
 
 
 def _which_kind(folded: str) -> str:

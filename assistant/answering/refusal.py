@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..retrieval import Query
 from ..types import Passage
-from .features import answers_date, answers_number
+from .features import REFERS_BACK, answers_date, answers_number
 from .models import Models, logistic
 from .question import counted_unit, missing_names
 from .ranking import Candidate
@@ -38,7 +38,11 @@ def typed_signal(candidates: list[Candidate], query: Query, answer_type: str = "
             return answers_date(query.tokens, c.text)
         return True
 
-    return max((c.coverage for c in candidates[:TYPED_DEPTH] if c.features.get("typed") and of_kind(c)), default=0.0)
+    def read(c: Candidate) -> float:
+        """Its coverage, read with the sentence before when it points back ("… của nó … năm 1962")."""
+        return c.coverage + max(c.features.get("context", 0.0), 0.0) * bool(REFERS_BACK.search(c.text))
+
+    return max((read(c) for c in candidates[:TYPED_DEPTH] if c.features.get("typed") and of_kind(c)), default=0.0)
 
 
 def signals(
