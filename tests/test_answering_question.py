@@ -55,6 +55,9 @@ from assistant.types import Passage
         ("Mido bị thay ra ở phút thứ mấy?", "number"),
         # "khí nào" asks for a gas, not "khi nào"; "người cư xử theo cách nào" for a manner, not a person
         ("Loại khí nào đã làm lửa bùng phát trong cabin?", "content"),
+        ("nhung khi nao duoc ban pha bang chum hat plasma", "content"),
+        ("khi nao ky hop ket thuc", "date"),
+        ("Tay đua nào thắng chặng 18 Tour de France 2004?", "person"),
         ("Brownlee cho rằng mọi người cư xử theo cách nào để được lắng nghe?", "manner"),
         # a score is a number: "tỷ số nào" asks for "3-1", not an organisation
         ("Đội nữ Thái Bình thắng với tỷ số nào?", "number"),

@@ -222,7 +222,7 @@ PERSON_NOUNS = tuple(
     f" {n} "
     for n in """nha nghien cuu|dao dien|nhac si|ca si|dien vien|cau thu|hlv|huan luyen vien|tac gia|nha van|nha tho|
     hoa si|bac si|giao su|tien si|chuyen gia|thu tuong|pho thu tuong|bo truong|thu truong|chu tich|pho chu tich|
-    giam doc|tong thong|quan chuc|lanh dao|nguoi|nhan vat|thi sinh|vdv|van dong vien|tay vot|ky thu|nha bao|
+    giam doc|tong thong|quan chuc|lanh dao|nguoi|nhan vat|thi sinh|vdv|van dong vien|tay vot|tay dua|ky thu|nha bao|
     nha khoa hoc|thu mon|tien dao|trong tai|bi thu|doanh nhan|ty phu|hoa hau|nguoi mau|sinh vien|hoc sinh|
     nghe si|tuong|nguyen thu|thu linh|nha vua|hoang tu|cong chua""".replace("\n", "").split("|")
 )
@@ -247,6 +247,8 @@ _MAY_AFTER = set(
 
 # Typed without diacritics, "dau" after these is "đấu" / "đầu" ("thi đấu", "bắt đầu", "hàng đầu"), not "đâu".
 _DAU_BEFORE = set("thi bat hang dung ban mo dan khoi tran giai chien".split())
+# typed without diacritics, "khi nao" after these is "khí nào" (a gas): "những khí nào", "loại khí nào"
+_KHI_BEFORE = set("nhung cac loai chat".split())
 
 
 def is_question_may(words: list[str], i: int, accented: bool) -> bool:
@@ -271,6 +273,7 @@ def _cue_text(text: str) -> str:
             "_"
             if (w == "may" and not is_question_may(words, i, False))
             or (w == "dau" and i and words[i - 1] in _DAU_BEFORE)
+            or (w == "khi" and i and words[i - 1] in _KHI_BEFORE)
             else w
             for i, w in enumerate(words)
         ]
