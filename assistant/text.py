@@ -224,6 +224,55 @@ ENGLISH_TERMS = {
     "hanoi": "hà nội",
     "vietnam": "việt nam",
 }
+# Countries and their peoples that Vietnamese writes in Sino-Vietnamese ("Polish troops" are "lính Ba
+# Lan"); names Vietnamese news keeps as spelt ("Iraq", "Singapore") need no entry, their adjectives do.
+# (The iso-codes Vietnamese names are archaic, "Hoà Lan", "Căm Bốt": not what news writes.)
+_COUNTRIES = {
+    "ba lan": "poland polish",
+    "pháp": "france french",
+    "đức": "germany german",
+    "trung quốc": "china chinese",
+    "nhật bản": "japan japanese",
+    "hàn quốc": "korea korean",
+    "triều tiên": "north_korea north_korean",
+    "nga": "russia russian",
+    "anh": "britain british england",
+    "mỹ": "america american united_states",
+    "hà lan": "netherlands dutch holland",
+    "tây ban nha": "spain spanish",
+    "bồ đào nha": "portugal portuguese",
+    "italy": "italian",
+    "thái lan": "thailand thai",
+    "đan mạch": "denmark danish",
+    "thụy sĩ": "switzerland swiss",
+    "thụy điển": "sweden swedish",
+    "na uy": "norway norwegian",
+    "hy lạp": "greece greek",
+    "ấn độ": "india indian",
+    "úc": "australia australian",
+    "ai cập": "egypt egyptian",
+    "thổ nhĩ kỳ": "turkey turkish",
+    "bỉ": "belgium belgian",
+    "áo": "austria austrian",
+    "campuchia": "cambodia cambodian",
+    "lào": "laos laotian",
+    "việt nam": "vietnamese",
+    "iraq": "iraqi",
+    "iran": "iranian",
+    "israel": "israeli",
+    "brazil": "brazilian",
+    "argentina": "argentine argentinian",
+    "indonesia": "indonesian",
+    "malaysia": "malaysian",
+    "singapore": "singaporean",
+    "philippines": "philippine filipino",
+    "châu âu": "europe european",
+    "châu á": "asia asian",
+    "châu phi": "africa african",
+}
+ENGLISH_TERMS.update(
+    {english.replace("_", " "): vietnamese for vietnamese, names in _COUNTRIES.items() for english in names.split()}
+)
 _ENGLISH_TERM = re.compile(
     r"\b(" + "|".join(sorted(map(re.escape, ENGLISH_TERMS), key=len, reverse=True)) + r")(?:e?s)?\b", re.IGNORECASE
 )
