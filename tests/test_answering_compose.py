@@ -130,11 +130,25 @@ from assistant.types import Passage
             " Mercedes-Benz VN)",
             "Mercedes-Benz VN",
         ),
+        # a lone Vietnamese syllable opening a title ("Bộ" of "Bộ trưởng") ranks below a foreign name
+        (
+            "person",
+            "Bộ trưởng Giao thông vận tải Ai Cập nói có đám cháy nhỏ là ai?",
+            "Theo Bộ trưởng Giao thông vận tải Ai Cập M.Mansour hôm 4-2 thì một đám cháy nhỏ đã bộc phát",
+            "M.Mansour",
+        ),
     ],
 )
 def test_the_answering_words_are_found(kind, question, sentence, span):
     found = answer_span(kind, sentence, syllables(question), True)
     assert found is not None and sentence[found[0] : found[1]] == span
+
+
+def test_a_full_stop_missing_its_space_does_not_make_a_name():
+    from assistant.answering.compose import _span_word
+
+    assert not _span_word("thời.Kiến", False)  # "… một thời.Kiến trúc sư …"
+    assert _span_word("D.Ryan", False) and _span_word("al-Turabi", False)
 
 
 def test_no_span_for_what_the_whole_sentence_answers():

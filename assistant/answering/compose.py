@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..text import fold, syllables
+from ..text import fold, is_syllable, syllables
 from ..types import Answer, Citation, Short
 from .features import (
     CLOCK,
@@ -351,6 +351,8 @@ def _span_word(word: str, acronyms: bool) -> bool:
     parts = [p for p in re.split(r"[-.]", word) if p]
     if not parts or not all(p.isalpha() for p in parts):
         return False
+    if "." in word and not word[0].isupper():  # "thời.Kiến": a full stop missing its space, not "D.Ryan"
+        return False
     if acronyms and len(word) > 1 and word.isupper():
         return True
     return any(p[0].isupper() and not p.isupper() for p in parts) and (word[0].isupper() or len(parts) > 1)
@@ -388,7 +390,9 @@ def _name_spans(sentence: str, q_words: set[str], accented: bool, answer_type: s
             text = sentence[s : words[j - 1].end()].rstrip(_STRIP)
             tier = _name_tier(words, first, answer_type, q_words, accented)
             if answer_type == "person" and j - first < 2 and tier < 1:
-                tier -= 1  # "Gandhi", but also "Tư" of "Bộ trưởng Tư pháp"
+                # "Gandhi", but also "Tư" of "Bộ trưởng Tư pháp": a lone Vietnamese syllable ("Bộ", "Thường"
+                # of "Thứ trưởng Thường trực") is more often a title's first word than a name
+                tier -= 1 + int(is_syllable(words[first].group().strip(_STRIP)))
             spans.append(_Span(s, s + len(text), tier))
         i = max(j, i + 1)
     return spans
