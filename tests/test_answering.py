@@ -282,6 +282,10 @@ def test_a_question_naming_what_no_passage_names_is_caught():
     assert _missing_names("Ai xếp hạng Chợ Grainger Market?", passages("The Grainger Market was listed"))[0] is False
     assert _missing_names("Ai xếp hạng Chợ Grainger Market?", passages("Grainger Town, the Market"))[0] is True
     assert _missing_names("Hoàn Kiếm ở đâu?", passages("không liên quan")) == (False, False)  # it starts the question
+    # a part of the question's own name is not another of its kind: "dịch vụ Internet" of "dịch vụ
+    # Internet Connexion" (still missing, as the pair is nowhere)
+    internet = passages("Boeing mở dịch vụ Internet băng thông rộng trên máy bay")
+    assert _missing_names("Phí dịch vụ Internet Connexion là bao nhiêu?", internet) == (True, False)
 
 
 def test_sentences_are_ordered_by_the_ranker_and_refusal_reads_their_probability(seeds_assistant):

@@ -524,9 +524,20 @@ def missing_names(question: str, passages, single_words: bool = True) -> tuple[b
     if not missing:
         return single_missing, False
     kinds = {head for head in missing if head.isalpha() and not is_stopword(head, False)}
+    # the missing names' own words: "dịch vụ Internet" is a part of "dịch vụ Internet Connexion", not another
+    own = {fold(w.strip(_TRAILING).lower()) for head, run in runs if head in missing for w in run}
     for p in passages:
         texts = p.text.split()
-        for a, b in zip(texts, texts[1:]):
-            if a[0].islower() and fold(a) in kinds and is_name_word(b.rstrip(_TRAILING)):
+        for i, (a, b) in enumerate(zip(texts, texts[1:])):
+            if not (a[0].islower() and fold(a) in kinds and is_name_word(b.rstrip(_TRAILING))):
+                continue
+            name = []
+            for w in texts[i + 1 :]:
+                if not is_name_word(w.rstrip(_TRAILING)):
+                    break
+                name.append(fold(w.strip(_TRAILING).lower()))
+                if w[-1:] in _TRAILING:
+                    break
+            if not set(name) <= own:  # "phường Hàng Bài" for "phường Hàng Trống"
                 return True, True
     return True, False
