@@ -82,7 +82,7 @@ _OPENERS = set("sau trước ngoài bên cả mặc dù tuy nhiên hiện nay đ
 
 # a sentence that points back at the one before: "Đây là loại thuốc …", "Ý tưởng này …", "… cách xin lỗi này."
 _POINTS_BACK = re.compile(
-    r"^(?:(?:đây|đó|đấy) là|điều (?:này|đó)|việc (?:này|đó)|\w+(?: \w+){0,2} này\b)|\bnày\W*$", re.IGNORECASE
+    r"^(?:(?:đây|đó|đấy) |điều (?:này|đó)|việc (?:này|đó)|\w+(?: \w+){0,2} này\b)|\bnày\W*$", re.IGNORECASE
 )
 # a sentence the next one completes: a question ("- Vì sao anh …?") or a lead-in ending in a colon; or a
 # next sentence that says what this one announced ("Đó là …", "Theo đó, …")
@@ -156,8 +156,13 @@ def choose(
         if other.probability >= second_probability and not any(near_duplicate(other.text, c.text) for c in chosen):
             chosen.append(other)
     link = linked(best, answer_type, question_tokens, accented) if max_sentences > 1 and before is None else None
-    if link is not None and not any(link.start == c.start and link.passage is c.passage for c in chosen):
-        chosen = [c for c in chosen if c is best or not near_duplicate(c.text, link.text)]
+    if link is not None:  # beside the best one, in the document's order (also when already chosen second)
+        chosen = [
+            c
+            for c in chosen
+            if c is best
+            or not (near_duplicate(c.text, link.text) or (c.start == link.start and c.passage is link.passage))
+        ]
         chosen.insert(chosen.index(best) + (link.start > best.start), link)
     return chosen
 
