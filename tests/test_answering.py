@@ -273,11 +273,15 @@ def test_a_question_naming_what_no_passage_names_is_caught():
     )
     assert _missing_names("ai la chu tich phuong Hang Bai", passages("Chủ tịch UBND phường Hàng Bài")) == (False, False)
     # a misspelt foreign name is missing, but nothing else of its kind is named: the model weighs it
+    # a foreign name a letter off is named (misspelt, or an English plural): "Clipper", "Shelly", "Ultar Pradesh"
     assert _missing_names("Los Angeles Clipper chơi môn gì?", passages("Los Angeles Clippers là đội NBA")) == (
-        True,
+        False,
         False,
     )
-    assert _missing_names("Ai đã gặp Percy Shelly?", passages("ông Percy Shelley và vợ")) == (True, False)
+    assert _missing_names("Ai đã gặp Percy Shelly?", passages("ông Percy Shelley và vợ")) == (False, False)
+    assert _missing_names("Ai đã gặp Percy Johnson?", passages("ông Percy Jackson và vợ"))[0] is True
+    # a Vietnamese name is not: "Hàng Bông" is another street than "Hàng Bồ"
+    assert _missing_names("Ai sống ở phố Hàng Bông?", passages("Ông sống ở phố Hàng Bồ"))[0] is True
     # a longer name is named when two of its words stand together: "Grainger Market" for "Chợ Grainger Market"
     assert _missing_names("Ai xếp hạng Chợ Grainger Market?", passages("The Grainger Market was listed"))[0] is False
     assert _missing_names("Ai xếp hạng Chợ Grainger Market?", passages("Grainger Town, the Market"))[0] is True

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..text import fold, has_diacritics, is_english  # noqa: F401 (re-exported)
+from ..text import fold, has_diacritics, is_english, is_syllable  # noqa: F401 (re-exported)
 from .terms import is_stopword, tokens_of
 
 ANSWER_TYPES = (
@@ -486,6 +486,28 @@ def _lowercase_runs(question: str, passages_text: list[str]) -> list[tuple[str, 
     return out
 
 
+def _foreign(word: str) -> bool:
+    """A word of a foreign name (no Vietnamese syllable, 5 letters or more): "Clippers", "Shelley"."""
+    return len(word) >= 5 and not is_syllable(word)
+
+
+def _near(a: str, b: str) -> bool:
+    """The same word, or a foreign word one letter added, dropped or changed: misspelt or an English plural."""
+    if a == b:
+        return True
+    if not (_foreign(a) and _foreign(b)) or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b)) == 1
+    short, long = sorted((a, b), key=len)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+
+
+def _spelt(word: str, vocabulary: set[str]) -> bool:
+    """Whether the passages have `word`, or a foreign word a letter off."""
+    return word in vocabulary or (_foreign(word) and any(_near(word, w) for w in vocabulary if w[:1] == word[:1]))
+
+
 def missing_names(question: str, passages, single_words: bool = True) -> tuple[bool, bool]:
     """Whether the question names something (capitalised words in a row, not starting a sentence, as in
     "phường Hàng Trống") that none of the passages names, and whether a passage names another thing of
@@ -510,16 +532,24 @@ def missing_names(question: str, passages, single_words: bool = True) -> tuple[b
     # a passage's document title names what the whole article is about ("Phương Nga: 'Tình yêu …'")
     passage_tokens = [tokens_of(f"{p.title}\n{p.text}", False) for p in passages]
     # a one-word name ("Huế", "Arsenal") the passages never use: missing, though never "another of its kind"
-    single_missing = any(not any(fold(w.lower()) in tokens for tokens in passage_tokens) for w in single)
+    vocabulary = set().union(*map(set, passage_tokens)) if passage_tokens else set()
+    single_missing = any(not _spelt(fold(w.lower()), vocabulary) for w in single)
     if not named:
         return single_missing, False
     wanted = set().union(*(pairs for _, pairs in named))
     found: set[tuple[str, ...]] = set()
     for tokens in passage_tokens:
-        found |= set(zip(tokens, tokens[1:])) & wanted
+        adjacent = set(zip(tokens, tokens[1:]))
+        found |= adjacent & wanted
         # written as one word: "Nauy" for "Na Uy"
         present = set(tokens)
         found |= {pair for pair in wanted if "".join(pair) in present}
+        # a foreign name a letter off: "Clipper" for "Clippers", "Shelly" for "Shelley"
+        found |= {
+            (a, b)
+            for a, b in wanted - found
+            if (_foreign(a) or _foreign(b)) and any(_near(a, x) and _near(b, y) for x, y in adjacent)
+        }
     missing = {head for head, pairs in named if not pairs & found}
     if not missing:
         return single_missing, False
