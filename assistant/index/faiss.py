@@ -495,8 +495,8 @@ class _Build:
         t0 = time.perf_counter()
         new_gen = self.index_dir / f"gen-{time.time_ns()}"
         tmp = self.index_dir / f".building-{new_gen.name}"
-        tmp.mkdir(parents=True)
-        try:
+        try:  # made inside: a Ctrl-C right after the folder appears must still remove it
+            tmp.mkdir(parents=True)
             _write_generation(
                 tmp,
                 docs,
