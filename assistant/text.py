@@ -170,7 +170,7 @@ def is_english(text: str) -> bool:
     # ("Indra Sahdan Daud thi dau cho CLB nao?", "dave parry giu chuc vu gi tai hang silicon graphics")
     if _VIETNAMESE_ASKING & {fold(w) for w in words} and not _ENGLISH_ASKING & set(words):
         return False
-    foreign = sum(1 for w in words if w in _ENGLISH_WORDS or not _SYLLABLE.match(fold(w)))
+    foreign = sum(1 for w in words if w in _ENGLISH_WORDS or not is_syllable(w))
     return foreign / len(words) >= (0.65 if text != fold(text) else 0.4)
 
 

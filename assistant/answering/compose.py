@@ -22,9 +22,8 @@ from .features import (
     YEAR,
     answers_date,
     answers_number,
-    asks_score,
 )
-from .question import asks_ordinal, counted_unit, is_name_word
+from .question import asks_ordinal, asks_score, counted_unit, is_name_word
 from .ranking import Candidate
 from .terms import is_stopword, tokens_of
 
@@ -157,12 +156,7 @@ def choose(
             chosen.append(other)
     link = linked(best, answer_type, question_tokens, accented) if max_sentences > 1 and before is None else None
     if link is not None:  # beside the best one, in the document's order (also when already chosen second)
-        chosen = [
-            c
-            for c in chosen
-            if c is best
-            or not (near_duplicate(c.text, link.text) or (c.start == link.start and c.passage is link.passage))
-        ]
+        chosen = [c for c in chosen if c is best or not near_duplicate(c.text, link.text)]  # itself too
         chosen.insert(chosen.index(best) + (link.start > best.start), link)
     return chosen
 

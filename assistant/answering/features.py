@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
 
 from ..text import fold, is_syllable
-from .question import Cues, is_name_word
+from .question import Cues, asks_score, is_name_word
 from .terms import coverage, is_stopword, tokens_of
 
 _DIGIT = re.compile(r"\d")
@@ -82,7 +81,7 @@ def carries_type(
     """Whether the sentence holds something of the kind the question asks for that the question itself
     lacks: a number for "bao nhiêu", a date for "khi nào", a name for "ai", a title for "chức vụ gì"."""
     if kind == "number":
-        if score:  # asks_score
+        if score:  # question.asks_score
             return bool(SCORE.search(text))
         if any(m.group() not in q_words for m in COUNT.finditer(text)):
             return True
@@ -129,12 +128,6 @@ MONEY_CUES = "giá tiền phí lương thưởng phạt vốn".split()  # "giá 
 FOLDED_DURATION_UNITS = {fold(u) for u in DURATION_UNITS}
 FOLDED_MONEY_UNITS = {fold(u) for u in MONEY_UNITS}
 UNIT_REACH = 3  # tokens after a number where its unit may stand ("16 Chủ tịch", "1.200 tỷ đồng")
-
-
-def asks_score(question_tokens: Sequence[str]) -> bool:
-    """Whether a number question asks for a score ("tỷ số bao nhiêu", "ti so nao"): "3-1", not a count."""
-    folded = [fold(t) for t in question_tokens]
-    return any(a in ("ty", "ti") and b == "so" for a, b in zip(folded, folded[1:]))
 
 
 def _numbers_with(tokens: list[str], text: str, units: set[str], accented: bool) -> bool:
@@ -371,7 +364,7 @@ def sentence_features(
         "named": float((cues.person or cues.which) and name_beside_question(text, q_words, accented)),
         "phrase": longest_run(q_tokens, tokens) / max(len(q_tokens), 1),
         "slot": float(fills_slot(tokens, cues.slot, q_words, accented)),
-        "typed": float(carries_type(cues.type, text, tokens, q_words, accented, asks_score(q_tokens))),
+        "typed": float(carries_type(cues.type, text, tokens, q_words, accented, cues.score)),
     }
 
 

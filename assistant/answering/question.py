@@ -5,6 +5,7 @@ the question names, and whether it is written in English rather than Vietnamese.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..text import fold, has_diacritics, is_english, is_syllable  # noqa: F401 (re-exported)
@@ -194,6 +195,7 @@ class Cues:
     definition: bool
     unit: str  # the word a "bao nhiêu" question counts
     slot: tuple[str, str]
+    score: bool = False  # a number question asking for a score (asks_score)
 
     def __getitem__(self, key: str):  # the features read cues by name
         return getattr(self, key)
@@ -400,7 +402,14 @@ def question_cues(text: str, tokens: list[str], accented: bool) -> Cues:
         definition=" goi la " in folded or " la gi " in folded,
         unit=counted_unit(tokens),
         slot=answer_slot(tokens, accented),
+        score=asks_score(tokens),
     )
+
+
+def asks_score(question_tokens: Sequence[str]) -> bool:
+    """Whether a number question asks for a score ("tỷ số bao nhiêu", "ti so nao"): "3-1", not a count."""
+    folded = [fold(t) for t in question_tokens]
+    return any(a in ("ty", "ti") and b == "so" for a, b in zip(folded, folded[1:]))
 
 
 def counted_unit(tokens: list[str]) -> str:
