@@ -315,6 +315,31 @@ def test_sentences_are_ordered_by_the_ranker_and_refusal_reads_their_probability
     assert signals["sentence"] == max(c.probability for c in candidates)
 
 
+def test_passage_signals_read_the_passage_the_best_sentence_comes_from(seeds_assistant):
+    """A related-news list fused first ("… kỳ thi diễn ra …") must not lend its weak meaning similarity to
+    an answer quoted from the second passage."""
+    from assistant.answering import refusal
+    from assistant.retrieval import Query
+    from assistant.types import Passage
+
+    answerer = seeds_assistant._current().answerer
+    question = "Quận Hoàn Kiếm bổ nhiệm bao nhiêu Chủ tịch UBND phường?"
+    passages = seeds_assistant.retrieve(question)
+    query = Query.of(question)
+    weights = answerer.term_weights(query)
+    best = answerer.candidates(query, weights, passages)[0].passage
+    other = "Tin liên quan: diễn tập tình huống thi tốt nghiệp, kỳ thi diễn ra an toàn."
+    unrelated = Passage("tin.txt", "Tin", "tin.txt", other, 0, len(other), 9.0, dense_score=0.76)
+    shuffled = [unrelated, *passages]
+    candidates = answerer.candidates(query, weights, shuffled)
+    assert candidates[0].passage.doc_id == best.doc_id
+    signals = refusal.signals(query, weights, candidates, shuffled)
+    alone = refusal.signals(query, weights, answerer.candidates(query, weights, passages), passages)
+    for name in ("dense", "passage_pairs", "missing_weight"):  # the sentence's own signals depend on its rank
+        assert signals[name] == alone[name], name
+    assert signals["dense"] == min(max((best.dense_score - 0.75) / 0.15, 0.0), 1.0) > 0.1
+
+
 def test_a_syllable_every_candidate_repeats_weighs_less_than_one_only_the_answer_has():
     """The topic ("Hốt Tất Liệt") is in every retrieved sentence; the verb asked about ("phân chia") is not."""
     from assistant.answering.features import local_weights as _local_weights

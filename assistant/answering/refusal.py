@@ -49,11 +49,13 @@ def signals(
     query: Query, weights: dict[str, float], candidates: list[Candidate], passages: list[Passage], answer_type: str = ""
 ) -> dict:
     """Evidence for answering: the best sentence's share of the question (IDF-weighted), the highest
-    probability that a sentence holds the answer, the best passage's meaning similarity, the question's
-    syllable pairs found in that passage, the weight of the heaviest question word it lacks (a changed
-    name: "quận Ba Đình"), whether the question names something no passage names (`missing_name`;
+    probability that a sentence holds the answer, the meaning similarity of the passage that sentence
+    comes from (not of the passage fused first: a related-news list can be), the question's syllable pairs
+    found in that passage, the weight of the heaviest question word it lacks (a changed name: "quận Ba
+    Đình"), whether the question names something no passage names (`missing_name`;
     `other_name` when a passage names another of that kind) and `typed` (see typed_signal)."""
-    best, top = candidates[0], passages[0]
+    best = candidates[0]
+    top = best.passage
     tokens = tokens_of(top.text, query.accented)
     present = set(tokens)
     pairs = set(zip(query.tokens, query.tokens[1:]))
