@@ -11,7 +11,7 @@ from ..types import Passage
 from .features import capitalised, local_weights, sentence_features
 from .models import Models, linear, logistic
 from .question import Cues
-from .terms import coverage, tokens_of
+from .terms import Acronyms, coverage, tokens_of
 
 # The features `candidates` computes for every sentence: what the fitted sentence models must name.
 SENTENCE_FEATURES = (
@@ -72,7 +72,8 @@ def candidates(
     out: list[Candidate] = []
     seen: set[str] = set()
     texts = [[t for _, _, t in sentences_of(p)] for p in passages]
-    tokens = [[tokens_of(t, query.accented) for t in ts] for ts in texts]
+    acronyms = Acronyms(query.text, query.accented)
+    tokens = [[acronyms.expand(tokens_of(t, query.accented), t) for t in ts] for ts in texts]
     local = local_weights(weights, {text: toks for ts, tks in zip(texts, tokens) for text, toks in zip(ts, tks)})
     for rank, p in enumerate(passages):
         coverages = [coverage(weights, t) for t in tokens[rank]]

@@ -14,7 +14,7 @@ from .features import REFERS_BACK, answers_date, answers_number
 from .models import Models, logistic
 from .question import counted_unit, missing_names
 from .ranking import Candidate
-from .terms import tokens_of
+from .terms import Acronyms, tokens_of
 
 SIGNALS = ("coverage", "sentence", "dense", "passage_pairs", "missing_weight", "missing_name", "typed")
 CROSSLINGUAL_SIGNALS = ("dense", "similarity", "typed")
@@ -56,7 +56,7 @@ def signals(
     `other_name` when a passage names another of that kind) and `typed` (see typed_signal)."""
     best = candidates[0]
     top = best.passage
-    tokens = tokens_of(top.text, query.accented)
+    tokens = Acronyms(query.text, query.accented).expand(tokens_of(top.text, query.accented), top.text)
     present = set(tokens)
     pairs = set(zip(query.tokens, query.tokens[1:]))
     missing, other = missing_names(query.text, passages)

@@ -4,8 +4,10 @@ IDF over the indexed chunks, and IDF-weighted coverage of a sentence."""
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
 
-from ..text import fold, syllables
+from ..text import fold, has_diacritics, syllables
 
 # Syllables that carry no content in a question. Folded, several collide with content words
 # ("chứ"/"chủ", "đó"/"đô"), so the folded set is used only for questions typed without diacritics.
@@ -35,6 +37,67 @@ def coverage(weights: dict[str, float], tokens: list[str]) -> float:
     """IDF-weighted share of the question's content syllables found in `tokens`."""
     present = set(tokens)
     return sum(w for t, w in weights.items() if t in present) / sum(weights.values())
+
+
+# An acronym as Vietnamese writes one: the initials of the syllables it stands for, capitalised ("HĐND" for
+# "Hội đồng nhân dân", "BVĐK" for "Bệnh viện đa khoa", "TQ" for "Trung Quốc"). Two letters stand for a
+# capitalised pair only ("VN": "Việt Nam"; not "TP" for "tá phạm"); a run capitalised after its first word
+# is a name's end ("ngày dịp Tết" is no "NDT"), and a function word ("của", "và") ends a run.
+_ACRONYM = re.compile(r"(?<!\w)[A-ZĐ]{2,6}(?!\w)")
+_WORDS = re.compile(r"\w+")
+
+
+def _words(text: str) -> tuple[list[str], str]:
+    """The words of `text` as written and the string of their folded initials, one letter per word."""
+    words = _WORDS.findall(unicodedata.normalize("NFC", text))
+    return words, "".join(fold(w[0].lower()) for w in words)
+
+
+def _stands_for(words: list[str], initials: str, acronym: str):
+    """Starts of the runs of `words` an acronym (folded) may stand for."""
+    n, at = len(acronym), initials.find(acronym)
+    while at >= 0:
+        run = words[at : at + n]
+        capitals = [w[:1].isupper() for w in run]
+        if (
+            (n > 2 or all(capitals))
+            and (capitals[0] or not any(capitals))
+            # not a function word typed without diacritics: "do" may be "đô"
+            and not any(is_stopword(w.lower(), True) and has_diacritics(w) for w in run)
+        ):
+            yield at
+        at = initials.find(acronym, at + 1)
+
+
+class Acronyms:
+    """A question read for acronyms once, so that a sentence's "HĐND" holds the question's "hội đồng nhân
+    dân" and a sentence's "bệnh viện đa khoa" the question's "BVĐK": coverage does not count as missing
+    what is written the other way."""
+
+    def __init__(self, question: str, accented: bool):
+        self.accented = accented
+        self.words, self.initials = _words(question)
+        self.asked = {fold(a.lower()): tokens_of(a, accented) for a in _ACRONYM.findall(question)}
+
+    def expand(self, tokens: list[str], text: str) -> list[str]:
+        """A sentence's `tokens` with the question's words its acronyms stand for, and the question's
+        acronyms it spells out."""
+        written = {fold(a.lower()) for a in _ACRONYM.findall(text)}
+        added = [
+            t
+            for a in written
+            for at in _stands_for(self.words, self.initials, a)
+            for t in tokens_of(" ".join(self.words[at : at + len(a)]), self.accented)
+        ]
+        if self.asked:
+            words, initials = _words(text)
+            added += [
+                t
+                for a, own in self.asked.items()
+                if next(_stands_for(words, initials, a), None) is not None
+                for t in own
+            ]
+        return tokens + added if added else tokens
 
 
 class IdfTable:
