@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import os
-import re
 import shutil
 import subprocess
 from collections.abc import Callable, Iterable, Iterator
@@ -16,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
 from .errors import IngestError
-from .text import normalize
+from .text import join_wrapped_lines, normalize
 
 LANGUAGE = "vie"
 DPI = 300  # Tesseract reads best at about 300 dots per inch
@@ -75,29 +74,7 @@ def read_image(image) -> str:
     )
     if result.returncode != 0:
         raise IngestError(f"Tesseract lỗi: {result.stderr.decode('utf-8', 'replace').strip()[:200]}")
-    return normalize(_join_lines(normalize(result.stdout.decode("utf-8", "replace"))))
-
-
-_OPENS_ITEM = re.compile(r"(?:\d{1,3}[.)]|[a-zđ]\)|[-–•*+])\s")
-
-
-def _join_lines(text: str) -> str:
-    """Tesseract breaks lines where the page did; a line that goes on in lower case or with a number is the
-    same sentence, unless it opens an item of a list or of a legal text ("2. ...", "a) ...", "- ...")."""
-    out: list[str] = []
-    for line in text.split("\n"):
-        previous = out[-1] if out else ""
-        if (
-            previous
-            and line
-            and previous[-1] not in ".!?:;…"
-            and not _OPENS_ITEM.match(line)
-            and (line[0].islower() or line[0].isdigit() or line[0] in '("“')
-        ):
-            out[-1] = f"{previous} {line}"
-        else:
-            out.append(line)
-    return "\n".join(out)
+    return normalize(join_wrapped_lines(normalize(result.stdout.decode("utf-8", "replace"))))
 
 
 def read_images(

@@ -16,7 +16,7 @@ from . import ocr
 from .encodings import NAMES, repair
 from .errors import IngestError
 from .quality import GOOD, plain_latin, score
-from .text import normalize
+from .text import join_wrapped_lines, normalize
 
 MIN_WORDS = 3  # a text layer with fewer words than this is not a reading of the page
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp"}
@@ -55,7 +55,7 @@ def read_pdf(path: Path, progress=None) -> Pages:
             text, encoding = repair(normalize(raw))
             if encoding:
                 encodings.add(encoding)
-            texts.append(normalize(text))
+            texts.append(normalize(join_wrapped_lines(text)))  # lines wrapped at the margin: one sentence
         pages = Pages(texts, encoding=", ".join(NAMES[e] for e in sorted(encodings)) or None)
         wanted = [i for i, text in enumerate(texts) if not _layer_is_good(text)]
         if wanted:

@@ -42,6 +42,37 @@ def normalize(text: str) -> str:
     return _MANY_NEWLINES.sub("\n\n", "\n".join(lines)).strip()
 
 
+# A line that opens an item of a list or of a legal text ("2. …", "a) …", "- …"), or a table row led by its
+# number ("1 Hàng Bài …"), is no continuation.
+_OPENS_ITEM = re.compile(r"(?:\d{1,3}[.)]|[a-zđ]\)|[-–•*+])\s")
+_ROW_NUMBER = re.compile(r"\d{1,3}\s+(\w)")
+
+
+def _opens_item(line: str) -> bool:
+    row = _ROW_NUMBER.match(line)
+    return bool(_OPENS_ITEM.match(line) or (row and row.group(1).isupper()))
+
+
+def join_wrapped_lines(text: str) -> str:
+    """A page read line by line (a PDF's text layer, Tesseract's reading) breaks lines where the page
+    did: a line that goes on in lower case, with a number or an opening quote is the same sentence, unless
+    it opens an item. Headings and table rows (capitalised) keep their lines."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        previous = out[-1] if out else ""
+        if (
+            previous
+            and line
+            and previous[-1] not in ".!?:;…"
+            and not _opens_item(line)
+            and (line[0].islower() or line[0].isdigit() or line[0] in '("“')
+        ):
+            out[-1] = f"{previous} {line}"
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
 def clean_question(text: str) -> str:
     """A question on one line: NFC, control characters and runs of space removed."""
     return " ".join(normalize(text).split())

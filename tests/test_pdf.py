@@ -87,3 +87,30 @@ def test_a_table_in_a_text_layer_keeps_each_row_on_one_line(tmp_path):
     c.save()
     lines = read_pdf(tmp_path / "bang.pdf").texts[0].split("\n")
     assert "Hàng Bài Chủ tịch Nguyễn Thị Ngọc Anh" in lines and "Tràng Tiền Chủ tịch Lê Văn Bình" in lines
+
+
+def test_a_paragraph_wrapped_at_the_margin_of_a_text_layer_is_read_as_its_sentences(tmp_path):
+    """A PDF's text layer breaks every line where the page did; quoting "… Quận ủy, Chủ" as a sentence
+    would cut the title in two."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen import canvas
+
+    from assistant.chunking import split_sentences
+
+    sentence = (
+        "Chủ tọa kỳ họp gồm đồng chí Vũ Đăng Định, Phó Bí thư Thường trực Quận ủy, Chủ tịch Hội đồng nhân "
+        "dân quận cùng các đồng chí trong Thường trực Hội đồng nhân dân quận."
+    )
+    pdfmetrics.registerFont(TTFont("DejaVu", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"))
+    c = canvas.Canvas(str(tmp_path / "ky_hop.pdf"))
+    c.setFont("DejaVu", 11)
+    c.drawString(72, 780, "KỲ HỌP THỨ 17")
+    lines = wrap(sentence, 80)
+    assert len(lines) == 3 and lines[0].endswith("Chủ")  # wrapped inside "Chủ tịch"
+    for i, line in enumerate(lines):
+        c.drawString(72, 750 - i * 16, line)
+    c.save()
+    text = read_pdf(tmp_path / "ky_hop.pdf").texts[0]
+    assert text == "KỲ HỌP THỨ 17\n" + sentence
+    assert [text[s.start : s.end] for s in split_sentences(text)] == ["KỲ HỌP THỨ 17", sentence]

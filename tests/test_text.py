@@ -11,6 +11,7 @@ from assistant.text import (
     fold,
     folded_syllables,
     has_diacritics,
+    join_wrapped_lines,
     normalize,
     syllables,
 )
@@ -91,3 +92,34 @@ def test_english_terms_are_names_numbers_and_office_words_in_vietnamese():
     assert english_terms("How many Polish troops are stationed in Iraq?") == "Iraq ba lan"
     assert english_terms("Did the United States talk to North Korea?") == "mỹ triều tiên"
     assert english_terms("Which French researcher found Angkor Wat?") == "Angkor Wat pháp"
+
+
+def test_lines_wrapped_at_the_margin_are_one_sentence_but_items_rows_and_headings_keep_theirs():
+    page = "\n".join(
+        [
+            "QUYẾT ĐỊNH",
+            "Chủ tọa kỳ họp gồm đồng chí Vũ Đăng Định, Phó Bí thư Thường trực Quận ủy, Chủ",
+            "tịch Hội đồng nhân dân quận, cùng",
+            "“các đồng chí” trong Thường trực; tổng số",
+            "165 công chức.",
+            "Điều 1. Thành lập các phòng:",
+            "1. Phòng Nội vụ;",
+            "a) Phòng Tư pháp",
+            "- Phòng Y tế",
+            "STT Phường Họ và tên",
+            "1 Hàng Bài Nguyễn Thị Ngọc Anh",
+            "2 Đồng Xuân Lê Văn Bình",
+        ]
+    )
+    assert join_wrapped_lines(page).split("\n") == [
+        "QUYẾT ĐỊNH",
+        "Chủ tọa kỳ họp gồm đồng chí Vũ Đăng Định, Phó Bí thư Thường trực Quận ủy, Chủ tịch Hội đồng nhân dân"
+        " quận, cùng “các đồng chí” trong Thường trực; tổng số 165 công chức.",
+        "Điều 1. Thành lập các phòng:",
+        "1. Phòng Nội vụ;",
+        "a) Phòng Tư pháp",
+        "- Phòng Y tế",
+        "STT Phường Họ và tên",
+        "1 Hàng Bài Nguyễn Thị Ngọc Anh",
+        "2 Đồng Xuân Lê Văn Bình",
+    ]
