@@ -53,23 +53,37 @@ def _opens_item(line: str) -> bool:
     return bool(_OPENS_ITEM.match(line) or (row and row.group(1).isupper()))
 
 
+# A line at least this share of the page's widest (in characters) reached the margin: the line after it
+# goes on with the same sentence even when it starts with a capital ("… đồng chí Vũ Đăng" / "Định, …").
+WIDE_LINE = 0.8
+WIDE_MIN_CHARS = 60  # pages whose widest line is shorter have no margin to read
+
+
 def join_wrapped_lines(text: str) -> str:
     """A page read line by line (a PDF's text layer, Tesseract's reading) breaks lines where the page
-    did: a line that goes on in lower case, with a number or an opening quote is the same sentence, unless
-    it opens an item. Headings and table rows (capitalised) keep their lines."""
+    did: a line that goes on in lower case, with a number or an opening quote, or after a line that
+    reached the margin, is the same sentence, unless it opens an item. Short and capitalised lines
+    (headings, table rows) keep theirs."""
+    lines = text.split("\n")
+    widest = max(map(len, lines), default=0)
+    wide = WIDE_LINE * widest if widest >= WIDE_MIN_CHARS else float("inf")
     out: list[str] = []
-    for line in text.split("\n"):
+    last = ""  # the previous line as the page had it
+    for line in lines:
         previous = out[-1] if out else ""
+        goes_on = line[:1].islower() or line[:1].isdigit() or line[:1] in ('"', "(", "“")
+        reached_margin = len(last) >= wide and not last.isupper() and not line.isupper()
         if (
             previous
             and line
             and previous[-1] not in ".!?:;…"
             and not _opens_item(line)
-            and (line[0].islower() or line[0].isdigit() or line[0] in '("“')
+            and (goes_on or reached_margin)
         ):
             out[-1] = f"{previous} {line}"
         else:
             out.append(line)
+        last = line
     return "\n".join(out)
 
 

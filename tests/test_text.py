@@ -123,3 +123,18 @@ def test_lines_wrapped_at_the_margin_are_one_sentence_but_items_rows_and_heading
         "1 Hàng Bài Nguyễn Thị Ngọc Anh",
         "2 Đồng Xuân Lê Văn Bình",
     ]
+
+
+def test_a_line_that_reached_the_margin_goes_on_even_before_a_capital():
+    wrapped = [
+        "Chủ tọa kỳ họp gồm đồng chí Phó Bí thư Thường trực Quận ủy, cùng với đồng chí Vũ Đăng",
+        "Định và các đồng chí trong Thường trực Hội đồng nhân dân quận Hoàn Kiếm, khóa XX.",
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM, ĐỘC LẬP, TỰ DO, HẠNH PHÚC, NĂM HAI NGHÌN",
+        "QUYẾT ĐỊNH",
+        "Ngắn",
+        "Hết",
+    ]
+    assert join_wrapped_lines("\n".join(wrapped)).split("\n") == [
+        " ".join(wrapped[:2]),
+        *wrapped[2:],  # a heading in capitals, a short line: their own lines
+    ]
