@@ -73,13 +73,7 @@ def join_wrapped_lines(text: str) -> str:
         previous = out[-1] if out else ""
         goes_on = line[:1].islower() or line[:1].isdigit() or line[:1] in ('"', "(", "“")
         reached_margin = len(last) >= wide and not last.isupper() and not line.isupper()
-        if (
-            previous
-            and line
-            and previous[-1] not in ".!?:;…"
-            and not _opens_item(line)
-            and (goes_on or reached_margin)
-        ):
+        if previous and line and previous[-1] not in ".!?:;…" and not _opens_item(line) and (goes_on or reached_margin):
             out[-1] = f"{previous} {line}"
         else:
             out.append(line)

@@ -33,6 +33,7 @@ import embedders  # noqa: E402
 import long_documents  # noqa: E402
 import news_qa  # noqa: E402
 import ocr  # noqa: E402
+import pdf_answers  # noqa: E402
 import retrieval  # noqa: E402
 import sentence_meaning  # noqa: E402
 import speed  # noqa: E402
@@ -98,6 +99,7 @@ def run(quick: bool = False, large: bool = False) -> dict:
         ),
         ("start-up", lambda: startup.run(runs=1 if quick else 3, json_path=out)),
         ("OCR of scanned pages", lambda: ocr.run(4 if quick else 100, passages=6 if quick else 100, json_path=out)),
+        ("answers from PDFs", lambda: pdf_answers.run(3 if quick else None, json_path=out)),
         ("embedding engines", lambda: embedders.run(16, 1, 64, 20, json_path=False) if quick else embedders.run()),
     ]
     if large:

@@ -330,6 +330,18 @@ def test_ocr_benchmark_on_a_tiny_sample(tmp_path):
     assert "syll acc" in ocr.format_report(result)
 
 
+def test_pdf_answers_benchmark_on_a_tiny_sample(tmp_path):
+    import pdf_answers
+
+    result = pdf_answers.run(2, json_path=tmp_path / "pdf.json", quiet=True)
+    assert (tmp_path / "pdf.json").exists()
+    assert result["articles"] == 2 and result["questions"] >= 2
+    for form in ("text", "pdf"):
+        assert 0.0 <= result["forms"][form]["answer_has_gold"] <= 1.0
+    assert result["forms"]["pdf"]["first_citation_gold"] > 0  # the PDFs were read and cited
+    assert "PDF / text" in pdf_answers.format_report(result)
+
+
 def test_embedders_benchmark_on_a_tiny_sample():
     import embedders
 
