@@ -15,7 +15,7 @@ from .encodings import NAMES, decode, repair
 from .errors import IngestError
 from .locations import KEY as LOCATIONS
 from .pdf import IMAGE_SUFFIXES, Pages, read_image_file, read_pdf
-from .text import normalize
+from .text import join_wrapped_lines, normalize, wrapped_width
 
 SPREADSHEETS = {".xlsx", ".xls", ".csv"}
 SUPPORTED = {
@@ -283,6 +283,9 @@ def _read(path: Path, doc_id: str) -> list[Document]:
         title, text = _html(_decoded(path, metadata))
     else:
         text = _decoded(path, metadata)
+        columns = wrapped_width(text)
+        if columns:  # pdftotext's output, an e-mail: lines broken at a width, not between sentences
+            text = join_wrapped_lines(text, columns)
         title = _markdown_title(text) if suffix in {".md", ".markdown"} else None
     if pieces is None:
         pieces = [(text, {})]

@@ -59,11 +59,12 @@ WIDE_LINE = 0.8
 WIDE_MIN_CHARS = 60  # pages whose widest line is shorter have no margin to read
 
 
-def join_wrapped_lines(text: str) -> str:
+def join_wrapped_lines(text: str, columns: int | None = None) -> str:
     """A page read line by line (a PDF's text layer, Tesseract's reading) breaks lines where the page
     did: a line that goes on in lower case, with a number or an opening quote, or after a line that
     reached the margin, is the same sentence, unless it opens an item. Short and capitalised lines
-    (headings, table rows) keep theirs."""
+    (headings, table rows) keep theirs. `columns`: a text file wrapped at that width, whose lines
+    reached the margin when the next line's first word would not have fitted."""
     lines = text.split("\n")
     widest = max(map(len, lines), default=0)
     wide = WIDE_LINE * widest if widest >= WIDE_MIN_CHARS else float("inf")
@@ -72,13 +73,36 @@ def join_wrapped_lines(text: str) -> str:
     for line in lines:
         previous = out[-1] if out else ""
         goes_on = line[:1].islower() or line[:1].isdigit() or line[:1] in ('"', "(", "“")
-        reached_margin = len(last) >= wide and not last.isupper() and not line.isupper()
+        if columns:
+            reached_margin = bool(line.strip()) and len(last) + 1 + len(line.split()[0]) > columns
+        else:
+            reached_margin = len(last) >= wide and not last.isupper() and not line.isupper()
         if previous and line and previous[-1] not in ".!?:;…" and not _opens_item(line) and (goes_on or reached_margin):
             out[-1] = f"{previous} {line}"
         else:
             out.append(line)
         last = line
     return "\n".join(out)
+
+
+# A text file broken into lines at a fixed width (pdftotext's output, an e-mail, an 80-column editor) has no
+# line longer than this, and at least WRAP_SHARE of its lines could not have taken the next line's first word.
+WRAP_COLUMNS = 120
+WRAP_MIN_LINES = 8
+WRAP_SHARE = 0.7
+
+
+def wrapped_width(text: str) -> int | None:
+    """The width a text file was wrapped at, or None when it was written a paragraph (or an item) per
+    line: wrapped, nearly every line stops because the next line's first word would not fit. A list of
+    items of uneven length does not, nor does one paragraph per line (longer than any editor's width)."""
+    lines = text.split("\n")
+    width = max(map(len, lines), default=0)
+    pairs = [(a, b) for a, b in zip(lines, lines[1:]) if a.strip() and b.strip()]
+    if len(pairs) < WRAP_MIN_LINES or not 40 <= width <= WRAP_COLUMNS:
+        return None
+    full = sum(len(a) + 1 + len(b.split()[0]) > width for a, b in pairs)
+    return width if full >= WRAP_SHARE * len(pairs) else None
 
 
 def clean_question(text: str) -> str:

@@ -34,6 +34,25 @@ def test_txt(tmp_path):
     assert doc.source == str(tmp_path / "tin.txt")
 
 
+def test_a_txt_wrapped_at_a_width_is_read_as_its_paragraphs(tmp_path):
+    """pdftotext's output or an e-mail: lines broken at 60 columns, not between sentences."""
+    import textwrap
+
+    paragraph = (
+        "Chủ tọa kỳ họp gồm đồng chí Vũ Đăng Định, Phó Bí thư Thường trực Quận ủy, Chủ tịch Hội đồng nhân "
+        "dân quận cùng các đồng chí trong Thường trực Hội đồng nhân dân quận. Kỳ họp đã thông qua nghị quyết "
+        "thành lập 12 phòng chuyên môn thuộc Ủy ban nhân dân quận Hoàn Kiếm."
+    )
+    text = f"KỲ HỌP THỨ 17\n\n{paragraph}\n\n{paragraph}"
+    lines = [line for p in text.split("\n") for line in textwrap.wrap(p, 60) or [""]]
+    write(tmp_path / "ky_hop.txt", "\n".join(lines))
+    (doc,), _ = load_documents([tmp_path / "ky_hop.txt"])
+    assert doc.text == text
+    write(tmp_path / "mot_dong.txt", text)  # a paragraph per line: as written
+    (doc,), _ = load_documents([tmp_path / "mot_dong.txt"])
+    assert doc.text == text
+
+
 def test_txt_utf16_with_bom(tmp_path):
     path = tmp_path / "utf16.txt"
     path.write_bytes("Văn bản UTF-16 có dấu.".encode("utf-16"))

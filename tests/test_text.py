@@ -14,6 +14,7 @@ from assistant.text import (
     join_wrapped_lines,
     normalize,
     syllables,
+    wrapped_width,
 )
 
 
@@ -127,3 +128,42 @@ def test_a_line_that_reached_the_margin_goes_on_even_before_a_capital():
         " ".join(wrapped[:2]),
         *wrapped[2:],  # a heading in capitals, a short line: their own lines
     ]
+
+
+ARTICLE = (
+    "Sáng 27/2/2025, Hội đồng nhân dân quận Hoàn Kiếm khóa XX, nhiệm kỳ 2021-2026 tổ chức kỳ họp thứ 17 để "
+    "xem xét, quyết định các nội dung quan trọng thuộc thẩm quyền. Chủ tọa kỳ họp gồm đồng chí Vũ Đăng Định, "
+    "Phó Bí thư Thường trực Quận ủy, Chủ tịch Hội đồng nhân dân quận cùng các đồng chí trong Thường trực Hội "
+    "đồng nhân dân quận. Kỳ họp đã thông qua nghị quyết thành lập 12 phòng chuyên môn thuộc Ủy ban nhân dân "
+    "quận, trong đó có Phòng Văn hóa, Khoa học và Thông tin, Phòng Kinh tế, Hạ tầng và Đô thị."
+)
+
+
+def test_a_text_file_wrapped_at_a_width_is_joined_back_into_its_paragraph():
+    import textwrap
+
+    text = f"{ARTICLE}\n\nTIN LIÊN QUAN\n\n{ARTICLE}"
+    wrapped = "\n".join(line for p in text.split("\n") for line in textwrap.wrap(p, 56) or [""])
+    assert "\nXX, nhiệm kỳ" in wrapped  # a line going on with a capital
+    assert wrapped_width(wrapped) == max(len(line) for line in wrapped.split("\n")) <= 56
+    assert join_wrapped_lines(wrapped, wrapped_width(wrapped)) == text
+
+
+def test_a_paragraph_or_an_item_per_line_is_not_wrapped():
+    paragraphs = "\n".join([ARTICLE] * 9)  # longer than any editor's width
+    items = "\n".join(
+        f"{name} - {role}"
+        for name, role in [
+            ("Nguyễn Văn An", "Chủ tịch UBND phường Hàng Bài"),
+            ("Lê Thị Bình", "Phó Chủ tịch"),
+            ("Trần Văn Cường", "Chủ tịch UBND phường Tràng Tiền"),
+            ("Phạm Thị Dung", "Bí thư"),
+            ("Hoàng Văn Em", "Chủ tịch UBND phường Cửa Nam"),
+            ("Vũ Thị Giang", "Phó Bí thư"),
+            ("Đỗ Văn Hùng", "Chủ tịch UBND phường Hàng Trống"),
+            ("Bùi Thị Lan", "Ủy viên"),
+            ("Ngô Văn Minh", "Chủ tịch UBND phường Đồng Xuân"),
+            ("Lý Thị Nga", "Ủy viên"),
+        ]
+    )
+    assert wrapped_width(paragraphs) is None and wrapped_width(items) is None
