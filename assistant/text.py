@@ -64,7 +64,8 @@ def join_wrapped_lines(text: str, columns: int | None = None) -> str:
     did: a line that goes on in lower case, with a number or an opening quote, or after a line that
     reached the margin, is the same sentence, unless it opens an item. Short and capitalised lines
     (headings, table rows) keep theirs. `columns`: a text file wrapped at that width, whose lines
-    reached the margin when the next line's first word would not have fitted."""
+    reached the margin when the next line's first word would not have fitted — joined whatever they end
+    with, since a sentence's end there is no paragraph's."""
     lines = text.split("\n")
     widest = max(map(len, lines), default=0)
     wide = WIDE_LINE * widest if widest >= WIDE_MIN_CHARS else float("inf")
@@ -73,12 +74,21 @@ def join_wrapped_lines(text: str, columns: int | None = None) -> str:
     for line in lines:
         previous = out[-1] if out else ""
         goes_on = line[:1].islower() or line[:1].isdigit() or line[:1] in ('"', "(", "“")
-        if columns:
+        if columns:  # a file's wrap: its newline means nothing, whatever the line ends with
             reached_margin = bool(line.strip()) and len(last) + 1 + len(line.split()[0]) > columns
+            ends = False
         else:
             reached_margin = len(last) >= wide and not last.isupper() and not line.isupper()
-        if previous and line and previous[-1] not in ".!?:;…" and not _opens_item(line) and (goes_on or reached_margin):
-            out[-1] = f"{previous} {line}"
+            ends = previous[-1:] in tuple(".!?:;…")
+        if (
+            previous
+            and line
+            and not _opens_item(line)
+            and ((goes_on and previous[-1] not in ".!?:;…") or (reached_margin and not ends))
+        ):
+            # "2021-" / "2026", "Mercedes-" / "Benz": a hyphen at the margin joins its word
+            hyphen = previous[-1] == "-" and previous[-2:-1].isalnum() and line[:1].isalnum()
+            out[-1] = f"{previous}{line}" if hyphen else f"{previous} {line}"
         else:
             out.append(line)
         last = line

@@ -336,10 +336,10 @@ def test_pdf_answers_benchmark_on_a_tiny_sample(tmp_path):
     result = pdf_answers.run(2, json_path=tmp_path / "pdf.json", quiet=True)
     assert (tmp_path / "pdf.json").exists()
     assert result["articles"] == 2 and result["questions"] >= 2
-    for form in ("text", "pdf"):
+    for form in ("text", "pdf", "wrapped"):
         assert 0.0 <= result["forms"][form]["answer_has_gold"] <= 1.0
-    assert result["forms"]["pdf"]["first_citation_gold"] > 0  # the PDFs were read and cited
-    assert "PDF / text" in pdf_answers.format_report(result)
+        assert result["forms"][form]["first_citation_gold"] > 0  # each form was read and cited
+    assert 0.0 <= result["ratio_wrapped"] and "wrapped / text" in pdf_answers.format_report(result)
 
 
 def test_embedders_benchmark_on_a_tiny_sample():

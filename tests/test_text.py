@@ -167,3 +167,9 @@ def test_a_paragraph_or_an_item_per_line_is_not_wrapped():
         ]
     )
     assert wrapped_width(paragraphs) is None and wrapped_width(items) is None
+
+
+def test_a_hyphen_at_the_margin_joins_its_word():
+    assert join_wrapped_lines("Nhiệm kỳ 2021-\n2026 của quận, tuyến Hà Nội -\nHải Phòng") == (
+        "Nhiệm kỳ 2021-2026 của quận, tuyến Hà Nội -\nHải Phòng"  # a dash between words is no hyphen
+    )
