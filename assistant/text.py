@@ -74,18 +74,12 @@ def join_wrapped_lines(text: str, columns: int | None = None) -> str:
     for line in lines:
         previous = out[-1] if out else ""
         goes_on = line[:1].islower() or line[:1].isdigit() or line[:1] in ('"', "(", "“")
+        ended = previous[-1:] in tuple(".!?:;…")
         if columns:  # a file's wrap: its newline means nothing, whatever the line ends with
             reached_margin = bool(line.strip()) and len(last) + 1 + len(line.split()[0]) > columns
-            ends = False
         else:
-            reached_margin = len(last) >= wide and not last.isupper() and not line.isupper()
-            ends = previous[-1:] in tuple(".!?:;…")
-        if (
-            previous
-            and line
-            and not _opens_item(line)
-            and ((goes_on and previous[-1] not in ".!?:;…") or (reached_margin and not ends))
-        ):
+            reached_margin = len(last) >= wide and not last.isupper() and not line.isupper() and not ended
+        if previous and line and not _opens_item(line) and ((goes_on and not ended) or reached_margin):
             # "2021-" / "2026", "Mercedes-" / "Benz": a hyphen at the margin joins its word
             hyphen = previous[-1] == "-" and previous[-2:-1].isalnum() and line[:1].isalnum()
             out[-1] = f"{previous}{line}" if hyphen else f"{previous} {line}"

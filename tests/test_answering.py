@@ -272,7 +272,6 @@ def test_a_question_naming_what_no_passage_names_is_caught():
         False,
     )
     assert _missing_names("ai la chu tich phuong Hang Bai", passages("Chủ tịch UBND phường Hàng Bài")) == (False, False)
-    # a misspelt foreign name is missing, but nothing else of its kind is named: the model weighs it
     # a foreign name a letter off is named (misspelt, or an English plural): "Clipper", "Shelly", "Ultar Pradesh"
     assert _missing_names("Los Angeles Clipper chơi môn gì?", passages("Los Angeles Clippers là đội NBA")) == (
         False,
