@@ -102,7 +102,7 @@ class Assistant:
         except OSError as exc:
             raise index_os_error(exc, self.backend.where) from None
         idf = IdfTable(opened.n_chunks, opened.df, opened.df_folded)
-        extractive = ExtractiveAnswerer(self.config.answer, idf, self.embedder)
+        extractive = ExtractiveAnswerer(self.config.answer, idf, self.embedder, restorer=opened.restorer)
         generator = (
             LLMAnswerer(self.llm, self.config.answer, idf, extractive, self.prompts)
             if self.llm and self.prompts

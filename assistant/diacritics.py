@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from functools import lru_cache
 
 from .text import canonical_syllable, fold
 
@@ -17,6 +18,7 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 MAX_CANDIDATES = 6
 BIGRAM_WEIGHT = 0.8
 MIN_BIGRAM_COUNT = 2  # rarer pairs are not stored: they barely move the choice
+RECENT = 64  # restorations kept: retrieval and the answerer both restore the question being asked
 
 
 class DiacriticRestorer:
@@ -28,6 +30,7 @@ class DiacriticRestorer:
         for word, count in unigrams.items():
             by_fold.setdefault(fold(word), []).append((count, word))
         self.candidates = {k: [w for _, w in sorted(v, reverse=True)[:MAX_CANDIDATES]] for k, v in by_fold.items()}
+        self._recent = lru_cache(maxsize=RECENT)(self._restore)  # thread-safe
 
     @classmethod
     def from_corpus(cls, token_lists: list[list[str]]) -> DiacriticRestorer:
@@ -67,6 +70,9 @@ class DiacriticRestorer:
 
     def restore(self, text: str) -> str:
         """`text` with each syllable replaced by its restored form, keeping capitals and punctuation."""
+        return self._recent(text)
+
+    def _restore(self, text: str) -> str:
         matches = list(_WORD.finditer(text))
         restored = self.restore_tokens([fold(canonical_syllable(m.group())) for m in matches])
         out, last = [], 0

@@ -7,7 +7,7 @@ import pytest
 from helpers import DOC_000, DOC_004, EMPTY_QUESTION, REFUSAL
 
 from assistant import Answer
-from assistant.text import has_diacritics
+from assistant.text import fold, has_diacritics
 
 FACTS = [
     # (question, fact that must be in the answer, document that must be cited)
@@ -467,6 +467,43 @@ def test_a_number_of_another_kind_does_not_answer_how_much_or_how_long(tmp_path)
     prison = syllables("Tòa tuyên phạt Hùng bao nhiêu năm tù?")
     assert not answers_number(prison, "năm", "Hùng buôn lậu từ năm 1988 với 45 chuyến tàu.", sentence_tokens, True)
     assert answers_number(prison, "năm", "Hùng bị phạt 6 năm tù.", syllables("Hùng bị phạt 6 năm tù."), True)
+
+
+def test_a_question_typed_without_diacritics_asks_for_money_only_when_its_restored_words_do(tmp_path):
+    """Folded, the money cues are other words too ("phát hiện" is "phat hien", "phạt" is "phat"; "lực
+    lượng" holds "luong"): read as typed, "... phat hien dien tich rung ... la bao nhieu" asked for money
+    and its answer, "2,5 ha", was refused. The answerer restores the question with the index's words first."""
+    import json
+
+    from assistant import Assistant
+    from assistant.answering.features import answers_number
+    from assistant.text import syllables
+
+    articles = [
+        "Ngày 17-2, khi trở lại kiểm tra, lực lượng bảo vệ rừng phát hiện một diện tích rừng lên tới 2,5 ha "
+        "bị tàn phá nghiêm trọng. Lực lượng kiểm lâm đã phát hiện nhiều vụ chặt phá rừng trong năm qua.",
+        "Vé vào cửa khu du lịch có giá 40.000 đồng một người. Lực lượng bảo vệ khu du lịch có 12 người.",
+    ]
+    corpus = tmp_path / "tin.jsonl"
+    corpus.write_text(
+        "".join(json.dumps({"id": f"a{i}", "text": t}, ensure_ascii=False) + "\n" for i, t in enumerate(articles)),
+        encoding="utf-8",
+    )
+    bot = Assistant(index_dir=tmp_path / "idx", open_now=False)
+    bot.index([corpus])
+    area = bot.ask("Ngay 17-2, luc luong bao ve rung phat hien dien tich rung bi tan pha la bao nhieu?")
+    assert not area.refused and "2,5 ha" in area.text, area.text
+    price = bot.ask("Ve vao cua khu du lich co gia bao nhieu?")
+    assert not price.refused and "40.000 đồng" in price.text, price.text
+    # the check itself: folded alone, "phat" is a fine; restored, it is "phát hiện"
+    question = syllables("luc luong phat hien dien tich rung la bao nhieu")
+    restored = syllables("lực lượng phát hiện diện tích rừng là bao nhiêu")
+    sentence = "Lực lượng bảo vệ phát hiện 2,5 ha rừng bị phá."
+    tokens = syllables(fold(sentence))
+    assert not answers_number(question, "", sentence, tokens, False)
+    assert answers_number(question, "", sentence, tokens, False, restored=restored)
+    fine = syllables("muc phat la bao nhieu")
+    assert not answers_number(fine, "", sentence, tokens, False, restored=syllables("mức phạt là bao nhiêu"))
 
 
 def test_a_score_answers_what_score_and_a_word_only_folded_into_a_number_does_not():

@@ -170,13 +170,14 @@ def compose(
     confidence: float,
     passages,
     signals: dict,
+    restored: Sequence[str] = (),
 ) -> Answer:
     citations, parts, short = [], [], None
     at = 0
     for marker, c in enumerate(chosen, 1):
         sentence = c.text.rstrip(" .;:,")
         if c is best and short is None:
-            span = answer_span(answer_type, sentence, question_tokens, accented)
+            span = answer_span(answer_type, sentence, question_tokens, accented, restored)
             if span is not None:
                 s, e = span
                 short = Short(sentence[s:e], marker, c.start + s, c.start + e, at + s)
@@ -230,16 +231,16 @@ class _Span:
 
 
 def answer_span(
-    answer_type: str, sentence: str, question_tokens: Sequence[str], accented: bool
+    answer_type: str, sentence: str, question_tokens: Sequence[str], accented: bool, restored: Sequence[str] = ()
 ) -> tuple[int, int] | None:
     """Character offsets in `sentence` of what answers a question of `answer_type`: the number with its
     unit, the date, the new name, the title, the place. None for kinds whose answer is the sentence.
     Of several candidates, the one of the kind asked ("45 chuyến tàu" for "bao nhiêu chuyến tàu", not
     the year 1988; "ông Nguyễn Mạnh Hùng", not "Việt Nam"), whose clause holds most of the question's
-    words, then nearest them."""
+    words, then nearest them. `restored`: see features.answers_number."""
     q_words = set(question_tokens)
     if answer_type == "number":
-        spans = _number_spans(sentence, list(question_tokens), q_words, accented)
+        spans = _number_spans(sentence, list(question_tokens), q_words, accented, restored)
     elif answer_type == "date":
         spans = _date_spans(sentence, list(question_tokens), q_words, accented)
     elif answer_type in ("person", "place", "organization", "name"):
@@ -281,7 +282,9 @@ def _distance(span: _Span, anchors: list[tuple[int, int, str]]) -> int:
     return min(max(span.start - end, start - span.end, 0) for start, end, _ in anchors)
 
 
-def _number_spans(sentence: str, tokens: list[str], q_words: set[str], accented: bool) -> list[_Span]:
+def _number_spans(
+    sentence: str, tokens: list[str], q_words: set[str], accented: bool, restored: Sequence[str] = ()
+) -> list[_Span]:
     unit = counted_unit(tokens)
     spans = []
     for m in COUNT.finditer(sentence):
@@ -297,7 +300,7 @@ def _number_spans(sentence: str, tokens: list[str], q_words: set[str], accented:
                 break
         before = sentence[max(m.start() - 12, 0) : m.start()]
         window = before + sentence[m.start() : m.end() + 30]
-        of_kind = answers_number(tokens, unit, window, tokens_of(window, accented), accented)
+        of_kind = answers_number(tokens, unit, window, tokens_of(window, accented), accented, restored=restored)
         after = sentence[m.end() :].lstrip()
         # "năm 1988", "1993", "tháng 4": a date; "số 72", "97 Nguyễn Đình Chiểu": an address
         year = bool(YEAR.fullmatch(m.group())) or fold(before.lower()).rstrip().endswith(("nam", "thang", "so"))

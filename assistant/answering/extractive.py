@@ -8,8 +8,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..config import AnswerConfig
+from ..diacritics import DiacriticRestorer
 from ..retrieval import Query
-from ..text import is_english
+from ..text import is_english, syllables
 from ..types import REFUSAL, Answer, Passage
 from . import refusal
 from .compose import choose, compose
@@ -26,13 +27,22 @@ CROSSLINGUAL_TYPED_BONUS = 0.02  # added to the similarity of a sentence carryin
 
 
 class ExtractiveAnswerer:
-    def __init__(self, config: AnswerConfig, idf: IdfTable, embedder=None, models: Models | None = None):
-        self.config, self.idf, self.embedder = config, idf, embedder
+    def __init__(
+        self,
+        config: AnswerConfig,
+        idf: IdfTable,
+        embedder=None,
+        models: Models | None = None,
+        restorer: DiacriticRestorer | None = None,
+    ):
+        """`restorer`: the index's, to read a question typed without diacritics as restored where its
+        folded words are ambiguous (features.answers_number)."""
+        self.config, self.idf, self.embedder, self.restorer = config, idf, embedder, restorer
         self.models = models or load()
 
     def answer(self, question: str, passages: list[Passage], focus: str | None = None) -> Answer:
         """`focus`, when given, is the part of a follow-up the answer should cover first."""
-        query = Query.of(question)
+        query = Query.of(question, self.restorer)
         asked = self._asked(query, focus)
         cues = question_cues(asked.text, asked.tokens, asked.accented)
         if passages and self.embedder is not None and is_english(focus or question):
@@ -126,7 +136,10 @@ class ExtractiveAnswerer:
         chosen = choose(
             ranked, self.config.max_sentences, SECOND_SENTENCE_PROBABILITY, answer_type, query.tokens, query.accented
         )
-        return compose(chosen, answer_type, query.tokens, query.accented, ranked[0], confidence, passages, signals)
+        restored = syllables(query.restored) if query.restored else []
+        return compose(
+            chosen, answer_type, query.tokens, query.accented, ranked[0], confidence, passages, signals, restored
+        )
 
     def _crosslingual(self, query: Query, passages: list[Passage], answer_type: str) -> Answer:
         """Sentences of the best passages ordered by their meaning's similarity to the question."""

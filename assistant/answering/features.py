@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 
 from ..text import fold, is_syllable
 from .question import Cues, asks_score, is_name_word
@@ -154,17 +155,27 @@ def answers_number(
     tokens: list[str],
     accented: bool,
     names: frozenset[str] = frozenset(),
+    restored: Sequence[str] = (),
 ) -> bool:
     """Stricter than carries_type for "bao nhiêu": the number must be of what is asked: a duration for
     "bao lâu", money for "giá bao nhiêu" / "bao nhiêu tiền", a share for "tỷ lệ", and otherwise the counted
     word beside it ("7 người" for "bao nhiêu người") when the question names one. `names`: the question's
     syllables that belong to names ("Tiền" of "Tràng Tiền" is not money); cues are matched with
-    diacritics when the question has them."""
+    diacritics when the question has them. `restored`: a question typed without diacritics, restored
+    (diacritics.DiacriticRestorer); money is asked for when its restored words say so, since the cues
+    folded are other words too ("gia đình", "phát hiện", "số lượng", "khán giả")."""
     words = [t for t in question_tokens if t not in names]
     spaced = " " + " ".join(words) + " "
 
     def asks(cue: str) -> bool:
         return f" {cue if accented else fold(cue)} " in spaced
+
+    def asks_money() -> bool:
+        if accented or not restored:
+            return any(asks(cue) for cue in MONEY_CUES)
+        folded_names = {fold(t) for t in names}
+        restored_spaced = " " + " ".join(t for t in restored if fold(t) not in folded_names) + " "
+        return any(f" {cue} " in restored_spaced for cue in MONEY_CUES)
 
     if asks_score(words):
         return bool(SCORE.search(text))
@@ -176,7 +187,7 @@ def answers_number(
     counts = bool(unit) and unit not in names and fold(unit) not in ("tien", "phan", "lan", "nguoi")  # often left out
     if counts and fold(unit) not in FOLDED_MONEY_UNITS:  # "phạt bao nhiêu năm tù" counts years
         return _numbers_with(tokens, text, {unit}, accented)
-    if any(asks(cue) for cue in MONEY_CUES):
+    if asks_money():
         return _numbers_with(tokens, text, MONEY_UNITS, accented)
     if counts:
         return _numbers_with(tokens, text, {unit}, accented)

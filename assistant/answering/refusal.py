@@ -9,6 +9,7 @@ benchmark rescoring saved signals scores exactly what the answerer does."""
 from __future__ import annotations
 
 from ..retrieval import Query
+from ..text import syllables
 from ..types import Passage
 from .features import REFERS_BACK, answers_date, answers_number
 from .models import Models, logistic
@@ -29,11 +30,12 @@ def typed_signal(candidates: list[Candidate], query: Query, answer_type: str = "
         unit = counted_unit(query.tokens)
         named = " ".join(w for w in query.text.split()[1:] if w[:1].isupper())  # "Tràng Tiền": not money
         names = frozenset(tokens_of(named, query.accented))
+        restored = syllables(query.restored) if query.restored else []
 
     def of_kind(c: Candidate) -> bool:
         if answer_type == "number":
             tokens = tokens_of(c.text, query.accented)
-            return answers_number(query.tokens, unit, c.text, tokens, query.accented, names)
+            return answers_number(query.tokens, unit, c.text, tokens, query.accented, names, restored)
         if answer_type == "date":
             return answers_date(query.tokens, c.text)
         return True
