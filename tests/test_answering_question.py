@@ -48,6 +48,11 @@ from assistant.types import Passage
         # typed without diacritics: "thi dau" is "thi đấu", not "đâu"; "bi thu hut" is not "bí thư"
         ("Indra Sahdan Daud thi dau cho CLB nao?", "organization"),
         ("tran dau dien ra o dau", "place"),
+        # "đầu tiên", "đầu tư", "đậu nành": no "đâu" either
+        ("Nha nghien cuu nao su dung tu oxi lan dau tien?", "person"),
+        ("Quan ruou van hoc dau tien cua Warsaw la gi?", "definition"),
+        ("Nganh san xuat dau nanh cua Brazil xep hang may tren the gioi?", "number"),
+        ("Cong ty dau tu vao du an nao?", "content"),
         ("Muoi bi thu hut boi nhung chat nao trong mo hoi?", "content"),
         ("Dịch vụ được tung ra vào tháng mấy?", "date"),
         # "thứ mấy" is a weekday after "vào / là", otherwise a rank or an ordinal

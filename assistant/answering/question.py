@@ -249,6 +249,8 @@ _MAY_AFTER = set(
 
 # Typed without diacritics, "dau" after these is "đấu" / "đầu" ("thi đấu", "bắt đầu", "hàng đầu"), not "đâu".
 _DAU_BEFORE = set("thi bat hang dung ban mo dan khoi tran giai chien".split())
+# ... and before these, "đầu" / "đậu" / "dầu" ("đầu tiên", "đầu tư", "đậu nành", "đầu bếp", "dầu mỏ")
+_DAU_AFTER = set("tien tu nanh bep mo khi moi".split())
 # typed without diacritics, "khi nao" after these is "khí nào" (a gas): "những khí nào", "loại khí nào"
 _KHI_BEFORE = set("nhung cac loai chat".split())
 
@@ -264,6 +266,12 @@ def is_question_may(words: list[str], i: int, accented: bool) -> bool:
     return before not in _MAY_BEFORE and after not in _MAY_AFTER
 
 
+def _is_question_dau(words: list[str], i: int) -> bool:
+    """Whether words[i], "dau" typed without diacritics, is the question word "đâu"."""
+    after = words[i + 1] if i + 1 < len(words) else ""
+    return not ((i and words[i - 1] in _DAU_BEFORE) or after in _DAU_AFTER)
+
+
 def _cue_text(text: str) -> str:
     """The question folded and padded with spaces, words that only look like question words blanked."""
     unquoted = _QUOTED.sub(" ", text)
@@ -274,7 +282,7 @@ def _cue_text(text: str) -> str:
         words = [
             "_"
             if (w == "may" and not is_question_may(words, i, False))
-            or (w == "dau" and i and words[i - 1] in _DAU_BEFORE)
+            or (w == "dau" and not _is_question_dau(words, i))
             or (w == "khi" and i and words[i - 1] in _KHI_BEFORE)
             else w
             for i, w in enumerate(words)
