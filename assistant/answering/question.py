@@ -251,6 +251,8 @@ _MAY_AFTER = set(
 _DAU_BEFORE = set("thi bat hang dung ban mo dan khoi tran giai chien".split())
 # ... and before these, "đầu" / "đậu" / "dầu" ("đầu tiên", "đầu tư", "đậu nành", "đầu bếp", "dầu mỏ")
 _DAU_AFTER = set("tien tu nanh bep mo khi moi".split())
+# typed without diacritics, "bao nhieu" after these is "báo nhiều" ("cảnh báo nhiều doanh nghiệp", "thông báo")
+_BAO_BEFORE = set("canh thong".split())
 # typed without diacritics, "khi nao" after these is "khí nào" (a gas): "những khí nào", "loại khí nào"
 _KHI_BEFORE = set("nhung cac loai chat".split())
 
@@ -284,6 +286,7 @@ def _cue_text(text: str) -> str:
             if (w == "may" and not is_question_may(words, i, False))
             or (w == "dau" and not _is_question_dau(words, i))
             or (w == "khi" and i and words[i - 1] in _KHI_BEFORE)
+            or (w == "bao" and i and words[i - 1] in _BAO_BEFORE)
             else w
             for i, w in enumerate(words)
         ]
