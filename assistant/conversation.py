@@ -35,11 +35,13 @@ ANSWER_CHARS = 400  # of the previous answer: its first sentences name the subje
 _MARKER = re.compile(r"\s*\[\d{1,3}\]")
 _PUNCTUATION = ".,;:!?()\"“”'‘’-–"
 # A person the follow-up is about, replaced by the name the previous answer gives: "anh ấy", "ông ta",
-# "người đó", "hắn" (and without diacritics "anh ay", "ong ta") opening the question. Not elsewhere: in
-# "Theo ông ấy, máy bay … khi nào?" the person only says it, and ranking by his name found him instead.
+# "người đó", "hắn" (and without diacritics "anh ay", "ong ta", "nguoi do") opening the question. Not
+# elsewhere: in "Theo ông ấy, máy bay … khi nào?" the person only says it, and ranking by his name found
+# him instead. Without diacritics "do" / "nay" point back only after "nguoi", "ong", "anh": "co do" may
+# be "có độ", "chi do" "chỉ do".
 PERSON_POINTERS = re.compile(
     r"\b(?:(?:anh|ông|bà|cô|chị|em|cậu|người)\s+(?:ấy|ta|đó|này)|hắn)\b"
-    r"|\b(?:anh|ong|ba|co|chi|em|cau|nguoi)\s+(?:ay|ta)\b",
+    r"|\b(?:anh|ong|ba|co|chi|em|cau|nguoi)\s+(?:ay|ta)\b|\b(?:nguoi|ong|anh)\s+(?:do|nay)\b",
     re.IGNORECASE,
 )
 

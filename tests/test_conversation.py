@@ -85,6 +85,7 @@ def test_whom_a_pronoun_means_is_the_first_new_name_of_the_answer():
     assert referent("Sáng nay tòa xét xử vụ án.", "Vụ án xử khi nào?") is None
     history = [("Ai là trùm Mafia Sicily bị bắt hôm 11-4?", mafia)]
     assert read("ong ta nam nay bao nhieu tuoi", history).focus == "Bernardo Provenzano nam nay bao nhieu tuoi"
+    assert read("Nguoi do lam nghe gi?", history).focus == "Bernardo Provenzano lam nghe gi?"
     # only the person the question is about: "Theo ông ấy" says who said it
     scramjet = ("Ai đứng đầu dự án Scramjet?", "Allan Paul, người đứng đầu dự án, cho biết còn quá sớm.")
     question = "Theo ông ấy, máy bay loại này có thể được đưa vào sử dụng khi nào?"
