@@ -105,6 +105,14 @@ def test_the_word_a_count_question_counts(question, unit):
     assert counted_unit(Query.of(question).tokens) == unit
 
 
+def test_typed_without_diacritics_the_counted_word_is_read_as_restored():
+    """Folded, "de" is the function word "để"; restored, "đề" (đề nghị) is what is counted."""
+    typed = Query.of("co bao nhieu de nghi cho giai thuong").tokens
+    assert counted_unit(typed) == ""
+    assert counted_unit(typed, Query.of("có bao nhiêu đề nghị cho giải thưởng").tokens) == "de"
+    assert counted_unit(typed, Query.of("có bao nhiêu để nghị cho giải thưởng").tokens) == ""
+
+
 @pytest.mark.parametrize(
     "question",
     [

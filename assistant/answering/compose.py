@@ -285,7 +285,7 @@ def _distance(span: _Span, anchors: list[tuple[int, int, str]]) -> int:
 def _number_spans(
     sentence: str, tokens: list[str], q_words: set[str], accented: bool, restored: Sequence[str] = ()
 ) -> list[_Span]:
-    unit = counted_unit(tokens)
+    unit = counted_unit(tokens, restored)
     spans = []
     for m in COUNT.finditer(sentence):
         if _in_question(m.group(), q_words, accented):

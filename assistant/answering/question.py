@@ -423,17 +423,21 @@ def asks_score(question_tokens: Sequence[str]) -> bool:
     return any(a in ("ty", "ti") and b == "so" for a, b in zip(folded, folded[1:]))
 
 
-def counted_unit(tokens: list[str]) -> str:
+def counted_unit(tokens: list[str], restored: Sequence[str] = ()) -> str:
     """The word a "bao nhiêu"/"mấy" question counts ("bao nhiêu phòng" → "phòng"), or "" (none, or a
-    word that is not one: "bao nhiêu mỗi tàu", "bao nhiêu để")."""
+    word that is not one: "bao nhiêu mỗi tàu", "bao nhiêu để"). `restored`: a question typed without
+    diacritics, restored word for word, says whether that word is a function word ("de" is "để" or
+    "đề": "bao nhieu de nghi" counts "đề nghị")."""
     folded = [fold(t) for t in tokens]
     accented = tokens != folded
+    aligned = not accented and len(restored) == len(tokens)
     for i, t in enumerate(folded):
         is_may = t == "may" and is_question_may(tokens, i, accented)
         after = i + 2 if t == "bao" and i + 1 < len(folded) and folded[i + 1] == "nhieu" else i + 1 if is_may else 0
         if after and after < len(tokens):
             unit = tokens[after]
-            return "" if is_stopword(unit, accented) or folded[after] in ("moi", "tren") else unit
+            function_word = is_stopword(restored[after], True) if aligned else is_stopword(unit, accented)
+            return "" if function_word or folded[after] in ("moi", "tren") else unit
     return ""
 
 

@@ -27,10 +27,10 @@ def typed_signal(candidates: list[Candidate], query: Query, answer_type: str = "
     number or a date, of the kind asked (features.answers_number: money for "giá", a duration for "bao
     lâu"; features.answers_date: a year for "năm nào", a day for "ngày nào")."""
     if answer_type == "number":
-        unit = counted_unit(query.tokens)
+        restored = syllables(query.restored) if query.restored else []
+        unit = counted_unit(query.tokens, restored)
         named = " ".join(w for w in query.text.split()[1:] if w[:1].isupper())  # "Tràng Tiền": not money
         names = frozenset(tokens_of(named, query.accented))
-        restored = syllables(query.restored) if query.restored else []
 
     def of_kind(c: Candidate) -> bool:
         if answer_type == "number":
