@@ -607,3 +607,17 @@ def test_the_answer_confidence_is_exactly_what_refusal_computes_from_its_signals
 def test_an_english_question_quotes_the_two_sentences_closest_in_meaning(seeds_assistant):
     answer = seeds_assistant.ask("How many ward chairpersons did Hoan Kiem district appoint?")
     assert not answer.refused and answer.text.count("[") == 2 and "16" in answer.text
+
+
+def test_a_sentence_carries_a_title_only_as_written():
+    """Folded, "vừa" (just) is "vua" (king), "Nguyễn" "nguyên" (former), "thị trường" holds "trưởng": every
+    sentence carried a title. A sentence written without diacritics is matched folded."""
+    from assistant.answering.features import carries_type, titles_in
+    from assistant.text import syllables
+
+    plain = "Ông Nguyễn Văn An vừa qua nói về thị trường phố cổ."
+    assert titles_in(plain) == []
+    assert not carries_type("role", plain, syllables(fold(plain)), {"ong", "an"}, False)
+    titled = "Ông Nguyễn Văn An là Phó Chủ tịch UBND quận."
+    assert carries_type("role", titled, syllables(fold(titled)), {"ong", "an"}, False)
+    assert "phó" in titles_in(titled) and "pho" in titles_in(fold(titled))

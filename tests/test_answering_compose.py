@@ -36,6 +36,13 @@ from assistant.types import Passage
             "Tham dự kỳ họp có đồng chí Phạm Tuấn Long - Phó Bí thư Quận ủy, Chủ tịch UBND quận",
             "Phó Bí thư Quận ủy",
         ),
+        # titles as written: "vừa" is no "vua", "thị trường" holds no "trưởng"
+        (
+            "role",
+            "Ông Nguyễn Văn An giữ chức vụ gì?",
+            "Ông Nguyễn Văn An vừa qua nói về thị trường, ông là Giám đốc Sở Tài chính",
+            "Giám đốc Sở Tài chính",
+        ),
         ("place", "Hội nghị diễn ra ở đâu?", "Hội nghị diễn ra tại thành phố Đà Nẵng hôm qua", "Đà Nẵng"),
         # of several numbers, the one counting what was asked, not the year before it
         (

@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..text import fold, is_syllable, syllables
+from ..text import fold, has_diacritics, is_syllable, syllables
 from ..types import Answer, Citation, Short
 from .features import (
     CLOCK,
@@ -334,10 +334,11 @@ def _date_spans(sentence: str, tokens: list[str], q_words: set[str], accented: b
 
 
 def _role_spans(sentence: str, q_words: set[str], accented: bool) -> list[_Span]:
-    folded = fold(sentence.lower())
+    written = has_diacritics(sentence)  # titles as written: "vừa qua" holds no "vua" (features.titles_in)
+    lowered = sentence.lower() if written else fold(sentence.lower())
     spans = []
-    for t in TITLES:
-        for m in re.finditer(r"(?<!\w)" + re.escape(t) + r"(?!\w)", folded):
+    for t in TITLE_WORDS if written else TITLES:
+        for m in re.finditer(r"(?<!\w)" + re.escape(t) + r"(?!\w)", lowered):
             if _in_question(sentence[m.start() : m.end()], q_words, accented):
                 continue
             stop = _SPAN_END.search(sentence, m.start())

@@ -8,7 +8,7 @@ import math
 import re
 from collections.abc import Sequence
 
-from ..text import fold, is_syllable
+from ..text import fold, has_diacritics, is_syllable
 from .question import Cues, asks_score, is_name_word
 from .terms import coverage, is_stopword, tokens_of
 
@@ -66,6 +66,16 @@ TITLE_WORDS = tuple(  # as written, lower case: "phó" is a title, "phố" is no
     if t.strip()
 )
 TITLES = tuple(fold(t) for t in TITLE_WORDS)
+
+
+def titles_in(text: str) -> list[str]:
+    """The title words a sentence holds, matched as written ("vừa" is no "vua", "phố" no "phó", "Nguyễn"
+    no "nguyên"); folded only for a sentence written without diacritics."""
+    written = has_diacritics(text)
+    spaced = " " + " ".join(_WORDS.findall(text.lower() if written else fold(text.lower()))) + " "
+    return [t for t in (TITLE_WORDS if written else TITLES) if f" {t} " in spaced]
+
+
 PLACE_WORDS = frozenset(  # as written, lower case: "phố" is a place, "phó" is not
     """tại ở đến từ tỉnh thành phố huyện quận xã phường thị trấn nước bang
     vùng khu làng thôn ấp đường phố sân""".split()
@@ -103,9 +113,8 @@ def carries_type(
             for w in raw
         )
     if kind == "role":
-        spaced = " " + " ".join(fold(t) for t in tokens) + " "
         q_folded = {fold(w) for w in q_words}
-        return any(f" {t} " in spaced and not set(t.split()) <= q_folded for t in TITLES)
+        return any(not set(fold(t).split()) <= q_folded for t in titles_in(text))
     if kind == "place":
         folded = [fold(t) for t in tokens]
         raw = [w.strip(_TRAILING + '("“‘') for w in text.split()]
