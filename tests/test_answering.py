@@ -621,3 +621,17 @@ def test_a_sentence_carries_a_title_only_as_written():
     titled = "Ông Nguyễn Văn An là Phó Chủ tịch UBND quận."
     assert carries_type("role", titled, syllables(fold(titled)), {"ong", "an"}, False)
     assert "phó" in titles_in(titled) and "pho" in titles_in(fold(titled))
+
+
+def test_a_sentence_carries_a_reason_a_manner_or_a_place_word_only_as_written():
+    """Folded, "đó" is "do" (because), "tư" is "tu" (from), "tài" is "tai" (at): nearly every sentence
+    carried a reason and a place word. Matched as written, "để"/"do" are reasons, "đề"/"đó" are not."""
+    from assistant.answering.features import carries_type
+    from assistant.text import syllables
+
+    plain = "Đó là đề án tài chính của Hà Nội."
+    folded = syllables(fold(plain))
+    assert not carries_type("reason", plain, folded, {"sao"}, False)
+    reason = "Dự án chậm do thiếu vốn của Hà Nội."
+    assert carries_type("reason", reason, syllables(fold(reason)), {"sao"}, False)
+    assert carries_type("reason", fold(plain), folded, {"sao"}, False)  # written without diacritics: folded

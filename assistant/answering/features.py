@@ -80,10 +80,11 @@ PLACE_WORDS = frozenset(  # as written, lower case: "phố" is a place, "phó" i
     """tại ở đến từ tỉnh thành phố huyện quận xã phường thị trấn nước bang
     vùng khu làng thôn ấp đường phố sân""".split()
 )
-PLACE_HEADS = {fold(w) for w in PLACE_WORDS}
-REASON_WORDS = {fold(w) for w in "vì do bởi nhằm để nên khiến nguyên nhân lý do tại vì dẫn đến".split()}
-MANNER_WORDS = {fold(w) for w in "bằng thông qua cách qua theo sử dụng dùng nhờ".split()}
-CONTENT_WORDS = {fold(w) for w in "gồm bao gồm như về là việc".split()}
+# Words that carry a kind of answer, as written; a sentence is matched as written ("để" is a reason, "đề"
+# is not; folded, "do" is also "đó", "tu" "tư", "la" "lá"), folded only when written without diacritics.
+REASON_WORDS = frozenset("vì do bởi nhằm để nên khiến nguyên nhân lý do tại vì dẫn đến".split())
+MANNER_WORDS = frozenset("bằng thông qua cách qua theo sử dụng dùng nhờ".split())
+CONTENT_WORDS = frozenset("gồm bao gồm như về là việc".split())
 
 
 def carries_type(
@@ -97,8 +98,8 @@ def carries_type(
         if any(m.group() not in q_words for m in COUNT.finditer(text)):
             return True
         # the sentence's words as written: folded, "đội", "sau", "muối" would be numbers
-        written = (w.lower() for w in _WORDS.findall(text))
-        return any(w in NUMBER_WORDS and (w if accented else fold(w)) not in q_words for w in written)
+        as_written = (w.lower() for w in _WORDS.findall(text))
+        return any(w in NUMBER_WORDS and (w if accented else fold(w)) not in q_words for w in as_written)
     if kind == "date":  # a date or a time of day ("lúc mấy giờ" is a date question)
         return any(
             not set(tokens_of(m.group(), accented)) <= q_words for m in (*DATE.finditer(text), *CLOCK.finditer(text))
@@ -115,20 +116,24 @@ def carries_type(
     if kind == "role":
         q_folded = {fold(w) for w in q_words}
         return any(not set(fold(t).split()) <= q_folded for t in titles_in(text))
+    written = has_diacritics(text)
+    words = set(_WORDS.findall(text.lower())) if written else {fold(t) for t in tokens}
+
+    def holds(vocabulary: frozenset[str]) -> bool:
+        return bool(words & (vocabulary if written else {fold(w) for w in vocabulary}))
+
     if kind == "place":
-        folded = [fold(t) for t in tokens]
         raw = [w.strip(_TRAILING + '("“‘') for w in text.split()]
         names = {fold(w.lower()) for w in raw if is_name_word(w)} - {fold(w) for w in q_words}
-        return bool(names) and (bool(PLACE_HEADS & set(folded)) or _has_new_name(text, q_words, accented, 2))
-    folded_set = {fold(t) for t in tokens}
+        return bool(names) and (holds(PLACE_WORDS) or _has_new_name(text, q_words, accented, 2))
     if kind == "reason":
-        return bool(REASON_WORDS & folded_set)
+        return holds(REASON_WORDS)
     if kind == "manner":
-        return bool(MANNER_WORDS & folded_set)
+        return holds(MANNER_WORDS)
     if kind == "content":
-        return ":" in text or text.count(",") >= 2 or bool(CONTENT_WORDS & folded_set)
+        return ":" in text or text.count(",") >= 2 or holds(CONTENT_WORDS)
     if kind == "definition":
-        return "la" in folded_set
+        return holds(frozenset({"là"}))
     return True
 
 
