@@ -53,6 +53,7 @@ from assistant.types import Passage
         ("Quan ruou van hoc dau tien cua Warsaw la gi?", "definition"),
         ("Nganh san xuat dau nanh cua Brazil xep hang may tren the gioi?", "number"),
         ("Cong ty dau tu vao du an nao?", "content"),
+        ("Siêu máy tính Columbia được bán cho cơ quan nào?", "organization"),  # not "quận nào"
         ("Ba Brenda Jocobs, nguoi canh bao nhieu doanh nghiep det may co nguy co dong cua, la ai?", "person"),
         ("Muoi bi thu hut boi nhung chat nao trong mo hoi?", "content"),
         ("Dịch vụ được tung ra vào tháng mấy?", "date"),

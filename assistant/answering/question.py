@@ -230,7 +230,7 @@ PERSON_NOUNS = tuple(
 )
 ORGANIZATION_NOUNS = tuple(
     f" {n} "
-    for n in """hang|cong ty|tap doan|truong|nha xuat ban|doi|doi bong|cau lac bo|clb|to chuc|co quan|ngan hang|
+    for n in """hang|cong ty|tap doan|truong|nha xuat ban|doi|doi bong|cau lac bo|clb|to chuc|coquan|ngan hang|
     bao|to bao|tap chi|donvi|doanh nghiep|nha mang|hang phim|ban nhac|nhom nhac|quy|vien|dai truyen hinh|
     kenh|trang web|website|hang hang khong|hang xe|nha san xuat|thuong hieu|nhan hieu|dang|bo|so|nganh""".replace(
         "\n", ""
@@ -294,8 +294,9 @@ def _cue_text(text: str) -> str:
 
 
 def _joined(folded: str) -> str:
-    """ "đơn vị nào" asks for an organisation, not for "vị nào" (a person)."""
-    return folded.replace(" don vi ", " donvi ")
+    """ "đơn vị nào" asks for an organisation, not for "vị nào" (a person); "cơ quan nào" not for "quận nào"
+    (a place)."""
+    return folded.replace(" don vi ", " donvi ").replace(" co quan ", " coquan ")
 
 
 WHICH_REACH = 6  # words before "nào" where the kind of thing asked for may stand ("hãng lữ hành nước ngoài nào")
