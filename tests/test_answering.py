@@ -423,9 +423,6 @@ def test_a_number_of_another_kind_does_not_answer_how_much_or_how_long(tmp_path)
     """A near miss: the article dates the console but never prices it, and prices the sofa but never says
     how long its warranty is. "Giá bao nhiêu" needs money, "bao lâu" a duration: refused, not answered
     with the year or the price; the questions the articles do answer still are."""
-    import json
-
-    from assistant import Assistant
     from assistant.answering.features import answers_number
     from assistant.text import syllables
 
@@ -435,13 +432,7 @@ def test_a_number_of_another_kind_does_not_answer_how_much_or_how_long(tmp_path)
         "Bộ salon da tự nhiên Alida được bày bán tại cửa hàng An Dương, Hà Nội. Mỗi bộ salon Alida có giá "
         "32.900.000 đồng, gồm một ghế dài và hai ghế đơn bọc da bò Italy.",
     ]
-    corpus = tmp_path / "tin.jsonl"
-    corpus.write_text(
-        "".join(json.dumps({"id": f"a{i}", "text": t}, ensure_ascii=False) + "\n" for i, t in enumerate(articles)),
-        encoding="utf-8",
-    )
-    bot = Assistant(index_dir=tmp_path / "idx", open_now=False)
-    bot.index([corpus])
+    bot = assistant_over(tmp_path, articles)
     for question in (
         "Máy chơi game PlayStation 3 của Sony được bán với giá bao nhiêu?",
         "Bộ salon da Alida bán tại An Dương được bảo hành bao lâu?",
@@ -473,9 +464,6 @@ def test_a_question_typed_without_diacritics_asks_for_money_only_when_its_restor
     """Folded, the money cues are other words too ("phát hiện" is "phat hien", "phạt" is "phat"; "lực
     lượng" holds "luong"): read as typed, "... phat hien dien tich rung ... la bao nhieu" asked for money
     and its answer, "2,5 ha", was refused. The answerer restores the question with the index's words first."""
-    import json
-
-    from assistant import Assistant
     from assistant.answering.features import answers_number
     from assistant.text import syllables
 
@@ -484,13 +472,7 @@ def test_a_question_typed_without_diacritics_asks_for_money_only_when_its_restor
         "bị tàn phá nghiêm trọng. Lực lượng kiểm lâm đã phát hiện nhiều vụ chặt phá rừng trong năm qua.",
         "Vé vào cửa khu du lịch có giá 40.000 đồng một người. Lực lượng bảo vệ khu du lịch có 12 người.",
     ]
-    corpus = tmp_path / "tin.jsonl"
-    corpus.write_text(
-        "".join(json.dumps({"id": f"a{i}", "text": t}, ensure_ascii=False) + "\n" for i, t in enumerate(articles)),
-        encoding="utf-8",
-    )
-    bot = Assistant(index_dir=tmp_path / "idx", open_now=False)
-    bot.index([corpus])
+    bot = assistant_over(tmp_path, articles)
     area = bot.ask("Ngay 17-2, luc luong bao ve rung phat hien dien tich rung bi tan pha la bao nhieu?")
     assert not area.refused and "2,5 ha" in area.text, area.text
     price = bot.ask("Ve vao cua khu du lich co gia bao nhieu?")
@@ -531,18 +513,11 @@ def test_a_score_answers_what_score_and_a_word_only_folded_into_a_number_does_no
 
 def test_a_foreign_surname_answers_who(tmp_path):
     """ "Ai …?" is answered by one foreign word ("Miller"), not refused for want of a two-word name."""
-    import json
-
-    from assistant import Assistant
-
     article = (
         "Trận chung kết diễn ra tại sân Levi's. Ở lượt chơi tiếp theo, Miller đã tước bóng từ Newton và "
         "đội phòng ngự lấy lại được bóng. Sau trận, huấn luyện viên khen ngợi hàng thủ."
     )
-    corpus = tmp_path / "tin.jsonl"
-    corpus.write_text(json.dumps({"id": "a", "text": article}, ensure_ascii=False) + "\n", encoding="utf-8")
-    bot = Assistant(index_dir=tmp_path / "idx", open_now=False)
-    bot.index([corpus])
+    bot = assistant_over(tmp_path, [article])
     who = bot.ask("Ai đã tước bóng từ Newton?")
     assert not who.refused and who.short is not None and who.short.text == "Miller", who.text
 
@@ -635,3 +610,19 @@ def test_a_sentence_carries_a_reason_a_manner_or_a_place_word_only_as_written():
     reason = "Dự án chậm do thiếu vốn của Hà Nội."
     assert carries_type("reason", reason, syllables(fold(reason)), {"sao"}, False)
     assert carries_type("reason", fold(plain), folded, {"sao"}, False)  # written without diacritics: folded
+
+
+def assistant_over(tmp_path, articles: list[str]):
+    """An assistant over a real index of `articles` (one JSON line each)."""
+    import json
+
+    from assistant import Assistant
+
+    corpus = tmp_path / "tin.jsonl"
+    corpus.write_text(
+        "".join(json.dumps({"id": f"a{i}", "text": t}, ensure_ascii=False) + "\n" for i, t in enumerate(articles)),
+        encoding="utf-8",
+    )
+    bot = Assistant(index_dir=tmp_path / "idx", open_now=False)
+    bot.index([corpus])
+    return bot
