@@ -53,6 +53,8 @@ from assistant.types import Passage
         ("Quan ruou van hoc dau tien cua Warsaw la gi?", "definition"),
         ("Nganh san xuat dau nanh cua Brazil xep hang may tren the gioi?", "number"),
         ("Cong ty dau tu vao du an nao?", "content"),
+        ("Cac che do dau tranh chong lai chu nghia de quoc van hoa bang cach nao?", "manner"),
+        ("Tinh dau bac ha dung trong lieu trinh nay co tac dung gi?", "content"),
         ("Siêu máy tính Columbia được bán cho cơ quan nào?", "organization"),  # not "quận nào"
         ("Ba Brenda Jocobs, nguoi canh bao nhieu doanh nghiep det may co nguy co dong cua, la ai?", "person"),
         ("Muoi bi thu hut boi nhung chat nao trong mo hoi?", "content"),

@@ -248,9 +248,9 @@ _MAY_AFTER = set(
 
 
 # Typed without diacritics, "dau" after these is "đấu" / "đầu" ("thi đấu", "bắt đầu", "hàng đầu"), not "đâu".
-_DAU_BEFORE = set("thi bat hang dung ban mo dan khoi tran giai chien".split())
-# ... and before these, "đầu" / "đậu" / "dầu" ("đầu tiên", "đầu tư", "đậu nành", "đầu bếp", "dầu mỏ")
-_DAU_AFTER = set("tien tu nanh bep mo khi moi".split())
+_DAU_BEFORE = set("thi bat hang dung ban mo dan khoi tran giai chien che tinh".split())  # "che dấu", "tinh dầu"
+# ... and before these, "đầu" / "đậu" / "dầu" / "đấu" ("đầu tiên", "đầu tư", "đậu nành", "dầu mỏ", "đấu tranh")
+_DAU_AFTER = set("tien tu nanh bep mo khi moi tranh".split())
 # typed without diacritics, "bao nhieu" after these is "báo nhiều" ("cảnh báo nhiều doanh nghiệp", "thông báo")
 _BAO_BEFORE = set("canh thong".split())
 # typed without diacritics, "khi nao" after these is "khí nào" (a gas): "những khí nào", "loại khí nào"
