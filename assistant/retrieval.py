@@ -54,6 +54,11 @@ class Query:
     def dense_text(self) -> str:
         return self.restored or self.text
 
+    @property
+    def restored_tokens(self) -> list[str]:
+        """The restored question's syllables, word for word with `tokens` ([] when not restored)."""
+        return syllables(self.restored) if self.restored else []
+
 
 class Retriever:
     """One code path over any store with the interface of `index.base.Store` (FAISS files or Milvus)."""
@@ -81,7 +86,7 @@ class Retriever:
         else:
             requests = [(folded_field, terms(query.tokens))]
             if query.restored:
-                requests.append((accented_field, terms(syllables(query.restored))))
+                requests.append((accented_field, terms(query.restored_tokens)))
         requests = [(name, t) for name, t in requests if t]
         if not requests or not self.store.n_chunks:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)

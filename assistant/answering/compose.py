@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..text import fold, has_diacritics, is_syllable, syllables
+from ..text import fold, is_syllable, syllables
 from ..types import Answer, Citation, Short
 from .features import (
     CLOCK,
@@ -18,10 +18,10 @@ from .features import (
     PLACE_WORDS,
     SCORE,
     TITLE_WORDS,
-    TITLES,
     YEAR,
     answers_date,
     answers_number,
+    title_forms,
 )
 from .question import asks_ordinal, asks_score, counted_unit, is_name_word
 from .ranking import Candidate
@@ -334,10 +334,9 @@ def _date_spans(sentence: str, tokens: list[str], q_words: set[str], accented: b
 
 
 def _role_spans(sentence: str, q_words: set[str], accented: bool) -> list[_Span]:
-    written = has_diacritics(sentence)  # titles as written: "vừa qua" holds no "vua" (features.titles_in)
-    lowered = sentence.lower() if written else fold(sentence.lower())
+    lowered, titles = title_forms(sentence)  # as written: "vừa qua" holds no "vua"
     spans = []
-    for t in TITLE_WORDS if written else TITLES:
+    for t in titles:
         for m in re.finditer(r"(?<!\w)" + re.escape(t) + r"(?!\w)", lowered):
             if _in_question(sentence[m.start() : m.end()], q_words, accented):
                 continue

@@ -10,7 +10,7 @@ import numpy as np
 from ..config import AnswerConfig
 from ..diacritics import DiacriticRestorer
 from ..retrieval import Query
-from ..text import is_english, syllables
+from ..text import is_english
 from ..types import REFUSAL, Answer, Passage
 from . import refusal
 from .compose import choose, compose
@@ -136,9 +136,16 @@ class ExtractiveAnswerer:
         chosen = choose(
             ranked, self.config.max_sentences, SECOND_SENTENCE_PROBABILITY, answer_type, query.tokens, query.accented
         )
-        restored = syllables(query.restored) if query.restored else []
         return compose(
-            chosen, answer_type, query.tokens, query.accented, ranked[0], confidence, passages, signals, restored
+            chosen,
+            answer_type,
+            query.tokens,
+            query.accented,
+            ranked[0],
+            confidence,
+            passages,
+            signals,
+            query.restored_tokens,
         )
 
     def _crosslingual(self, query: Query, passages: list[Passage], answer_type: str) -> Answer:

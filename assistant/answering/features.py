@@ -68,12 +68,19 @@ TITLE_WORDS = tuple(  # as written, lower case: "phó" is a title, "phố" is no
 TITLES = tuple(fold(t) for t in TITLE_WORDS)
 
 
+def title_forms(text: str) -> tuple[str, tuple[str, ...]]:
+    """The sentence lower-cased and the title words to find in it, as written ("vừa" is no "vua", "phố"
+    no "phó", "Nguyễn" no "nguyên"); both folded only for a sentence written without diacritics."""
+    if has_diacritics(text):
+        return text.lower(), TITLE_WORDS
+    return fold(text.lower()), TITLES
+
+
 def titles_in(text: str) -> list[str]:
-    """The title words a sentence holds, matched as written ("vừa" is no "vua", "phố" no "phó", "Nguyễn"
-    no "nguyên"); folded only for a sentence written without diacritics."""
-    written = has_diacritics(text)
-    spaced = " " + " ".join(_WORDS.findall(text.lower() if written else fold(text.lower()))) + " "
-    return [t for t in (TITLE_WORDS if written else TITLES) if f" {t} " in spaced]
+    """The title words a sentence holds (title_forms)."""
+    lowered, titles = title_forms(text)
+    spaced = " " + " ".join(_WORDS.findall(lowered)) + " "
+    return [t for t in titles if f" {t} " in spaced]
 
 
 PLACE_WORDS = frozenset(  # as written, lower case: "phố" is a place, "phó" is not
@@ -187,8 +194,7 @@ def answers_number(
     def asks_money() -> bool:
         if accented or not restored:
             return any(asks(cue) for cue in MONEY_CUES)
-        folded_names = {fold(t) for t in names}
-        restored_spaced = " " + " ".join(t for t in restored if fold(t) not in folded_names) + " "
+        restored_spaced = " " + " ".join(t for t in restored if fold(t) not in names) + " "  # names: folded
         return any(f" {cue} " in restored_spaced for cue in MONEY_CUES)
 
     if asks_score(words):

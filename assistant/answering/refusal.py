@@ -9,7 +9,6 @@ benchmark rescoring saved signals scores exactly what the answerer does."""
 from __future__ import annotations
 
 from ..retrieval import Query
-from ..text import syllables
 from ..types import Passage
 from .features import REFERS_BACK, answers_date, answers_number
 from .models import Models, logistic
@@ -27,7 +26,7 @@ def typed_signal(candidates: list[Candidate], query: Query, answer_type: str = "
     number or a date, of the kind asked (features.answers_number: money for "giá", a duration for "bao
     lâu"; features.answers_date: a year for "năm nào", a day for "ngày nào")."""
     if answer_type == "number":
-        restored = syllables(query.restored) if query.restored else []
+        restored = query.restored_tokens
         unit = counted_unit(query.tokens, restored)
         named = " ".join(w for w in query.text.split()[1:] if w[:1].isupper())  # "Tràng Tiền": not money
         names = frozenset(tokens_of(named, query.accented))
