@@ -151,6 +151,8 @@ class Retriever:
                 view = views.get(i)
                 if view is None or view.text_hash in seen_texts:
                     continue  # None: removed by another replica since the search
+                if any(p.doc_id == view.doc_id and _nested(p.start, p.end, view.start, view.end) for p in passages):
+                    continue  # one holds the other (a document's opening chunk and its title's): no new text
                 seen_texts.add(view.text_hash)
                 passages.append(
                     Passage(
@@ -220,6 +222,11 @@ def _start(store, fn, *args):
     if _pool is None:
         _pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="retrieval")
     return _pool.submit(fn, *args)
+
+
+def _nested(a_start: int, a_end: int, b_start: int, b_end: int) -> bool:
+    """Whether one of two character ranges of a document lies inside the other."""
+    return (a_start <= b_start and b_end <= a_end) or (b_start <= a_start and a_end <= b_end)
 
 
 def _min_max(scores: np.ndarray, full: bool) -> np.ndarray:

@@ -557,6 +557,21 @@ def test_a_date_question_wants_the_precision_it_asks_for():
     assert answers_date(syllables("Khi nào trận đấu diễn ra?"), "Giải đấu năm 2005.")  # any date will do
 
 
+def test_an_ordinal_is_no_date_and_a_budget_is_money():
+    """ "kỳ họp thứ 17" is the 17th session, not a weekday (those are "thứ 2" to "thứ 7"); "ngân sách
+    ... là bao nhiêu" asks for a sum, which "kỳ họp thứ 17 ... năm 2025" does not give."""
+    from assistant.answering.features import answers_number, carries_type
+    from assistant.text import syllables
+
+    session = "HĐND quận tổ chức kỳ họp thứ 17 để xem xét dự toán"
+    assert not carries_type("date", session, syllables(session), set(syllables("Khi nào?")), True)
+    assert carries_type("date", "Họp vào thứ 2 hằng tuần", syllables("Họp vào thứ 2 hằng tuần"), set(), True)
+    budget = syllables("Ngân sách quận năm 2025 là bao nhiêu?")
+    sentence = "Kỳ họp thứ 17 xem xét dự toán ngân sách quận năm 2025 và 10 phòng"
+    assert not answers_number(budget, "", sentence, syllables(sentence), True)
+    assert answers_number(budget, "", "Ngân sách quận là 1.200 tỷ đồng.", syllables("là 1.200 tỷ đồng"), True)
+
+
 def test_the_answer_confidence_is_exactly_what_refusal_computes_from_its_signals(seeds_assistant):
     """Follow-ups and English questions too: a benchmark that rescores saved signals must score what the
     product does (the follow-up cap and the English missing-name rule live in refusal.confidence)."""

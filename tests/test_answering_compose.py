@@ -144,6 +144,53 @@ from assistant.types import Passage
             "Theo Bộ trưởng Giao thông vận tải Ai Cập M.Mansour hôm 4-2 thì một đám cháy nhỏ đã bộc phát",
             "M.Mansour",
         ),
+        # the counted word right after the number: "35 Phó Chủ tịch", not the "16 Chủ tịch" before it
+        (
+            "number",
+            "Quận Hoàn Kiếm bổ nhiệm bao nhiêu Phó Chủ tịch UBND phường?",
+            "Quận Hoàn Kiếm công bố quyết định bổ nhiệm 16 Chủ tịch, 35 Phó Chủ tịch UBND phường",
+            "35 Phó Chủ tịch",
+        ),
+        # "kỳ họp thứ 17" is an ordinal, not a weekday; for "khi nào" a day before a term of years
+        (
+            "date",
+            "Kỳ họp thứ 17 diễn ra khi nào?",
+            "Sáng 27/2/2025, HĐND quận Hoàn Kiếm khóa XX, nhiệm kỳ 2021-2026 tổ chức kỳ họp thứ 17 để xem xét",
+            "27/2/2025",
+        ),
+        # a person after "đồng chí", not the capitalised start of a title ("Phó Bí thư", "Ban Thường vụ")
+        (
+            "person",
+            "Ai là Chủ tịch UBND quận Hoàn Kiếm?",
+            "Tham dự kỳ họp có đồng chí Phạm Tuấn Long - Phó Bí thư Quận ủy, Chủ tịch UBND quận; các đồng chí"
+            " trong Ban Thường vụ Quận ủy",
+            "Phạm Tuấn Long",
+        ),
+        # the titles after the dash are the name's: the deputy asked, the deputy's name; the head asked, not hers
+        (
+            "person",
+            "Ai là Phó Chủ tịch HĐND quận Hoàn Kiếm?",
+            "Chủ trì kỳ họp có đồng chí Vũ Đăng Định - Thành ủy viên, Bí thư Quận ủy, Chủ tịch HĐND quận; đồng chí"
+            " Nguyễn Thị Phương Chung - UVTV, Phó Chủ tịch HĐND quận",
+            "Nguyễn Thị Phương Chung",
+        ),
+        (
+            "person",
+            "Ai là Chủ tịch HĐND quận Hoàn Kiếm?",
+            "Chủ trì kỳ họp có đồng chí Vũ Đăng Định - Thành ủy viên, Bí thư Quận ủy, Chủ tịch HĐND quận; đồng chí"
+            " Nguyễn Thị Phương Chung - UVTV, Phó Chủ tịch HĐND quận",
+            "Vũ Đăng Định",
+        ),
+        # a name run into the title after it: the name alone
+        ("person", "Ai đã phát biểu?", "Tại buổi họp, ông Kemp Chalmers Chủ tịch hiệp hội phát biểu", "Kemp Chalmers"),
+        # an institution's name capitalises only its words' first syllables: "Quốc hội", "Bộ Tài chính"
+        (
+            "organization",
+            "Nghị quyết 97 là của cơ quan nào?",
+            "UBND phường làm các nhiệm vụ theo quy định của Nghị quyết 97 của Quốc hội, Nghị định 32 của Chính phủ",
+            "Quốc hội",
+        ),
+        ("organization", "Cơ quan nào ban hành thông tư?", "Thông tư do Bộ Tài chính ban hành", "Bộ Tài chính"),
     ],
 )
 def test_the_answering_words_are_found(kind, question, sentence, span):
@@ -231,3 +278,12 @@ def test_a_best_sentence_that_holds_what_was_asked_stands_alone():
     sentences = ["Phường có nhiều hộ nghèo.", "Năm nay phường này có 16 hộ nghèo.", "Hết."]
     quoted = _quoted(sentences, [1, 2, 0], "number", "Phường có bao nhiêu hộ nghèo?")
     assert quoted == ["Năm nay phường này có 16 hộ nghèo.", "Hết."]
+
+
+def test_a_number_of_the_kind_asked_is_marked_in_the_sentence_quoted_beside_the_best(seeds_assistant):
+    """The best sentence names the session ("kỳ họp thứ 17 ... năm 2025"); the count is in the next one."""
+    answer = seeds_assistant.ask("Kỳ họp thứ 17 quyết định thành lập bao nhiêu phòng chuyên môn?")
+    assert not answer.refused and answer.short is not None and answer.short.text == "10 phòng chuyên môn"
+    assert answer.text[answer.short.at : answer.short.at + len(answer.short.text)] == answer.short.text
+    cited = next(c for c in answer.citations if c.marker == answer.short.marker)
+    assert cited.sentence[answer.short.start - cited.start : answer.short.end - cited.start] == answer.short.text

@@ -82,6 +82,10 @@ from assistant.types import Passage
         ("Chiếc phà chìm trên biển Đỏ mang tên gì?", "name"),
         ("Hạt Charleston thuộc bang nào của Mỹ?", "place"),
         ("Trận đấu diễn ra trên sân vận động nào?", "place"),
+        # the first kind on each line of the lists counts too ("họa sĩ", "giám đốc"; "báo", "kênh")
+        ("Họa sĩ nào vẽ bức tranh này?", "person"),
+        ("Giám đốc nào ký quyết định?", "person"),
+        ("Báo nào đưa tin đầu tiên?", "organization"),
         # English: the first question word decides ("whose" later in the sentence does not)
         ("Where is the lab whose synthetic diamonds turned out harder than natural ones?", "place"),
         ("How fast can Honda's ASIMO robot move?", "number"),
@@ -213,3 +217,13 @@ def test_words_that_only_frame_a_content_question_weigh_nothing(question, framin
     assert [tokens[i] for i in sorted(frame_positions(tokens))] == framing
     weights = IdfTable(10, {}, {}).term_weights(tokens, accented=has_diacritics(question))
     assert weights and not set(framing) & set(weights)
+
+
+def test_the_kind_lists_hold_no_padding():
+    """An entry written at a line's start with its indentation would never match ("    chủ tịch")."""
+    from assistant.answering.features import INSTITUTION_WORDS, TITLE_WORDS
+    from assistant.answering.question import ORGANIZATION_NOUNS, PERSON_NOUNS
+
+    assert {"chủ tịch", "huấn luyện viên", "vua"} <= set(TITLE_WORDS)
+    assert all(t == t.strip() and t for t in (*TITLE_WORDS, *INSTITUTION_WORDS))
+    assert all(n == f" {n.strip()} " for n in (*PERSON_NOUNS, *ORGANIZATION_NOUNS))

@@ -124,6 +124,10 @@ def test_no_duplicate_texts_over_seeds(seeds_any, question):
     passages = seeds_any.retrieve(question, k=10)
     texts = [p.text for p in passages]
     assert len(texts) == len(set(texts))
+    # nor a passage inside another ("Sáng 27/2/2025 ..." alone and with the title line before it)
+    for a in passages:
+        for b in passages:
+            assert a is b or a.doc_id != b.doc_id or not (a.start <= b.start and b.end <= a.end)
 
 
 def test_nfd_question_retrieves_like_nfc(seeds_any):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..text import fold, is_syllable, syllables
 from ..types import Answer, Citation, Short
@@ -14,13 +15,17 @@ from .features import (
     CLOCK,
     COUNT,
     DATE,
+    DAY,
     NUMBER_WORDS,
     PLACE_WORDS,
     SCORE,
     TITLE_WORDS,
+    TITLES,
     YEAR,
     answers_date,
     answers_number,
+    asked_precision,
+    run_opens_compound,
     title_forms,
 )
 from .question import asks_ordinal, asks_score, counted_unit, is_name_word
@@ -69,6 +74,9 @@ _DATE_PART = re.compile(r"\s+(?:tháng|năm|thang|nam)\s+\d+(?:[/.-]\d+)*", re.I
 # where a clause ends: the question's words in the same clause as a candidate are the ones about it
 _CLAUSE_BREAK = re.compile(r"[,;:]|\s(?:và|còn|trong khi|nhưng)\s|\s[-–—]\s")
 _WORD = re.compile(r"\w+")
+_COUNTED = 2  # a number's span tier: of the kind asked, the counted word right after it ("35 Phó Chủ tịch")
+_DASH = re.compile(r"\s[-–—]\s")
+_APPOSITION_END = re.compile(r";|\s[-–—]\s")
 _STRIP = ".,;:!?()\"'“”‘’"
 _OPENING_QUOTES = "\"“‘'("
 # lower case, as written (folded, "cụ" would be "cử"): before a name, who is named ("ông Cốc Lâm")
@@ -172,15 +180,14 @@ def compose(
     signals: dict,
     restored: Sequence[str] = (),
 ) -> Answer:
-    citations, parts, short = [], [], None
+    citations, parts, spans = [], [], []
     at = 0
     for marker, c in enumerate(chosen, 1):
         sentence = c.text.rstrip(" .;:,")
-        if c is best and short is None:
-            span = answer_span(answer_type, sentence, question_tokens, accented, restored)
+        if c is best or (answer_type == "number" and c.passage.doc_id == best.passage.doc_id):
+            span = _best_span(answer_type, sentence, question_tokens, accented, restored)
             if span is not None:
-                s, e = span
-                short = Short(sentence[s:e], marker, c.start + s, c.start + e, at + s)
+                spans.append(_Marked(span, c is best, marker, c, sentence, at))
         part = f"{sentence} [{marker}]."
         parts.append(part)
         at += len(part) + 1
@@ -200,9 +207,34 @@ def compose(
                 dict(getattr(p, "location", None) or {}),
             )
         )
+    short = None
+    if marked := _marked(spans):
+        s, e = marked.span.start, marked.span.end
+        short = Short(marked.sentence[s:e], marked.marker, marked.c.start + s, marked.c.start + e, marked.at + s)
     return Answer(
         " ".join(parts), citations, False, confidence, passages, signals=signals, answer_type=answer_type, short=short
     )
+
+
+class _Marked(NamedTuple):
+    span: _Span
+    best: bool  # in the best sentence
+    marker: int
+    c: Candidate
+    sentence: str
+    at: int  # where the sentence starts in the answer
+
+
+def _marked(spans: list[_Marked]) -> _Marked | None:
+    """The best sentence's span; another quoted sentence's of the same article only when the best one
+    has no number of the kind asked (a year, an address: tier ≤ 0, not a number word) and it has the
+    counted word right after its number: "10 phòng chuyên môn" for "bao nhiêu phòng chuyên môn",
+    beside a best sentence with only "kỳ họp thứ 17 ... năm 2025"."""
+    best = next((m for m in spans if m.best), None)
+    counted = [m for m in spans if not m.best and m.span.tier >= _COUNTED]
+    if counted and (best is None or best.span.tier in (-1, 0)):
+        return max(counted, key=lambda m: (m.span.tier, -m.marker))
+    return best
 
 
 def _unit(word: str, q_words: set[str], accented: bool) -> bool:
@@ -213,6 +245,12 @@ def _unit(word: str, q_words: set[str], accented: bool) -> bool:
         return True
     token = lowered if accented else fold(lowered)
     return token in q_words and not is_stopword(token, accented)
+
+
+def _token(word: str, accented: bool) -> str:
+    """A word of the sentence as the question's tokens are: lower case, folded for a question without
+    diacritics."""
+    return word.lower() if accented else fold(word.lower())
 
 
 def _in_question(words: str, q_words: set[str], accented: bool) -> bool:
@@ -238,6 +276,14 @@ def answer_span(
     Of several candidates, the one of the kind asked ("45 chuyến tàu" for "bao nhiêu chuyến tàu", not
     the year 1988; "ông Nguyễn Mạnh Hùng", not "Việt Nam"), whose clause holds most of the question's
     words, then nearest them. `restored`: see features.answers_number."""
+    best = _best_span(answer_type, sentence, question_tokens, accented, restored)
+    return (best.start, best.end) if best is not None else None
+
+
+def _best_span(
+    answer_type: str, sentence: str, question_tokens: Sequence[str], accented: bool, restored: Sequence[str] = ()
+) -> _Span | None:
+    """answer_span's choice, its tier the kind of match it is."""
     q_words = set(question_tokens)
     if answer_type == "number":
         spans = _number_spans(sentence, list(question_tokens), q_words, accented, restored)
@@ -252,8 +298,16 @@ def answer_span(
     if not spans:
         return None
     anchors = _anchors(sentence, q_words, accented)
-    best = max(spans, key=lambda sp: (sp.tier, _support(sp, sentence, anchors), -_distance(sp, anchors), -sp.start))
-    return best.start, best.end
+
+    person = answer_type == "person"
+
+    def tier(sp: _Span) -> int:
+        return sp.tier - int(person and _deputy(sentence, sp, question_tokens))
+
+    best = max(
+        spans, key=lambda sp: (tier(sp), _support(sp, sentence, anchors, person), -_distance(sp, anchors), -sp.start)
+    )
+    return _Span(best.start, best.end, tier(best))
 
 
 def _anchors(sentence: str, q_words: set[str], accented: bool) -> list[tuple[int, int, str]]:
@@ -266,13 +320,35 @@ def _anchors(sentence: str, q_words: set[str], accented: bool) -> list[tuple[int
     return out
 
 
-def _support(span: _Span, sentence: str, anchors: list[tuple[int, int, str]]) -> int:
+def _support(span: _Span, sentence: str, anchors: list[tuple[int, int, str]], person: bool = False) -> int:
     """How many of the question's content words share the span's clause: "Edison ... vào năm 1915 và
     Tesla đã nhận được ... vào năm 1937" answers Tesla's year with the second."""
+    start, end = _clause(sentence, span, person)
+    return len({token for s, _, token in anchors if start <= s < end})
+
+
+def _clause(sentence: str, span: _Span, person: bool) -> tuple[int, int]:
+    """Where the clause holding the span starts and ends; a person's runs over the titles after a dash."""
     start = max((m.end() for m in _CLAUSE_BREAK.finditer(sentence, 0, span.start)), default=0)
     stop = _CLAUSE_BREAK.search(sentence, span.end)
-    end = stop.start() if stop else len(sentence)
-    return len({token for s, _, token in anchors if start <= s < end})
+    if person and stop and _DASH.fullmatch(stop.group()) and not sentence[span.end : stop.start()].strip():
+        # "đồng chí Nguyễn Thị Phương Chung - UVTV, Phó Chủ tịch HĐND quận; ...": the titles after the
+        # dash are the name's, up to the next person in the list
+        stop = _APPOSITION_END.search(sentence, stop.end())
+    return start, stop.start() if stop else len(sentence)
+
+
+def _deputy(sentence: str, span: _Span, question_tokens: Sequence[str]) -> bool:
+    """Whether the name's clause holds the title asked only as its deputy's ("Nguyễn Thị Phương Chung -
+    UVTV, Phó Chủ tịch HĐND quận" for "Ai là Chủ tịch HĐND quận?"), the question asking for no deputy."""
+    asked = " " + " ".join(fold(t) for t in question_tokens) + " "
+    titles = [t for t in TITLES if " " in t and f" {t} " in asked]
+    if " pho " in asked or not titles:
+        return False
+    start, end = _clause(sentence, span, True)
+    around = " " + " ".join(_WORD.findall(fold(sentence[start:end].lower()))) + " "
+    found = [m.start() for t in titles for m in re.finditer(f" {t} ", around)]
+    return bool(found) and all(around[:at].endswith(" pho") for at in found)
 
 
 def _distance(span: _Span, anchors: list[tuple[int, int, str]]) -> int:
@@ -305,7 +381,10 @@ def _number_spans(
         # "năm 1988", "1993", "tháng 4": a date; "số 72", "97 Nguyễn Đình Chiểu": an address
         year = bool(YEAR.fullmatch(m.group())) or fold(before.lower()).rstrip().endswith(("nam", "thang", "so"))
         address = bool(after) and is_name_word(after.split()[0].strip(",.;:"))
-        spans.append(_Span(m.start(), end, int(of_kind) - int(year or address)))
+        # the word counted right after the number: "35 Phó Chủ tịch", not "16 Chủ tịch, 35 Phó ..."
+        first = re.match(r"[^\W\d]+", after)
+        counted = bool(unit and first) and _token(first.group(), accented) == unit  # type: ignore[union-attr]
+        spans.append(_Span(m.start(), end, int(of_kind) + int(counted) - int(year or address)))  # _COUNTED: 2
     for m in _WORD.finditer(sentence):
         if m.group().lower() in NUMBER_WORDS and not _in_question(m.group(), q_words, accented):
             spans.append(_Span(m.start(), m.end(), -2))  # "một hào": only when no digits are there
@@ -318,6 +397,9 @@ def _number_spans(
 
 
 def _date_spans(sentence: str, tokens: list[str], q_words: set[str], accented: bool) -> list[_Span]:
+    """Dates of the precision asked; for "khi nào" (any date), a day before a bare year or a term
+    ("Sáng 27/2/2025 ... nhiệm kỳ 2021-2026": the day)."""
+    general = asked_precision(tokens) is None
     spans: list[_Span] = []
     for m in sorted((*DATE.finditer(sentence), *CLOCK.finditer(sentence)), key=lambda m: m.start()):
         if _in_question(m.group(), q_words, accented) or any(sp.start <= m.start() < sp.end for sp in spans):
@@ -329,7 +411,8 @@ def _date_spans(sentence: str, tokens: list[str], q_words: set[str], accented: b
             end = more.end()
         # "thứ hai" is a weekday after "vào", but more often an ordinal ("Thủ tướng thứ hai")
         weekday = fold(m.group().lower()).startswith("thu ") and not m.group()[-1].isdigit()
-        spans.append(_Span(start, end, int(answers_date(tokens, sentence[start:end])) - int(weekday)))
+        day = general and not weekday and bool(DAY.search(sentence[start:end]))
+        spans.append(_Span(start, end, int(answers_date(tokens, sentence[start:end])) - int(weekday) + int(day)))
     return spans
 
 
@@ -387,17 +470,36 @@ def _name_spans(sentence: str, q_words: set[str], accented: bool, answer_type: s
             opener = _plain(words[0])
             if opener in _HONORIFICS or opener in _OPENERS or is_stopword(opener, True) or j - first < 2:
                 first += 1
-        if first < j:
+        last = j - 1  # the run's last word; "Quốc" + "hội", "Phó Chủ" + "tịch", "Kemp Chalmers Chủ" + "tịch"
+        completed = _completion(words, j) if first < j else ""
+        if completed == "institution" and answer_type in ("organization", "name"):
+            last += 1  # "Quốc hội", "Bộ Tài chính"
+        elif completed:  # no name: the word opening the compound, and the titles before it
+            last -= 1
+            while last >= first and _plain(words[last]) in TITLE_WORDS:
+                last -= 1
+        if first <= last:
             s = words[first].start() + len(words[first].group()) - len(words[first].group().lstrip(_STRIP))
-            text = sentence[s : words[j - 1].end()].rstrip(_STRIP)
+            text = sentence[s : words[last].end()].rstrip(_STRIP)
             tier = _name_tier(words, first, answer_type, q_words, accented)
-            if answer_type == "person" and j - first < 2 and tier < 1:
-                # "Gandhi", but also "Tư" of "Bộ trưởng Tư pháp": a lone Vietnamese syllable ("Bộ", "Thường"
-                # of "Thứ trưởng Thường trực") is more often a title's first word than a name
-                tier -= 1 + int(is_syllable(words[first].group().strip(_STRIP)))
+            lone = last == first and answer_type == "person"
+            if lone and is_syllable(words[first].group().strip(_STRIP)) and not _after_honorific(words, first):
+                # a lone Vietnamese syllable ("Bộ", "Thường" of "Thứ trưởng Thường trực", "Điều" of "Phó Chủ
+                # tịch Điều hành") is more often a title's word than a name, unless named: "ông Lâm"
+                tier = min(tier, 0) - 2
+            elif lone and tier < 1:  # "Gandhi": below longer names
+                tier -= 1
             spans.append(_Span(s, s + len(text), tier))
         i = max(j, i + 1)
     return spans
+
+
+def _completion(words: list[re.Match[str]], j: int) -> str:
+    """Whether the lower-case word after a run of capitalised words (words[:j]) finishes a compound the
+    run's last word opens (features.run_opens_compound); "" when the run ends at punctuation."""
+    if not 0 < j < len(words) or words[j - 1].group()[-1:] in _STRIP:
+        return ""
+    return run_opens_compound(_plain(words[j - 1]), _plain(words[j]))
 
 
 def _plain(word: re.Match[str]) -> str:
@@ -405,12 +507,18 @@ def _plain(word: re.Match[str]) -> str:
     return word.group().strip(_STRIP).lower()
 
 
+def _after_honorific(words: list[re.Match[str]], at: int) -> bool:
+    """Whether "ông", "bà", "đồng chí" ... stands just before word `at` ("ông Lâm")."""
+    before = [_plain(w) for w in words[max(at - 2, 0) : at]]
+    return bool(before) and (before[-1] in _HONORIFICS or before == ["đồng", "chí"])
+
+
 def _after_title(words: list[re.Match[str]], at: int) -> bool:
-    """Whether an honorific or a title stands just before word `at` ("ông Cốc Lâm", "HLV Lê Thụy Hải")."""
-    before = [_plain(w) for w in words[max(at - 3, 0) : at]]
-    if before and before[-1] in _HONORIFICS:
+    """Whether an honorific or a title stands just before word `at` ("ông Cốc Lâm", "HLV Lê Thụy Hải",
+    "đồng chí Phạm Tuấn Long")."""
+    if _after_honorific(words, at):
         return True
-    spaced = " " + " ".join(before) + " "
+    spaced = " " + " ".join(_plain(w) for w in words[max(at - 3, 0) : at]) + " "
     return any(spaced.endswith(f" {t} ") for t in TITLE_WORDS)
 
 

@@ -48,17 +48,18 @@ CLOCK = re.compile(r"\b\d{1,2}\s*(?:giờ|gio|h\b|:\d\d)", re.IGNORECASE)  # "7 
 RELATIVE_DAYS = "hôm nay|hôm qua|sáng nay|chiều nay|tối qua|đêm qua|chủ nhật|thứ (?:hai|ba|tư|năm|sáu|bảy)"
 DATE = re.compile(
     r"\b\d{1,2}[/.-]\d{1,2}(?:[/.-]\d{2,4})?\b|\b(?:1[89]|20)\d\d\b|"
-    r"\b(?:ngày|tháng|năm|quý|thứ|tuần|ngay|thang|nam|quy|thu|tuan)\s+\d|"
+    r"\b(?:ngày|tháng|năm|quý|tuần|ngay|thang|nam|quy|tuan)\s+\d|"
+    r"\b(?:thứ|thu)\s+[2-7](?![\d.,])|"  # a weekday "thứ 2"–"thứ 7", not the ordinal "kỳ họp thứ 17"
     rf"\b(?:{RELATIVE_DAYS})\b",
     re.IGNORECASE,
 )
 TITLE_WORDS = tuple(  # as written, lower case: "phó" is a title, "phố" is not
-    t
+    t.strip()
     for t in """
     chủ tịch|phó|giám đốc|bộ trưởng|thứ trưởng|trưởng|tổng|bí thư|thủ tướng|tổng thống|chủ nhiệm|hlv|
     huấn luyện viên|đội trưởng|phát ngôn viên|biên tập|viện trưởng|hiệu trưởng|chánh|ủy viên|uỷ viên|đại sứ|
     cục trưởng|vụ trưởng|thẩm phán|kiểm sát viên|luật sư|bác sĩ|giáo sư|tiến sĩ|chuyên gia|thư ký|tổng thư ký|
-    nguyên|thiếu tướng|trung tướng|đại tướng|thượng tá|đại tá|trung tá|thiếu tá|đại úy|giám sát|điều tra viên|
+    thiếu tướng|trung tướng|đại tướng|thượng tá|đại tá|trung tá|thiếu tá|đại úy|giám sát|điều tra viên|
     kỹ sư|nhà báo|ca sĩ|diễn viên|đạo diễn|nhạc sĩ|họa sĩ|nhà văn|nhà thơ|thủ môn|tiền đạo|hậu vệ|tiền vệ|
     vua|hoàng|nữ hoàng|giáo hoàng|ngoại trưởng|chủ|lãnh đạo|người phát ngôn|đại biểu|đại diện|trợ lý|cố vấn|
     ceo|president|minister|director
@@ -66,6 +67,18 @@ TITLE_WORDS = tuple(  # as written, lower case: "phó" is a title, "phố" is no
     if t.strip()
 )
 TITLES = tuple(fold(t) for t in TITLE_WORDS)
+# Compound words of institution names, as written, lower case. Vietnamese capitalises only the first
+# syllable of each word of such a name ("Quốc hội", "Chính phủ", "Bộ Tài chính", "Ban Thường vụ Quận ủy"),
+# so a run of capitalised words may stop inside one; a personal name capitalises every syllable.
+INSTITUTION_WORDS = frozenset(
+    w.strip()
+    for w in """quốc hội|chính phủ|thường vụ|thành ủy|thành uỷ|quận ủy|quận uỷ|huyện ủy|huyện uỷ|tỉnh ủy|tỉnh uỷ|
+    đảng ủy|đảng uỷ|thị ủy|thị uỷ|ủy ban|uỷ ban|hội đồng|nhân dân|tài chính|nội vụ|tư pháp|y tế|ngoại giao|
+    quốc phòng|công an|công thương|xây dựng|giáo dục|đào tạo|kế hoạch|đầu tư|nông nghiệp|tài nguyên|
+    môi trường|giao thông|vận tải|lao động|văn hóa|văn hoá|thể thao|du lịch|khoa học|công nghệ|thông tin|
+    truyền thông|thanh tra|kiểm toán|an ninh|kiểm sát|mặt trận|tổ quốc|công đoàn|thanh niên|phụ nữ|
+    ngân hàng|bảo hiểm|hải quan|thuế vụ|quản lý|nội chính|tuyên giáo|dân vận|tổ chức|kiểm tra""".split("|")
+)
 
 
 def title_forms(text: str) -> tuple[str, tuple[str, ...]]:
@@ -146,7 +159,8 @@ def carries_type(
 
 DURATION_UNITS = set("năm tháng ngày giờ phút giây tuần tiếng kỷ".split())  # "bao lâu": "3 năm", "hai tuần"
 MONEY_UNITS = set("đồng usd euro eur yên bảng ndt tệ won rúp đô đôla triệu tỷ tỉ nghìn ngàn $ vnd vnđ".split())
-MONEY_CUES = "giá tiền phí lương thưởng phạt vốn".split()  # "giá bao nhiêu", "bao nhiêu tiền"
+# "giá bao nhiêu", "bao nhiêu tiền", "ngân sách ... là bao nhiêu"
+MONEY_CUES = "giá tiền phí lương thưởng phạt vốn".split() + ["ngân sách", "doanh thu", "lợi nhuận", "dự toán"]
 FOLDED_DURATION_UNITS = {fold(u) for u in DURATION_UNITS}
 FOLDED_MONEY_UNITS = {fold(u) for u in MONEY_UNITS}
 UNIT_REACH = 3  # tokens after a number where its unit may stand ("16 Chủ tịch", "1.200 tỷ đồng")
@@ -227,6 +241,12 @@ DAY = re.compile(
 def answers_date(question_tokens: list[str], text: str) -> bool:
     """Stricter than carries_type for a date: of the precision asked: a year for "năm nào", a month for
     "tháng nào/mấy", a day for "ngày nào", a time for "mấy giờ"; any date for "khi nào"."""
+    pattern = asked_precision(question_tokens)
+    return pattern is None or bool(pattern.search(text))
+
+
+def asked_precision(question_tokens: list[str]) -> re.Pattern[str] | None:
+    """What a date must hold for the question ("năm nào": a year); None when any date answers ("khi nào")."""
     spaced = " " + " ".join(fold(t) for t in question_tokens) + " "
     for cues, pattern in (
         ((" may gio ", " gio nao "), CLOCK),
@@ -235,8 +255,8 @@ def answers_date(question_tokens: list[str], text: str) -> bool:
         ((" nam nao ", " nam may ", " what year ", " which year "), YEAR),
     ):
         if any(c in spaced for c in cues):
-            return bool(pattern.search(text))
-    return True
+            return pattern
+    return None
 
 
 def name_beside_question(text: str, q_words: set[str], accented: bool) -> bool:
@@ -248,13 +268,27 @@ def name_beside_question(text: str, q_words: set[str], accented: bool) -> bool:
     in_question = [(w.lower() if accented else fold(w.lower())) in q_words for w in words]
 
     deputy_asked = ("phó" if accented else "pho") in q_words
+    q_folded = {fold(w) for w in q_words}
+    asked_titles = [t for t in TITLES if set(t.split()) <= q_folded]
 
     def question_pair(a: int) -> bool:  # words a, a+1 are question words with nothing between
         if not (a >= 0 and a + 1 < len(words) and in_question[a] and in_question[a + 1] and not ends[a]):
             return False
         while a > 0 and in_question[a - 1] and not ends[a - 1]:  # where this stretch of them starts
             a -= 1
-        return deputy_asked or a == 0 or fold(words[a - 1].lower()) != "pho"
+        if deputy_asked:  # "Phó Chủ tịch HĐND quận" asked: "Chủ tịch HĐND quận" is another's title
+            b = a
+            while b + 1 < len(words) and in_question[b + 1] and not ends[b]:
+                b += 1
+            return fold(words[a].lower()) == "pho" or not titles_in(" ".join(words[a : b + 1]))
+        return a == 0 or fold(words[a - 1].lower()) != "pho"
+
+    def other_title_before(i: int) -> bool:  # "Bí thư Quận ủy Hoàn Kiếm Vũ Đăng Định" for "Ai là Chủ tịch ...?"
+        m = i
+        while m > 0 and not ends[m - 1] and i - m < 10:
+            m -= 1
+        held = titles_in(" ".join(words[m:i]))
+        return bool(held and asked_titles) and not any(set(t.split()) <= q_folded for t in map(fold, held))
 
     def deputy_before(i: int) -> bool:  # "Phó Bí thư Thường trực quận ủy Hoàn Kiếm Đinh Hồng Phong"
         for m in range(i - 1, max(i - 11, -1), -1):
@@ -275,7 +309,7 @@ def name_beside_question(text: str, q_words: set[str], accented: bool) -> bool:
             j - i >= 2
             and not any(ends[i : j - 1])
             and (
-                (question_pair(i - 2) and not ends[i - 1] and not deputy_before(i))
+                (question_pair(i - 2) and not ends[i - 1] and not deputy_before(i) and not other_title_before(i))
                 or (not ends[j - 1] and question_pair(j))
                 or (not ends[j - 1] and _titled(words, raw, j, question_pair))
             )
@@ -342,18 +376,36 @@ def _has_new_name(
     text: str, question_words: set[str], accented: bool, min_words: int = 3, foreign: bool = False
 ) -> bool:
     """A personal name in the sentence that the question does not already contain; with `foreign`, a
-    single word no Vietnamese syllable is counts too (not the sentence's first)."""
+    single word no Vietnamese syllable is counts too (not the sentence's first). A run that opens a title
+    or an institution ("Phó Chủ tịch", "Ban Thường vụ") is not one."""
     run: list[str] = []
-    for i, word in enumerate(text.split() + [""]):
+    raw = text.split() + [""]
+    for i, word in enumerate(raw):
         word = word.strip(".,;:!?()\"“”'‘’-–")
         if len(word) > 1 and word[0].isupper() and word[1:].islower():
             run.append(word)
             continue
+        if run and run_opens_compound(run[-1], word) and raw[i - 1][-1:].isalpha():
+            run = without_titles(run[:-1])
         named = len(run) >= min_words or (foreign and len(run) == 1 and i > 1 and not is_syllable(run[0]))
         if named and any(t not in question_words for t in tokens_of(" ".join(run), accented)):
             return True
         run = []
     return False
+
+
+def run_opens_compound(last: str, following: str) -> str:
+    """Whether a capitalised word and the lower-case word after it make a title ("Chủ" + "tịch") or an
+    institution's compound ("Quốc" + "hội"): "title", "institution" or ""."""
+    pair = f"{last.lower()} {following.lower()}"
+    return "institution" if pair in INSTITUTION_WORDS else "title" if pair in TITLE_WORDS else ""
+
+
+def without_titles(run: list[str]) -> list[str]:
+    """A run of capitalised words without the titles that end it ("Kemp Chalmers Phó" → "Kemp Chalmers")."""
+    while run and run[-1].lower() in TITLE_WORDS:
+        run = run[:-1]
+    return run
 
 
 def sentence_features(

@@ -221,7 +221,7 @@ _CUE_SPELLING = {
 _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|(?<!\w)'[^']*'(?!\w)|‘[^’]*’")
 # "<kind of person> nào" asks for a person, "<kind of organisation> nào" for an organisation's name.
 PERSON_NOUNS = tuple(
-    f" {n} "
+    f" {n.strip()} "
     for n in """nha nghien cuu|dao dien|nhac si|ca si|dien vien|cau thu|hlv|huan luyen vien|tac gia|nha van|nha tho|
     hoa si|bac si|giao su|tien si|chuyen gia|thu tuong|pho thu tuong|bo truong|thu truong|chu tich|pho chu tich|
     giam doc|tong thong|quan chuc|lanh dao|nguoi|nhan vat|thi sinh|vdv|van dong vien|tay vot|tay dua|ky thu|nha bao|
@@ -229,7 +229,7 @@ PERSON_NOUNS = tuple(
     nghe si|tuong|nguyen thu|thu linh|nha vua|hoang tu|cong chua""".replace("\n", "").split("|")
 )
 ORGANIZATION_NOUNS = tuple(
-    f" {n} "
+    f" {n.strip()} "
     for n in """hang|cong ty|tap doan|truong|nha xuat ban|doi|doi bong|cau lac bo|clb|to chuc|coquan|ngan hang|
     bao|to bao|tap chi|donvi|doanh nghiep|nha mang|hang phim|ban nhac|nhom nhac|quy|vien|dai truyen hinh|
     kenh|trang web|website|hang hang khong|hang xe|nha san xuat|thuong hieu|nhan hieu|dang|bo|so|nganh""".replace(
