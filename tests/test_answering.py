@@ -611,6 +611,8 @@ def test_a_sentence_carries_a_title_only_as_written():
     titled = "Ông Nguyễn Văn An là Phó Chủ tịch UBND quận."
     assert carries_type("role", titled, syllables(fold(titled)), {"ong", "an"}, False)
     assert "phó" in titles_in(titled) and "pho" in titles_in(fold(titled))
+    assert titles_in("Chủ trì kỳ họp có đồng chí Vũ Đăng Định") == []  # "chủ trì" (presides) is no "chủ"
+    assert titles_in("Ông là chủ quán phở") == ["chủ quán"]
 
 
 def test_a_sentence_carries_a_reason_a_manner_or_a_place_word_only_as_written():

@@ -82,6 +82,9 @@ from assistant.types import Passage
         ("Chiếc phà chìm trên biển Đỏ mang tên gì?", "name"),
         ("Hạt Charleston thuộc bang nào của Mỹ?", "place"),
         ("Trận đấu diễn ra trên sân vận động nào?", "place"),
+        # "là giai đoạn nào" asks for a span of years, "những giai đoạn nào" for the stages
+        ("Nhiệm kỳ của HĐND quận là giai đoạn nào?", "date"),
+        ("Theo ông, tình yêu có những giai đoạn nào?", "content"),
         # the first kind on each line of the lists counts too ("họa sĩ", "giám đốc"; "báo", "kênh")
         ("Họa sĩ nào vẽ bức tranh này?", "person"),
         ("Giám đốc nào ký quyết định?", "person"),
@@ -206,6 +209,10 @@ def test_english_with_a_vietnamese_term_in_it_is_still_english():
         ("Kỳ họp thứ 17 diễn ra vào ngày nào?", ["diễn", "ra"]),
         ("ky hop thu 17 dien ra o dau", ["dien", "ra"]),
         ("Nhà nghiên cứu nào nói nhịp thở diễn ra mạnh hơn?", []),
+        # a title is answered by the title itself; a period by its years, stages by their names
+        ("Nguyễn Thị Phương Chung giữ chức vụ gì?", ["giữ", "chức", "vụ"]),
+        ("Nhiệm kỳ của HĐND quận là giai đoạn nào?", ["giai", "đoạn"]),
+        ("Tình yêu có những giai đoạn nào?", []),
     ],
 )
 def test_words_that_only_frame_a_content_question_weigh_nothing(question, framing):

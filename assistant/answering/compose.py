@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import takewhile
 from typing import NamedTuple
 
 from ..text import fold, is_syllable, syllables
@@ -76,6 +77,8 @@ _CLAUSE_BREAK = re.compile(r"[,;:]|\s(?:và|còn|trong khi|nhưng)\s|\s[-–—]
 _WORD = re.compile(r"\w+")
 _COUNTED = 2  # a number's span tier: of the kind asked, the counted word right after it ("35 Phó Chủ tịch")
 _DASH = re.compile(r"\s[-–—]\s")
+# verbs of saying that end a title written before them: "ông X - phó tổng giám đốc siêu thị cho biết, ..."
+_SAID = re.compile(r"\s(?:cho biết|cho rằng|nói|khẳng định|nhấn mạnh|phát biểu|bày tỏ|chia sẻ|thông báo|tuyên bố)\b")
 _APPOSITION_END = re.compile(r";|\s[-–—]\s")
 _STRIP = ".,;:!?()\"'“”‘’"
 _OPENING_QUOTES = "\"“‘'("
@@ -83,6 +86,11 @@ _OPENING_QUOTES = "\"“‘'("
 _HONORIFICS = set("ông bà anh chị cô chú bác cụ em cháu thầy ngài vua".split())
 _PLACE_WORDS = PLACE_WORDS | {"châu"}  # "châu Âu"
 _PREPOSITIONS = set("tại ở đến từ".split())
+# the commonest Vietnamese surnames, as written, lower case (not "hà", "thái", "văn": "Hà Nội", "Thái Bình")
+_SURNAMES = set(
+    """nguyễn trần lê phạm hoàng huỳnh phan vũ võ đặng bùi đỗ hồ ngô dương lý đinh đào đoàn trịnh mai lương lưu
+    tạ cao chu tô vương quách lâm triệu mạc kiều tăng tôn thân nghiêm doãn diệp phùng trương tống lại""".split()
+)
 # capitalised only because they open the sentence
 _OPENERS = set("sau trước ngoài bên cả mặc dù tuy nhiên hiện nay đây đó chiều sáng tối trưa đêm hôm".split())
 
@@ -184,7 +192,7 @@ def compose(
     at = 0
     for marker, c in enumerate(chosen, 1):
         sentence = c.text.rstrip(" .;:,")
-        if c is best or (answer_type == "number" and c.passage.doc_id == best.passage.doc_id):
+        if c is best or (answer_type in ("number", "role") and c.passage.doc_id == best.passage.doc_id):
             span = _best_span(answer_type, sentence, question_tokens, accented, restored)
             if span is not None:
                 spans.append(_Marked(span, c is best, marker, c, sentence, at))
@@ -208,7 +216,7 @@ def compose(
             )
         )
     short = None
-    if marked := _marked(spans):
+    if marked := _marked(spans, answer_type):
         s, e = marked.span.start, marked.span.end
         short = Short(marked.sentence[s:e], marked.marker, marked.c.start + s, marked.c.start + e, marked.at + s)
     return Answer(
@@ -225,15 +233,19 @@ class _Marked(NamedTuple):
     at: int  # where the sentence starts in the answer
 
 
-def _marked(spans: list[_Marked]) -> _Marked | None:
-    """The best sentence's span; another quoted sentence's of the same article only when the best one
-    has no number of the kind asked (a year, an address: tier ≤ 0, not a number word) and it has the
-    counted word right after its number: "10 phòng chuyên môn" for "bao nhiêu phòng chuyên môn",
-    beside a best sentence with only "kỳ họp thứ 17 ... năm 2025"."""
+def _marked(spans: list[_Marked], answer_type: str) -> _Marked | None:
+    """The best sentence's span; another quoted sentence's of the same article only for a number or a
+    title the best one lacks: a number with the counted word right after it when the best one has none
+    of the kind asked (a year, an address: tier ≤ 0, not a number word) — "10 phòng chuyên môn" for "bao
+    nhiêu phòng chuyên môn" beside "kỳ họp thứ 17 ... năm 2025" — or a title when the best one has none."""
     best = next((m for m in spans if m.best), None)
-    counted = [m for m in spans if not m.best and m.span.tier >= _COUNTED]
-    if counted and (best is None or best.span.tier in (-1, 0)):
-        return max(counted, key=lambda m: (m.span.tier, -m.marker))
+    others = [m for m in spans if not m.best]
+    if answer_type == "number":
+        counted = [m for m in others if m.span.tier >= _COUNTED]
+        if counted and (best is None or best.span.tier in (-1, 0)):
+            return max(counted, key=lambda m: (m.span.tier, -m.marker))
+    if answer_type == "role" and best is None and others:
+        return max(others, key=lambda m: (m.span.tier, -m.marker))
     return best
 
 
@@ -390,10 +402,27 @@ def _number_spans(
             spans.append(_Span(m.start(), m.end(), -2))  # "một hào": only when no digits are there
     if asks_score(tokens):  # "3-1" for "tỷ số bao nhiêu"
         spans += [_Span(m.start(), m.end(), 2) for m in SCORE.finditer(sentence)]
+    if numbered := _numbered(tokens, accented):  # "khóa mấy": "khóa XX"; "tầng mấy": "tầng 5"
+        pattern = re.compile(r"(?<!\w)" + re.escape(numbered) + r"\s+(?:[ivxlc]+|\d+)(?!\w)", re.IGNORECASE)
+        lowered = sentence if accented else fold(sentence)
+        spans += [  # a Roman numeral as written, upper case: "khóa XX", not "khóa xin"
+            _Span(m.start(), m.end(), _COUNTED)
+            for m in pattern.finditer(lowered)
+            if m.group()[-1].isdigit() or m.group().split()[-1].isupper()
+        ]
     if asks_ordinal(" " + " ".join(fold(t) for t in tokens) + " "):  # a rank: "xếp thứ 139", "thứ ba"
         ordinals = (m for m in _ORDINAL.finditer(sentence) if not _in_question(m.group(), q_words, accented))
         spans += [_Span(m.start(), m.end(), 2) for m in ordinals]
     return spans
+
+
+def _numbered(tokens: list[str], accented: bool) -> str:
+    """The word a question ending in "<word> mấy" asks the number of ("khóa mấy", "tầng mấy"), or "";
+    not "thứ mấy" (asks_ordinal) nor a counted "mấy người"."""
+    if len(tokens) < 2 or fold(tokens[-1]) != "may":
+        return ""
+    word = tokens[-2]
+    return "" if fold(word) == "thu" or is_stopword(word, accented) else word
 
 
 def _date_spans(sentence: str, tokens: list[str], q_words: set[str], accented: bool) -> list[_Span]:
@@ -417,18 +446,65 @@ def _date_spans(sentence: str, tokens: list[str], q_words: set[str], accented: b
 
 
 def _role_spans(sentence: str, q_words: set[str], accented: bool) -> list[_Span]:
+    """The titles of the person the question names: all of them after the name and its dash ("Nguyễn Thị
+    Phương Chung - UVTV, Phó Chủ tịch HĐND quận"), else the title just before the name ("Bí thư Quận ủy
+    Hoàn Kiếm Vũ Đăng Định", without the name), else the sentence's other titles, each up to punctuation.
+    Of titles in a row, the first ("Phó Bí thư Quận ủy", not its "Bí thư Quận ủy")."""
+    named = _asked_name(sentence, q_words, accented)
+    if named is not None and (dash := _DASH.match(sentence, named[1])):
+        stop = _APPOSITION_END.search(sentence, dash.end())
+        apposition = sentence[dash.end() : stop.start() if stop else len(sentence)]
+        parts = apposition.split(",")
+        text = ",".join([parts[0], *takewhile(_opens_with_title, parts[1:])])  # "UVTV, Phó Chủ tịch HĐND quận"
+        if said := _SAID.search(text):  # "phó tổng giám đốc siêu thị cho biết, ..."
+            text = text[: said.start()]
+        text = " ".join(text.split()[:12]).rstrip(_STRIP)
+        if text:
+            return [_Span(dash.end(), dash.end() + len(text), 2)]
     lowered, titles = title_forms(sentence)  # as written: "vừa qua" holds no "vua"
-    spans = []
-    for t in titles:
-        for m in re.finditer(r"(?<!\w)" + re.escape(t) + r"(?!\w)", lowered):
-            if _in_question(sentence[m.start() : m.end()], q_words, accented):
+    starts = sorted(
+        {
+            m.start()
+            for t in titles
+            for m in re.finditer(r"(?<!\w)" + re.escape(t) + r"(?!\w)", lowered)
+            if not _in_question(sentence[m.start() : m.end()], q_words, accented)
+        }
+    )
+    spans: list[_Span] = []
+    for start in starts:
+        if spans and start < spans[-1].end:
+            continue  # inside the title before it
+        stop = _SPAN_END.search(sentence, start)
+        end = stop.start() if stop else len(sentence)
+        limit = 8
+        if named is not None and start < named[0] < end:
+            end, limit = named[0], 12  # "Phó Bí thư Thường trực quận ủy Hoàn Kiếm", not "... Đinh Hồng"
+        text = " ".join(sentence[start:end].split()[:limit]).rstrip(_STRIP)
+        before_name = named is not None and 0 <= named[0] - (start + len(text)) <= 2
+        if text:
+            spans.append(_Span(start, start + len(text), int(before_name)))
+    return spans
+
+
+def _opens_with_title(text: str) -> bool:
+    lowered, titles = title_forms(text.strip())
+    return any(lowered == t or lowered.startswith(t + " ") for t in titles)
+
+
+def _asked_name(sentence: str, q_words: set[str], accented: bool) -> tuple[int, int] | None:
+    """Where the person the question names stands in the sentence: the first run of two or more
+    capitalised words the question has ("Vũ Đăng Định" of "Vũ Đăng Định giữ chức vụ gì?")."""
+    run: list[re.Match[str]] = []
+    for w in [*re.finditer(r"\S+", sentence), None]:
+        word = w.group().strip(_STRIP) if w else ""
+        if w and word[:1].isupper() and _token(word, accented) in q_words and _plain(w) not in TITLE_WORDS:
+            run.append(w)
+            if w.group()[-1:] not in _STRIP:
                 continue
-            stop = _SPAN_END.search(sentence, m.start())
-            words = sentence[m.start() : stop.start() if stop else len(sentence)].split()
-            spans.append(_Span(m.start(), m.start() + len(" ".join(words[:8])), 0))
-            break
-    # the first title in the sentence, as before: "Phó Bí thư Quận ủy", not its "Bí thư Quận ủy"
-    return [min(spans, key=lambda sp: sp.start)] if spans else []
+        if len(run) >= 2:
+            return run[0].start(), run[-1].start() + len(run[-1].group().rstrip(_STRIP))
+        run = []
+    return None
 
 
 def _span_word(word: str, acronyms: bool) -> bool:
@@ -478,6 +554,9 @@ def _name_spans(sentence: str, q_words: set[str], accented: bool, answer_type: s
             last -= 1
             while last >= first and _plain(words[last]) in TITLE_WORDS:
                 last -= 1
+        if answer_type == "person" and first < last and _plain(words[first]) not in _SURNAMES:
+            # "Quận ủy Hoàn Kiếm Vũ Đăng Định": the person's name starts at the surname after the place
+            first = next((k for k in range(first + 1, last) if _plain(words[k]) in _SURNAMES), first)
         if first <= last:
             s = words[first].start() + len(words[first].group()) - len(words[first].group().lstrip(_STRIP))
             text = sentence[s : words[last].end()].rstrip(_STRIP)

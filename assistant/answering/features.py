@@ -53,7 +53,7 @@ DATE = re.compile(
     rf"\b(?:{RELATIVE_DAYS})\b",
     re.IGNORECASE,
 )
-TITLE_WORDS = tuple(  # as written, lower case: "phó" is a title, "phố" is not
+TITLE_WORDS = tuple(  # as written, lower case: "phó" is a title, "phố" is not; "chủ" only as one ("chủ trì")
     t.strip()
     for t in """
     chủ tịch|phó|giám đốc|bộ trưởng|thứ trưởng|trưởng|tổng|bí thư|thủ tướng|tổng thống|chủ nhiệm|hlv|
@@ -61,7 +61,8 @@ TITLE_WORDS = tuple(  # as written, lower case: "phó" is a title, "phố" is no
     cục trưởng|vụ trưởng|thẩm phán|kiểm sát viên|luật sư|bác sĩ|giáo sư|tiến sĩ|chuyên gia|thư ký|tổng thư ký|
     thiếu tướng|trung tướng|đại tướng|thượng tá|đại tá|trung tá|thiếu tá|đại úy|giám sát|điều tra viên|
     kỹ sư|nhà báo|ca sĩ|diễn viên|đạo diễn|nhạc sĩ|họa sĩ|nhà văn|nhà thơ|thủ môn|tiền đạo|hậu vệ|tiền vệ|
-    vua|hoàng|nữ hoàng|giáo hoàng|ngoại trưởng|chủ|lãnh đạo|người phát ngôn|đại biểu|đại diện|trợ lý|cố vấn|
+    vua|hoàng|nữ hoàng|giáo hoàng|ngoại trưởng|lãnh đạo|chủ nhà|chủ quán|chủ tiệm|chủ hộ|chủ xe|chủ đầu tư|
+    chủ doanh nghiệp|chủ sở hữu|chủ trại|chủ tàu|chủ nhân|người phát ngôn|đại biểu|đại diện|trợ lý|cố vấn|
     ceo|president|minister|director
 """.replace("\n", "").split("|")
     if t.strip()
@@ -228,6 +229,7 @@ def answers_number(
     return True
 
 
+PERIOD = re.compile(r"\b(?:1[5-9]|20)\d\d\s*[-–]\s*(?:1[5-9]|20)\d\d\b")  # "giai đoạn nào": "2021-2026"
 YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b|\b(?:năm|nam)\s+\d+", re.IGNORECASE)
 MONTH = re.compile(r"\b(?:tháng|thang)\s+(?:\d+|giêng|chạp|gieng|chap)|\b\d{1,2}[/.-]\d{1,2}\b", re.IGNORECASE)
 DAY = re.compile(
@@ -246,13 +248,15 @@ def answers_date(question_tokens: list[str], text: str) -> bool:
 
 
 def asked_precision(question_tokens: list[str]) -> re.Pattern[str] | None:
-    """What a date must hold for the question ("năm nào": a year); None when any date answers ("khi nào")."""
+    """What a date must hold for the question ("năm nào": a year, "giai đoạn nào": a span of years); None
+    when any date answers ("khi nào")."""
     spaced = " " + " ".join(fold(t) for t in question_tokens) + " "
     for cues, pattern in (
         ((" may gio ", " gio nao "), CLOCK),
         ((" ngay nao ", " ngay may ", " hom nao ", " what day ", " what date "), DAY),
         ((" thang nao ", " thang may "), MONTH),
         ((" nam nao ", " nam may ", " what year ", " which year "), YEAR),
+        ((" la giai doan nao ", " vao giai doan nao ", " trong giai doan nao ", " la thoi ky nao "), PERIOD),
     ):
         if any(c in spaced for c in cues):
             return pattern

@@ -68,6 +68,12 @@ TYPE_CUES: tuple[tuple[str, tuple[str, ...]], ...] = (
             " hom nao ",
             " dip nao ",
             " mua nao ",
+            " la giai doan nao ",  # "nhiệm kỳ ... là giai đoạn nào?": "2021-2026"; "những giai đoạn nào": a list
+            " vao giai doan nao ",
+            " trong giai doan nao ",
+            " la thoi ky nao ",
+            " vao thoi ky nao ",
+            " trong thoi ky nao ",
         ),
     ),
     (

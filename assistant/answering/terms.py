@@ -121,12 +121,30 @@ class IdfTable:
         }
 
 
-# Words that say a list or a content is asked for, not what it is about: "Kỳ họp bàn về những nội dung
-# gì?" is answered by "Kỳ họp thông qua ...", which has neither "bàn" nor "nội dung". Folded; each is
+# Words that say a list, a content or a title is asked for, not what it is about: "Kỳ họp bàn về những nội
+# dung gì?" is answered by "Kỳ họp thông qua ...", which has neither "bàn" nor "nội dung". Folded; each is
 # framing only right before a question word or another framing phrase.
+# "giữ chức vụ gì" is answered by the title itself ("đồng chí ... - UVTV, Phó Chủ tịch HĐND quận").
 FRAME_PHRASES = tuple(
-    p.split() for p in ("noi dung", "van de", "thong tin", "ban ve", "de cap", "de cap den", "de cap toi")
+    p.split()
+    for p in (
+        "noi dung",
+        "van de",
+        "thong tin",
+        "ban ve",
+        "de cap",
+        "de cap den",
+        "de cap toi",
+        "giu chuc vu",
+        "giu chuc",
+        "chuc vu",
+        "dam nhiem chuc vu",
+    )
 )
+# "là giai đoạn nào?" asks for a span of years ("nhiệm kỳ 2021-2026"); "có những giai đoạn nào?" for the
+# stages themselves ("giai đoạn say mê, gắn kết ..."): framing only after these words.
+PERIOD_PHRASES = (["giai", "doan"], ["thoi", "ky"])
+PERIOD_AFTER = ("la", "vao", "trong")
 FRAME_BEFORE = ("gi", "nao", "nhung", "noi dung", "van de", "thong tin", "cac")
 
 
@@ -144,6 +162,9 @@ def frame_positions(tokens: list[str]) -> set[int]:
         n = len(EVENT_PHRASE)
         if folded[i : i + n] == EVENT_PHRASE and QUESTION_WORDS & set(folded[i + n :]):
             out.update(range(i, i + n))
+        for words in PERIOD_PHRASES:
+            if folded[i : i + 2] == words and folded[i + 2 : i + 3] == ["nao"] and i and folded[i - 1] in PERIOD_AFTER:
+                out.update((i, i + 1))
         for words in FRAME_PHRASES:
             after = folded[i + len(words) : i + len(words) + 2]
             if (
