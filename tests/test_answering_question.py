@@ -85,10 +85,11 @@ from assistant.types import Passage
         # "là giai đoạn nào" asks for a span of years, "những giai đoạn nào" for the stages
         ("Nhiệm kỳ của HĐND quận là giai đoạn nào?", "date"),
         ("Theo ông, tình yêu có những giai đoạn nào?", "content"),
-        # the first kind on each line of the lists counts too ("họa sĩ", "giám đốc"; "báo", "kênh")
+        # the first kind on each line of the lists counts too ("họa sĩ", "giám đốc", "kênh")
         ("Họa sĩ nào vẽ bức tranh này?", "person"),
         ("Giám đốc nào ký quyết định?", "person"),
-        ("Báo nào đưa tin đầu tiên?", "organization"),
+        ("Kênh nào phát sóng trận đấu?", "organization"),
+        ("Con bao nao co tac dong manh nhat?", "content"),  # "cơn bão nào", not "báo nào"
         # English: the first question word decides ("whose" later in the sentence does not)
         ("Where is the lab whose synthetic diamonds turned out harder than natural ones?", "place"),
         ("How fast can Honda's ASIMO robot move?", "number"),

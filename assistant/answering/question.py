@@ -234,10 +234,11 @@ PERSON_NOUNS = tuple(
     nha khoa hoc|thu mon|tien dao|trong tai|bi thu|doanh nhan|ty phu|hoa hau|nguoi mau|sinh vien|hoc sinh|
     nghe si|tuong|nguyen thu|thu linh|nha vua|hoang tu|cong chua""".replace("\n", "").split("|")
 )
+# ("tờ báo nào", not "báo nào": folded, "bao nao" is as often "cơn bão nào")
 ORGANIZATION_NOUNS = tuple(
     f" {n.strip()} "
     for n in """hang|cong ty|tap doan|truong|nha xuat ban|doi|doi bong|cau lac bo|clb|to chuc|coquan|ngan hang|
-    bao|to bao|tap chi|donvi|doanh nghiep|nha mang|hang phim|ban nhac|nhom nhac|quy|vien|dai truyen hinh|
+    to bao|tap chi|donvi|doanh nghiep|nha mang|hang phim|ban nhac|nhom nhac|quy|vien|dai truyen hinh|
     kenh|trang web|website|hang hang khong|hang xe|nha san xuat|thuong hieu|nhan hieu|dang|bo|so|nganh""".replace(
         "\n", ""
     ).split("|")
