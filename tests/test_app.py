@@ -130,6 +130,13 @@ def ask(page, question: str, expect_sources: bool = True) -> str:
     return bubbles.last.inner_text()
 
 
+def documents_text(page) -> str:
+    """The documents tab's table as shown: Gradio draws its rows a moment after the tab opens."""
+    page.get_by_role("tab", name="Tài liệu").click()
+    page.wait_for_function("() => document.querySelector('#documents')?.innerText.includes('.txt')", timeout=30_000)
+    return page.inner_text("#documents")
+
+
 def upload(page, *files: Path) -> str:
     page.get_by_role("tab", name="Tài liệu").click()
     page.set_input_files("#upload input[type=file]", [str(f) for f in files])
@@ -171,8 +178,7 @@ def test_upload_a_document_and_ask_about_it_then_delete_it(page, app_server, tmp
     doc.write_text("Thư viện phường\n" + LIBRARY, encoding="utf-8")
     status = upload(page, doc)
     assert "Đã thêm 1" in status, status
-    page.get_by_role("tab", name="Tài liệu").click()
-    assert "thu-vien-trang-tien.txt" in page.inner_text("#documents")
+    assert "thu-vien-trang-tien.txt" in documents_text(page)
     shot(page, "documents-after-upload")
     assert (app_server.data / "uploads" / "thu-vien-trang-tien.txt").is_file()
     page.get_by_role("tab", name="Hỏi đáp").click()
@@ -187,7 +193,7 @@ def test_upload_a_document_and_ask_about_it_then_delete_it(page, app_server, tmp
     page.get_by_role("option", name="thu-vien-trang-tien.txt").click()
     page.click("#delete")
     page.wait_for_function("() => document.querySelector('#delete-status')?.innerText.includes('Đã xóa')")
-    assert "thu-vien-trang-tien.txt" not in page.inner_text("#documents")
+    assert "thu-vien-trang-tien.txt" not in documents_text(page)
     assert not (app_server.data / "uploads" / "thu-vien-trang-tien.txt").exists()
 
 
@@ -243,7 +249,7 @@ def test_unsupported_upload_is_refused_with_a_message(page, tmp_path):
     page.wait_for_function(
         "() => /không hỗ trợ|Invalid file type|không hợp lệ|Chưa chọn/i.test(document.body.innerText)", timeout=30_000
     )
-    assert "ban_ve.dwg" not in page.inner_text("#documents")
+    assert "ban_ve.dwg" not in documents_text(page)
 
 
 def test_a_document_carrying_markup_renders_inert(page, tmp_path):

@@ -126,7 +126,7 @@ def carries_type(
             not set(tokens_of(m.group(), accented)) <= q_words for m in (*DATE.finditer(text), *CLOCK.finditer(text))
         )
     if kind == "person":  # "Nguyễn Văn Toán", or one word no Vietnamese syllable is: "Miller", "Totti"
-        return _has_new_name(text, q_words, accented, min_words=2, foreign=True)
+        return _has_new_name(text, q_words, accented, min_words=2, foreign=True) or _new_office(text, q_words, accented)
     if kind in ("organization", "name"):  # "Vicofa", "FPT", "Nhà xuất bản Kim Đồng"; "Tên ông là Lâm"
         raw = [w.strip(_TRAILING + '("“‘') for w in text.split()[1:]]  # not the sentence's first word
         return any(
@@ -395,6 +395,21 @@ def _has_new_name(
         if named and any(t not in question_words for t in tokens_of(" ".join(run), accented)):
             return True
         run = []
+    return False
+
+
+def _new_office(text: str, q_words: set[str], accented: bool) -> bool:
+    """An office written with a capital the question does not name whole: who acts in a law or a decision
+    ("Chủ tịch Ủy ban nhân dân quận bổ nhiệm" for "ai bổ nhiệm Chủ tịch Ủy ban nhân dân phường?")."""
+    lowered, titles = title_forms(text)
+    for t in titles:
+        for m in re.finditer(r"(?<!\w)" + re.escape(t) + r"(?!\w)", lowered):
+            if not text[m.start()].isupper():
+                continue
+            stop = re.search(r"[,.;:!?()]|\s[-–—]\s", text[m.start() :])
+            office = text[m.start() : m.start() + stop.start() if stop else len(text)].split()[:8]
+            if not set(tokens_of(" ".join(office), accented)) <= q_words:
+                return True
     return False
 
 
