@@ -260,10 +260,9 @@ def _store_env(store: str, tmp_path: Path) -> dict:
     return clean_env(ASSISTANT_STORE_BACKEND="milvus", ASSISTANT_STORE_URI=str(tmp_path / "milvus" / "kill.db"))
 
 
-def _index_then_kill(args: list[str], env: dict, trigger, timeout: float = 300) -> bool:
-    """Start `assistant index`, SIGKILL its whole process group (Milvus Lite's server included) once
-    `trigger(pid)` says so; whether it was killed before it finished."""
-    proc = subprocess.Popen(
+def _start_index(args: list[str], env: dict) -> subprocess.Popen:
+    """`assistant index` in its own process group (Milvus Lite's server joins it)."""
+    return subprocess.Popen(
         [*CLI, "index", *args],
         env=env,
         cwd=ROOT,
@@ -271,6 +270,19 @@ def _index_then_kill(args: list[str], env: dict, trigger, timeout: float = 300) 
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
+
+
+def _kill_group(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)  # anything left of the group (Milvus Lite's server)
+    except ProcessLookupError:
+        pass
+
+
+def _index_then_kill(args: list[str], env: dict, trigger, timeout: float = 300) -> bool:
+    """Start `assistant index`, SIGKILL its whole process group (Milvus Lite's server included) once
+    `trigger(pid)` says so; whether it was killed before it finished."""
+    proc = _start_index(args, env)
     started = time.monotonic()
     try:
         while proc.poll() is None:
@@ -282,29 +294,15 @@ def _index_then_kill(args: list[str], env: dict, trigger, timeout: float = 300) 
             time.sleep(0.01)
         return False
     finally:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)  # anything left of the group (Milvus Lite's server)
-        except ProcessLookupError:
-            pass
+        _kill_group(proc.pid)
 
 
 def _build_cpu_seconds(args: list[str], env: dict, index_dir: Path) -> float:
     """The CPU time a whole `assistant index` of `args` takes here, into another index (machines and
     package versions differ: a build that took 6 s of CPU once takes 2 s now)."""
-    args = [*args[: args.index("--index-dir")], "--index-dir", str(index_dir)]
-    proc = subprocess.Popen(
-        [*CLI, "index", *args],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    proc = _start_index([*args[: args.index("--index-dir")], "--index-dir", str(index_dir)], env)
     _, status, usage = os.wait4(proc.pid, 0)
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)  # Milvus Lite's server
-    except ProcessLookupError:
-        pass
+    _kill_group(proc.pid)
     assert os.waitstatus_to_exitcode(status) == 0
     return usage.ru_utime + usage.ru_stime
 
