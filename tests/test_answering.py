@@ -557,6 +557,19 @@ def test_a_date_question_wants_the_precision_it_asks_for():
     assert answers_date(syllables("Khi nào trận đấu diễn ra?"), "Giải đấu năm 2005.")  # any date will do
 
 
+def test_an_office_acting_answers_who_and_an_office_acted_on_does_not():
+    """In a law, "ai bổ nhiệm" is answered by an office: "... do Chủ tịch Ủy ban nhân dân quận bổ nhiệm"."""
+    from assistant.answering.features import carries_type
+    from assistant.text import syllables
+
+    law = "Chủ tịch Ủy ban nhân dân phường do Chủ tịch Ủy ban nhân dân quận bổ nhiệm, miễn nhiệm."
+    who = set(syllables("ai bổ nhiệm chủ tịch ủy ban nhân dân phường"))
+    assert carries_type("person", law, syllables(law.lower()), who, True)
+    news = "UBND quận công bố quyết định bổ nhiệm Chủ tịch, Phó Chủ tịch UBND phường trên địa bàn"
+    head = set(syllables("ai là chủ tịch ubnd quận hoàn kiếm"))
+    assert not carries_type("person", news, syllables(news.lower()), head, True)
+
+
 def test_an_ordinal_is_no_date_and_a_budget_is_money():
     """ "kỳ họp thứ 17" is the 17th session, not a weekday (those are "thứ 2" to "thứ 7"); "ngân sách
     ... là bao nhiêu" asks for a sum, which "kỳ họp thứ 17 ... năm 2025" does not give."""

@@ -399,11 +399,12 @@ def _has_new_name(
 
 
 def _new_office(text: str, q_words: set[str], accented: bool) -> bool:
-    """An office written with a capital the question does not name whole: who acts in a law or a decision
-    ("Chủ tịch Ủy ban nhân dân quận bổ nhiệm" for "ai bổ nhiệm Chủ tịch Ủy ban nhân dân phường?")."""
+    """An office written with a capital after "do" / "bởi" (by) that the question does not name whole:
+    who acts in a law or a decision ("... phường do Chủ tịch Ủy ban nhân dân quận bổ nhiệm" for "ai bổ
+    nhiệm Chủ tịch Ủy ban nhân dân phường?"), not an office acted on ("bổ nhiệm Chủ tịch, Phó Chủ tịch")."""
     lowered, titles = title_forms(text)
     for t in titles:
-        for m in re.finditer(r"(?<!\w)" + re.escape(t) + r"(?!\w)", lowered):
+        for m in re.finditer(r"(?:(?<=\bdo )|(?<=\bbởi )|(?<=\bboi ))" + re.escape(t) + r"(?!\w)", lowered):
             if not text[m.start()].isupper():
                 continue
             stop = re.search(r"[,.;:!?()]|\s[-–—]\s", text[m.start() :])
