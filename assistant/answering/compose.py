@@ -523,7 +523,10 @@ def _name_spans(sentence: str, q_words: set[str], accented: bool, answer_type: s
     """Runs of capitalised words the question does not have. A run that opens the sentence counts when
     it is a name ("Peyton Manning trở thành", "Cô Thu Lan là": the honorific left out), not a
     capitalised first word ("Trong", "Sau"). A one-word name ("Gandhi") counts for a person below longer
-    ones, unless an honorific or a title stands before it ("ông Lâm")."""
+    ones, unless an honorific or a title stands before it ("ông Lâm"). A run whose last word opens a
+    title or an institution's compound word ends before it ("Kemp Chalmers" of "Kemp Chalmers Chủ tịch")
+    or, for an organisation, takes it whole ("Quốc hội"); a person's name starts at its surname
+    ("Vũ Đăng Định" of "Hoàn Kiếm Vũ Đăng Định")."""
     words = list(re.finditer(r"\S+", sentence))
     acronyms = answer_type in ("organization", "name")
     spans = []
