@@ -403,15 +403,24 @@ def _new_office(text: str, q_words: set[str], accented: bool) -> bool:
     who acts in a law or a decision ("... phường do Chủ tịch Ủy ban nhân dân quận bổ nhiệm" for "ai bổ
     nhiệm Chủ tịch Ủy ban nhân dân phường?"), not an office acted on ("bổ nhiệm Chủ tịch, Phó Chủ tịch")."""
     lowered, titles = title_forms(text)
-    for t in titles:
-        for m in re.finditer(r"(?:(?<=\bdo )|(?<=\bbởi )|(?<=\bboi ))" + re.escape(t) + r"(?!\w)", lowered):
-            if not text[m.start()].isupper():
-                continue
-            stop = re.search(r"[,.;:!?()]|\s[-–—]\s", text[m.start() :])
-            office = text[m.start() : m.start() + stop.start() if stop else len(text)].split()[:8]
-            if not set(tokens_of(" ".join(office), accented)) <= q_words:
-                return True
+    if " do " not in lowered and " bởi " not in lowered and " boi " not in lowered:
+        return False
+    for m in _OFFICE_AFTER_BY[titles is TITLE_WORDS].finditer(lowered):
+        if not text[m.start()].isupper():
+            continue
+        stop = re.search(r"[,.;:!?()]|\s[-–—]\s", text[m.start() :])
+        office = text[m.start() : m.start() + stop.start() if stop else len(text)].split()[:8]
+        if not set(tokens_of(" ".join(office), accented)) <= q_words:
+            return True
     return False
+
+
+def _after_by(titles: tuple[str, ...]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(t) for t in sorted(titles, key=len, reverse=True))
+    return re.compile(r"(?:(?<=\bdo )|(?<=\bbởi )|(?<=\bboi ))(?:" + alternatives + r")(?!\w)")
+
+
+_OFFICE_AFTER_BY = {True: _after_by(TITLE_WORDS), False: _after_by(TITLES)}  # as written / folded
 
 
 def run_opens_compound(last: str, following: str) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from functools import lru_cache
 
 from ..text import fold, has_diacritics, syllables
 
@@ -29,8 +30,14 @@ def is_stopword(token: str, accented: bool) -> bool:
 
 
 def tokens_of(text: str, accented: bool) -> list[str]:
+    return list(_tokens(text, accented))
+
+
+@lru_cache(maxsize=8192)
+def _tokens(text: str, accented: bool) -> tuple[str, ...]:
+    """A sentence's syllables, kept: ranking, refusal and the marked span read the same sentences."""
     tokens = syllables(text)
-    return tokens if accented else [fold(t) for t in tokens]
+    return tuple(tokens if accented else (fold(t) for t in tokens))
 
 
 def coverage(weights: dict[str, float], tokens: list[str]) -> float:
