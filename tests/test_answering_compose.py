@@ -179,6 +179,12 @@ from assistant.types import Passage
             "Quận Hoàn Kiếm công bố quyết định bổ nhiệm 16 Chủ tịch, 35 Phó Chủ tịch UBND phường",
             "35 Phó Chủ tịch",
         ),
+        (  # typed without diacritics: "Chủ" is no function word "chứ" as the sentence writes it
+            "number",
+            "quan hoan kiem bo nhiem bao nhieu pho chu tich phuong",
+            "Quận Hoàn Kiếm công bố quyết định bổ nhiệm 16 Chủ tịch, 35 Phó Chủ tịch UBND phường",
+            "35 Phó Chủ tịch",
+        ),
         # "kỳ họp thứ 17" is an ordinal, not a weekday; for "khi nào" a day before a term of years
         (
             "date",

@@ -251,12 +251,13 @@ def _marked(spans: list[_Marked], answer_type: str) -> _Marked | None:
 
 def _unit(word: str, q_words: set[str], accented: bool) -> bool:
     """A unit after a number: a known one, or a word the question counts ("16 Chủ tịch"), not a
-    function word the question also has ("2 năm để người")."""
+    function word the question also has ("2 năm để người"); a capitalised word is none (folded, "Chủ"
+    of "35 Phó Chủ tịch" would be the function word "chứ")."""
     lowered = word.lower()
     if lowered in _UNITS:
         return True
-    token = lowered if accented else fold(lowered)
-    return token in q_words and not is_stopword(token, accented)
+    token = _token(word, accented)
+    return token in q_words and (word[:1].isupper() or not is_stopword(token, accented))
 
 
 def _token(word: str, accented: bool) -> str:
