@@ -161,6 +161,19 @@ def test_a_law_asked_by_article_and_clause(bot):
     assert info["title"].startswith("Nghị quyết 97/2019/QH14 của QUỐC HỘI ngày 27/11/2019")
 
 
+def test_an_article_asked_for_whole_is_quoted_from_its_start(bot):
+    """ "Điều 2 quy định gì?" is answered by Điều 2 (its words would pick "Nghị quyết này quy định ..." of
+    Điều 1), without its numbering; an article the law does not have is refused."""
+    answer = bot.ask("Điều 2 quy định gì?")
+    assert not answer.refused and answer.citations, answer.text
+    assert {c.location.get("dieu") for c in answer.citations} == {2}
+    assert answer.text.startswith("Chính quyền địa phương ở quận, phường [1].")
+    assert "Tại phường không tổ chức Hội đồng nhân dân phường" in answer.text
+    clause = bot.ask("khoan 2 dieu 3 noi gi")  # typed without diacritics
+    assert clause.text.startswith("Chủ tịch Ủy ban nhân dân phường do Chủ tịch Ủy ban nhân dân quận bổ nhiệm")
+    assert bot.ask("Điều 9 quy định gì?").refused
+
+
 @pytest.mark.parametrize("bot", ["faiss"], indirect=True)  # the JSON is Answer.to_dict over either store
 def test_cli_json_carries_the_page(bot):
     proc = run_cli(

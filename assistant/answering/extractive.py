@@ -5,12 +5,15 @@ its sentences chosen by meaning (the multilingual embedding model) since no word
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from ..config import AnswerConfig
 from ..diacritics import DiacriticRestorer
+from ..legal import reference
 from ..retrieval import Query
-from ..text import is_english
+from ..text import fold, is_english
 from ..types import REFUSAL, Answer, Passage
 from . import refusal
 from .compose import choose, compose
@@ -24,6 +27,44 @@ from .terms import IdfTable, coverage, tokens_of
 SECOND_SENTENCE_PROBABILITY = 0.02  # a second sentence is quoted when it is this likely to hold the answer
 CROSSLINGUAL_PASSAGES = 3  # an English question's sentences are compared by meaning in this many passages
 CROSSLINGUAL_TYPED_BONUS = 0.02  # added to the similarity of a sentence carrying the kind of answer asked for
+
+
+def in_article(question: str, passages: list[Passage]) -> list[Passage]:
+    """The passages of the article (and clause) a question names ("Điều 2 quy định gì?"), when retrieval
+    found any: its words would otherwise pick "Nghị quyết này quy định ..." of Điều 1."""
+    named = reference(question)
+    if named is None:
+        return passages
+    dieu, khoan = named
+    found = [
+        p
+        for p in passages
+        if p.location.get("dieu") == dieu and (khoan is None or p.location.get("khoan") in (khoan, None))
+    ]
+    return found or passages
+
+
+# A question that only names an article ("Điều 2 quy định gì?", "khoản 2 Điều 3 nói gì?"), folded
+ARTICLE_QUESTION_WORDS = frozenset("dieu khoan quy dinh noi gi co dung nhung ve viec the nao".split())
+ARTICLE_SENTENCES = 3  # quoted from the start of the article asked for
+_NUMBERING = re.compile(r"(?:(?:điều|khoản|chương|mục|phần)\s+)?(?:\d+|[IVXLC]+|[a-zđ])\s*[.):]?", re.IGNORECASE)
+
+
+def asks_whole_article(query: Query) -> bool:
+    """Whether the question only names an article ("Điều 2 quy định gì?"), not something asked of it
+    ("Theo Điều 3, ai bổ nhiệm ...?")."""
+    return reference(query.text) is not None and all(
+        t.isdigit() or fold(t) in ARTICLE_QUESTION_WORDS for t in query.tokens
+    )
+
+
+def whole_article(query: Query, passages: list[Passage]) -> list[Passage]:
+    """The passages of the article a question names, from its start; [] when retrieval found none."""
+    found = in_article(query.text, passages)
+    if found is passages:
+        return []
+    doc = found[0].doc_id
+    return sorted((p for p in found if p.doc_id == doc), key=lambda p: p.start)
 
 
 class ExtractiveAnswerer:
@@ -47,10 +88,15 @@ class ExtractiveAnswerer:
         cues = question_cues(asked.text, asked.tokens, asked.accented)
         if passages and self.embedder is not None and is_english(focus or question):
             return self._crosslingual(query, passages, cues.type)
+        if not focus and asks_whole_article(query):
+            if article := whole_article(query, passages):
+                return self._article(query, article, passages)
+            if any("dieu" in p.location for p in passages):  # a law without that article: "Điều 9" of 4
+                return Answer(REFUSAL, refused=True, passages=passages, answer_type=cues.type)
         weights = self._weights(query, focus)
         if not weights or not passages:
             return Answer(REFUSAL, refused=True, passages=passages, answer_type=cues.type)
-        ranked = self._ranked(query, asked, weights, passages, cues)
+        ranked = self._ranked(query, asked, weights, in_article(question, passages), cues)
         if not ranked:
             return Answer(REFUSAL, refused=True, passages=passages, answer_type=cues.type)
         signals = refusal.signals(query, weights, ranked, passages, cues.type)
@@ -147,6 +193,18 @@ class ExtractiveAnswerer:
             signals,
             query.restored_tokens,
         )
+
+    def _article(self, query: Query, article: list[Passage], passages: list[Passage]) -> Answer:
+        """The article's first sentences, in order: found by its number, not by its words, so no refusal
+        model weighs it."""
+        chosen: list[Candidate] = []
+        for p in article:
+            for start, end, text in sentences_of(p):
+                numbering = _NUMBERING.fullmatch(text.strip())  # "Điều 2.", "1.", "a)": no sentence
+                if not numbering and len(chosen) < ARTICLE_SENTENCES and all(start >= c.end for c in chosen):
+                    chosen.append(Candidate(p, passages.index(p), start, end, text, 1.0, 1.0, 1.0))
+        signals = {"article": 1.0}
+        return compose(chosen, "content", query.tokens, query.accented, chosen[0], 1.0, passages, signals)
 
     def _crosslingual(self, query: Query, passages: list[Passage], answer_type: str) -> Answer:
         """Sentences of the best passages ordered by their meaning's similarity to the question."""
