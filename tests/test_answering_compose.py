@@ -215,6 +215,13 @@ from assistant.types import Passage
             " Nguyễn Thị Phương Chung - UVTV, Phó Chủ tịch HĐND quận",
             "Vũ Đăng Định",
         ),
+        # in a law, "ai" is answered by the office acting, when no name is there
+        (
+            "person",
+            "Ai bổ nhiệm Chủ tịch Ủy ban nhân dân phường?",
+            "Chủ tịch Ủy ban nhân dân phường do Chủ tịch Ủy ban nhân dân quận bổ nhiệm, miễn nhiệm",
+            "Chủ tịch Ủy ban nhân dân quận",
+        ),
         # a name run into the title after it: the name alone
         ("person", "Ai đã phát biểu?", "Tại buổi họp, ông Kemp Chalmers Chủ tịch hiệp hội phát biểu", "Kemp Chalmers"),
         # an institution's name capitalises only its words' first syllables: "Quốc hội", "Bộ Tài chính"

@@ -23,6 +23,7 @@ from .features import (
     TITLE_WORDS,
     TITLES,
     YEAR,
+    acting_offices,
     answers_date,
     answers_number,
     asked_precision,
@@ -304,6 +305,8 @@ def _best_span(
         spans = _date_spans(sentence, list(question_tokens), q_words, accented)
     elif answer_type in ("person", "place", "organization", "name"):
         spans = _name_spans(sentence, q_words, accented, answer_type)
+        if answer_type == "person":  # below a name: "do Chủ tịch Ủy ban nhân dân quận bổ nhiệm" in a law
+            spans += [_Span(start, end, -1) for start, end in acting_offices(sentence, q_words, accented)]
     elif answer_type == "role":
         spans = _role_spans(sentence, q_words, accented)
     else:

@@ -399,20 +399,27 @@ def _has_new_name(
 
 
 def _new_office(text: str, q_words: set[str], accented: bool) -> bool:
-    """An office written with a capital after "do" / "bởi" (by) that the question does not name whole:
-    who acts in a law or a decision ("... phường do Chủ tịch Ủy ban nhân dân quận bổ nhiệm" for "ai bổ
-    nhiệm Chủ tịch Ủy ban nhân dân phường?"), not an office acted on ("bổ nhiệm Chủ tịch, Phó Chủ tịch")."""
+    return bool(acting_offices(text, q_words, accented))
+
+
+def acting_offices(text: str, q_words: set[str], accented: bool) -> list[tuple[int, int]]:
+    """Where offices written with a capital after "do" / "bởi" (by) stand that the question does not
+    name whole: who acts in a law or a decision ("... phường do Chủ tịch Ủy ban nhân dân quận bổ nhiệm"
+    for "ai bổ nhiệm Chủ tịch Ủy ban nhân dân phường?": "Chủ tịch Ủy ban nhân dân quận"), not an office
+    acted on ("bổ nhiệm Chủ tịch, Phó Chủ tịch"). Each ends at its last word the question lacks."""
     lowered, titles = title_forms(text)
     if " do " not in lowered and " bởi " not in lowered and " boi " not in lowered:
-        return False
+        return []
+    found = []
     for m in _OFFICE_AFTER_BY[titles is TITLE_WORDS].finditer(lowered):
         if not text[m.start()].isupper():
             continue
         stop = re.search(r"[,.;:!?()]|\s[-–—]\s", text[m.start() :])
-        office = text[m.start() : m.start() + stop.start() if stop else len(text)].split()[:8]
-        if not set(tokens_of(" ".join(office), accented)) <= q_words:
-            return True
-    return False
+        words = list(re.finditer(r"\S+", text[m.start() : m.start() + stop.start() if stop else len(text)]))[:8]
+        new = [i for i, w in enumerate(words) if not set(tokens_of(w.group(), accented)) <= q_words]
+        if new:
+            found.append((m.start(), m.start() + words[new[-1]].end()))
+    return found
 
 
 def _after_by(titles: tuple[str, ...]) -> re.Pattern[str]:
