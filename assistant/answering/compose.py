@@ -20,6 +20,7 @@ from .features import (
     NUMBER_WORDS,
     PLACE_WORDS,
     SCORE,
+    SPAN_END,
     TITLE_WORDS,
     TITLES,
     YEAR,
@@ -29,6 +30,7 @@ from .features import (
     asked_precision,
     run_opens_compound,
     title_forms,
+    without_titles,
 )
 from .question import asks_ordinal, asks_score, counted_unit, is_name_word
 from .ranking import Candidate
@@ -70,7 +72,6 @@ _UNITS = {
     "bàn",
     "triệu đồng",
 }
-_SPAN_END = re.compile(r"[,.;:!?()]|\s[-–—]\s")
 _ORDINAL = re.compile(r"\bthứ\s+(?:\d+|nhất|nhì|hai|ba|tư|năm|sáu|bảy|tám|chín|mười)\b", re.IGNORECASE)
 _DATE_PART = re.compile(r"\s+(?:tháng|năm|thang|nam)\s+\d+(?:[/.-]\d+)*", re.IGNORECASE)
 # where a clause ends: the question's words in the same clause as a candidate are the ones about it
@@ -330,7 +331,7 @@ def _anchors(sentence: str, q_words: set[str], accented: bool) -> list[tuple[int
     """Where the question's content words stand in the sentence (character start, end, the word)."""
     out = []
     for m in _WORD.finditer(sentence):
-        token = m.group().lower() if accented else fold(m.group().lower())
+        token = _token(m.group(), accented)
         if token in q_words and not is_stopword(token, accented):  # question words are stopwords too
             out.append((m.start(), m.end(), token))
     return out
@@ -399,7 +400,7 @@ def _number_spans(
         address = bool(after) and is_name_word(after.split()[0].strip(",.;:"))
         # the word counted right after the number: "35 Phó Chủ tịch", not "16 Chủ tịch, 35 Phó ..."
         first = re.match(r"[^\W\d]+", after)
-        counted = bool(unit and first) and _token(first.group(), accented) == unit  # type: ignore[union-attr]
+        counted = first is not None and bool(unit) and _token(first.group(), accented) == unit
         spans.append(_Span(m.start(), end, int(of_kind) + int(counted) - int(year or address)))  # _COUNTED: 2
     for m in _WORD.finditer(sentence):
         if m.group().lower() in NUMBER_WORDS and not _in_question(m.group(), q_words, accented):
@@ -408,10 +409,10 @@ def _number_spans(
         spans += [_Span(m.start(), m.end(), 2) for m in SCORE.finditer(sentence)]
     if numbered := _numbered(tokens, accented):  # "khóa mấy": "khóa XX"; "tầng mấy": "tầng 5"
         pattern = re.compile(r"(?<!\w)" + re.escape(numbered) + r"\s+(?:[ivxlc]+|\d+)(?!\w)", re.IGNORECASE)
-        lowered = sentence if accented else fold(sentence)
+        matched = sentence if accented else fold(sentence)
         spans += [  # a Roman numeral as written, upper case: "khóa XX", not "khóa xin"
             _Span(m.start(), m.end(), _COUNTED)
-            for m in pattern.finditer(lowered)
+            for m in pattern.finditer(matched)
             if m.group()[-1].isdigit() or m.group().split()[-1].isupper()
         ]
     if asks_ordinal(" " + " ".join(fold(t) for t in tokens) + " "):  # a rank: "xếp thứ 139", "thứ ba"
@@ -478,7 +479,7 @@ def _role_spans(sentence: str, q_words: set[str], accented: bool) -> list[_Span]
     for start in starts:
         if spans and start < spans[-1].end:
             continue  # inside the title before it
-        stop = _SPAN_END.search(sentence, start)
+        stop = SPAN_END.search(sentence, start)
         end = stop.start() if stop else len(sentence)
         limit = 8
         if named is not None and start < named[0] < end:
@@ -558,9 +559,7 @@ def _name_spans(sentence: str, q_words: set[str], accented: bool, answer_type: s
         if completed == "institution" and answer_type in ("organization", "name"):
             last += 1  # "Quốc hội", "Bộ Tài chính"
         elif completed:  # no name: the word opening the compound, and the titles before it
-            last -= 1
-            while last >= first and _plain(words[last]) in TITLE_WORDS:
-                last -= 1
+            last = first + len(without_titles([_plain(w) for w in words[first:last]])) - 1
         if answer_type == "person" and first < last and _plain(words[first]) not in _SURNAMES:
             # "Quận ủy Hoàn Kiếm Vũ Đăng Định": the person's name starts at the surname after the place
             first = next((k for k in range(first + 1, last) if _plain(words[k]) in _SURNAMES), first)

@@ -68,6 +68,7 @@ TITLE_WORDS = tuple(  # as written, lower case: "phó" is a title, "phố" is no
     if t.strip()
 )
 TITLES = tuple(fold(t) for t in TITLE_WORDS)
+SPAN_END = re.compile(r"[,.;:!?()]|\s[-–—]\s")  # where a title or an office written out ends
 # Compound words of institution names, as written, lower case. Vietnamese capitalises only the first
 # syllable of each word of such a name ("Quốc hội", "Chính phủ", "Bộ Tài chính", "Ban Thường vụ Quận ủy"),
 # so a run of capitalised words may stop inside one; a personal name capitalises every syllable.
@@ -126,7 +127,9 @@ def carries_type(
             not set(tokens_of(m.group(), accented)) <= q_words for m in (*DATE.finditer(text), *CLOCK.finditer(text))
         )
     if kind == "person":  # "Nguyễn Văn Toán", or one word no Vietnamese syllable is: "Miller", "Totti"
-        return _has_new_name(text, q_words, accented, min_words=2, foreign=True) or _new_office(text, q_words, accented)
+        return _has_new_name(text, q_words, accented, min_words=2, foreign=True) or bool(
+            acting_offices(text, q_words, accented)
+        )
     if kind in ("organization", "name"):  # "Vicofa", "FPT", "Nhà xuất bản Kim Đồng"; "Tên ông là Lâm"
         raw = [w.strip(_TRAILING + '("“‘') for w in text.split()[1:]]  # not the sentence's first word
         return any(
@@ -398,10 +401,6 @@ def _has_new_name(
     return False
 
 
-def _new_office(text: str, q_words: set[str], accented: bool) -> bool:
-    return bool(acting_offices(text, q_words, accented))
-
-
 def acting_offices(text: str, q_words: set[str], accented: bool) -> list[tuple[int, int]]:
     """Where offices written with a capital after "do" / "bởi" (by) stand that the question does not
     name whole: who acts in a law or a decision ("... phường do Chủ tịch Ủy ban nhân dân quận bổ nhiệm"
@@ -414,8 +413,8 @@ def acting_offices(text: str, q_words: set[str], accented: bool) -> list[tuple[i
     for m in _OFFICE_AFTER_BY[titles is TITLE_WORDS].finditer(lowered):
         if not text[m.start()].isupper():
             continue
-        stop = re.search(r"[,.;:!?()]|\s[-–—]\s", text[m.start() :])
-        words = list(re.finditer(r"\S+", text[m.start() : m.start() + stop.start() if stop else len(text)]))[:8]
+        stop = SPAN_END.search(text, m.start())
+        words = list(re.finditer(r"\S+", text[m.start() : stop.start() if stop else len(text)]))[:8]
         new = [i for i, w in enumerate(words) if not set(tokens_of(w.group(), accented)) <= q_words]
         if new:
             found.append((m.start(), m.start() + words[new[-1]].end()))
