@@ -460,6 +460,35 @@ def test_a_number_of_another_kind_does_not_answer_how_much_or_how_long(tmp_path)
     assert answers_number(prison, "năm", "Hùng bị phạt 6 năm tù.", syllables("Hùng bị phạt 6 năm tù."), True)
 
 
+def test_a_number_counts_the_word_right_after_it(tmp_path):
+    """"165 công chức phường" counts civil servants, not wards: "Có bao nhiêu phường ở quận Hoàn Kiếm?" was
+    answered "165" from the seeds. The counted word is the first after the number, past number words and
+    a classifier ("hai mươi chiếc xe"); a document that counts no wards is refused."""
+    from assistant.answering.features import answers_number
+    from assistant.text import fold, syllables
+
+    article = (
+        "Ngày 30/6, UBND quận Hoàn Kiếm tổ chức hội nghị công bố quyết định bổ nhiệm cán bộ phường. "
+        "Cùng với đó, UBND quận Hoàn Kiếm đã chuyển đổi 165 công chức phường thành công chức do UBND quận quản lý."
+    )
+    bot = assistant_over(tmp_path, [article])
+    wards = bot.ask("Có bao nhiêu phường ở quận Hoàn Kiếm?")
+    assert wards.refused, wards.text
+    servants = bot.ask("Quận Hoàn Kiếm đã chuyển đổi bao nhiêu công chức phường?")
+    assert not servants.refused and servants.short is not None and "165" in servants.short.text
+
+    def counts(unit: str, sentence: str, accented: bool = True) -> bool:
+        tokens = syllables(sentence) if accented else [fold(t) for t in syllables(sentence)]
+        question = syllables(f"có bao nhiêu {unit}")
+        return answers_number(question, unit, sentence, tokens, accented)
+
+    assert counts("phường", "Chính quyền 18 phường sẽ hoạt động theo mô hình mới.")
+    assert not counts("phường", "Quận chuyển đổi 165 công chức phường.")
+    assert counts("xe", "Đoàn có hai mươi chiếc xe.")
+    assert counts("xe", "Doan co hai muoi chiec xe.", accented=False)
+    assert counts("tuổi", "Ông Minh, tuổi 38, là kỹ sư.")  # the counted word before its number
+
+
 def test_a_question_typed_without_diacritics_asks_for_money_only_when_its_restored_words_do(tmp_path):
     """Folded, the money cues are other words too ("phát hiện" is "phat hien", "phạt" is "phat"; "lực
     lượng" holds "luong"): read as typed, "... phat hien dien tich rung ... la bao nhieu" asked for money

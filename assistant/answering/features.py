@@ -170,7 +170,23 @@ FOLDED_MONEY_UNITS = {fold(u) for u in MONEY_UNITS}
 UNIT_REACH = 3  # tokens after a number where its unit may stand ("16 Chủ tịch", "1.200 tỷ đồng")
 
 
-def _numbers_with(tokens: list[str], text: str, units: set[str], accented: bool) -> bool:
+CLASSIFIERS = frozenset("chiếc con cái vị ngôi căn tấm bức quyển cuốn cây quả trái cụ".split())
+FOLDED_CLASSIFIERS = frozenset(fold(c) for c in CLASSIFIERS)
+
+
+def _counted_after(tokens: list[str], i: int, words) -> list[str]:
+    """The words after a number up to the one it counts: the first that is no digit or number word, and
+    the one after a classifier ("12.500 đầu sách", "hai mươi chiếc xe", "6 năm tù"); "165 công chức
+    phường" counts "công chức", not "phường"."""
+    end = i
+    while end < len(tokens) and (tokens[end] in words or tokens[end].isdigit()):
+        end += 1
+    if end < len(tokens) and fold(tokens[end]) in FOLDED_CLASSIFIERS:
+        end += 1
+    return tokens[i : end + 1]
+
+
+def _numbers_with(tokens: list[str], text: str, units: set[str], accented: bool, counted: bool = False) -> bool:
     """A number (digits or a number word) with one of `units` among the tokens just after it; compared
     without diacritics when the question has none (its tokens are folded then)."""
     units = units if accented else {fold(u) for u in units}
@@ -181,7 +197,8 @@ def _numbers_with(tokens: list[str], text: str, units: set[str], accented: bool)
             return True
         # "16 phòng", "tuổi 38"; but "năm 1988" is a date, not a duration
         before = [u for u in tokens[max(i - UNIT_REACH, 0) : i] if u not in durations]
-        near = before + tokens[i + 1 : i + 1 + UNIT_REACH]
+        after = _counted_after(tokens, i + 1, words) if counted else tokens[i + 1 : i + 1 + UNIT_REACH]
+        near = before + after
         if (t[:1].isdigit() or t in words) and any(u in units for u in near):
             return True
     return "$" in units and bool(re.search(r"\$\s?\d|\d\s?\$", text))
@@ -224,11 +241,11 @@ def answers_number(
         return "%" in text or " phan " in folded or " cu " in folded or bool(re.search(r"\d\s*/\s*\d", text))
     counts = bool(unit) and unit not in names and fold(unit) not in ("tien", "phan", "lan", "nguoi")  # often left out
     if counts and fold(unit) not in FOLDED_MONEY_UNITS:  # "phạt bao nhiêu năm tù" counts years
-        return _numbers_with(tokens, text, {unit}, accented)
+        return _numbers_with(tokens, text, {unit}, accented, counted=True)
     if asks_money():
         return _numbers_with(tokens, text, MONEY_UNITS, accented)
     if counts:
-        return _numbers_with(tokens, text, {unit}, accented)
+        return _numbers_with(tokens, text, {unit}, accented, counted=True)
     return True
 
 
