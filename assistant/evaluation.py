@@ -26,7 +26,7 @@ from .errors import AssistantError
 from .text import fold, normalize
 from .types import Answer
 
-EXPECT_KEYS = ("contains_any", "contains_all", "regex", "fold", "cites", "refuse")
+EXPECT_KEYS = ("contains_any", "contains_all", "regex", "fold", "cites", "refuse", "marks")
 CASE_KEYS = ("id", "question", "history", "expect", "tags", "note")  # note: free text, not checked
 
 
@@ -42,6 +42,7 @@ class Expectation:
     fold: bool = False
     cites: list[str] = field(default_factory=list)
     refuse: bool = False
+    marks: list[str] = field(default_factory=list)  # the marked answering words (Answer.short) hold one
 
 
 @dataclass
@@ -150,8 +151,10 @@ def _case(raw: Any, where: str) -> Case:
         bool(expect_raw.get("fold", False)),
         _strings(expect_raw.get("cites"), "cites", where),
         bool(expect_raw.get("refuse", False)),
+        _strings(expect_raw.get("marks"), "marks", where),
     )
-    if not expect.refuse and not (expect.contains_any or expect.contains_all or expect.regex or expect.cites):
+    checks = expect.contains_any or expect.contains_all or expect.regex or expect.cites or expect.marks
+    if not expect.refuse and not checks:
         raise QuestionSetError(f"{where}: câu hỏi «{qid}» không có điều kiện nào trong «expect».")
     history = []
     for pair in raw.get("history") or []:
@@ -175,9 +178,11 @@ class FailureKind(enum.StrEnum):
     MISSING_TEXT = "missing_text"  # lacks an expected text (contains_any, contains_all)
     NO_MATCH = "no_match"  # does not match the expected regex
     MISSING_CITATION = "missing_citation"  # cites none of the expected documents
+    WRONG_MARK = "wrong_mark"  # its marked answering words hold none of `marks`
 
 
-CONTENT_FAILURES = frozenset({FailureKind.MISSING_TEXT, FailureKind.NO_MATCH})  # the answer's text is wrong
+# the answer's text is wrong
+CONTENT_FAILURES = frozenset({FailureKind.MISSING_TEXT, FailureKind.NO_MATCH, FailureKind.WRONG_MARK})
 
 # The reason given for each kind, in Vietnamese; {fields} are filled in by `check_failures`.
 REASONS = {
@@ -186,6 +191,7 @@ REASONS = {
     FailureKind.MISSING_TEXT: "thiếu {texts}",
     FailureKind.NO_MATCH: "không khớp «{regex}»",
     FailureKind.MISSING_CITATION: "không trích dẫn {expected} (đã dẫn: {cited})",
+    FailureKind.WRONG_MARK: "từ được đánh dấu «{marked}» không chứa {texts}",
 }
 
 
@@ -213,7 +219,7 @@ def check_failures(answer: Answer, expect: Expectation) -> list[Failure]:
         return [] if answer.refused else [Failure.of(FailureKind.NOT_REFUSED)]
     if answer.refused:
         return [Failure.of(FailureKind.REFUSED)]
-    return _content_failures(answer.text, expect) + _citation_failures(answer, expect)
+    return _content_failures(answer.text, expect) + _mark_failures(answer, expect) + _citation_failures(answer, expect)
 
 
 def _content_failures(text: str, expect: Expectation) -> list[Failure]:
@@ -231,6 +237,16 @@ def _content_failures(text: str, expect: Expectation) -> list[Failure]:
     if expect.regex and not re.search(prep(expect.regex), body, re.IGNORECASE if expect.fold else 0):
         failures.append(Failure.of(FailureKind.NO_MATCH, regex=expect.regex))
     return failures
+
+
+def _mark_failures(answer: Answer, expect: Expectation) -> list[Failure]:
+    """The words shown in bold must be the answer ("35 Phó Chủ tịch"), not a word beside it ("Quận")."""
+    marked = answer.short.text if answer.short else ""
+    prep = (lambda s: fold(s.lower())) if expect.fold else (lambda s: s)
+    if not expect.marks or any(prep(m) in prep(marked) for m in expect.marks):
+        return []
+    texts = " hoặc ".join(f"«{m}»" for m in expect.marks)
+    return [Failure.of(FailureKind.WRONG_MARK, marked=marked or "không có", texts=texts)]
 
 
 def _citation_failures(answer: Answer, expect: Expectation) -> list[Failure]:

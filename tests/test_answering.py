@@ -461,7 +461,7 @@ def test_a_number_of_another_kind_does_not_answer_how_much_or_how_long(tmp_path)
 
 
 def test_a_number_counts_the_word_right_after_it(tmp_path):
-    """"165 công chức phường" counts civil servants, not wards: "Có bao nhiêu phường ở quận Hoàn Kiếm?" was
+    """ "165 công chức phường" counts civil servants, not wards: "Có bao nhiêu phường ở quận Hoàn Kiếm?" was
     answered "165" from the seeds. The counted word is the first after the number, past number words and
     a classifier ("hai mươi chiếc xe"); a document that counts no wards is refused."""
     from assistant.answering.features import answers_number

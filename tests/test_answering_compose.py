@@ -7,6 +7,11 @@ from assistant.answering.ranking import Candidate
 from assistant.text import has_diacritics, syllables
 from assistant.types import Passage
 
+_HANG_BAI = (
+    "Tại Hội nghị, Chủ tịch UBND phường Hàng Bài Nguyễn Thị Ngọc Anh bày tỏ, đây thời khắc rất quan trọng đối với"
+    " chính quyền cơ sở."
+)
+
 
 @pytest.mark.parametrize(
     "kind, question, sentence, span",
@@ -232,12 +237,52 @@ from assistant.types import Passage
             "Quốc hội",
         ),
         ("organization", "Cơ quan nào ban hành thông tư?", "Thông tư do Bộ Tài chính ban hành", "Bộ Tài chính"),
+        # through its compounds, not the term "XII" nor the quoted title's "Một"
+        (
+            "organization",
+            "Nghị quyết số 18-NQ/TW của cơ quan nào?",
+            "triển khai Nghị quyết số 18-NQ/TW ngày 25/10/2017 của Ban Chấp hành Trung ương Đảng khóa XII “Một số"
+            " vấn đề về tiếp tục đổi mới”",
+            "Ban Chấp hành Trung ương Đảng",
+        ),
+        # a span of years written with spaces; a count of deputies for a question about deputies
+        (
+            "date",
+            "HĐND phường ban hành kế hoạch chuyển đổi số giai đoạn nào?",
+            "HĐND phường đã ban hành kế hoạch chuyển đổi số toàn diện giai đoạn 2026 - 2031.",
+            "2026 - 2031",
+        ),
+        (
+            "number",
+            "Bao nhiêu người được bổ nhiệm làm Phó Chủ tịch phường?",
+            "UBND quận công bố quyết định bổ nhiệm 16 Chủ tịch, 35 Phó Chủ tịch UBND phường.",
+            "35 Phó Chủ tịch",
+        ),
+        # who a named person is: the titles before the name, or the description after its comma
+        ("role", "Nguyễn Thị Ngọc Anh là ai?", _HANG_BAI, "Chủ tịch UBND phường Hàng Bài"),
+        ("role", "nguyen thi ngoc anh la ai", _HANG_BAI, "Chủ tịch UBND phường Hàng Bài"),
+        (
+            "role",
+            "Ulrich Bernier là ai?",
+            '"Muỗi rất tài tình", Ulrich Bernier, một nhà hóa học tại Bộ Nông nghiệp Mỹ nhận định.',
+            "một nhà hóa học tại Bộ Nông nghiệp Mỹ",
+        ),
     ],
 )
 def test_the_answering_words_are_found(kind, question, sentence, span):
     accented = has_diacritics(question)
     found = answer_span(kind, sentence, syllables(question if accented else question.lower()), accented)
     assert found is not None and sentence[found[0] : found[1]] == span
+
+
+def test_a_word_of_place_alone_is_no_name():
+    """ "Quận" of "Chủ tịch UBND Quận" was marked as the person who runs the ward's committee."""
+    question = "Ai chịu trách nhiệm điều hành hoạt động của UBND phường?"
+    sentence = (
+        "Chủ tịch UBND phường điều hành hoạt động của UBND phường, chịu trách nhiệm trước UBND, Chủ tịch UBND"
+        " Quận và trước pháp luật."
+    )
+    assert answer_span("person", sentence, syllables(question), True) is None
 
 
 def test_a_full_stop_missing_its_space_does_not_make_a_name():

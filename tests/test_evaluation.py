@@ -26,6 +26,7 @@ from assistant.evaluation import (
     summarize,
     write_report,
 )
+from assistant.types import Short
 
 SET = """questions:
   - id: chu-tich
@@ -148,6 +149,16 @@ def test_checks_and_their_reasons():
     assert check(answer("Có [1]."), Expectation(refuse=True)) == ["lẽ ra phải từ chối"]
     assert check(answer(REFUSAL, refused=True), Expectation(contains_any=["16"])) == ["từ chối sai"]
     assert check(answer("ngày 27/2/2025 [1]."), Expectation(regex=r"\d+/2/2025")) == []
+    # the words shown in bold: "Quận" beside the answer is wrong even though the sentence is right
+    sentence = answer("Chủ tịch UBND phường điều hành, chịu trách nhiệm trước Chủ tịch UBND Quận [1].")
+    sentence.short = Short("Quận", 1, 0, 4)
+    assert check(sentence, Expectation(marks=["Chủ tịch UBND phường"])) == [
+        "từ được đánh dấu «Quận» không chứa «Chủ tịch UBND phường»"
+    ]
+    sentence.short = Short("Chủ tịch UBND phường", 1, 0, 20)
+    assert check(sentence, Expectation(marks=["chu tich ubnd phuong"], fold=True)) == []
+    sentence.short = None
+    assert check(sentence, Expectation(marks=["Chủ tịch"])) == ["từ được đánh dấu «không có» không chứa «Chủ tịch»"]
 
 
 class CannedAssistant:

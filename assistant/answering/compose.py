@@ -18,6 +18,7 @@ from .features import (
     DATE,
     DAY,
     NUMBER_WORDS,
+    PERIOD,
     PLACE_WORDS,
     SCORE,
     SPAN_END,
@@ -32,7 +33,7 @@ from .features import (
     title_forms,
     without_titles,
 )
-from .question import asks_ordinal, asks_score, counted_unit, is_name_word
+from .question import SURNAMES, asks_ordinal, asks_score, counted_unit, is_name_word
 from .ranking import Candidate
 from .terms import is_stopword, tokens_of
 
@@ -79,8 +80,15 @@ _CLAUSE_BREAK = re.compile(r"[,;:]|\s(?:và|còn|trong khi|nhưng)\s|\s[-–—]
 _WORD = re.compile(r"\w+")
 _COUNTED = 2  # a number's span tier: of the kind asked, the counted word right after it ("35 Phó Chủ tịch")
 _DASH = re.compile(r"\s[-–—]\s")
+_ROMAN = re.compile(r"[IVXLC]+")
 # verbs of saying that end a title written before them: "ông X - phó tổng giám đốc siêu thị cho biết, ..."
-_SAID = re.compile(r"\s(?:cho biết|cho rằng|nói|khẳng định|nhấn mạnh|phát biểu|bày tỏ|chia sẻ|thông báo|tuyên bố)\b")
+_SAID = re.compile(
+    r"\s(?:cho biết|cho rằng|nói|khẳng định|nhấn mạnh|phát biểu|bày tỏ|chia sẻ|thông báo|tuyên bố|nhận định|đã|vừa)\b"
+)
+_COMMA = re.compile(r",\s*")
+# a description after a name and its comma ("Ulrich Bernier, một nhà hóa học tại Bộ Nông nghiệp Mỹ"):
+# what "X là ai?" asks when X holds no title
+_DESCRIPTION_OPENERS = ("một ", "người ", "nhà ", "đại diện ", "chuyên gia ", "thành viên ", "cựu ")
 _APPOSITION_END = re.compile(r";|\s[-–—]\s")
 _STRIP = ".,;:!?()\"'“”‘’"
 _OPENING_QUOTES = "\"“‘'("
@@ -88,11 +96,6 @@ _OPENING_QUOTES = "\"“‘'("
 _HONORIFICS = set("ông bà anh chị cô chú bác cụ em cháu thầy ngài vua".split())
 _PLACE_WORDS = PLACE_WORDS | {"châu"}  # "châu Âu"
 _PREPOSITIONS = set("tại ở đến từ".split())
-# the commonest Vietnamese surnames, as written, lower case (not "hà", "thái", "văn": "Hà Nội", "Thái Bình")
-_SURNAMES = set(
-    """nguyễn trần lê phạm hoàng huỳnh phan vũ võ đặng bùi đỗ hồ ngô dương lý đinh đào đoàn trịnh mai lương lưu
-    tạ cao chu tô vương quách lâm triệu mạc kiều tăng tôn thân nghiêm doãn diệp phùng trương tống lại""".split()
-)
 # capitalised only because they open the sentence
 _OPENERS = set("sau trước ngoài bên cả mặc dù tuy nhiên hiện nay đây đó chiều sáng tối trưa đêm hôm".split())
 
@@ -321,8 +324,24 @@ def _best_span(
     def tier(sp: _Span) -> int:
         return sp.tier - int(person and _deputy(sentence, sp, question_tokens))
 
+    deputy_asked = _token("phó", accented) in q_words
+
+    def deputy(sp: _Span) -> int:
+        """A count of deputies answers a question about deputies ("35 Phó Chủ tịch" for "bao nhiêu người
+        ... làm Phó Chủ tịch"), a count of heads one about heads ("16 Chủ tịch")."""
+        if answer_type != "number":
+            return 0
+        counted = {_token(w, accented) for w in _WORD.findall(sentence[sp.start : sp.end])}
+        return (1 if deputy_asked else -1) if _token("phó", accented) in counted else 0
+
     best = max(
-        spans, key=lambda sp: (tier(sp), _support(sp, sentence, anchors, person), -_distance(sp, anchors), -sp.start)
+        spans,
+        key=lambda sp: (
+            tier(sp) + 2 * deputy(sp),  # above the counted word: "Còn Phó Chủ tịch?" after "bao nhiêu Chủ tịch"
+            _support(sp, sentence, anchors, person),
+            -_distance(sp, anchors),
+            -sp.start,
+        ),
     )
     return _Span(best.start, best.end, tier(best))
 
@@ -441,6 +460,8 @@ def _date_spans(sentence: str, tokens: list[str], q_words: set[str], accented: b
         start, end = m.start(), m.end()
         tail = re.match(r"[\d/.-]*\d", sentence[end:])  # "ngày 27" → "ngày 27/2/2025"
         end += tail.end() if tail else 0
+        if period := PERIOD.match(sentence, start):  # "2026 - 2031": one span of years
+            end = max(end, period.end())
         while more := _DATE_PART.match(sentence, end):  # "ngày 27 tháng 1 năm 1967": one date
             end = more.end()
         # "thứ hai" is a weekday after "vào", but more often an ordinal ("Thủ tướng thứ hai")
@@ -456,6 +477,14 @@ def _role_spans(sentence: str, q_words: set[str], accented: bool) -> list[_Span]
     Hoàn Kiếm Vũ Đăng Định", without the name), else the sentence's other titles, each up to punctuation.
     Of titles in a row, the first ("Phó Bí thư Quận ủy", not its "Bí thư Quận ủy")."""
     named = _asked_name(sentence, q_words, accented)
+    if named is not None and (comma := _COMMA.match(sentence, named[1])):
+        stop = SPAN_END.search(sentence, comma.end())
+        apposition = sentence[comma.end() : stop.start() if stop else len(sentence)]
+        if said := _SAID.search(apposition):
+            apposition = apposition[: said.start()]
+        text = " ".join(apposition.split()[:12]).rstrip(_STRIP)
+        if _opens_with_title(text) or text.lower().startswith(_DESCRIPTION_OPENERS):
+            return [_Span(comma.end(), comma.end() + len(text), 2)]
     if named is not None and (dash := _DASH.match(sentence, named[1])):
         stop = _APPOSITION_END.search(sentence, dash.end())
         apposition = sentence[dash.end() : stop.start() if stop else len(sentence)]
@@ -542,8 +571,12 @@ def _name_spans(sentence: str, q_words: set[str], accented: bool, answer_type: s
             raw = words[j].group()
             if j > i and raw[:1] in _OPENING_QUOTES:  # "Nguyễn Đình Nghi "Nếu ...": the quote is not the name
                 break
-            if not _span_word(raw.strip(_STRIP), acronyms):
+            if j == i and _ROMAN.fullmatch(raw.strip(_STRIP)):  # "khóa XII" is a number; "Super Bowl XLIX" a name
                 break
+            if not _span_word(raw.strip(_STRIP), acronyms):
+                compound = j > i and words[j - 1].group()[-1:] not in _STRIP
+                if not (acronyms and compound and _completion(words, j) == "institution"):
+                    break  # an organisation goes on through its compounds: "Ban Chấp hành Trung ương Đảng"
             j += 1
             if raw[-1:] in ",.;:!?)":
                 break
@@ -554,20 +587,25 @@ def _name_spans(sentence: str, q_words: set[str], accented: bool, answer_type: s
             opener = _plain(words[0])
             if opener in _HONORIFICS or opener in _OPENERS or is_stopword(opener, True) or j - first < 2:
                 first += 1
+        elif first < j and words[first].group()[:1] in _OPENING_QUOTES and is_stopword(_plain(words[first]), True):
+            first += 1  # a quoted title opens capitalised: "“Một số vấn đề ...”"
         last = j - 1  # the run's last word; "Quốc" + "hội", "Phó Chủ" + "tịch", "Kemp Chalmers Chủ" + "tịch"
         completed = _completion(words, j) if first < j else ""
         if completed == "institution" and answer_type in ("organization", "name"):
             last += 1  # "Quốc hội", "Bộ Tài chính"
         elif completed:  # no name: the word opening the compound, and the titles before it
             last = first + len(without_titles([_plain(w) for w in words[first:last]])) - 1
-        if answer_type == "person" and first < last and _plain(words[first]) not in _SURNAMES:
+        if answer_type == "person" and first < last and _plain(words[first]) not in SURNAMES:
             # "Quận ủy Hoàn Kiếm Vũ Đăng Định": the person's name starts at the surname after the place
-            first = next((k for k in range(first + 1, last) if _plain(words[k]) in _SURNAMES), first)
+            first = next((k for k in range(first + 1, last) if _plain(words[k]) in SURNAMES), first)
         if first <= last:
             s = words[first].start() + len(words[first].group()) - len(words[first].group().lstrip(_STRIP))
             text = sentence[s : words[last].end()].rstrip(_STRIP)
             tier = _name_tier(words, first, answer_type, q_words, accented)
             lone = last == first and answer_type == "person"
+            if last == first and _plain(words[first]) in _PLACE_WORDS:  # "Quận" of "Chủ tịch UBND Quận"
+                i = max(j, i + 1)
+                continue
             if lone and is_syllable(words[first].group().strip(_STRIP)) and not _after_honorific(words, first):
                 # a lone Vietnamese syllable ("Bộ", "Thường" of "Thứ trưởng Thường trực", "Điều" of "Phó Chủ
                 # tịch Điều hành") is more often a title's word than a name, unless named: "ông Lâm"

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from ..text import fold, has_diacritics, is_syllable
 from .question import Cues, asks_score, is_name_word
-from .terms import coverage, is_stopword, tokens_of
+from .terms import coverage, is_stopword, period_at, tokens_of
 
 _DIGIT = re.compile(r"\d")
 COUNT = re.compile(r"(?<![\d/.,-])\d+(?:[.,]\d+)*(?![\d/-])")  # "16", "1.200", not the date "30/6"
@@ -79,7 +79,8 @@ INSTITUTION_WORDS = frozenset(
     quốc phòng|công an|công thương|xây dựng|giáo dục|đào tạo|kế hoạch|đầu tư|nông nghiệp|tài nguyên|
     môi trường|giao thông|vận tải|lao động|văn hóa|văn hoá|thể thao|du lịch|khoa học|công nghệ|thông tin|
     truyền thông|thanh tra|kiểm toán|an ninh|kiểm sát|mặt trận|tổ quốc|công đoàn|thanh niên|phụ nữ|
-    ngân hàng|bảo hiểm|hải quan|thuế vụ|quản lý|nội chính|tuyên giáo|dân vận|tổ chức|kiểm tra""".split("|")
+    ngân hàng|bảo hiểm|hải quan|thuế vụ|quản lý|nội chính|tuyên giáo|dân vận|tổ chức|kiểm tra|chấp hành|
+    trung ương""".split("|")
 )
 
 
@@ -170,7 +171,11 @@ FOLDED_MONEY_UNITS = {fold(u) for u in MONEY_UNITS}
 UNIT_REACH = 3  # tokens after a number where its unit may stand ("16 Chủ tịch", "1.200 tỷ đồng")
 
 
-CLASSIFIERS = frozenset("chiếc con cái vị ngôi căn tấm bức quyển cuốn cây quả trái cụ".split())
+# words between a number and what it counts: classifiers and measures ("hai chiếc xe", "60-100 g rau ngót")
+CLASSIFIERS = frozenset(
+    """chiếc con cái vị ngôi căn tấm bức quyển cuốn cây quả trái cụ g gr gam kg ký lạng tạ tấn mg ml lít
+    m cm mm km mét ha hecta m2 m3 chén bát cốc ly thìa muỗng gói hộp chai túi bó""".split()
+)
 FOLDED_CLASSIFIERS = frozenset(fold(c) for c in CLASSIFIERS)
 
 
@@ -181,7 +186,7 @@ def _counted_after(tokens: list[str], i: int, words) -> list[str]:
     end = i
     while end < len(tokens) and (tokens[end] in words or tokens[end].isdigit()):
         end += 1
-    if end < len(tokens) and fold(tokens[end]) in FOLDED_CLASSIFIERS:
+    while end < len(tokens) and fold(tokens[end]) in FOLDED_CLASSIFIERS and end - i < UNIT_REACH:
         end += 1
     return tokens[i : end + 1]
 
@@ -276,11 +281,10 @@ def asked_precision(question_tokens: list[str]) -> re.Pattern[str] | None:
         ((" ngay nao ", " ngay may ", " hom nao ", " what day ", " what date "), DAY),
         ((" thang nao ", " thang may "), MONTH),
         ((" nam nao ", " nam may ", " what year ", " which year "), YEAR),
-        ((" la giai doan nao ", " vao giai doan nao ", " trong giai doan nao ", " la thoi ky nao "), PERIOD),
     ):
         if any(c in spaced for c in cues):
             return pattern
-    return None
+    return PERIOD if period_at([fold(t) for t in question_tokens]) >= 0 else None
 
 
 def name_beside_question(text: str, q_words: set[str], accented: bool) -> bool:

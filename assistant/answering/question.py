@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..text import fold, has_diacritics, is_english, is_syllable  # noqa: F401 (re-exported)
-from .terms import is_stopword, tokens_of
+from .terms import is_stopword, period_at, tokens_of
 
 ANSWER_TYPES = (
     "person",
@@ -68,12 +68,6 @@ TYPE_CUES: tuple[tuple[str, tuple[str, ...]], ...] = (
             " hom nao ",
             " dip nao ",
             " mua nao ",
-            " la giai doan nao ",  # "nhiệm kỳ ... là giai đoạn nào?": "2021-2026"; "những giai đoạn nào": a list
-            " vao giai doan nao ",
-            " trong giai doan nao ",
-            " la thoi ky nao ",
-            " vao thoi ky nao ",
-            " trong thoi ky nao ",
         ),
     ),
     (
@@ -391,18 +385,46 @@ def asks_ordinal(folded: str) -> bool:
     return bool(before) and before[-1] not in _WEEKDAY_BEFORE
 
 
+# the commonest Vietnamese surnames, as written, lower case (not "hà", "thái", "văn": "Hà Nội", "Thái Bình")
+SURNAMES = frozenset(
+    """nguyễn trần lê phạm hoàng huỳnh phan vũ võ đặng bùi đỗ hồ ngô dương lý đinh đào đoàn trịnh mai lương lưu
+    tạ cao chu tô vương quách lâm triệu mạc kiều tăng tôn thân nghiêm doãn diệp phùng trương tống lại""".split()
+)
+# folded, those no common word shares ("do", "le", "dang", "mai", "cao" are words too)
+_FOLDED_SURNAMES = frozenset(
+    "nguyen tran pham hoang huynh phan vu vo bui ngo duong dinh dao doan trinh luong luu trieu kieu nghiem "
+    "phung truong tong quach vuong".split()
+)
+_NAMED_WHO = re.compile(r"^((?:\w[\w'-]*\s+){1,4}\w[\w'-]*)\s*(?:,.*,\s*)?(?:là|la) ai\W*$")
+
+
+def asks_who_named(text: str) -> bool:
+    """Whether a question asks who a person it names is ("Phạm Tuấn Long là ai?", "Ulrich Bernier, người
+    nghiên cứu ..., là ai?"): what they are, their titles, not a name. Typed all lower case, the name is
+    told by its surname ("pham tuan long la ai")."""
+    found = _NAMED_WHO.match(text.strip())
+    if not found:
+        return False
+    words = found.group(1).split()
+    if any(w[:1].isupper() for w in words):
+        return all(w[:1].isupper() and not w.isupper() for w in words)
+    return not has_diacritics(text) and fold(words[0]) in _FOLDED_SURNAMES and "," not in text
+
+
 def answer_type(text: str) -> str:
     """One of ANSWER_TYPES for a question, Vietnamese (with or without diacritics) or English."""
     if is_english(text):
         return _english_type(text)
+    if asks_who_named(text):
+        return "role"
     folded = _cue_text(text)
     if asks_ordinal(folded):
         return "number"
     for kind, cues in TYPE_CUES:
         if kind == "content" and folded.rstrip().endswith(YESNO_ENDS):
             break
-        if any(c in folded for c in cues):
-            return kind
+        if any(c in folded for c in cues) or (kind == "date" and period_at(folded.split()) >= 0):
+            return kind  # "là giai đoạn nào": "2021-2026" (terms.period_at)
         if kind == "place" and (which := _which_kind(folded)):  # after the explicit places: "bệnh viện nào"
             return which
     if folded.rstrip().endswith(YESNO_ENDS) or folded.strip().startswith(YESNO_STARTS_EN) or " co phai " in folded:
@@ -445,7 +467,8 @@ def counted_unit(tokens: list[str], restored: Sequence[str] = ()) -> str:
         if after and after < len(tokens):
             unit = tokens[after]
             function_word = is_stopword(restored[after], True) if aligned else is_stopword(unit, accented)
-            return "" if function_word or folded[after] in ("moi", "tren") else unit
+            so_voi = folded[after : after + 2] == ["so", "voi"]  # "thấp hơn bao nhiêu so với hiện nay"
+            return "" if function_word or so_voi or folded[after] in ("moi", "tren") else unit
     return ""
 
 

@@ -148,10 +148,20 @@ FRAME_PHRASES = tuple(
         "dam nhiem chuc vu",
     )
 )
-# "là giai đoạn nào?" asks for a span of years ("nhiệm kỳ 2021-2026"); "có những giai đoạn nào?" for the
-# stages themselves ("giai đoạn say mê, gắn kết ..."): framing only after these words.
+# "là giai đoạn nào?", "kế hoạch ... giai đoạn nào?" ask for a span of years ("nhiệm kỳ 2021-2026"); "có
+# những giai đoạn nào?" for the stages themselves ("giai đoạn say mê, gắn kết ..."), after these words.
 PERIOD_PHRASES = (["giai", "doan"], ["thoi", "ky"])
-PERIOD_AFTER = ("la", "vao", "trong")
+STAGES_AFTER = ("nhung", "cac", "co", "may", "hai", "ba", "bon", "nam")
+
+
+def period_at(folded: list[str]) -> int:
+    """Where "giai đoạn nào" / "thời kỳ nào" asking for a span of years starts in folded tokens, or -1."""
+    for i in range(1, len(folded) - 2):
+        if folded[i : i + 2] in PERIOD_PHRASES and folded[i + 2] == "nao" and folded[i - 1] not in STAGES_AFTER:
+            return i
+    return -1
+
+
 FRAME_BEFORE = ("gi", "nao", "nhung", "noi dung", "van de", "thong tin", "cac")
 
 
@@ -169,9 +179,6 @@ def frame_positions(tokens: list[str]) -> set[int]:
         n = len(EVENT_PHRASE)
         if folded[i : i + n] == EVENT_PHRASE and QUESTION_WORDS & set(folded[i + n :]):
             out.update(range(i, i + n))
-        for words in PERIOD_PHRASES:
-            if folded[i : i + 2] == words and folded[i + 2 : i + 3] == ["nao"] and i and folded[i - 1] in PERIOD_AFTER:
-                out.update((i, i + 1))
         for words in FRAME_PHRASES:
             after = folded[i + len(words) : i + len(words) + 2]
             if (
@@ -180,4 +187,6 @@ def frame_positions(tokens: list[str]) -> set[int]:
                 and (after[0] in FRAME_BEFORE or " ".join(after) in FRAME_BEFORE)
             ):
                 out.update(range(i, i + len(words)))
+    if (period := period_at(folded)) >= 0:
+        out.update((period, period + 1))
     return out
