@@ -641,6 +641,28 @@ def test_an_english_question_quotes_the_two_sentences_closest_in_meaning(seeds_a
     assert not answer.refused and answer.text.count("[") == 2 and "16" in answer.text
 
 
+@pytest.mark.parametrize(
+    "question, sentence, holds",
+    [
+        ("How fast can Honda's ASIMO robot move?", "Nó di chuyển với tốc độ 1,6 km/h.", True),
+        ("How fast can Honda's ASIMO robot move?", "Honda bắt đầu nghiên cứu ASIMO từ năm 1986.", False),
+        ("What rank does Vietnam hold among garment exporters?", "Việt Nam đứng thứ 8.", True),
+        ("What rank does Vietnam hold among garment exporters?", "Năm 2005 xuất khẩu tăng 20%.", False),
+        ("How long should the ointment be applied?", "Tra thuốc 2 lần một ngày trong vòng 6 tuần.", True),
+        ("How much does the ticket cost?", "Giá vé 200.000 đồng.", True),
+        ("How much gold did Britain sell?", "Anh đã bán 395 tấn vàng.", True),  # an amount, not money
+        ("How many Polish troops are in Iraq?", "Ba Lan có 2.500 lính ở Iraq.", True),
+        ("How many Polish troops are in Iraq?", "Ba Lan đưa quân vào Iraq năm 2003.", False),  # a year
+    ],
+)
+def test_an_english_number_question_asks_for_its_measure(question, sentence, holds):
+    """"How fast" is answered by a speed, not by "năm 1986" (the sentence the embedding model put first);
+    "how many" by a count, not a year."""
+    from assistant.answering.features import answers_english_number
+
+    assert answers_english_number(question, sentence) is holds
+
+
 def test_a_sentence_carries_a_title_only_as_written():
     """Folded, "vừa" (just) is "vua" (king), "Nguyễn" "nguyên" (former), "thị trường" holds "trưởng": every
     sentence carried a title. A sentence written without diacritics is matched folded."""

@@ -254,6 +254,38 @@ def answers_number(
     return True
 
 
+# What an English number question asks for, as the Vietnamese sentence writes it: "how fast" a speed,
+# "how long" a duration, "how old" an age ... (the Vietnamese questions' counterpart is answers_number).
+_MEASURE = r"\d[\d.,]*\s*(?:km|m|mét|cm|mm|ha|hecta|héc-ta|km2|m2|dặm|feet|inch)\b"
+ENGLISH_NUMBER_KINDS = tuple(
+    (re.compile(cue, re.IGNORECASE), re.compile(answer, re.IGNORECASE))
+    for cue, answer in (
+        (r"\bhow fast\b|\bwhat speed\b", r"\d\s*(?:km|m|dặm|hải lý)\s*/\s*(?:h|giờ|s|giây)\b|\d\s*km/h"),
+        (
+            r"\bhow long\b",
+            r"\d[\d.,]*\s*(?:năm|tháng|ngày|giờ|phút|giây|tuần|tiếng)\b|\b(?:một|hai|ba|vài)\s+(?:năm|tháng|ngày|tuần)\b",
+        ),
+        (r"\bhow old\b|\bwhat age\b|\bat what age\b", r"\btuổi\b"),
+        (r"\bwhat percent|\bwhat share\b|\bwhat proportion\b", r"%|phần trăm"),
+        (r"\bhow (?:far|tall|high|deep|wide|large|big)\b", _MEASURE),
+        (r"\bwhat (?:rank|position|place)\b", r"\b(?:thứ|hạng)\s+\d+|\bthứ (?:nhất|nhì|hai|ba|tư|năm)\b"),
+        (
+            r"\bhow much\b.*\b(?:cost|price|pay|paid|fine|worth|money|budget|spend|spent|charge)",
+            r"\d[\d.,]*\s*(?:đồng|usd|euro|yên|bảng|triệu|tỷ|tỉ|nghìn|ngàn|đô|\$)|\$\s?\d",
+        ),
+    )
+)
+
+
+def answers_english_number(question: str, text: str) -> bool:
+    """Whether the sentence holds a number of the kind an English question asks for; any number but a
+    bare year when its words name no kind ("how many")."""
+    for cue, answer in ENGLISH_NUMBER_KINDS:
+        if cue.search(question):
+            return bool(answer.search(text))
+    return any(not YEAR.fullmatch(m.group()) for m in COUNT.finditer(text))
+
+
 PERIOD = re.compile(r"\b(?:1[5-9]|20)\d\d\s*[-–]\s*(?:1[5-9]|20)\d\d\b")  # "giai đoạn nào": "2021-2026"
 YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b|\b(?:năm|nam)\s+\d+", re.IGNORECASE)
 MONTH = re.compile(r"\b(?:tháng|thang)\s+(?:\d+|giêng|chạp|gieng|chap)|\b\d{1,2}[/.-]\d{1,2}\b", re.IGNORECASE)
