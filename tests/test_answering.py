@@ -656,7 +656,7 @@ def test_an_english_question_quotes_the_two_sentences_closest_in_meaning(seeds_a
     ],
 )
 def test_an_english_number_question_asks_for_its_measure(question, sentence, holds):
-    """"How fast" is answered by a speed, not by "năm 1986" (the sentence the embedding model put first);
+    """A "how fast" question is answered by a speed, not by "năm 1986" (the sentence the embedding model put first);
     "how many" by a count, not a year."""
     from assistant.answering.features import answers_english_number
 
