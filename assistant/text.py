@@ -354,4 +354,5 @@ def english_terms(text: str) -> str:
     terms = [ENGLISH_TERMS[m.group(1).lower()] for m in _ENGLISH_TERM.finditer(text)]
     words = re.findall(r"[^\W_]+", _ENGLISH_TERM.sub(" ", text))
     names = [w for i, w in enumerate(words) if w[0].isdigit() or (i > 0 and w[0].isupper())]
+    names = [re.sub(r"^(\d+)(?:st|nd|rd|th)$", r"\1", w) for w in names]  # "the 17th session": "thứ 17"
     return " ".join(names + terms)

@@ -99,6 +99,10 @@ from assistant.types import Passage
         ("According to Brenda Jocobs, what rank does Vietnam hold among garment exporters?", "number"),
         ("What is the name of the ferry that sank in the Red Sea?", "name"),
         ("Does sweat itself cause acne during exercise?", "yesno"),
+        ("Who is Pham Tuan Long?", "role"),  # what he is; "Who is the chairwoman ...?" asks for a name
+        ("Who is the chairwoman of Hang Bai ward?", "person"),
+        ("What are the specialised departments of the district?", "content"),  # a list, not a definition
+        ("What is MDF board?", "definition"),
         # who a named person is: their titles, not a name; a title asked about still asks for the name
         ("Phạm Tuấn Long là ai?", "role"),
         ("pham tuan long la ai", "role"),

@@ -88,6 +88,7 @@ def test_english_terms_are_names_numbers_and_office_words_in_vietnamese():
     )
     assert english_terms("How fast can Honda's ASIMO robot move in 2005?") == "Honda ASIMO 2005"
     assert english_terms("What is the population of Da Nang?") == "Da Nang dân số"
+    assert english_terms("When was the 17th session held?") == "17"  # "kỳ họp thứ 17"
     assert english_terms("Who chairs the People’s Committee?") == "ủy ban nhân dân"
     # countries and peoples as Vietnamese news writes them: "Polish troops" are "lính Ba Lan"
     assert english_terms("How many Polish troops are stationed in Iraq?") == "Iraq ba lan"

@@ -359,12 +359,19 @@ ENGLISH_CUES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("name", ("what is the name", "what was the name", "what name")),
     ("reason", ("why", "for what reason")),
     ("manner", ("how",)),
+    ("content", ("what are the", "what were the")),  # "What are the departments ...?": a list
     ("definition", ("what is", "what are", "what does", "what was", "what were")),
     ("content", ("what", "which", "list")),
 )
 
 
+_WHO_NAMED_EN = re.compile(r"^\s*who\s+(?:is|was)\s+((?:[A-Z][\w'.-]*\s*){1,5})\W*$", re.IGNORECASE)
+
+
 def _english_type(text: str) -> str:
+    named = _WHO_NAMED_EN.match(text)
+    if named and all(w[:1].isupper() for w in named.group(1).split()):
+        return "role"  # "Who is Pham Tuan Long?": what he is (asks_who_named)
     lowered = " " + " ".join(re.findall(r"[\w']+", text.lower())) + " "
     found = [
         (at, -len(cue), kind) for kind, cues in ENGLISH_CUES for cue in cues if (at := lowered.find(f" {cue} ")) >= 0
