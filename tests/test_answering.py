@@ -387,6 +387,8 @@ def test_a_deputy_is_not_the_person_asked_for():
         "Có đồng chí Phạm Tuấn Long - Phó Bí thư Quận ủy, các đồng chí khác.", secretary, True
     )
     assert _name_beside_question(deputy, set(syllables("Phó Bí thư Thường trực Quận ủy Hoàn Kiếm là ai?")), True)
+    # a deputy of another office is not the deputy asked for: "phó" alone matched the question's "Phó"
+    assert not _name_beside_question(deputy, set(syllables("Ai là Phó Chủ tịch UBND quận Hoàn Kiếm?")), True)
     # the dash title still answers the question its other part matches
     chairman = set(syllables("Chủ tịch UBND quận Hoàn Kiếm là ai?"))
     assert _name_beside_question(

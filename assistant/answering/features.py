@@ -347,8 +347,8 @@ def name_beside_question(text: str, q_words: set[str], accented: bool) -> bool:
         m = i
         while m > 0 and not ends[m - 1] and i - m < 10:
             m -= 1
-        held = titles_in(" ".join(words[m:i]))
-        return bool(held and asked_titles) and not any(set(t.split()) <= q_folded for t in map(fold, held))
+        held = titles_in(" ".join(words[m:i]))  # the longest is the name's: "phó bí thư", not its "phó"
+        return bool(held and asked_titles) and not set(fold(max(held, key=len)).split()) <= q_folded
 
     def deputy_before(i: int) -> bool:  # "Phó Bí thư Thường trực quận ủy Hoàn Kiếm Đinh Hồng Phong"
         for m in range(i - 1, max(i - 11, -1), -1):
