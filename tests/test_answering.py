@@ -7,7 +7,7 @@ import pytest
 from helpers import DOC_000, DOC_004, EMPTY_QUESTION, REFUSAL
 
 from assistant import Answer
-from assistant.text import fold, has_diacritics
+from assistant.text import fold, has_diacritics, syllables
 
 FACTS = [
     # (question, fact that must be in the answer, document that must be cited)
@@ -394,6 +394,64 @@ def test_a_deputy_is_not_the_person_asked_for():
     assert _name_beside_question(
         "Có đồng chí Phạm Tuấn Long - Phó Bí thư Quận ủy, Chủ tịch UBND quận; các đồng chí.", chairman, True
     )
+
+
+@pytest.mark.parametrize(
+    "question, title",
+    [
+        ("Ai là Phó Chủ tịch UBND quận Hoàn Kiếm?", ("pho", "chu", "tich", "ubnd")),
+        ("ai la pho chu tich ubnd quan hoan kiem", ("pho", "chu", "tich", "ubnd")),
+        ("Chủ tịch HĐND quận Hoàn Kiếm là ai?", ("chu", "tich", "hdnd")),
+        ("Ban Chỉ đạo do Phó Thủ tướng nào làm trưởng ban?", ("pho", "thu", "tuong")),
+        ("Ai được bổ nhiệm làm đại diện của Canon tại Hà Nội?", ()),  # who got a post
+        ("Báo cáo đổ lỗi cho ai về cái chết của tiến sĩ Kelly?", ()),  # a title named in passing
+    ],
+)
+def test_the_title_whose_holder_is_asked_for(question, title):
+    from assistant.answering.features import asked_title
+
+    assert asked_title(question) == title
+
+
+def test_a_sentence_holds_the_title_asked_only_beside_a_name():
+    """ "Ai là Phó Chủ tịch UBND quận Hoàn Kiếm?" was answered "Đinh Hồng Phong" (Phó Bí thư) and then
+    "Phạm Tuấn Long" (Chủ tịch): the seeds name no deputy chairman of the district committee, and no
+    sentence holding a name with that title means the question is refused (refusal.typed_signal)."""
+    from assistant.answering.features import asked_title, holds_title
+
+    def holds(question: str, sentence: str) -> bool:
+        return holds_title(sentence, asked_title(question), {fold(w) for w in syllables(question)})
+
+    deputy = "Ai là Phó Chủ tịch UBND quận Hoàn Kiếm?"
+    attendance = (
+        "Tham dự kỳ họp có đồng chí Phạm Tuấn Long - Phó Bí thư Quận ủy, Chủ tịch UBND quận; các đồng chí trong"
+        " Ban Thường vụ Quận ủy; Phó Chủ tịch UBND quận, Trưởng các phòng chuyên môn thuộc quận."
+    )
+    presiding = (
+        "Chủ trì kỳ họp có đồng chí Vũ Đăng Định - Thành ủy viên, Bí thư Quận ủy, Chủ tịch HĐND quận; đồng chí"
+        " Nguyễn Thị Phương Chung - UVTV, Phó Chủ tịch HĐND quận."
+    )
+    assert not holds(deputy, attendance) and not holds(deputy, presiding)
+    assert not holds(deputy, "Phó Bí thư Thường trực quận ủy Hoàn Kiếm Đinh Hồng Phong trao quyết định.")
+    assert holds("Ai là Chủ tịch UBND quận Hoàn Kiếm?", attendance)
+    assert holds("Ai là Phó Chủ tịch HĐND quận Hoàn Kiếm?", presiding)
+    assert holds("Ai là Chủ tịch UBND quận?", "Ông Phạm Tuấn Long, Chủ tịch Ủy ban nhân dân quận, phát biểu.")
+    assert holds("Chủ tịch của IPCC là ai?", "Nhà kinh tế học Hoesung Lee là chủ tịch của IPCC kể từ năm 2015.")
+    # not "là vợ ... của Giám đốc": the title right after "là"; names with initials and hyphens count
+    assert not holds("Ai là Giám đốc Taxi Cienco 8?", "Tạm giữ Trần Thị Huệ là vợ và em gái của Giám đốc Taxi.")
+    assert holds("Bộ trưởng Giao thông Ai Cập là ai?", "Theo Bộ trưởng Giao thông vận tải Ai Cập M.Mansour hôm 4-2.")
+    # "Hoàng" is a surname before it is a title; "Trưởng" opening a list item is no name
+    assert holds("Ai la Truong Ban quan ly rung?", "Ông Hoàng Ngọc Lanh, Trưởng Ban quản lý rừng cho biết.")
+
+
+def test_the_sentence_naming_the_holder_is_quoted_first(seeds_assistant):
+    """The attendance list ("Phạm Tuấn Long - ..., Chủ tịch UBND quận; ...") was quoted and marked first
+    for "Chủ tịch HĐND quận Hoàn Kiếm là ai?"; a near miss about a title no one holds is refused."""
+    chairman = seeds_assistant.ask("Chủ tịch HĐND quận Hoàn Kiếm là ai?")
+    assert chairman.short is not None and chairman.short.text == "Vũ Đăng Định"
+    deputy = seeds_assistant.ask("Ai là Phó Chủ tịch HĐND quận Hoàn Kiếm?")
+    assert deputy.short is not None and deputy.short.text == "Nguyễn Thị Phương Chung"
+    assert seeds_assistant.ask("Ai là Phó Chủ tịch UBND quận Hoàn Kiếm?").refused
 
 
 def test_a_pronoun_sentence_is_quoted_with_the_sentence_before_a_bracketed_note():

@@ -29,6 +29,7 @@ from .features import (
     answers_date,
     answers_number,
     asked_precision,
+    holds_title,
     run_opens_compound,
     title_forms,
     without_titles,
@@ -78,6 +79,7 @@ _DATE_PART = re.compile(r"\s+(?:tháng|năm|thang|nam)\s+\d+(?:[/.-]\d+)*", re.I
 # where a clause ends: the question's words in the same clause as a candidate are the ones about it
 _CLAUSE_BREAK = re.compile(r"[,;:]|\s(?:và|còn|trong khi|nhưng)\s|\s[-–—]\s")
 _WORD = re.compile(r"\w+")
+HOLDER_DEPTH = 5  # how far down a sentence naming the holder of the title asked may come from
 _COUNTED = 2  # a number's span tier: of the kind asked, the counted word right after it ("35 Phó Chủ tịch")
 _DASH = re.compile(r"\s[-–—]\s")
 _ROMAN = re.compile(r"[IVXLC]+")
@@ -151,6 +153,17 @@ def near_duplicate(a: str, b: str) -> bool:
     A headline that adds the figures ("16 Chủ tịch") is not a duplicate."""
     ta, tb = set(syllables(a)), set(syllables(b))
     return len(ta & tb) >= 0.6 * min(len(ta), len(tb), max(len(ta | tb), 1)) and len(ta - tb) < 2
+
+
+def holder_first(candidates: list[Candidate], holder: Sequence[str], question_tokens: Sequence[str]) -> list[Candidate]:
+    """`holder`: the title a question asks the holder of (features.asked_title). A top sentence naming
+    someone with it goes first ("Vũ Đăng Định - ..., Chủ tịch HĐND quận" before the attendance list that
+    names the district committee's chairman, for "Chủ tịch HĐND quận Hoàn Kiếm là ai?")."""
+    q_folded = {fold(t) for t in question_tokens}
+    if not holder or not candidates or holds_title(candidates[0].text, holder, q_folded):
+        return candidates
+    holding = next((c for c in candidates[1:HOLDER_DEPTH] if holds_title(c.text, holder, q_folded)), None)
+    return candidates if holding is None else [holding, *(c for c in candidates if c is not holding)]
 
 
 def choose(

@@ -16,8 +16,8 @@ from ..retrieval import Query
 from ..text import fold, is_english
 from ..types import REFUSAL, Answer, Passage
 from . import refusal
-from .compose import choose, compose
-from .features import ENGLISH_NUMBER_KINDS, answers_english_number, carries_type
+from .compose import choose, compose, holder_first
+from .features import ENGLISH_NUMBER_KINDS, answers_english_number, asked_title, carries_type
 from .models import Models, load
 from .question import Cues, answer_type, missing_names, question_cues
 from .ranking import Candidate, sentences_of
@@ -183,6 +183,8 @@ class ExtractiveAnswerer:
                 signals=signals,
                 answer_type=answer_type,
             )
+        if answer_type == "person":
+            ranked = holder_first(ranked, asked_title(query.text), query.tokens)
         chosen = choose(
             ranked, self.config.max_sentences, SECOND_SENTENCE_PROBABILITY, answer_type, query.tokens, query.accented
         )

@@ -9,7 +9,7 @@ import re
 from collections.abc import Sequence
 
 from ..text import fold, has_diacritics, is_syllable
-from .question import Cues, asks_score, is_name_word
+from .question import SURNAMES, Cues, asks_score, is_name_word
 from .terms import coverage, is_stopword, period_at, tokens_of
 
 _DIGIT = re.compile(r"\d")
@@ -317,6 +317,90 @@ def asked_precision(question_tokens: list[str]) -> re.Pattern[str] | None:
         if any(c in spaced for c in cues):
             return pattern
     return PERIOD if period_at([fold(t) for t in question_tokens]) >= 0 else None
+
+
+_HOLDER_QUESTIONS = (r"^ ai la (?:\w+ )?{t} ", r"^ {t} .* la ai $", r"^ (?:\w+ )?{t} .* ten (?:la )?gi $", r" {t} nao ")
+HOLDER_REACH = 12  # words before a name where its title may stand ("Phó Bí thư Thường trực quận ủy Hoàn Kiếm X")
+
+
+_BODIES = frozenset("ubnd hdnd mttq tand vksnd".split())
+
+
+def asked_title(question: str) -> tuple[str, ...]:
+    """The title whose holder a question asks for, folded words with its "phó" and the acronym of its
+    body after it ("Ai là Phó Chủ tịch UBND quận?": pho chu tich ubnd; "do Phó Thủ tướng nào"); () for any
+    other question ("Ai được bổ nhiệm làm đại diện ...?" asks who got a post, "đổ lỗi cho ai về cái chết
+    của tiến sĩ Kelly" names a title in passing)."""
+    raw = _WORDS.findall(question)
+    words = [fold(w.lower()) for w in raw]
+    spaced = " " + " ".join(words) + " "
+    held = [t for t in TITLES if f" {t} " in spaced]
+    if not held:
+        return ()
+    title = max(held, key=len)
+    title = f"pho {title}" if f" pho {title} " in spaced else title
+    if not any(re.search(p.format(t=title), spaced) for p in _HOLDER_QUESTIONS):
+        return ()
+    n = len(title.split())
+    at = next(i for i in range(len(words)) if words[i : i + n] == title.split())
+    body = raw[at + n] if at + n < len(raw) else ""
+    acronym = (len(body) > 1 and body.isupper()) or fold(body.lower()) in _BODIES  # "ubnd" typed lower case
+    return (*title.split(), fold(body.lower())) if acronym else tuple(title.split())
+
+
+# capitalised first words of offices and bodies, not of names ("Ban Thường vụ", "Quận ủy", "Sở Y tế")
+_NOT_NAMES = frozenset("ban uy hoi quan phuong huyen tinh xa bo so cuc vien phong toa doan dang".split())
+
+
+def _name_like(word: str) -> bool:
+    """A word of a name, foreign ones too: "Lanh", "M.Mansour", "Stetsiv-Herman"."""
+    parts = [p for p in re.split(r"[-.]", word) if p]
+    return bool(parts) and all(p.isalpha() for p in parts) and word[0].isupper() and is_name_word(parts[-1])
+
+
+def holds_title(text: str, title: Sequence[str], q_words: set[str]) -> bool:
+    """Whether the sentence names someone with that title: just before the name ("Bí thư Quận ủy Hoàn Kiếm
+    Vũ Đăng Định") or after its dash, comma or "là" ("Phạm Tuấn Long - Phó Bí thư Quận ủy, Chủ tịch UBND quận");
+    `title` (asked_title) and `q_words` folded; an acronym matches its words written out ("UBND": "Ủy ban
+    nhân dân"). No one holds "Phó Chủ tịch UBND quận" in "Phạm Tuấn Long - Phó Bí thư Quận ủy, Chủ tịch
+    UBND quận" nor in "Nguyễn Thị Phương Chung - UVTV, Phó Chủ tịch HĐND quận"."""
+    raw = text.split()
+    words = [w.strip(_TRAILING + '(“‘"') for w in raw]
+    folded = [fold(w.lower()) for w in words]
+
+    def within(window: list[str]) -> bool:
+        *head, body = title if len(title) > 1 and title[-1] not in TITLES else (*title, "")
+        n = len(head)
+        for k in range(len(window) - n + 1):
+            if window[k : k + n] == head:
+                rest = window[k + n :]
+                if not body or rest[:1] == [body] or "".join(w[:1] for w in rest[: len(body)]) == body:
+                    return True
+        return False
+
+    i = 0
+    while i < len(words):
+        j = i
+        while j < len(words) and _name_like(words[j]) and folded[j] not in q_words:
+            j += 1
+            if raw[j - 1][-1:] in _TRAILING:
+                break
+        named = any(w.lower() in SURNAMES for w in words[i:j])  # "Hoàng" is a surname; "Trưởng" no "Trương"
+        if j > i and (named or not titles_in(" ".join(words[i:j]))) and folded[i] not in _NOT_NAMES:  # "Trưởng"
+            # "X, Chủ tịch ...", "X - Chủ tịch ..."; "X là chủ tịch ..." with the title right after "là"
+            apposition = raw[j - 1].endswith(",") or (j < len(raw) and folded[j] in ("-", "–", "—"))
+            copula = j < len(raw) and folded[j] in ("la", "lam")
+            if copula and within(folded[j + 1 : j + 3 + len(title)]):
+                return True
+            # neither window crosses into another item of a list: "...; Phó Chủ tịch UBND quận, ..."
+            start = max(
+                [i - HOLDER_REACH, 0] + [k + 1 for k in range(max(i - HOLDER_REACH, 0), i) if raw[k][-1:] == ";"]
+            )
+            stop = next((k + 1 for k in range(j, min(j + 16, len(raw))) if raw[k][-1:] == ";"), j + 16)
+            if within(folded[start:i]) or (apposition and within(folded[j:stop])):
+                return True
+        i = max(j, i + 1)
+    return False
 
 
 def name_beside_question(text: str, q_words: set[str], accented: bool) -> bool:

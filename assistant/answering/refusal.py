@@ -9,8 +9,9 @@ benchmark rescoring saved signals scores exactly what the answerer does."""
 from __future__ import annotations
 
 from ..retrieval import Query
+from ..text import fold
 from ..types import Passage
-from .features import REFERS_BACK, answers_date, answers_number
+from .features import REFERS_BACK, answers_date, answers_number, asked_title, holds_title
 from .models import Models, logistic
 from .question import counted_unit, missing_names
 from .ranking import Candidate
@@ -24,14 +25,20 @@ TYPED_DEPTH = 8  # how many of the best-ranked sentences may carry the asked typ
 def typed_signal(candidates: list[Candidate], query: Query, answer_type: str = "") -> float:
     """The best coverage of the question's terms among top sentences that carry the asked type; for a
     number or a date, of the kind asked (features.answers_number: money for "giá", a duration for "bao
-    lâu"; features.answers_date: a year for "năm nào", a day for "ngày nào")."""
+    lâu"; features.answers_date: a year for "năm nào", a day for "ngày nào"); for the holder of a title,
+    a name with that title (features.holds_title)."""
     if answer_type == "number":
         restored = query.restored_tokens
         unit = counted_unit(query.tokens, restored)
         named = " ".join(w for w in query.text.split()[1:] if w[:1].isupper())  # "Tràng Tiền": not money
         names = frozenset(tokens_of(named, query.accented))
 
+    holder = asked_title(query.text) if answer_type == "person" else ""
+    q_folded = {fold(t) for t in query.tokens}
+
     def of_kind(c: Candidate) -> bool:
+        if holder:  # "Ai là Phó Chủ tịch UBND quận?": a name with that title, not any name
+            return holds_title(c.text, holder, q_folded)
         if answer_type == "number":
             tokens = tokens_of(c.text, query.accented)
             return answers_number(query.tokens, unit, c.text, tokens, query.accented, names, restored)
@@ -43,7 +50,11 @@ def typed_signal(candidates: list[Candidate], query: Query, answer_type: str = "
         """Its coverage, read with the sentence before when it points back ("… của nó … năm 1962")."""
         return c.coverage + max(c.features.get("context", 0.0), 0.0) * bool(REFERS_BACK.search(c.text))
 
-    return max((read(c) for c in candidates[:TYPED_DEPTH] if c.features.get("typed") and of_kind(c)), default=0.0)
+    # a name with the title asked is one whatever carries_type makes of it ("M.Mansour")
+    return max(
+        (read(c) for c in candidates[:TYPED_DEPTH] if (c.features.get("typed") or holder) and of_kind(c)),
+        default=0.0,
+    )
 
 
 def signals(
