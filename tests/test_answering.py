@@ -399,12 +399,12 @@ def test_a_deputy_is_not_the_person_asked_for():
 @pytest.mark.parametrize(
     "question, title",
     [
-        ("Ai là Phó Chủ tịch UBND quận Hoàn Kiếm?", ("pho", "chu", "tich", "ubnd")),
-        ("ai la pho chu tich ubnd quan hoan kiem", ("pho", "chu", "tich", "ubnd")),
-        ("Chủ tịch HĐND quận Hoàn Kiếm là ai?", ("chu", "tich", "hdnd")),
-        ("Ban Chỉ đạo do Phó Thủ tướng nào làm trưởng ban?", ("pho", "thu", "tuong")),
-        ("Ai được bổ nhiệm làm đại diện của Canon tại Hà Nội?", ()),  # who got a post
-        ("Báo cáo đổ lỗi cho ai về cái chết của tiến sĩ Kelly?", ()),  # a title named in passing
+        ("Ai là Phó Chủ tịch UBND quận Hoàn Kiếm?", ("pho chu tich", "ubnd")),
+        ("ai la pho chu tich ubnd quan hoan kiem", ("pho chu tich", "ubnd")),
+        ("Chủ tịch HĐND quận Hoàn Kiếm là ai?", ("chu tich", "hdnd")),
+        ("Ban Chỉ đạo do Phó Thủ tướng nào làm trưởng ban?", ("pho thu tuong", "")),
+        ("Ai được bổ nhiệm làm đại diện của Canon tại Hà Nội?", None),  # who got a post
+        ("Báo cáo đổ lỗi cho ai về cái chết của tiến sĩ Kelly?", None),  # a title named in passing
     ],
 )
 def test_the_title_whose_holder_is_asked_for(question, title):
@@ -420,7 +420,9 @@ def test_a_sentence_holds_the_title_asked_only_beside_a_name():
     from assistant.answering.features import asked_title, holds_title
 
     def holds(question: str, sentence: str) -> bool:
-        return holds_title(sentence, asked_title(question), {fold(w) for w in syllables(question)})
+        asked = asked_title(question)
+        assert asked is not None, question
+        return holds_title(sentence, asked, {fold(w) for w in syllables(question)})
 
     deputy = "Ai là Phó Chủ tịch UBND quận Hoàn Kiếm?"
     attendance = (

@@ -155,7 +155,9 @@ def near_duplicate(a: str, b: str) -> bool:
     return len(ta & tb) >= 0.6 * min(len(ta), len(tb), max(len(ta | tb), 1)) and len(ta - tb) < 2
 
 
-def holder_first(candidates: list[Candidate], holder: Sequence[str], question_tokens: Sequence[str]) -> list[Candidate]:
+def holder_first(
+    candidates: list[Candidate], holder: tuple[str, str] | None, question_tokens: Sequence[str]
+) -> list[Candidate]:
     """`holder`: the title a question asks the holder of (features.asked_title). A top sentence naming
     someone with it goes first ("Vũ Đăng Định - ..., Chủ tịch HĐND quận" before the attendance list that
     names the district committee's chairman, for "Chủ tịch HĐND quận Hoàn Kiếm là ai?")."""

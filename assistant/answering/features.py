@@ -321,31 +321,29 @@ def asked_precision(question_tokens: list[str]) -> re.Pattern[str] | None:
 
 _HOLDER_QUESTIONS = (r"^ ai la (?:\w+ )?{t} ", r"^ {t} .* la ai $", r"^ (?:\w+ )?{t} .* ten (?:la )?gi $", r" {t} nao ")
 HOLDER_REACH = 12  # words before a name where its title may stand ("Phó Bí thư Thường trực quận ủy Hoàn Kiếm X")
+_BODIES = frozenset("ubnd hdnd mttq tand vksnd".split())  # acronyms of bodies, typed lower case too
 
 
-_BODIES = frozenset("ubnd hdnd mttq tand vksnd".split())
-
-
-def asked_title(question: str) -> tuple[str, ...]:
-    """The title whose holder a question asks for, folded words with its "phó" and the acronym of its
-    body after it ("Ai là Phó Chủ tịch UBND quận?": pho chu tich ubnd; "do Phó Thủ tướng nào"); () for any
-    other question ("Ai được bổ nhiệm làm đại diện ...?" asks who got a post, "đổ lỗi cho ai về cái chết
-    của tiến sĩ Kelly" names a title in passing)."""
+def asked_title(question: str) -> tuple[str, str] | None:
+    """The title whose holder a question asks for, folded, with its "phó", and the acronym of its body after
+    it ("Ai là Phó Chủ tịch UBND quận?": ("pho chu tich", "ubnd"); "do Phó Thủ tướng nào": ("pho thu
+    tuong", "")); None for any other question ("Ai được bổ nhiệm làm đại diện ...?" asks who got a post,
+    "đổ lỗi cho ai về cái chết của tiến sĩ Kelly" names a title in passing)."""
     raw = _WORDS.findall(question)
     words = [fold(w.lower()) for w in raw]
     spaced = " " + " ".join(words) + " "
     held = [t for t in TITLES if f" {t} " in spaced]
     if not held:
-        return ()
+        return None
     title = max(held, key=len)
     title = f"pho {title}" if f" pho {title} " in spaced else title
     if not any(re.search(p.format(t=title), spaced) for p in _HOLDER_QUESTIONS):
-        return ()
+        return None
     n = len(title.split())
     at = next(i for i in range(len(words)) if words[i : i + n] == title.split())
     body = raw[at + n] if at + n < len(raw) else ""
-    acronym = (len(body) > 1 and body.isupper()) or fold(body.lower()) in _BODIES  # "ubnd" typed lower case
-    return (*title.split(), fold(body.lower())) if acronym else tuple(title.split())
+    acronym = (len(body) > 1 and body.isupper()) or fold(body.lower()) in _BODIES
+    return title, fold(body.lower()) if acronym else ""
 
 
 # capitalised first words of offices and bodies, not of names ("Ban Thường vụ", "Quận ủy", "Sở Y tế")
@@ -358,18 +356,20 @@ def _name_like(word: str) -> bool:
     return bool(parts) and all(p.isalpha() for p in parts) and word[0].isupper() and is_name_word(parts[-1])
 
 
-def holds_title(text: str, title: Sequence[str], q_words: set[str]) -> bool:
+def holds_title(text: str, asked: tuple[str, str], q_words: set[str]) -> bool:
     """Whether the sentence names someone with that title: just before the name ("Bí thư Quận ủy Hoàn Kiếm
     Vũ Đăng Định") or after its dash, comma or "là" ("Phạm Tuấn Long - Phó Bí thư Quận ủy, Chủ tịch UBND quận");
-    `title` (asked_title) and `q_words` folded; an acronym matches its words written out ("UBND": "Ủy ban
-    nhân dân"). No one holds "Phó Chủ tịch UBND quận" in "Phạm Tuấn Long - Phó Bí thư Quận ủy, Chủ tịch
+    `asked` (asked_title) and `q_words` folded; the body's acronym matches its words written out ("UBND":
+    "Ủy ban nhân dân"). No one holds "Phó Chủ tịch UBND quận" in "Phạm Tuấn Long - Phó Bí thư Quận ủy, Chủ tịch
     UBND quận" nor in "Nguyễn Thị Phương Chung - UVTV, Phó Chủ tịch HĐND quận"."""
     raw = text.split()
     words = [w.strip(_TRAILING + '(“‘"') for w in raw]
     folded = [fold(w.lower()) for w in words]
 
+    title, body = asked
+    head = title.split()
+
     def within(window: list[str]) -> bool:
-        *head, body = title if len(title) > 1 and title[-1] not in TITLES else (*title, "")
         n = len(head)
         for k in range(len(window) - n + 1):
             if window[k : k + n] == head:
@@ -390,7 +390,7 @@ def holds_title(text: str, title: Sequence[str], q_words: set[str]) -> bool:
             # "X, Chủ tịch ...", "X - Chủ tịch ..."; "X là chủ tịch ..." with the title right after "là"
             apposition = raw[j - 1].endswith(",") or (j < len(raw) and folded[j] in ("-", "–", "—"))
             copula = j < len(raw) and folded[j] in ("la", "lam")
-            if copula and within(folded[j + 1 : j + 3 + len(title)]):
+            if copula and within(folded[j + 1 : j + 3 + len(head)]):
                 return True
             # neither window crosses into another item of a list: "...; Phó Chủ tịch UBND quận, ..."
             start = max(

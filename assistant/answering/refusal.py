@@ -33,7 +33,7 @@ def typed_signal(candidates: list[Candidate], query: Query, answer_type: str = "
         named = " ".join(w for w in query.text.split()[1:] if w[:1].isupper())  # "Tràng Tiền": not money
         names = frozenset(tokens_of(named, query.accented))
 
-    holder = asked_title(query.text) if answer_type == "person" else ""
+    holder = asked_title(query.text) if answer_type == "person" else None
     q_folded = {fold(t) for t in query.tokens}
 
     def of_kind(c: Candidate) -> bool:
