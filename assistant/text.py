@@ -98,11 +98,13 @@ WRAP_SHARE = 0.7
 
 def wrapped_width(text: str) -> int | None:
     """The width a text file was wrapped at, or None when it was written a paragraph (or an item) per
-    line: wrapped, nearly every line stops because the next line's first word would not fit. A list of
-    items of uneven length does not, nor does one paragraph per line (longer than any editor's width)."""
+    line: wrapped, nearly every line stops because the next line's first word would not fit (a line
+    before an item aside). A list of items of uneven length does not, nor does one paragraph per line
+    (longer than any editor's width)."""
     lines = text.split("\n")
     width = max(map(len, lines), default=0)
-    pairs = [(a, b) for a, b in zip(lines, lines[1:]) if a.strip() and b.strip()]
+    # a line before an item ("- Rau ngót …", "2. …") ends where its item does, wrapped or not
+    pairs = [(a, b) for a, b in zip(lines, lines[1:]) if a.strip() and b.strip() and not _opens_item(b)]
     if len(pairs) < WRAP_MIN_LINES or not 40 <= width <= WRAP_COLUMNS:
         return None
     full = sum(len(a) + 1 + len(b.split()[0]) > width for a, b in pairs)

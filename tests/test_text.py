@@ -150,6 +150,35 @@ def test_a_text_file_wrapped_at_a_width_is_joined_back_into_its_paragraph():
     assert join_wrapped_lines(wrapped, wrapped_width(wrapped)) == text
 
 
+def test_a_wrapped_list_is_read_as_wrapped():
+    """A recipe list wrapped at 80 columns: the lines before its items end where the item does, not at
+    the margin; counted against it, it was not read as wrapped and "rau ngót rửa sạch," stayed cut from
+    "vò nát 60-100 g"."""
+    import textwrap
+
+    items = [
+        "Canh lạc - dược thiện cho người sốt xuất huyết",
+        "Các món canh dưới đây có tác dụng thanh nhiệt, tiêu độc, tăng khả năng miễn dịch của cơ thể và phòng "
+        "chống xuất huyết. Chủ vị là hạt lạc xay nát hoặc giã nhỏ, gọi là nhuyễn lạc, kết hợp với một số loại "
+        "rau. Người bệnh nên ăn khi canh còn ấm, mỗi ngày một đến hai bát, liên tục trong năm đến bảy ngày, và "
+        "uống thêm nhiều nước theo lời dặn của bác sĩ điều trị.",
+        "- Rau ngót rửa sạch, vò nát 60-100 g, nhuyễn lạc 30-50 g, nấu thành canh ăn.",
+        "- Gan lợn tươi ép cho ra hết máu, rửa sạch, băm nhỏ 20-30 g; rau ngót rửa sạch, vò nát 60-100 g; nhuyễn"
+        " lạc 30-50 g. Nấu rau ngót với lạc thật chín rồi cho gan lợn vào đảo đều, đun sôi 5 phút là được.",
+        "- Đậu xanh cả vỏ, vỡ đôi 50-60 g, nhuyễn lạc 30-50 g, nấu canh ăn.",
+        "- Rau dền rửa sạch thái nhỏ 60-100 g, nhuyễn lạc 30-50 g. Nấu chín lạc rồi mới cho rau dền vào, đun sôi"
+        " 10 phút là được.",
+        "- Rau mồng tơi rửa sạch, thái nhỏ 60-100 g, nhuyễn lạc 30-50 g. Nấu chín lạc rồi mới cho rau mồng tơi vào,"
+        " đun sôi 10 phút.",
+        "- Mướp ngọt gọt vỏ thái nhỏ 100-150 g, nhuyễn lạc 30-50 g, nấu canh ăn.",
+    ]
+    text = "\n".join(items)
+    wrapped = "\n".join(line for p in items for line in textwrap.wrap(p, 80))
+    assert wrapped_width(wrapped) == max(len(line) for line in wrapped.split("\n"))
+    assert "rau ngót rửa sạch, vò nát 60-100 g; nhuyễn" in join_wrapped_lines(wrapped, wrapped_width(wrapped))
+    assert wrapped_width(text) is None  # an item per line, as written
+
+
 def test_a_paragraph_or_an_item_per_line_is_not_wrapped():
     paragraphs = "\n".join([ARTICLE] * 9)  # longer than any editor's width
     items = "\n".join(
