@@ -275,14 +275,22 @@ def test_the_answering_words_are_found(kind, question, sentence, span):
     assert found is not None and sentence[found[0] : found[1]] == span
 
 
-def test_a_word_of_place_alone_is_no_name():
-    """ "Quận" of "Chủ tịch UBND Quận" was marked as the person who runs the ward's committee."""
-    question = "Ai chịu trách nhiệm điều hành hoạt động của UBND phường?"
+def test_a_word_of_place_alone_is_no_name_and_the_office_acting_is_marked():
+    """A lone "Quận" of "Chủ tịch UBND Quận" was marked as the person who runs the ward's committee; with no
+    name in the sentence, the office it opens with acts (features.subject_office)."""
+    question = syllables("Ai chịu trách nhiệm điều hành hoạt động của UBND phường?")
     sentence = (
         "Chủ tịch UBND phường điều hành hoạt động của UBND phường, chịu trách nhiệm trước UBND, Chủ tịch UBND"
         " Quận và trước pháp luật."
     )
-    assert answer_span("person", sentence, syllables(question), True) is None
+    found = answer_span("person", sentence, question, True)
+    assert found is not None and sentence[found[0] : found[1]] == "Chủ tịch UBND phường"
+    # a name in the sentence is still the answer, and an office the question names whole is none
+    named = "Chủ tịch UBND quận Hoàn Kiếm Phạm Tuấn Long điều hành hoạt động của UBND phường."
+    found = answer_span("person", named, question, True)
+    assert found is not None and named[found[0] : found[1]] == "Phạm Tuấn Long"
+    whole = syllables("Chủ tịch UBND phường là ai?")
+    assert answer_span("person", "Chủ tịch UBND phường điều hành.", whole, True) is None
 
 
 def test_a_full_stop_missing_its_space_does_not_make_a_name():

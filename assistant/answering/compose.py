@@ -31,6 +31,7 @@ from .features import (
     asked_precision,
     holds_title,
     run_opens_compound,
+    subject_office,
     title_forms,
     without_titles,
 )
@@ -326,6 +327,8 @@ def _best_span(
         spans = _name_spans(sentence, q_words, accented, answer_type)
         if answer_type == "person":  # below a name: "do Chủ tịch Ủy ban nhân dân quận bổ nhiệm" in a law
             spans += [_Span(start, end, -1) for start, end in acting_offices(sentence, q_words, accented)]
+            if subject := subject_office(sentence, q_words, accented):  # "Chủ tịch UBND phường điều hành …"
+                spans.append(_Span(*subject, -2))
     elif answer_type == "role":
         spans = _role_spans(sentence, q_words, accented)
     else:

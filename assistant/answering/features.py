@@ -558,6 +558,31 @@ def acting_offices(text: str, q_words: set[str], accented: bool) -> list[tuple[i
     return found
 
 
+_BODY_WORDS = frozenset("phường quận xã tỉnh huyện thành phố thị trấn".split())
+
+
+def subject_office(text: str, q_words: set[str], accented: bool) -> tuple[int, int] | None:
+    """The office a sentence opens with, when the question lacks it: who acts ("Chủ tịch UBND phường điều
+    hành hoạt động của UBND phường" for "Ai chịu trách nhiệm điều hành …?"). It runs over the title, its
+    bodies and names, capitalised, words of place ("UBND phường") and the compounds they open ("quận ủy")."""
+    lowered, titles = title_forms(text)
+    title = next((t for t in sorted(titles, key=len, reverse=True) if lowered.startswith(t + " ")), None)
+    if title is None:
+        return None
+    end, previous = len(title), title.split()[-1]
+    for word in re.finditer(r"\S+", text[len(title) :]):
+        plain = word.group().strip(_TRAILING)
+        lower = plain.lower()
+        if not plain or not (plain[:1].isupper() or lower in _BODY_WORDS or run_opens_compound(previous, lower)):
+            break
+        end, previous = len(title) + word.start() + len(plain), lower
+        if plain != word.group():  # "Quận," : punctuation ends the office
+            break
+    if set(tokens_of(text[:end], accented)) <= q_words:
+        return None
+    return 0, end
+
+
 def _after_by(titles: tuple[str, ...]) -> re.Pattern[str]:
     alternatives = "|".join(re.escape(t) for t in sorted(titles, key=len, reverse=True))
     return re.compile(r"(?:(?<=\bdo )|(?<=\bbởi )|(?<=\bboi ))(?:" + alternatives + r")(?!\w)")
