@@ -222,9 +222,13 @@ def check_failures(answer: Answer, expect: Expectation) -> list[Failure]:
     return _content_failures(answer.text, expect) + _mark_failures(answer, expect) + _citation_failures(answer, expect)
 
 
+def _prepared(s: str, expect: Expectation) -> str:
+    return fold(s.lower()) if expect.fold else s
+
+
 def _content_failures(text: str, expect: Expectation) -> list[Failure]:
     def prep(s: str) -> str:
-        return fold(s.lower()) if expect.fold else s
+        return _prepared(s, expect)
 
     failures = []
     body = prep(text)
@@ -242,8 +246,7 @@ def _content_failures(text: str, expect: Expectation) -> list[Failure]:
 def _mark_failures(answer: Answer, expect: Expectation) -> list[Failure]:
     """The words shown in bold must be the answer ("35 Phó Chủ tịch"), not a word beside it ("Quận")."""
     marked = answer.short.text if answer.short else ""
-    prep = (lambda s: fold(s.lower())) if expect.fold else (lambda s: s)
-    if not expect.marks or any(prep(m) in prep(marked) for m in expect.marks):
+    if not expect.marks or any(_prepared(m, expect) in _prepared(marked, expect) for m in expect.marks):
         return []
     texts = " hoặc ".join(f"«{m}»" for m in expect.marks)
     return [Failure.of(FailureKind.WRONG_MARK, marked=marked or "không có", texts=texts)]

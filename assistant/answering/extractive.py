@@ -17,7 +17,7 @@ from ..text import fold, is_english
 from ..types import REFUSAL, Answer, Passage
 from . import refusal
 from .compose import choose, compose, holder_first
-from .features import ENGLISH_NUMBER_KINDS, answers_english_number, asked_title, carries_type
+from .features import answers_english_number, asked_title, carries_type, english_measure
 from .models import Models, load
 from .question import Cues, answer_type, missing_names, question_cues
 from .ranking import Candidate, sentences_of
@@ -224,7 +224,7 @@ class ExtractiveAnswerer:
         q = np.asarray(self.embedder.embed_queries([query.text])[0], dtype=np.float32)
         vectors = np.asarray(self.embedder.embed_passages([c.text for c in ranked]), dtype=np.float32)
         names = set(query.tokens)  # a Vietnamese name in the question ("Hoan Kiem") is not the answer
-        asks_kind = any(cue.search(query.text) for cue, _ in ENGLISH_NUMBER_KINDS)
+        asks_kind = english_measure(query.text) is not None
         for c, similarity in zip(ranked, (vectors @ q).tolist()):
             typed = carries_type(answer_type, c.text, tokens_of(c.text, False), names, False) and (
                 answer_type != "number" or answers_english_number(query.text, c.text)  # "how fast": "1,6 km/h"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from ..text import fold, has_diacritics, is_syllable
 from .question import SURNAMES, Cues, asks_score, is_name_word
@@ -277,12 +278,17 @@ ENGLISH_NUMBER_KINDS = tuple(
 )
 
 
+@lru_cache(maxsize=1024)
+def english_measure(question: str) -> re.Pattern[str] | None:
+    """How a Vietnamese sentence writes the measure an English number question names, or None ("how many")."""
+    return next((answer for cue, answer in ENGLISH_NUMBER_KINDS if cue.search(question)), None)
+
+
 def answers_english_number(question: str, text: str) -> bool:
     """Whether the sentence holds a number of the kind an English question asks for; any number but a
     bare year when its words name no kind ("how many")."""
-    for cue, answer in ENGLISH_NUMBER_KINDS:
-        if cue.search(question):
-            return bool(answer.search(text))
+    if measure := english_measure(question):
+        return bool(measure.search(text))
     return any(not YEAR.fullmatch(m.group()) for m in COUNT.finditer(text))
 
 
@@ -324,6 +330,7 @@ HOLDER_REACH = 12  # words before a name where its title may stand ("Phó Bí th
 _BODIES = frozenset("ubnd hdnd mttq tand vksnd".split())  # acronyms of bodies, typed lower case too
 
 
+@lru_cache(maxsize=1024)  # asked by refusal and by compose for the same question
 def asked_title(question: str) -> tuple[str, str] | None:
     """The title whose holder a question asks for, folded, with its "phó", and the acronym of its body after
     it ("Ai là Phó Chủ tịch UBND quận?": ("pho chu tich", "ubnd"); "do Phó Thủ tướng nào": ("pho thu
