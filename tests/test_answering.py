@@ -442,6 +442,8 @@ def test_a_sentence_holds_the_title_asked_only_beside_a_name():
     # not "là vợ ... của Giám đốc": the title right after "là"; names with initials and hyphens count
     assert not holds("Ai là Giám đốc Taxi Cienco 8?", "Tạm giữ Trần Thị Huệ là vợ và em gái của Giám đốc Taxi.")
     assert holds("Bộ trưởng Giao thông Ai Cập là ai?", "Theo Bộ trưởng Giao thông vận tải Ai Cập M.Mansour hôm 4-2.")
+    # folded, "Đặng" is "Đảng" (dang): a surname opens a name, an office's first word does not
+    assert holds("Ai là Bộ trưởng Bộ Tài nguyên?", "Bộ trưởng Bộ Tài nguyên Đặng Hùng Võ cho biết.")
     # "Hoàng" is a surname before it is a title; "Trưởng" opening a list item is no name
     assert holds("Ai la Truong Ban quan ly rung?", "Ông Hoàng Ngọc Lanh, Trưởng Ban quản lý rừng cho biết.")
 

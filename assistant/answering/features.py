@@ -393,7 +393,8 @@ def holds_title(text: str, asked: tuple[str, str], q_words: set[str]) -> bool:
             if raw[j - 1][-1:] in _TRAILING:
                 break
         named = any(w.lower() in SURNAMES for w in words[i:j])  # "Hoàng" is a surname; "Trưởng" no "Trương"
-        if j > i and (named or not titles_in(" ".join(words[i:j]))) and folded[i] not in _NOT_NAMES:  # "Trưởng"
+        office = folded[i] in _NOT_NAMES and words[i].lower() not in SURNAMES  # "Đảng", not "Đặng" (both "dang")
+        if j > i and (named or not titles_in(" ".join(words[i:j]))) and not office:  # "Trưởng"
             # "X, Chủ tịch ...", "X - Chủ tịch ..."; "X là chủ tịch ..." with the title right after "là"
             apposition = raw[j - 1].endswith(",") or (j < len(raw) and folded[j] in ("-", "–", "—"))
             copula = j < len(raw) and folded[j] in ("la", "lam")
