@@ -347,6 +347,14 @@ _ENGLISH_TERM = re.compile(
 )
 
 
+# English day and month names: capitalised, yet no name; Vietnamese text writes "thứ Bảy", "tháng 2", and
+# matched as written they find English e-mail headers ("Sent: Saturday, February 01") instead
+_CALENDAR = frozenset(
+    """monday tuesday wednesday thursday friday saturday sunday january february march april may june july
+    august september october november december""".split()
+)
+
+
 def english_terms(text: str) -> str:
     """The words an English question can share with Vietnamese text: names and numbers ("Pham Bang",
     "ASIMO", "2005": capitalised after the first word, or digits) and the office words of
@@ -355,6 +363,8 @@ def english_terms(text: str) -> str:
     text = text.replace("\u2019", "'")  # "People’s Committee" as phones type it
     terms = [ENGLISH_TERMS[m.group(1).lower()] for m in _ENGLISH_TERM.finditer(text)]
     words = re.findall(r"[^\W_]+", _ENGLISH_TERM.sub(" ", text))
-    names = [w for i, w in enumerate(words) if w[0].isdigit() or (i > 0 and w[0].isupper())]
+    names = [
+        w for i, w in enumerate(words) if w[0].isdigit() or (i > 0 and w[0].isupper() and w.lower() not in _CALENDAR)
+    ]
     names = [re.sub(r"^(\d+)(?:st|nd|rd|th)$", r"\1", w) for w in names]  # "the 17th session": "thứ 17"
     return " ".join(names + terms)

@@ -94,6 +94,10 @@ def test_english_terms_are_names_numbers_and_office_words_in_vietnamese():
     assert english_terms("How many Polish troops are stationed in Iraq?") == "Iraq ba lan"
     assert english_terms("Did the United States talk to North Korea?") == "mỹ triều tiên"
     assert english_terms("Which French researcher found Angkor Wat?") == "Angkor Wat pháp"
+    # days and months are capitalised but name nothing a Vietnamese text writes so ("thứ Bảy"); searched as
+    # written they found English e-mail headers ("Sent: Saturday, March 06, 2004")
+    assert english_terms("What does he give up to her on Saturday nights?") == ""
+    assert english_terms("Which birds were hit by the bird flu in early February in Long An?") == "Long An"
 
 
 def test_lines_wrapped_at_the_margin_are_one_sentence_but_items_rows_and_headings_keep_theirs():
