@@ -335,7 +335,8 @@ def thresholds_of(fitted: dict, fallback: dict[str, float]) -> dict[str, float]:
 
 def cross_domain(rows: list[dict], require_type: tuple[str, ...], typed_floor: float = 0.0) -> dict:
     """Refusal fitted on one domain and scored on the other (XQuAD-vi → news test, news dev → XQuAD-vi) and
-    the shipped fit on both (scored on news test; its dev figures beside it show the dev/test gap)."""
+    the shipped fit on both (scored on news test; its dev figures beside it show the dev/test gap). Last,
+    a ceiling, never shipped: the model fitted on news test itself, the best these signals can do there."""
     xquad = [r for r in rows if r["set"] == "xquad"]
     dev = [r for r in rows if r["set"] == "news" and r["split"] == "dev"]
     test = [r for r in rows if r["set"] == "news" and r["split"] == "test"]
@@ -344,6 +345,7 @@ def cross_domain(rows: list[dict], require_type: tuple[str, ...], typed_floor: f
         "xquad": fit_refusal(xquad, require_type, typed_floor),
         "news_dev": fit_refusal(dev, require_type, typed_floor),
         "both": fit_refusal(xquad + dev, require_type, typed_floor),
+        "news_test": fit_refusal([r for r in test if r["form"] != "stripped"], require_type, typed_floor),
     }
     report = {}
     for name, fitted, target in (
@@ -352,6 +354,7 @@ def cross_domain(rows: list[dict], require_type: tuple[str, ...], typed_floor: f
         ("both → news test", "both", test),
         ("both → news dev (in-sample)", "both", dev),
         ("both → xquad (in-sample)", "both", xquad),
+        ("ceiling: news test → itself", "news_test", test),
     ):
         written = [r for r in target if r["form"] != "stripped"]
         report[name] = score(
