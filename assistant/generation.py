@@ -132,8 +132,9 @@ class LLMAnswerer:
         """The extractive answer, with a notice saying why the LLM's was not used."""
         answer = self.extractive.answer(question, passages, focus=focus)
         answer.question = question
-        if reason:
-            answer.notice = (FALLBACK_REFUSED if answer.refused else FALLBACK).format(reason=reason)
+        if reason:  # after why the LLM's answer was not used, the extractive answer's own low-confidence notice
+            why = (FALLBACK_REFUSED if answer.refused else FALLBACK).format(reason=reason)
+            answer.notice = f"{why} {answer.notice}".strip()
         return answer
 
     def _sources_tokens(self, passages: Sequence[Passage]) -> int:

@@ -28,6 +28,7 @@ class Passage:
 
 
 REFUSAL = "Xin lỗi, tôi không tìm thấy thông tin này trong tài liệu."
+LOW_CONFIDENCE = "Độ tin cậy thấp: đoạn trích có thể không trả lời đúng câu hỏi, hãy đối chiếu với nguồn."
 EMPTY_QUESTION = "Vui lòng nhập câu hỏi."
 TOO_LONG = "Câu hỏi quá dài (tối đa {limit} ký tự). Vui lòng rút gọn câu hỏi."
 NO_DOCUMENTS = "Chưa có tài liệu nào được lập chỉ mục."

@@ -194,11 +194,15 @@ def xquad_questions(groups: dict, limit: int | None) -> list[dict]:
     return out
 
 
+def refused(row: dict, thresholds: dict[str, float]) -> bool:
+    return row["forced_refusal"] or row["confidence"] < thresholds[row["model_key"]]
+
+
 def score(rows: list[dict], thresholds: dict[str, float]) -> dict:
     """Refusal is the positive class (as calibrate_refusal.py); answers are scored on answerable rows."""
     tp = fp = fn = tn = correct = first = spans = span_right = 0
     for r in rows:
-        refuse = r["forced_refusal"] or r["confidence"] < thresholds[r["model_key"]]
+        refuse = refused(r, thresholds)
         if not r["answerable"]:
             tp, fn = tp + refuse, fn + (not refuse)
             continue
@@ -222,7 +226,8 @@ def score(rows: list[dict], thresholds: dict[str, float]) -> dict:
     }
 
 
-def table(rows: list[dict], thresholds: dict[str, float]) -> dict:
+def groups(rows: list[dict]) -> dict[str, list[dict]]:
+    """The rows per set, split and form, and per set and split as written (every form but stripped)."""
     out = {}
     for set_name in sorted({r["set"] for r in rows}):
         for split in sorted({r["split"] for r in rows if r["set"] == set_name}):
@@ -230,10 +235,13 @@ def table(rows: list[dict], thresholds: dict[str, float]) -> dict:
             for form in FORMS:
                 sub = [r for r in part if r["form"] == form]
                 if sub:
-                    out[f"{set_name}/{split}/{form}"] = score(sub, thresholds)
-            written = [r for r in part if r["form"] != "stripped"]
-            out[f"{set_name}/{split}/as written"] = score(written, thresholds)
+                    out[f"{set_name}/{split}/{form}"] = sub
+            out[f"{set_name}/{split}/as written"] = [r for r in part if r["form"] != "stripped"]
     return out
+
+
+def table(rows: list[dict], thresholds: dict[str, float]) -> dict:
+    return {name: score(part, thresholds) for name, part in groups(rows).items()}
 
 
 def format_table(t: dict) -> str:
@@ -363,6 +371,59 @@ def cross_domain(rows: list[dict], require_type: tuple[str, ...], typed_floor: f
     return {"fits": fits, "report": report}
 
 
+CAUTION_RIGHT_SHARE = 0.10  # a notice is the exception: at most this share of right answers carry one
+
+
+def fit_caution(rows: list[dict], thresholds: dict[str, float]) -> dict[str, float]:
+    """Per refusal model key, the confidence below which an answer comes with a low-confidence notice: the
+    highest that marks at most CAUTION_RIGHT_SHARE of the right answers among `rows` (answered at
+    `thresholds`). Wrong answers and near misses gather just above the threshold: the refusal model
+    ranks them lower, but refusing them all would refuse right answers too."""
+    out = {}
+    for key in sorted({r["model_key"] for r in rows}):
+        answered = [r for r in rows if r["model_key"] == key and not refused(r, thresholds)]
+        right = sorted(r["confidence"] for r in answered if r["answerable"] and r["correct"])
+        if right:  # right[allowed]: the confidence with `allowed` right answers below it
+            allowed = int(CAUTION_RIGHT_SHARE * len(right))
+            out[key] = max(thresholds[key], int(right[allowed] * 100) / 100)
+    return out
+
+
+def caution_table(rows: list[dict], thresholds: dict[str, float], caution: dict[str, float]) -> dict:
+    """Per set, split and form: how many answers are right and how many wrong (or answer an unanswerable
+    question), and the share of each that carries the low-confidence notice."""
+    out = {}
+    for name, part in groups(rows).items():
+        answered = [r for r in part if not refused(r, thresholds)]
+        right = [r for r in answered if r["answerable"] and r["correct"]]
+        wrong = [r for r in answered if not (r["answerable"] and r["correct"])]
+
+        def noticed(some: list[dict]) -> float:
+            marked = sum(r["confidence"] < caution.get(r["model_key"], 0.0) for r in some)
+            return round(marked / len(some), 4) if some else 0.0
+
+        out[name] = {
+            "right": len(right),
+            "right_noticed": noticed(right),
+            "wrong": len(wrong),
+            "wrong_noticed": noticed(wrong),
+        }
+    return out
+
+
+def format_caution(t: dict) -> str:
+    head = f"{'set/split/form':32} {'right':>6} {'noticed':>8} {'wrong':>6} {'noticed':>8}"
+    lines = [head, "-" * len(head)]
+    for k, s in t.items():
+        lines.append(f"{k:32} {s['right']:6d} {s['right_noticed']:8.3f} {s['wrong']:6d} {s['wrong_noticed']:8.3f}")
+    return "\n".join(lines)
+
+
+def write_caution(caution: dict[str, float]) -> None:
+    """The low-confidence notice's confidences, into the shipped refusal model's file."""
+    write_model("refusal", read_model("refusal") | {"caution": caution})
+
+
 def write_refusal(fitted: dict, require_type: tuple[str, ...], typed_floor: float = 0.0) -> None:
     """The shipped refusal model and thresholds, as the answerer loads them."""
     import datetime as dt
@@ -418,6 +479,11 @@ def main(argv: list[str] | None = None) -> int:
         " question's terms",
     )
     parser.add_argument(
+        "--write-caution",
+        action="store_true",
+        help="fit the low-confidence notice on XQuAD-vi + news dev and write it into assistant/answering/models/",
+    )
+    parser.add_argument(
         "--write-refusal",
         action="store_true",
         help="fit the refusal model on XQuAD-vi + news dev and write it into assistant/answering/models/",
@@ -442,6 +508,17 @@ def main(argv: list[str] | None = None) -> int:
         both = domains["fits"]["both"]
         shipped = table(rescore(rows, both, require, args.typed_floor), thresholds_of(both, load().thresholds))
         print("\nWith the refusal model written (fitted on XQuAD-vi + news dev):\n" + format_table(shipped))
+    fitting = [r for r in rows if r["set"] == "xquad" or r["split"] == "dev"]
+    caution = fit_caution(fitting, load().thresholds) if args.write_caution else load().caution
+    if args.write_caution:
+        write_caution(caution)
+    notices = caution_table(rows, load().thresholds, caution)
+    print(
+        "\nLow-confidence notice (below "
+        + ", ".join(f"{k} {v:.2f}" for k, v in sorted(caution.items()))
+        + "; fitted on XQuAD-vi + news dev): answers and the share carrying it\n"
+        + format_caution(notices)
+    )
     path = Path(args.json) if args.json else RESULTS_DIR / f"news-qa-n{args.distractors}.json"
     write_json(
         path,
@@ -450,6 +527,7 @@ def main(argv: list[str] | None = None) -> int:
             "limit_xquad": args.limit_xquad,
             "table": t,
             "cross_domain": domains["report"],
+            "caution": {"below": caution, "table": notices},
             "rows": rows,
         },
     )

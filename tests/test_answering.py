@@ -242,6 +242,32 @@ def test_refusal_confidence_is_the_refusal_model_over_the_signals(seeds_assistan
     assert refused.refused is True and refused.text == REFUSAL and refused.signals["missing_weight"] == 1.0
 
 
+def test_an_answer_in_the_low_confidence_band_says_so(seeds_assistant):
+    """Between the refusal threshold and the fitted caution, where wrong answers gather, the answer is given
+    with a notice to check it against its source; above the caution, without."""
+    import dataclasses
+
+    from assistant.types import LOW_CONFIDENCE
+
+    answerer = seeds_assistant._current().answerer
+    shipped = answerer.models
+    for key in ("accented", "unaccented", "crosslingual"):
+        assert shipped.thresholds[key] <= shipped.caution[key] < 1.0
+    question = "Quận Hoàn Kiếm bổ nhiệm bao nhiêu Chủ tịch UBND phường?"
+    sure = seeds_assistant.ask(question)
+    assert not sure.refused and sure.confidence >= shipped.caution["accented"] and sure.notice == ""
+    try:
+        answerer.models = dataclasses.replace(shipped, caution={"accented": sure.confidence + 0.01})
+        unsure = seeds_assistant.ask(question)
+        answerer.models = dataclasses.replace(shipped, caution={"accented": 1.0}, thresholds={"accented": 1.0})
+        refused = seeds_assistant.ask(question)
+    finally:
+        answerer.models = shipped
+    assert not unsure.refused and unsure.text == sure.text and unsure.notice == LOW_CONFIDENCE
+    assert unsure.to_dict()["notice"] == LOW_CONFIDENCE  # what the web chat, the CLI and the server show
+    assert refused.refused and refused.notice == ""  # a refusal says so itself
+
+
 def test_a_name_with_its_title_after_a_dash_answers_who():
     """News writes "Phạm Tuấn Long - Phó Bí thư Quận ủy, Chủ tịch UBND quận": the name sits beside the title."""
     from assistant.answering.features import name_beside_question as _name_beside_question

@@ -255,6 +255,27 @@ def test_the_news_question_set_is_what_its_readme_says():
     assert {r["doc_id"] for r in answerable} <= set(ids)
 
 
+def test_the_low_confidence_notice_marks_at_most_a_tenth_of_the_right_answers():
+    """Synthetic rows: right answers spread over confidence 0.4-1.0, wrong ones over 0.4-0.7."""
+    import news_qa
+
+    rows = [
+        {"set": "news", "split": "dev", "form": "accented", "model_key": "accented", "forced_refusal": False}
+        | {"answerable": True, "correct": right, "confidence": confidence}
+        for right, low, high in ((True, 0.4, 1.0), (False, 0.4, 0.7))
+        for confidence in (low + (high - low) * i / 99 for i in range(100))
+    ]
+    thresholds = {"accented": 0.38}
+    caution = news_qa.fit_caution(rows, thresholds)
+    assert 0.38 <= caution["accented"] < 0.5  # 10 % of 0.4-1.0 lies below 0.46
+    table = news_qa.caution_table(rows, thresholds, caution)["news/dev/accented"]
+    assert table["right"] == table["wrong"] == 100
+    assert 0.05 <= table["right_noticed"] <= 0.10 < 0.15 <= table["wrong_noticed"]
+    # refused rows carry no notice and count in neither column
+    refused = news_qa.caution_table(rows, {"accented": 0.9}, caution)["news/dev/accented"]
+    assert refused["wrong"] == 0 and refused["right"] < 20
+
+
 def test_refusal_is_refitted_across_domains_and_scored_where_it_was_not_fitted():
     """Synthetic rows: answerable ones have high coverage, unanswerable ones low; news and XQuAD alike."""
     import random

@@ -14,7 +14,7 @@ from ..diacritics import DiacriticRestorer
 from ..legal import reference
 from ..retrieval import Query
 from ..text import fold, is_english
-from ..types import REFUSAL, Answer, Passage
+from ..types import LOW_CONFIDENCE, REFUSAL, Answer, Passage
 from . import refusal
 from .compose import choose, compose, holder_first
 from .features import answers_english_number, asked_title, carries_type, english_measure
@@ -188,7 +188,7 @@ class ExtractiveAnswerer:
         chosen = choose(
             ranked, self.config.max_sentences, SECOND_SENTENCE_PROBABILITY, answer_type, query.tokens, query.accented
         )
-        return compose(
+        answer = compose(
             chosen,
             answer_type,
             query.tokens,
@@ -199,6 +199,9 @@ class ExtractiveAnswerer:
             signals,
             query.restored_tokens,
         )
+        if confidence < self.models.caution.get(key, 0.0):  # answered, but in the band where wrong answers gather
+            answer.notice = LOW_CONFIDENCE
+        return answer
 
     def _article(self, query: Query, article: list[Passage], passages: list[Passage]) -> Answer:
         """The article's first sentences, in order: found by its number, not by its words, so no refusal

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -27,6 +27,8 @@ class Models:
     require_type: tuple[str, ...] = ()  # answer types refused when no top sentence carries one
     typed_floor: float = 0.0  # ... with more than this share of the question's terms (refusal.typed_signal)
     focus_scale: float = 1.0  # a follow-up's confidence is at most this × the share of its own words answered
+    # the same keys -> the confidence below which an answer comes with a low-confidence notice
+    caution: dict[str, float] = field(default_factory=dict)
 
 
 def read(name: str, folder: Path = MODELS_DIR) -> dict:
@@ -53,6 +55,7 @@ def load(folder: Path = MODELS_DIR) -> Models:
         tuple(refusal.get("require_type", ())),
         float(refusal.get("typed_floor", 0.0)),
         float(refusal.get("focus_scale", 1.0)),
+        dict(refusal.get("caution", {})),
     )
 
 
