@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 
 from .errors import AssistantError
 from .text import fold, normalize
-from .types import Answer
+from .types import LOW_CONFIDENCE, Answer
 
 EXPECT_KEYS = ("contains_any", "contains_all", "regex", "fold", "cites", "refuse", "marks")
 CASE_KEYS = ("id", "question", "history", "expect", "tags", "note")  # note: free text, not checked
@@ -447,6 +447,11 @@ def summarize(results: Sequence[CaseResult], cases: Sequence[Case]) -> dict:
         "refusal_precision": rate(sum(r.refuse_expected for r in refused), len(refused)),
         "refusal_recall": rate(sum(r.answer["refused"] for r in must_refuse), len(must_refuse)),
         "retrieval_hit": rate(sum(hits), len(hits)),
+        # answers that came with the low-confidence notice: fewer sure answers is a regression too
+        "low_confidence": rate(
+            sum(LOW_CONFIDENCE in r.answer["notice"] for r in results if not r.answer["refused"]),
+            len(results) - len(refused),
+        ),
         "latency_p50_ms": round(_percentile(latencies, 0.5), 1) if latencies else None,
         "latency_p95_ms": round(_percentile(latencies, 0.95), 1) if latencies else None,
         "faithfulness": round(statistics.mean(judged), 4) if judged else None,
@@ -521,6 +526,7 @@ SUMMARY_LABELS = {
     "refusal_precision": "Độ chính xác từ chối",
     "refusal_recall": "Độ phủ từ chối",
     "retrieval_hit": "Tìm thấy tài liệu mong đợi (hit@k)",
+    "low_confidence": "Câu trả lời kèm lưu ý độ tin cậy thấp",
     "latency_p50_ms": "Độ trễ p50 (ms)",
     "latency_p95_ms": "Độ trễ p95 (ms)",
     "faithfulness": "Độ trung thành (LLM chấm)",

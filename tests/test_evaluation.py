@@ -26,7 +26,7 @@ from assistant.evaluation import (
     summarize,
     write_report,
 )
-from assistant.types import Short
+from assistant.types import LOW_CONFIDENCE, Short
 
 SET = """questions:
   - id: chu-tich
@@ -214,6 +214,7 @@ def test_failures_have_kinds_and_the_summary_counts_kinds_not_their_wording(monk
         "refusal_precision": 0.0,
         "refusal_recall": 0.0,
         "retrieval_hit": 0.0,
+        "low_confidence": 0.0,
         "faithfulness": None,
     }
 
@@ -282,6 +283,7 @@ def test_a_broken_answerer_fails_exactly_the_right_questions(qset, seeds_assista
         "refusal_precision": 1.0,
         "refusal_recall": 1.0,
         "retrieval_hit": 1.0,
+        "low_confidence": 0.0,
         "latency_p50_ms": 0,
         "latency_p95_ms": 0,
         "faithfulness": None,
@@ -301,6 +303,19 @@ def test_a_broken_answerer_fails_exactly_the_right_questions(qset, seeds_assista
     assert flips == {"regressed": ["chu-tich", "pho-chu-tich", "tiep-theo"], "fixed": ["khong-dau"]}
     table = format_table(bad)
     assert "TRƯỢT" in table and "Tệ đi so với kết quả gốc: chu-tich, pho-chu-tich, tiep-theo" in table
+
+    # answers that come with the low-confidence notice are counted among the answered ones
+    class Unsure(BrokenAssistant):
+        def ask(self, question, history=None):
+            result = self.real.ask(question, history)
+            if question == cases[0].question:
+                result.notice = LOW_CONFIDENCE
+            return result
+
+    unsure = evaluate(Unsure(seeds_assistant, set(), set()), cases)
+    answered = sum(not r.answer["refused"] for r in unsure.results)
+    assert unsure.summary["passed"] == 5 and unsure.summary["low_confidence"] == round(1 / answered, 4)
+    assert "Câu trả lời kèm lưu ý độ tin cậy thấp" in format_table(unsure)
 
 
 def test_reports_round_trip_and_escape(qset, seeds_assistant, tmp_path):
