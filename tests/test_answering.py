@@ -579,6 +579,27 @@ def test_a_number_counts_the_word_right_after_it(tmp_path):
     assert counts("tuổi", "Ông Minh, tuổi 38, là kỹ sư.")  # the counted word before its number
 
 
+def test_a_number_word_the_question_has_counts_when_it_counts_something_else(tmp_path):
+    """ "một hào" answers "mua một bát ngô rang hết bao nhiêu tiền?" although the question has "một": its
+    "một" is the bowl's; an old coin is money."""
+    from assistant.answering.compose import answer_span
+    from assistant.answering.features import carries_type
+    from assistant.text import syllables
+
+    question = "Vào những năm 50, ở Hà Nội mua một bát ngô rang hết bao nhiêu tiền?"
+    q_words = set(syllables(question))
+    priced = "Chỉ cần một hào là đã có một bát ngô rang, hột nào hột nấy nở bung."
+    unpriced = "Các bà bán ngô rang, mỗi người một bát."
+    assert carries_type("number", priced, syllables(priced), q_words, True)
+    assert not carries_type("number", unpriced, syllables(unpriced), q_words, True)
+    start, end = answer_span("number", priced, syllables(question), True)
+    assert priced[start:end] == "một hào"
+    told = "Ở Hà Nội những năm 50, chỉ cần một hào là mua được một bát ngô rang nóng."
+    bot = assistant_over(tmp_path, [f"Ngô rang Hà Nội. Mùa đông, ngô rang bán khắp phố. {told}"])
+    answer = bot.ask(question)
+    assert not answer.refused and "một hào" in answer.text
+
+
 def test_a_question_typed_without_diacritics_asks_for_money_only_when_its_restored_words_do(tmp_path):
     """Folded, the money cues are other words too ("phát hiện" is "phat hien", "phạt" is "phat"; "lực
     lượng" holds "luong"): read as typed, "... phat hien dien tich rung ... la bao nhieu" asked for money

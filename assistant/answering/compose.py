@@ -55,6 +55,8 @@ _UNITS = {
     "trăm",
     "đồng",
     "usd",
+    "hào",
+    "xu",
     "km",
     "m",
     "kg",
@@ -439,9 +441,14 @@ def _number_spans(
         first = re.match(r"[^\W\d]+", after)
         counted = first is not None and bool(unit) and _token(first.group(), accented) == unit
         spans.append(_Span(m.start(), end, int(of_kind) + int(counted) - int(year or address)))  # _COUNTED: 2
-    for m in _WORD.finditer(sentence):
-        if m.group().lower() in NUMBER_WORDS and not _in_question(m.group(), q_words, accented):
-            spans.append(_Span(m.start(), m.end(), -2))  # "một hào": only when no digits are there
+    words = list(_WORD.finditer(sentence))
+    for i, m in enumerate(words):
+        # one the question has counts when what follows it is not the question's ("một hào", "một bát")
+        after = words[i + 1].group() if i + 1 < len(words) else ""
+        new = not _in_question(m.group(), q_words, accented) or not _in_question(after, q_words, accented)
+        if m.group().lower() in NUMBER_WORDS and new:
+            end = words[i + 1].end() if after and _unit(after, q_words, accented) else m.end()
+            spans.append(_Span(m.start(), end, -2))  # "một hào": only when no digits are there
     if asks_score(tokens):  # "3-1" for "tỷ số bao nhiêu"
         spans += [_Span(m.start(), m.end(), 2) for m in SCORE.finditer(sentence)]
     if numbered := _numbered(tokens, accented):  # "khóa mấy": "khóa XX"; "tầng mấy": "tầng 5"

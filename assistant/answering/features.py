@@ -121,9 +121,15 @@ def carries_type(
             return bool(SCORE.search(text))
         if any(m.group() not in q_words for m in COUNT.finditer(text)):
             return True
-        # the sentence's words as written: folded, "đội", "sau", "muối" would be numbers
-        as_written = (w.lower() for w in _WORDS.findall(text))
-        return any(w in NUMBER_WORDS and (w if accented else fold(w)) not in q_words for w in as_written)
+        # the sentence's words as written: folded, "đội", "sau", "muối" would be numbers; one the question
+        # has counts when what follows it is not the question's ("một hào" for "mua một bát … bao nhiêu tiền")
+        as_written = [w.lower() for w in _WORDS.findall(text)]
+        key = (lambda w: w) if accented else fold
+        return any(
+            w in NUMBER_WORDS
+            and (key(w) not in q_words or (i + 1 < len(as_written) and key(as_written[i + 1]) not in q_words))
+            for i, w in enumerate(as_written)
+        )
     if kind == "date":  # a date or a time of day ("lúc mấy giờ" is a date question)
         return any(
             not set(tokens_of(m.group(), accented)) <= q_words for m in (*DATE.finditer(text), *CLOCK.finditer(text))
@@ -164,7 +170,9 @@ def carries_type(
 
 
 DURATION_UNITS = set("năm tháng ngày giờ phút giây tuần tiếng kỷ".split())  # "bao lâu": "3 năm", "hai tuần"
-MONEY_UNITS = set("đồng usd euro eur yên bảng ndt tệ won rúp đô đôla triệu tỷ tỉ nghìn ngàn $ vnd vnđ".split())
+MONEY_UNITS = set(  # "một hào", "50 xu": the old coins count too
+    "đồng usd euro eur yên bảng ndt tệ won rúp đô đôla triệu tỷ tỉ nghìn ngàn $ vnd vnđ hào xu cent bạt baht".split()
+)
 # "giá bao nhiêu", "bao nhiêu tiền", "ngân sách ... là bao nhiêu"
 MONEY_CUES = "giá tiền phí lương thưởng phạt vốn".split() + ["ngân sách", "doanh thu", "lợi nhuận", "dự toán"]
 FOLDED_DURATION_UNITS = {fold(u) for u in DURATION_UNITS}
