@@ -439,6 +439,8 @@ def write_refusal(fitted: dict, require_type: tuple[str, ...], typed_floor: floa
         "require_type": list(require_type),
         "typed_floor": typed_floor,
         "focus_scale": next(iter(fitted.values()), {}).get("focus_scale", 1.0),
+        # fitted on the confidences of the model it came with: refit it with --write-caution
+        "caution": current.get("caution", {}),
     }
     write_model("refusal", content)
 
@@ -481,7 +483,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--write-caution",
         action="store_true",
-        help="fit the low-confidence notice on XQuAD-vi + news dev and write it into assistant/answering/models/",
+        help="fit the low-confidence notice on XQuAD-vi + news dev and write it into assistant/answering/models/"
+        " (after --write-refusal: on the confidences of the model written)",
     )
     parser.add_argument(
         "--write-refusal",
@@ -508,11 +511,16 @@ def main(argv: list[str] | None = None) -> int:
         both = domains["fits"]["both"]
         shipped = table(rescore(rows, both, require, args.typed_floor), thresholds_of(both, load().thresholds))
         print("\nWith the refusal model written (fitted on XQuAD-vi + news dev):\n" + format_table(shipped))
-    fitting = [r for r in rows if r["set"] == "xquad" or r["split"] == "dev"]
+    # the notice is read off the confidences of the refusal model shipped, the one just written if it was
+    scored = rows
+    if args.write_refusal:
+        both = domains["fits"]["both"]
+        scored = rescore(rows, both, require, args.typed_floor)
+    fitting = [r for r in scored if r["set"] == "xquad" or r["split"] == "dev"]
     caution = fit_caution(fitting, load().thresholds) if args.write_caution else load().caution
     if args.write_caution:
         write_caution(caution)
-    notices = caution_table(rows, load().thresholds, caution)
+    notices = caution_table(scored, load().thresholds, caution)
     print(
         "\nLow-confidence notice (below "
         + ", ".join(f"{k} {v:.2f}" for k, v in sorted(caution.items()))

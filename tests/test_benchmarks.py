@@ -276,6 +276,24 @@ def test_the_low_confidence_notice_marks_at_most_a_tenth_of_the_right_answers():
     assert refused["wrong"] == 0 and refused["right"] < 20
 
 
+def test_the_notice_is_written_beside_the_refusal_model_and_kept_when_that_is_refitted(tmp_path, monkeypatch):
+    import news_qa
+
+    from assistant.answering import models
+
+    for file in models.FILES.values():
+        (tmp_path / file).write_text((models.MODELS_DIR / file).read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setattr(news_qa, "read_model", lambda name: models.read(name, tmp_path))
+    monkeypatch.setattr(news_qa, "write_model", lambda name, content: models.write(name, content, tmp_path))
+    news_qa.write_caution({"accented": 0.7})
+    assert models.load(tmp_path).caution == {"accented": 0.7}
+    weights = dict(models.read("refusal", tmp_path)["models"]["accented"])
+    news_qa.write_refusal({"accented": {"model": weights, "threshold": 0.4, "focus_scale": 1.5}}, ("number",), 0.2)
+    written = models.load(tmp_path)
+    assert written.thresholds["accented"] == 0.4 and written.caution == {"accented": 0.7}
+    assert models.load().caution != {"accented": 0.7}  # the shipped file is untouched
+
+
 def test_refusal_is_refitted_across_domains_and_scored_where_it_was_not_fitted():
     """Synthetic rows: answerable ones have high coverage, unanswerable ones low; news and XQuAD alike."""
     import random
