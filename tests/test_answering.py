@@ -628,6 +628,25 @@ def test_a_question_typed_without_diacritics_asks_for_money_only_when_its_restor
     assert not answers_number(fine, "", sentence, tokens, False, restored=syllables("mức phạt là bao nhiêu"))
 
 
+def test_free_of_charge_asks_for_no_sum(tmp_path):
+    """ "miễn phí" holds the money cue "phí" but asks for no sum: "dung lượng lưu trữ miễn phí … lên bao
+    nhiêu?" is answered by "250 MB", typed with or without diacritics; "phí" alone still asks for money."""
+    from assistant.answering.features import answers_number
+    from assistant.text import syllables
+
+    sentence = "Hotmail tăng dung lượng lưu trữ miễn phí lên 250 MB."
+    asked = "Hotmail tăng dung lượng lưu trữ miễn phí lên bao nhiêu?"
+    assert answers_number(syllables(asked), "", sentence, syllables(sentence), True)
+    typed = syllables("hotmail tang dung luong luu tru mien phi len bao nhieu")  # read as restored
+    restored = syllables(asked.rstrip("?"))
+    assert answers_number(typed, "", sentence, syllables(fold(sentence)), False, restored=restored)
+    fee = syllables("Phí dịch vụ Hotmail là bao nhiêu?")
+    assert not answers_number(fee, "", sentence, syllables(sentence), True)
+    bot = assistant_over(tmp_path, [f"Thư điện tử. {sentence} Yahoo cho 100 MB."])
+    answer = bot.ask("Hotmail tăng dung lượng lưu trữ miễn phí lên bao nhiêu?")
+    assert not answer.refused and answer.short is not None and answer.short.text.startswith("250"), answer.text
+
+
 def test_a_score_answers_what_score_and_a_word_only_folded_into_a_number_does_not():
     """ "Tỷ số bao nhiêu" is answered by "3-1" (two numbers a date's pattern would skip), not by a count;
     a question typed without diacritics still needs a number word as the sentence writes it: "Đội" is

@@ -175,6 +175,7 @@ MONEY_UNITS = set(  # "một hào", "50 xu": the old coins count too
 )
 # "giá bao nhiêu", "bao nhiêu tiền", "ngân sách ... là bao nhiêu"
 MONEY_CUES = "giá tiền phí lương thưởng phạt vốn".split() + ["ngân sách", "doanh thu", "lợi nhuận", "dự toán"]
+NOT_MONEY = ("miễn phí", "lãng phí")  # "dung lượng lưu trữ miễn phí ... bao nhiêu" asks for no sum
 FOLDED_DURATION_UNITS = {fold(u) for u in DURATION_UNITS}
 FOLDED_MONEY_UNITS = {fold(u) for u in MONEY_UNITS}
 UNIT_REACH = 3  # tokens after a number where its unit may stand ("16 Chủ tịch", "1.200 tỷ đồng")
@@ -242,8 +243,13 @@ def answers_number(
 
     def asks_money() -> bool:
         if accented or not restored:
-            return any(asks(cue) for cue in MONEY_CUES)
+            free = spaced
+            for phrase in NOT_MONEY:
+                free = free.replace(f" {phrase if accented else fold(phrase)} ", " ")
+            return any(f" {cue if accented else fold(cue)} " in free for cue in MONEY_CUES)
         restored_spaced = " " + " ".join(t for t in restored if fold(t) not in names) + " "  # names: folded
+        for phrase in NOT_MONEY:
+            restored_spaced = restored_spaced.replace(f" {phrase} ", " ")
         return any(f" {cue} " in restored_spaced for cue in MONEY_CUES)
 
     if asks_score(words):
