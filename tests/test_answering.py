@@ -315,6 +315,12 @@ def test_a_question_naming_what_no_passage_names_is_caught():
     # Internet Connexion" (still missing, as the pair is nowhere)
     internet = passages("Boeing mở dịch vụ Internet băng thông rộng trên máy bay")
     assert _missing_names("Phí dịch vụ Internet Connexion là bao nhiêu?", internet) == (True, False)
+    # the capitalised kind of a body heads its name as "phường" does: "Thứ trưởng Bộ Công nghiệp" is not
+    # "another trưởng" than "Bộ trưởng Thương mại" (the run "Bộ Công" was named, and missing)
+    asked = "Thứ trưởng Bộ Công nghiệp nào dự buổi họp ở TP HCM?"
+    trade = passages("Bộ trưởng Thương mại Trương Đình Tuyển và Thứ trưởng Công nghiệp Bùi Xuân Khu dự họp")
+    assert _missing_names(asked, trade) == (False, False)
+    assert _missing_names("Bộ sưu tập Viễn Đông có gì?", passages("không liên quan"))[0] is True  # "Viễn" is no "Viện"
 
 
 def test_sentences_are_ordered_by_the_ranker_and_refusal_reads_their_probability(seeds_assistant):

@@ -501,6 +501,12 @@ def is_name_word(word: str) -> bool:
     return len(word) > 1 and word.isalpha() and word[0].isupper() and word[1:].islower()
 
 
+# the capitalised kind of body before its name ("Bộ Công nghiệp", "Sở Y tế"): the name's head, as
+# "phường" is of "phường Hàng Trống", not a part of it; as written only ("Viễn Đông" is no "Viện", and
+# typed without diacritics "Vien Dong" could be either)
+BODY_KINDS = frozenset("bộ sở cục viện ban tòa toà".split())
+
+
 def _named_runs(question: str) -> list[tuple[str, list[str]]]:
     """(the word before, the name) for each run of capitalised words not starting a sentence."""
     words = question.split()
@@ -510,6 +516,9 @@ def _named_runs(question: str) -> list[tuple[str, list[str]]]:
         if is_name_word(word.rstrip(_TRAILING)) and not (runs[-1] == [] and previous.endswith((".", "?", "!"))):
             if not runs[-1]:
                 heads[-1] = fold(previous.lower().strip(_TRAILING + '("“‘'))
+                if word.lower() in BODY_KINDS:  # "Bộ Công nghiệp": "bộ" heads "Công nghiệp"
+                    heads[-1] = fold(word.lower())
+                    continue
             runs[-1].append(word)
             if word == word.rstrip(_TRAILING):
                 continue
