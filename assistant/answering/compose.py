@@ -447,7 +447,8 @@ def _number_spans(
         after = words[i + 1].group() if i + 1 < len(words) else ""
         new = not _in_question(m.group(), q_words, accented) or not _in_question(after, q_words, accented)
         if m.group().lower() in NUMBER_WORDS and new:
-            end = words[i + 1].end() if after and _unit(after, q_words, accented) else m.end()
+            # with a known unit after it ("một hào"), not a word of the question's ("một Lê" of "Lê Minh Sơn")
+            end = words[i + 1].end() if after.lower() in _UNITS else m.end()
             spans.append(_Span(m.start(), end, -2))  # "một hào": only when no digits are there
     if asks_score(tokens):  # "3-1" for "tỷ số bao nhiêu"
         spans += [_Span(m.start(), m.end(), 2) for m in SCORE.finditer(sentence)]
