@@ -173,6 +173,7 @@ def test_question_gets_a_cited_answer_with_the_source_highlighted(page):
     assert "27/2/2025" in unsure
     notice = page.locator("#chat .message.bot .notice").last.inner_text()
     assert notice.startswith("Độ tin cậy thấp") and "đối chiếu với nguồn" in notice
+    shot(page, "chat-low-confidence-notice")
     page.click("#new-conversation")
     page.wait_for_function("() => document.querySelectorAll('#chat .message').length === 0")
     assert "sẽ hiện ở đây" in page.inner_text("#sources")
