@@ -56,6 +56,10 @@ from assistant.types import Passage
         ("Cong ty dau tu vao du an nao?", "content"),
         ("Cac che do dau tranh chong lai chu nghia de quoc van hoa bang cach nao?", "manner"),
         ("Tinh dau bac ha dung trong lieu trinh nay co tac dung gi?", "content"),
+        # "xăng dầu", "giá dầu", "nhức đầu", "lần đầu": no "đâu" either
+        ("Vi sao ho ngung buon lau xang dau sau 21 chuyen tau?", "reason"),
+        ("Vi sao gia dau tang?", "reason"),
+        ("Lan dau anh gap co ay o dau?", "place"),
         ("Siêu máy tính Columbia được bán cho cơ quan nào?", "organization"),  # not "quận nào"
         ("Ba Brenda Jocobs, nguoi canh bao nhieu doanh nghiep det may co nguy co dong cua, la ai?", "role"),
         ("Muoi bi thu hut boi nhung chat nao trong mo hoi?", "content"),

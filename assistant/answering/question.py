@@ -249,7 +249,8 @@ _MAY_AFTER = set(
 
 
 # Typed without diacritics, "dau" after these is "đấu" / "đầu" ("thi đấu", "bắt đầu", "hàng đầu"), not "đâu".
-_DAU_BEFORE = set("thi bat hang dung ban mo dan khoi tran giai chien che tinh".split())  # "che dấu", "tinh dầu"
+# "che dấu", "tinh dầu", "xăng dầu", "giá dầu", "nhức đầu", "cúi đầu", "lần đầu"
+_DAU_BEFORE = set("thi bat hang dung ban mo dan khoi tran giai chien che tinh xang gia nhuc cui lan".split())
 # ... and before these, "đầu" / "đậu" / "dầu" / "đấu" ("đầu tiên", "đầu tư", "đậu nành", "dầu mỏ", "đấu tranh")
 _DAU_AFTER = set("tien tu nanh bep mo khi moi tranh".split())
 # typed without diacritics, "bao nhieu" after these is "báo nhiều" ("cảnh báo nhiều doanh nghiệp", "thông báo")
