@@ -60,6 +60,8 @@ from assistant.types import Passage
         ("Vi sao ho ngung buon lau xang dau sau 21 chuyen tau?", "reason"),
         ("Vi sao gia dau tang?", "reason"),
         ("Lan dau anh gap co ay o dau?", "place"),
+        ("Hiep hoi Blu-Ray do hang nao cam dau?", "organization"),  # "cầm đầu"
+        ("Lenovo tich hop cong nghe cua tap doan nao vao cac may ThinkPad?", "organization"),  # "các máy"
         ("Siêu máy tính Columbia được bán cho cơ quan nào?", "organization"),  # not "quận nào"
         ("Ba Brenda Jocobs, nguoi canh bao nhieu doanh nghiep det may co nguy co dong cua, la ai?", "role"),
         ("Muoi bi thu hut boi nhung chat nao trong mo hoi?", "content"),

@@ -241,7 +241,7 @@ ORGANIZATION_NOUNS = tuple(
 
 # Typed without diacritics, "may" is as often "máy" (a machine) or "may" (sewing) as "mấy": not a
 # question word beside the words that make those ("nha may", "may bay", "det may").
-_MAY_BEFORE = set("nha det nguoi chiec bo cai con tau".split())
+_MAY_BEFORE = set("nha det nguoi chiec bo cai con tau cac nhung".split())  # "các máy ThinkPad"
 _MAY_AFTER = set(
     """bay tinh choi xach mac anh in quay giat lanh moc nghe phat ui khoan cat xuc ep bom man rui chu thu tau
     khau dieu nen hut loc pha say han phay tien cay gat keo chieu do dem ao o ra man""".split()
@@ -249,8 +249,8 @@ _MAY_AFTER = set(
 
 
 # Typed without diacritics, "dau" after these is "đấu" / "đầu" ("thi đấu", "bắt đầu", "hàng đầu"), not "đâu".
-# "che dấu", "tinh dầu", "xăng dầu", "giá dầu", "nhức đầu", "cúi đầu", "lần đầu"
-_DAU_BEFORE = set("thi bat hang dung ban mo dan khoi tran giai chien che tinh xang gia nhuc cui lan".split())
+# "che dấu", "tinh dầu", "xăng dầu", "giá dầu", "nhức đầu", "cúi đầu", "lần đầu", "cầm đầu"
+_DAU_BEFORE = set("thi bat hang dung ban mo dan khoi tran giai chien che tinh xang gia nhuc cui lan cam".split())
 # ... and before these, "đầu" / "đậu" / "dầu" / "đấu" ("đầu tiên", "đầu tư", "đậu nành", "dầu mỏ", "đấu tranh")
 _DAU_AFTER = set("tien tu nanh bep mo khi moi tranh".split())
 # typed without diacritics, "bao nhieu" after these is "báo nhiều" ("cảnh báo nhiều doanh nghiệp", "thông báo")
