@@ -506,16 +506,13 @@ def main(argv: list[str] | None = None) -> int:
         + f", typed floor {args.typed_floor}):\n"
         + format_table(domains["report"])
     )
-    if args.write_refusal:
-        write_refusal(domains["fits"]["both"], require, args.typed_floor)
-        both = domains["fits"]["both"]
-        shipped = table(rescore(rows, both, require, args.typed_floor), thresholds_of(both, load().thresholds))
-        print("\nWith the refusal model written (fitted on XQuAD-vi + news dev):\n" + format_table(shipped))
-    # the notice is read off the confidences of the refusal model shipped, the one just written if it was
-    scored = rows
+    scored = rows  # the confidences of the refusal model shipped: the one just written, if it was
     if args.write_refusal:
         both = domains["fits"]["both"]
+        write_refusal(both, require, args.typed_floor)
         scored = rescore(rows, both, require, args.typed_floor)
+        shipped = table(scored, thresholds_of(both, load().thresholds))
+        print("\nWith the refusal model written (fitted on XQuAD-vi + news dev):\n" + format_table(shipped))
     fitting = [r for r in scored if r["set"] == "xquad" or r["split"] == "dev"]
     caution = fit_caution(fitting, load().thresholds) if args.write_caution else load().caution
     if args.write_caution:

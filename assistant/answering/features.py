@@ -243,14 +243,12 @@ def answers_number(
 
     def asks_money() -> bool:
         if accented or not restored:
-            free = spaced
-            for phrase in NOT_MONEY:
-                free = free.replace(f" {phrase if accented else fold(phrase)} ", " ")
-            return any(f" {cue if accented else fold(cue)} " in free for cue in MONEY_CUES)
-        restored_spaced = " " + " ".join(t for t in restored if fold(t) not in names) + " "  # names: folded
+            text, key = spaced, (lambda w: w) if accented else fold
+        else:  # names: folded
+            text, key = " " + " ".join(t for t in restored if fold(t) not in names) + " ", (lambda w: w)
         for phrase in NOT_MONEY:
-            restored_spaced = restored_spaced.replace(f" {phrase} ", " ")
-        return any(f" {cue} " in restored_spaced for cue in MONEY_CUES)
+            text = text.replace(f" {key(phrase)} ", " ")
+        return any(f" {key(cue)} " in text for cue in MONEY_CUES)
 
     if asks_score(words):
         return bool(SCORE.search(text))
