@@ -4,8 +4,11 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 # The CPU build of torch (sentence-transformers needs it); any other spec pulls a multi-GB CUDA build.
 TORCH_SPEC ?= torch==2.13.0
-# llama-cpp-python compiles llama.cpp (~10 min on 2 cores); the multimodal library is not needed.
-export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
+# llama-cpp-python compiles llama.cpp (~10 min on 2 cores) for this CPU; the multimodal library is not
+# needed, nor AMX: its kernels segfault on Q4_K models on some AMX machines (llama.cpp#20824; on this one
+# at the first token, killing the process; tests/test_llms.py runs such a model).
+NO_AMX := -mno-amx-tile -mno-amx-int8 -mno-amx-bf16
+export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF "-DCMAKE_C_FLAGS=$(NO_AMX)" "-DCMAKE_CXX_FLAGS=$(NO_AMX)"
 
 # The browser tests drive Debian's chromium through Playwright (never `playwright install`).
 CHROMIUM ?= /usr/bin/chromium
@@ -17,7 +20,7 @@ SOFFICE ?= /usr/bin/soffice
 OCR_PACKAGES := tesseract-ocr tesseract-ocr-vie
 OFFICE_PACKAGES := antiword libreoffice-writer-nogui libreoffice-calc-nogui fonts-dejavu-core
 
-.PHONY: install install-test chat index test lint bench clean-index
+.PHONY: install install-test local chat index test lint bench clean-index
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,13 +30,20 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
 	touch $@
 
+# --no-cache-dir: llama-cpp-python is compiled with CMAKE_ARGS, never taken from a wheel pip built before
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install --quiet "$(TORCH_SPEC)"
-	$(BIN)/pip install --quiet -e ".[test]"
+	$(BIN)/pip install --quiet --no-cache-dir -e ".[test]"
+	touch $@
+
+# An in-process GGUF model (`--backend llamacpp:<path.gguf>`, docs/llm-backends.md)
+$(VENV)/.installed-local: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet --no-cache-dir -e ".[local]"
 	touch $@
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
+local: $(VENV)/.installed-local
 
 chat: install
 	@$(MAKE) --no-print-directory $(TESSERACT_VIE) $(SOFFICE) || echo "Chưa cài được Tesseract/LibreOffice \

@@ -18,6 +18,7 @@ import os
 import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -318,6 +319,37 @@ class LlamaCppBackend:
         return LLMError(kind, "" if kind == "context" else type(exc).__name__)
 
 
+_LOADING = threading.Lock()
+
+
+@contextmanager
+def without_amx() -> Iterator[None]:
+    """Loads a model without llama.cpp's extra buffer types when the build has AMX kernels: they segfault
+    on Q4_K models on some AMX CPUs (ggml-org/llama.cpp#20824; here, on the first token), killing the
+    process and every conversation in it. The Makefile builds without AMX; this covers other builds, at the
+    cost of weight repacking."""
+    import llama_cpp
+
+    if b"AMX_INT8 = 1" not in llama_cpp.llama_print_system_info():
+        yield
+        return
+    log.warning("llama.cpp built with AMX: loading the model without AMX/repacked weights")
+    module = llama_cpp.llama.llama_cpp  # what Llama.__init__ reads its default parameters from
+    default = module.llama_model_default_params
+
+    def params():
+        p = default()
+        p.use_extra_bufts = False
+        return p
+
+    with _LOADING:
+        module.llama_model_default_params = params
+        try:
+            yield
+        finally:
+            module.llama_model_default_params = default
+
+
 @register("llamacpp")
 def _llamacpp(path: str, config: LLMConfig) -> LLM:
     model_path = Path(path).expanduser()
@@ -333,16 +365,17 @@ def _llamacpp(path: str, config: LLMConfig) -> LLM:
     if config.threads:
         model_kwargs["n_threads"] = config.threads
     try:
-        llm = LlamaCPP(
-            model_path=str(model_path),
-            temperature=config.temperature,
-            max_new_tokens=config.max_tokens,
-            context_window=config.context_window,
-            model_kwargs=model_kwargs,
-            verbose=False,
-            messages_to_prompt=lambda m: "",
-            completion_to_prompt=lambda c: c,
-        )
+        with without_amx():
+            llm = LlamaCPP(
+                model_path=str(model_path),
+                temperature=config.temperature,
+                max_new_tokens=config.max_tokens,
+                context_window=config.context_window,
+                model_kwargs=model_kwargs,
+                verbose=False,
+                messages_to_prompt=lambda m: "",
+                completion_to_prompt=lambda c: c,
+            )
     except Exception as exc:  # noqa: BLE001 - a broken or unsupported file
         raise ConfigError(f"Không nạp được mô hình GGUF {model_path}: {type(exc).__name__}") from None
     formatter, stop = _chat_format(llm._model)

