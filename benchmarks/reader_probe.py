@@ -7,7 +7,7 @@ base model) about the first quoted sentence of every answered news dev question 
 right or unanswerable, two ways: "does the passage answer the question? Có / Không" (the log-odds of the
 two words) and how much more likely the question is after the sentence than without it (per token).
 It prints each score's ROC AUC for right answers against answered unanswerable questions, beside the
-shipped confidence's on the same rows, and the seconds per question against `ask()`'s.
+shipped confidence's on the same rows, and the seconds of one yes/no judgement against `ask()`'s.
 
     .venv/bin/python benchmarks/reader_probe.py               # news dev, ~8 min on 2 cores
 """
@@ -15,13 +15,14 @@ shipped confidence's on the same rows, and the seconds per question against `ask
 from __future__ import annotations
 
 import argparse
-import math
 import time
 from pathlib import Path
 
 import numpy as np
 from common import RESULTS_DIR, contains_answer, write_json
 from news_qa import load_set, news_index
+from scipy.special import log_softmax
+from sklearn.metrics import roc_auc_score
 
 PROMPT = "Đoạn văn: {s}\nCâu hỏi: {q}\nĐoạn văn có trả lời được câu hỏi không? Trả lời:"
 
@@ -46,8 +47,7 @@ class Judge:
         import llama_cpp
 
         row = np.ctypeslib.as_array(llama_cpp.llama_get_logits(self.llm.ctx), shape=(self.llm.n_vocab(),))
-        row = row.astype(np.float64)
-        return row - (row.max() + math.log(np.exp(row - row.max()).sum()))
+        return log_softmax(row.astype(np.float64))
 
     def yes_no(self, sentence: str, question: str) -> float:
         self.llm.reset()
@@ -68,7 +68,7 @@ class Judge:
 
 
 def auc(pos: list[float], neg: list[float]) -> float:
-    return sum((p > n) + 0.5 * (p == n) for p in pos for n in neg) / (len(pos) * len(neg))
+    return float(roc_auc_score([1] * len(pos) + [0] * len(neg), [*pos, *neg]))
 
 
 def main() -> None:
@@ -98,12 +98,14 @@ def main() -> None:
             }
         )
     judge = Judge(gemma_path())
-    start = time.perf_counter()
+    judge_seconds = 0.0  # one yes/no judgement, what a reader in `ask()` would cost
     for r in rows:
+        start = time.perf_counter()
         r["yes_no"] = judge.yes_no(r["sentence"], r["question"])
+        judge_seconds += time.perf_counter() - start
         after = judge.continuation(f"Đoạn văn: {r['sentence']}\nCâu hỏi:", " " + r["question"])
         r["question_gain"] = after - judge.continuation("Câu hỏi:", " " + r["question"])
-    judge_seconds = (time.perf_counter() - start) / max(len(rows), 1)
+    judge_seconds /= max(len(rows), 1)
     right = [r for r in rows if r["right"]]
     wrong = [r for r in rows if not r["right"]]
     table = {
@@ -117,7 +119,7 @@ def main() -> None:
     print(f"{'Gemma 270M: question likelier after':36} {table['question_gain']:8.3f}")
     per_ask = ask_seconds / max(len(asked), 1)
     print(
-        f"seconds per question: ask() {per_ask:.4f}, Gemma judge {judge_seconds:.2f} ({judge_seconds / per_ask:.0f} ×)"
+        f"seconds per question: ask() {per_ask:.4f}, Gemma yes/no {judge_seconds:.2f} ({judge_seconds / per_ask:.0f} ×)"
     )
     result = {"split": args.split, "right": len(right), "unanswerable": len(wrong), "auc": table}
     write_json(RESULTS_DIR / "reader-probe.json", result | {"ask_seconds": per_ask, "judge_seconds": judge_seconds})
